@@ -1,0 +1,54 @@
+# ruvector: PGXS build.
+#
+#   make                      build (portable: kernels are picked at run time)
+#   make install              install into the PostgreSQL that pg_config names
+#   make installcheck         pg_regress against a running server
+#   make kernel-check         standalone kernel tests (test/kernels)
+#   make OPTFLAGS=-march=native   build for this machine only
+
+EXTENSION = ruvector
+MODULE_big = ruvector
+DATA = sql/ruvector--0.1.0.sql
+
+OBJS = \
+	src/ruvector.o \
+	src/simd/cpu.o \
+	src/simd/dispatch.o \
+	src/simd/kernels_scalar.o \
+	src/simd/kernels_avx2.o \
+	src/simd/kernels_avx512.o \
+	src/simd/simd_guc.o \
+	src/type/vector_io.o \
+	src/type/vector_ops.o \
+	src/type/vector_agg.o
+
+REGRESS = type io_errors operators functions casts aggregates btree simd copy
+REGRESS_OPTS = --inputdir=test/regress --outputdir=test/regress/results \
+	--load-extension=$(EXTENSION)
+
+OPTFLAGS ?=
+PG_CFLAGS = -O3 -Wextra $(OPTFLAGS)
+
+# JIT bitcode is not built: the per-file instruction-set flags below have no
+# place in it, and the operators gain nothing from inlining into JIT code.
+override with_llvm := no
+
+PG_CONFIG ?= pg_config
+# PostgreSQL's own headers are read as system headers, so that -Wextra
+# speaks of ruvector's code only.
+PG_CPPFLAGS = -isystem $(shell $(PG_CONFIG) --includedir-server)
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+# One instruction set per kernel file; everything else stays baseline x86-64.
+ifeq ($(shell uname -m),x86_64)
+src/simd/kernels_avx2.o: CFLAGS += -mavx2 -mfma
+src/simd/kernels_avx512.o: CFLAGS += -mavx512f -mavx2 -mfma
+endif
+
+$(OBJS): src/simd/kernels.h src/type/vector.h
+
+kernel-check:
+	$(MAKE) -C test/kernels check
+
+.PHONY: kernel-check

@@ -1,0 +1,251 @@
+-- ruvector 0.1.0: the ruvector type, its operators, functions, casts and
+-- aggregates.
+
+\echo Use "CREATE EXTENSION ruvector" to load this file. \quit
+
+-- the type ----------------------------------------------------------------
+
+CREATE TYPE ruvector;
+
+CREATE FUNCTION ruvector_in(cstring, oid, integer) RETURNS ruvector
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION ruvector_out(ruvector) RETURNS cstring
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION ruvector_typmod_in(cstring[]) RETURNS integer
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION ruvector_typmod_out(integer) RETURNS cstring
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION ruvector_recv(internal, oid, integer) RETURNS ruvector
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION ruvector_send(ruvector) RETURNS bytea
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+-- STORAGE = main: a vector stays in the row (compressed only if that saves
+-- space) until the row would no longer fit a page, so an exact scan reads
+-- it in place instead of fetching it from the TOAST table.  Chosen by
+-- measurement: see README, "Storage".
+CREATE TYPE ruvector (
+	INPUT = ruvector_in,
+	OUTPUT = ruvector_out,
+	TYPMOD_IN = ruvector_typmod_in,
+	TYPMOD_OUT = ruvector_typmod_out,
+	RECEIVE = ruvector_recv,
+	SEND = ruvector_send,
+	INTERNALLENGTH = VARIABLE,
+	ALIGNMENT = int4,
+	STORAGE = main
+);
+
+COMMENT ON TYPE ruvector IS 'vector of float4, 1 to 16000 dimensions';
+
+-- typmod coercion and casts -----------------------------------------------
+
+CREATE FUNCTION ruvector(ruvector, integer, boolean) RETURNS ruvector
+	AS 'MODULE_PATHNAME', 'ruvector_typmod_cast' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE CAST (ruvector AS ruvector)
+	WITH FUNCTION ruvector(ruvector, integer, boolean) AS IMPLICIT;
+
+CREATE FUNCTION array_to_ruvector(integer[], integer, boolean) RETURNS ruvector
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION array_to_ruvector(real[], integer, boolean) RETURNS ruvector
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION array_to_ruvector(double precision[], integer, boolean) RETURNS ruvector
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION array_to_ruvector(numeric[], integer, boolean) RETURNS ruvector
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE CAST (integer[] AS ruvector)
+	WITH FUNCTION array_to_ruvector(integer[], integer, boolean) AS ASSIGNMENT;
+CREATE CAST (real[] AS ruvector)
+	WITH FUNCTION array_to_ruvector(real[], integer, boolean) AS ASSIGNMENT;
+CREATE CAST (double precision[] AS ruvector)
+	WITH FUNCTION array_to_ruvector(double precision[], integer, boolean) AS ASSIGNMENT;
+CREATE CAST (numeric[] AS ruvector)
+	WITH FUNCTION array_to_ruvector(numeric[], integer, boolean) AS ASSIGNMENT;
+
+CREATE FUNCTION ruvector_to_float4(ruvector) RETURNS real[]
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION ruvector_to_float8(ruvector) RETURNS double precision[]
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION ruvector_to_int4(ruvector) RETURNS integer[]
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION ruvector_to_numeric(ruvector) RETURNS numeric[]
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE CAST (ruvector AS real[])
+	WITH FUNCTION ruvector_to_float4(ruvector) AS ASSIGNMENT;
+CREATE CAST (ruvector AS double precision[])
+	WITH FUNCTION ruvector_to_float8(ruvector) AS ASSIGNMENT;
+CREATE CAST (ruvector AS integer[])
+	WITH FUNCTION ruvector_to_int4(ruvector) AS ASSIGNMENT;
+CREATE CAST (ruvector AS numeric[])
+	WITH FUNCTION ruvector_to_numeric(ruvector) AS ASSIGNMENT;
+
+-- distances ---------------------------------------------------------------
+
+CREATE FUNCTION l2_distance(ruvector, ruvector) RETURNS double precision
+	AS 'MODULE_PATHNAME', 'ruvector_l2_distance' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION ruvector_l2_squared_distance(ruvector, ruvector) RETURNS double precision
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION inner_product(ruvector, ruvector) RETURNS double precision
+	AS 'MODULE_PATHNAME', 'ruvector_inner_product' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION ruvector_negative_inner_product(ruvector, ruvector) RETURNS double precision
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION cosine_distance(ruvector, ruvector) RETURNS double precision
+	AS 'MODULE_PATHNAME', 'ruvector_cosine_distance' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION l1_distance(ruvector, ruvector) RETURNS double precision
+	AS 'MODULE_PATHNAME', 'ruvector_l1_distance' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OPERATOR <-> (
+	LEFTARG = ruvector, RIGHTARG = ruvector, FUNCTION = l2_distance,
+	COMMUTATOR = '<->'
+);
+CREATE OPERATOR <#> (
+	LEFTARG = ruvector, RIGHTARG = ruvector, FUNCTION = ruvector_negative_inner_product,
+	COMMUTATOR = '<#>'
+);
+CREATE OPERATOR <=> (
+	LEFTARG = ruvector, RIGHTARG = ruvector, FUNCTION = cosine_distance,
+	COMMUTATOR = '<=>'
+);
+CREATE OPERATOR <+> (
+	LEFTARG = ruvector, RIGHTARG = ruvector, FUNCTION = l1_distance,
+	COMMUTATOR = '<+>'
+);
+
+-- other functions ---------------------------------------------------------
+
+CREATE FUNCTION vector_dims(ruvector) RETURNS integer
+	AS 'MODULE_PATHNAME', 'ruvector_dims' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION vector_norm(ruvector) RETURNS double precision
+	AS 'MODULE_PATHNAME', 'ruvector_norm' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION l2_normalize(ruvector) RETURNS ruvector
+	AS 'MODULE_PATHNAME', 'ruvector_l2_normalize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION subvector(ruvector, integer, integer) RETURNS ruvector
+	AS 'MODULE_PATHNAME', 'ruvector_subvector' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+-- element-wise arithmetic and concatenation -------------------------------
+
+CREATE FUNCTION ruvector_add(ruvector, ruvector) RETURNS ruvector
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION ruvector_sub(ruvector, ruvector) RETURNS ruvector
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION ruvector_mul(ruvector, ruvector) RETURNS ruvector
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION ruvector_concat(ruvector, ruvector) RETURNS ruvector
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OPERATOR + (
+	LEFTARG = ruvector, RIGHTARG = ruvector, FUNCTION = ruvector_add, COMMUTATOR = +
+);
+CREATE OPERATOR - (
+	LEFTARG = ruvector, RIGHTARG = ruvector, FUNCTION = ruvector_sub
+);
+CREATE OPERATOR * (
+	LEFTARG = ruvector, RIGHTARG = ruvector, FUNCTION = ruvector_mul, COMMUTATOR = *
+);
+CREATE OPERATOR || (
+	LEFTARG = ruvector, RIGHTARG = ruvector, FUNCTION = ruvector_concat
+);
+
+-- comparison and the btree operator class ---------------------------------
+
+CREATE FUNCTION ruvector_lt(ruvector, ruvector) RETURNS bool
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION ruvector_le(ruvector, ruvector) RETURNS bool
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION ruvector_eq(ruvector, ruvector) RETURNS bool
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION ruvector_ne(ruvector, ruvector) RETURNS bool
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION ruvector_ge(ruvector, ruvector) RETURNS bool
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION ruvector_gt(ruvector, ruvector) RETURNS bool
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION ruvector_cmp(ruvector, ruvector) RETURNS integer
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OPERATOR < (
+	LEFTARG = ruvector, RIGHTARG = ruvector, PROCEDURE = ruvector_lt,
+	COMMUTATOR = >, NEGATOR = >=,
+	RESTRICT = scalarltsel, JOIN = scalarltjoinsel
+);
+CREATE OPERATOR <= (
+	LEFTARG = ruvector, RIGHTARG = ruvector, PROCEDURE = ruvector_le,
+	COMMUTATOR = >=, NEGATOR = >,
+	RESTRICT = scalarlesel, JOIN = scalarlejoinsel
+);
+CREATE OPERATOR = (
+	LEFTARG = ruvector, RIGHTARG = ruvector, PROCEDURE = ruvector_eq,
+	COMMUTATOR = =, NEGATOR = <>,
+	RESTRICT = eqsel, JOIN = eqjoinsel, MERGES
+);
+CREATE OPERATOR <> (
+	LEFTARG = ruvector, RIGHTARG = ruvector, PROCEDURE = ruvector_ne,
+	COMMUTATOR = <>, NEGATOR = =,
+	RESTRICT = neqsel, JOIN = neqjoinsel
+);
+CREATE OPERATOR >= (
+	LEFTARG = ruvector, RIGHTARG = ruvector, PROCEDURE = ruvector_ge,
+	COMMUTATOR = <=, NEGATOR = <,
+	RESTRICT = scalargesel, JOIN = scalargejoinsel
+);
+CREATE OPERATOR > (
+	LEFTARG = ruvector, RIGHTARG = ruvector, PROCEDURE = ruvector_gt,
+	COMMUTATOR = <, NEGATOR = <=,
+	RESTRICT = scalargtsel, JOIN = scalargtjoinsel
+);
+
+CREATE OPERATOR CLASS ruvector_ops
+	DEFAULT FOR TYPE ruvector USING btree AS
+	OPERATOR 1 <,
+	OPERATOR 2 <=,
+	OPERATOR 3 =,
+	OPERATOR 4 >=,
+	OPERATOR 5 >,
+	FUNCTION 1 ruvector_cmp(ruvector, ruvector);
+
+-- aggregates --------------------------------------------------------------
+
+CREATE FUNCTION ruvector_accum(internal, ruvector) RETURNS internal
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION ruvector_combine(internal, internal) RETURNS internal
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION ruvector_agg_serialize(internal) RETURNS bytea
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION ruvector_agg_deserialize(bytea, internal) RETURNS internal
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION ruvector_avg_final(internal) RETURNS ruvector
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION ruvector_sum_final(internal) RETURNS ruvector
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE AGGREGATE avg(ruvector) (
+	SFUNC = ruvector_accum,
+	STYPE = internal,
+	FINALFUNC = ruvector_avg_final,
+	COMBINEFUNC = ruvector_combine,
+	SERIALFUNC = ruvector_agg_serialize,
+	DESERIALFUNC = ruvector_agg_deserialize,
+	PARALLEL = SAFE
+);
+
+CREATE AGGREGATE sum(ruvector) (
+	SFUNC = ruvector_accum,
+	STYPE = internal,
+	FINALFUNC = ruvector_sum_final,
+	COMBINEFUNC = ruvector_combine,
+	SERIALFUNC = ruvector_agg_serialize,
+	DESERIALFUNC = ruvector_agg_deserialize,
+	PARALLEL = SAFE
+);
+
+-- SIMD information ---------------------------------------------------------
+
+CREATE FUNCTION ruvector_simd_info(
+	OUT level text, OUT compiled boolean, OUT supported boolean, OUT in_use boolean)
+	RETURNS SETOF record
+	AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE STRICT PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION ruvector_simd_info() IS
+	'SIMD levels: compiled into ruvector, supported by this CPU, and in use by this session';

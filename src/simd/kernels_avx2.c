@@ -1,0 +1,341 @@
+/*-------------------------------------------------------------------------
+ *
+ * kernels_avx2.c
+ *	  Distance kernels for x86-64 CPUs with AVX2 and FMA.
+ *
+ * This is the only file built with -mavx2 -mfma.  Nothing here may run
+ * unless cpu.c found AVX2, FMA and OS support for the YMM state: the
+ * dispatcher (dispatch.c) guarantees it, so these functions are reached only
+ * through the kernel table or from the kernel tests after the same check.
+ *
+ * Pair kernels keep four 8-lane accumulators (32 floats per step) to hide
+ * the FMA latency, then an 8-lane step, then a masked load for the last
+ * 1..7 elements, so no element is read past the end of either vector.
+ *
+ * Batch kernels walk the block dimension by dimension: for a group of 64
+ * lanes they keep eight accumulators in registers and read each row of the
+ * group contiguously, so a block streams through the cache once.  A final
+ * group of fewer than 8 lanes uses masked loads and stores.
+ *
+ * src/simd/kernels_avx2.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "kernels.h"
+
+#ifdef RV_HAVE_X86_KERNELS
+
+#include <immintrin.h>
+#include <stdint.h>
+
+/* mask with the first n (0..8) lanes set, for maskload / maskstore */
+static inline __m256i
+tail_mask(size_t n)
+{
+	static const int32_t ones_then_zeros[16] = {
+		-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0
+	};
+
+	return _mm256_loadu_si256((const __m256i *) (ones_then_zeros + 8 - n));
+}
+
+/* horizontal sum of the eight lanes */
+static inline float
+hsum256(__m256 v)
+{
+	__m128		lo = _mm256_castps256_ps128(v);
+	__m128		hi = _mm256_extractf128_ps(v, 1);
+
+	lo = _mm_add_ps(lo, hi);
+	lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
+	lo = _mm_add_ss(lo, _mm_movehdup_ps(lo));
+	return _mm_cvtss_f32(lo);
+}
+
+/* |x| for every lane */
+static inline __m256
+abs256(__m256 x)
+{
+	return _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x);
+}
+
+/* Squared Euclidean distance. */
+float
+l2sq_f32_avx2(const float *a, const float *b, size_t dim)
+{
+	__m256		s0 = _mm256_setzero_ps(),
+				s1 = _mm256_setzero_ps(),
+				s2 = _mm256_setzero_ps(),
+				s3 = _mm256_setzero_ps();
+	size_t		i = 0;
+
+	for (; i + 32 <= dim; i += 32)
+	{
+		__m256		d0 = _mm256_sub_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i));
+		__m256		d1 = _mm256_sub_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8));
+		__m256		d2 = _mm256_sub_ps(_mm256_loadu_ps(a + i + 16), _mm256_loadu_ps(b + i + 16));
+		__m256		d3 = _mm256_sub_ps(_mm256_loadu_ps(a + i + 24), _mm256_loadu_ps(b + i + 24));
+
+		s0 = _mm256_fmadd_ps(d0, d0, s0);
+		s1 = _mm256_fmadd_ps(d1, d1, s1);
+		s2 = _mm256_fmadd_ps(d2, d2, s2);
+		s3 = _mm256_fmadd_ps(d3, d3, s3);
+	}
+	for (; i + 8 <= dim; i += 8)
+	{
+		__m256		d = _mm256_sub_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i));
+
+		s0 = _mm256_fmadd_ps(d, d, s0);
+	}
+	if (i < dim)
+	{
+		__m256i		m = tail_mask(dim - i);
+		__m256		d = _mm256_sub_ps(_mm256_maskload_ps(a + i, m), _mm256_maskload_ps(b + i, m));
+
+		s1 = _mm256_fmadd_ps(d, d, s1);
+	}
+	return hsum256(_mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3)));
+}
+
+/* Inner product. */
+float
+dot_f32_avx2(const float *a, const float *b, size_t dim)
+{
+	__m256		s0 = _mm256_setzero_ps(),
+				s1 = _mm256_setzero_ps(),
+				s2 = _mm256_setzero_ps(),
+				s3 = _mm256_setzero_ps();
+	size_t		i = 0;
+
+	for (; i + 32 <= dim; i += 32)
+	{
+		s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
+		s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), s1);
+		s2 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 16), _mm256_loadu_ps(b + i + 16), s2);
+		s3 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 24), _mm256_loadu_ps(b + i + 24), s3);
+	}
+	for (; i + 8 <= dim; i += 8)
+		s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
+	if (i < dim)
+	{
+		__m256i		m = tail_mask(dim - i);
+
+		s1 = _mm256_fmadd_ps(_mm256_maskload_ps(a + i, m), _mm256_maskload_ps(b + i, m), s1);
+	}
+	return hsum256(_mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3)));
+}
+
+/* Cosine distance: dot product and both squared norms in one pass. */
+float
+cosine_f32_avx2(const float *a, const float *b, size_t dim)
+{
+	__m256		d0 = _mm256_setzero_ps(),
+				d1 = _mm256_setzero_ps(),
+				a0 = _mm256_setzero_ps(),
+				a1 = _mm256_setzero_ps(),
+				b0 = _mm256_setzero_ps(),
+				b1 = _mm256_setzero_ps();
+	size_t		i = 0;
+
+	for (; i + 16 <= dim; i += 16)
+	{
+		__m256		x0 = _mm256_loadu_ps(a + i);
+		__m256		y0 = _mm256_loadu_ps(b + i);
+		__m256		x1 = _mm256_loadu_ps(a + i + 8);
+		__m256		y1 = _mm256_loadu_ps(b + i + 8);
+
+		d0 = _mm256_fmadd_ps(x0, y0, d0);
+		a0 = _mm256_fmadd_ps(x0, x0, a0);
+		b0 = _mm256_fmadd_ps(y0, y0, b0);
+		d1 = _mm256_fmadd_ps(x1, y1, d1);
+		a1 = _mm256_fmadd_ps(x1, x1, a1);
+		b1 = _mm256_fmadd_ps(y1, y1, b1);
+	}
+	if (i < dim)
+	{
+		/* one or two final steps of up to 8, the last one masked */
+		for (; i < dim; i += 8)
+		{
+			__m256i		m = tail_mask(dim - i < 8 ? dim - i : 8);
+			__m256		x = _mm256_maskload_ps(a + i, m);
+			__m256		y = _mm256_maskload_ps(b + i, m);
+
+			d0 = _mm256_fmadd_ps(x, y, d0);
+			a0 = _mm256_fmadd_ps(x, x, a0);
+			b0 = _mm256_fmadd_ps(y, y, b0);
+		}
+	}
+	return rv_cosine_finish(hsum256(_mm256_add_ps(d0, d1)),
+							hsum256(_mm256_add_ps(a0, a1)),
+							hsum256(_mm256_add_ps(b0, b1)));
+}
+
+/* Manhattan distance. */
+float
+l1_f32_avx2(const float *a, const float *b, size_t dim)
+{
+	__m256		s0 = _mm256_setzero_ps(),
+				s1 = _mm256_setzero_ps(),
+				s2 = _mm256_setzero_ps(),
+				s3 = _mm256_setzero_ps();
+	size_t		i = 0;
+
+	for (; i + 32 <= dim; i += 32)
+	{
+		s0 = _mm256_add_ps(s0, abs256(_mm256_sub_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i))));
+		s1 = _mm256_add_ps(s1, abs256(_mm256_sub_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8))));
+		s2 = _mm256_add_ps(s2, abs256(_mm256_sub_ps(_mm256_loadu_ps(a + i + 16), _mm256_loadu_ps(b + i + 16))));
+		s3 = _mm256_add_ps(s3, abs256(_mm256_sub_ps(_mm256_loadu_ps(a + i + 24), _mm256_loadu_ps(b + i + 24))));
+	}
+	for (; i + 8 <= dim; i += 8)
+		s0 = _mm256_add_ps(s0, abs256(_mm256_sub_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i))));
+	if (i < dim)
+	{
+		__m256i		m = tail_mask(dim - i);
+
+		s1 = _mm256_add_ps(s1, abs256(_mm256_sub_ps(_mm256_maskload_ps(a + i, m),
+													 _mm256_maskload_ps(b + i, m))));
+	}
+	return hsum256(_mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3)));
+}
+
+/*
+ * Batch kernels.  One accumulation step per metric, applied to a row slice
+ * x of the block and the broadcast query element qd.
+ */
+#define STEP_L2(acc, x, qd) \
+	do { __m256 d_ = _mm256_sub_ps((x), (qd)); (acc) = _mm256_fmadd_ps(d_, d_, (acc)); } while (0)
+#define STEP_DOT(acc, x, qd) \
+	((acc) = _mm256_fmadd_ps((x), (qd), (acc)))
+#define STEP_L1(acc, x, qd) \
+	((acc) = _mm256_add_ps((acc), abs256(_mm256_sub_ps((x), (qd)))))
+
+/*
+ * The body shared by the l2sq, dot and l1 batch kernels: groups of 64 lanes
+ * with eight register accumulators, then groups of 8, then a masked group.
+ */
+#define BATCH_BODY(STEP) \
+	size_t		l = 0; \
+	for (; l + 64 <= width; l += 64) \
+	{ \
+		__m256		acc[8]; \
+		_Pragma("GCC unroll 8") \
+		for (int k = 0; k < 8; k++) \
+			acc[k] = _mm256_setzero_ps(); \
+		for (size_t d = 0; d < dim; d++) \
+		{ \
+			const float *row = block + d * width + l; \
+			__m256		qd = _mm256_set1_ps(q[d]); \
+			_Pragma("GCC unroll 8") \
+			for (int k = 0; k < 8; k++) \
+				STEP(acc[k], _mm256_loadu_ps(row + 8 * k), qd); \
+		} \
+		_Pragma("GCC unroll 8") \
+		for (int k = 0; k < 8; k++) \
+			_mm256_storeu_ps(out + l + 8 * k, acc[k]); \
+	} \
+	for (; l + 8 <= width; l += 8) \
+	{ \
+		__m256		acc = _mm256_setzero_ps(); \
+		for (size_t d = 0; d < dim; d++) \
+			STEP(acc, _mm256_loadu_ps(block + d * width + l), _mm256_set1_ps(q[d])); \
+		_mm256_storeu_ps(out + l, acc); \
+	} \
+	if (l < width) \
+	{ \
+		__m256i		m = tail_mask(width - l); \
+		__m256		acc = _mm256_setzero_ps(); \
+		for (size_t d = 0; d < dim; d++) \
+			STEP(acc, _mm256_maskload_ps(block + d * width + l, m), _mm256_set1_ps(q[d])); \
+		_mm256_maskstore_ps(out + l, m, acc); \
+	}
+
+/* Batch squared L2 of q against every lane of a dimension-major block. */
+void
+l2sq_f32_batch_avx2(const float *q, const float *block, size_t dim,
+					size_t width, float *out)
+{
+	BATCH_BODY(STEP_L2)
+}
+
+/* Batch inner product. */
+void
+dot_f32_batch_avx2(const float *q, const float *block, size_t dim,
+				   size_t width, float *out)
+{
+	BATCH_BODY(STEP_DOT)
+}
+
+/* Batch Manhattan distance. */
+void
+l1_f32_batch_avx2(const float *q, const float *block, size_t dim,
+				  size_t width, float *out)
+{
+	BATCH_BODY(STEP_L1)
+}
+
+/* Batch cosine distance: per lane a dot and a norm accumulator. */
+void
+cosine_f32_batch_avx2(const float *q, const float *block, size_t dim,
+					  size_t width, float *out)
+{
+	float		nq = dot_f32_avx2(q, q, dim);
+	float		dots[32],
+				norms[32];
+	size_t		l = 0;
+
+	/* groups of 32 lanes: four dot and four norm accumulators */
+	for (; l + 32 <= width; l += 32)
+	{
+		__m256		dacc[4],
+					nacc[4];
+
+		_Pragma("GCC unroll 4")
+		for (int k = 0; k < 4; k++)
+			dacc[k] = nacc[k] = _mm256_setzero_ps();
+		for (size_t d = 0; d < dim; d++)
+		{
+			const float *row = block + d * width + l;
+			__m256		qd = _mm256_set1_ps(q[d]);
+
+			_Pragma("GCC unroll 4")
+			for (int k = 0; k < 4; k++)
+			{
+				__m256		x = _mm256_loadu_ps(row + 8 * k);
+
+				dacc[k] = _mm256_fmadd_ps(x, qd, dacc[k]);
+				nacc[k] = _mm256_fmadd_ps(x, x, nacc[k]);
+			}
+		}
+		_Pragma("GCC unroll 4")
+		for (int k = 0; k < 4; k++)
+		{
+			_mm256_storeu_ps(dots + 8 * k, dacc[k]);
+			_mm256_storeu_ps(norms + 8 * k, nacc[k]);
+		}
+		for (int j = 0; j < 32; j++)
+			out[l + j] = rv_cosine_finish(dots[j], nq, norms[j]);
+	}
+	/* then 8 lanes at a time, the last group masked */
+	for (; l < width; l += 8)
+	{
+		size_t		n = width - l < 8 ? width - l : 8;
+		__m256i		m = tail_mask(n);
+		__m256		dacc = _mm256_setzero_ps(),
+					nacc = _mm256_setzero_ps();
+
+		for (size_t d = 0; d < dim; d++)
+		{
+			__m256		x = _mm256_maskload_ps(block + d * width + l, m);
+
+			dacc = _mm256_fmadd_ps(x, _mm256_set1_ps(q[d]), dacc);
+			nacc = _mm256_fmadd_ps(x, x, nacc);
+		}
+		_mm256_storeu_ps(dots, dacc);
+		_mm256_storeu_ps(norms, nacc);
+		for (size_t j = 0; j < n; j++)
+			out[l + j] = rv_cosine_finish(dots[j], nq, norms[j]);
+	}
+}
+
+#endif							/* RV_HAVE_X86_KERNELS */

@@ -1,0 +1,50 @@
+/*-------------------------------------------------------------------------
+ *
+ * vector.h
+ *	  The ruvector datatype: a varlena of float4 elements.
+ *
+ * In memory and on disk:
+ *
+ *	int32	vl_len_		varlena header (never touch directly)
+ *	int16	dim			number of elements, 1 .. RUVECTOR_MAX_DIM
+ *	int16	unused		always 0
+ *	float4	x[dim]		the elements, never NaN or +-Infinity
+ *
+ * The 8-byte header keeps x[] 4-byte aligned whenever the datum is, and
+ * matches the binary wire format (int16 dim, int16 unused, float4s).
+ *
+ * src/type/vector.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef RUVECTOR_VECTOR_H
+#define RUVECTOR_VECTOR_H
+
+#include "postgres.h"
+#include "fmgr.h"
+
+#define RUVECTOR_MAX_DIM	16000
+
+typedef struct RuVector
+{
+	int32		vl_len_;		/* varlena header (do not touch directly!) */
+	int16		dim;			/* number of elements */
+	int16		unused;			/* reserved, always 0 */
+	float		x[FLEXIBLE_ARRAY_MEMBER];
+} RuVector;
+
+#define RUVECTOR_SIZE(dim)		(offsetof(RuVector, x) + sizeof(float) * (dim))
+#define DatumGetRuVector(d)		((RuVector *) PG_DETOAST_DATUM(d))
+#define PG_GETARG_RUVECTOR_P(n)	DatumGetRuVector(PG_GETARG_DATUM(n))
+#define PG_RETURN_RUVECTOR_P(v)	PG_RETURN_POINTER(v)
+
+/* vector_io.c */
+extern RuVector *InitRuVector(int dim);
+extern void RuVectorCheckDim(int dim);
+extern void RuVectorCheckTypmod(int dim, int32 typmod);
+extern void RuVectorCheckElement(float value);
+
+/* vector_ops.c */
+extern void RuVectorCheckSameDims(const RuVector *a, const RuVector *b);
+
+#endif							/* RUVECTOR_VECTOR_H */

@@ -1,0 +1,359 @@
+/*-------------------------------------------------------------------------
+ *
+ * test_kernels.c
+ *	  Checks every distance kernel at every compiled level against a
+ *	  double-precision reference.
+ *
+ * For every dimension 1 .. 2048 (so every tail length of every level) and
+ * random data, each pair kernel's result must lie within the bound
+ *
+ *		|got - ref| <= (dim + 8) * FLT_EPSILON * S + 1e-30
+ *
+ * where ref is computed in double and S is the sum of the absolute values
+ * of the terms (the condition of the sum): the worst case of float
+ * summation in any order, so a kernel that drops, repeats or misreads an
+ * element fails it by far.  Cosine distances use S = 2 (Cauchy-Schwarz).
+ * Batch kernels are checked the same way lane by lane, for every dimension
+ * with a block width cycling through 1 .. 160, and for every width 1 .. 300
+ * at a few dimensions.
+ *
+ * Every input ends exactly at a PROT_NONE guard page, so a kernel that reads
+ * one element past the end crashes the test; outputs end at a guard too.
+ *
+ * A level that is not compiled in, or that the CPU lacks, is reported as
+ * skipped, by name: never a silent pass.
+ *
+ * test/kernels/test_kernels.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <float.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "../../src/simd/kernels.h"
+
+#define MAX_DIM		2048
+#define MAX_WIDTH	300
+
+/* a buffer whose last float sits just before a PROT_NONE page */
+typedef struct Guarded
+{
+	char	   *base;
+	size_t		usable;			/* bytes before the guard */
+} Guarded;
+
+static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
+
+/* xorshift64*: deterministic, so a failure reproduces */
+static double
+rnd(void)
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return (double) ((rng_state * 0x2545F4914F6CDD1Dull) >> 11) / 9007199254740992.0;
+}
+
+/* Allocate `bytes` usable bytes followed by a guard page. */
+static Guarded
+guarded_alloc(size_t bytes)
+{
+	size_t		page = (size_t) sysconf(_SC_PAGESIZE);
+	size_t		usable = (bytes + page - 1) / page * page;
+	Guarded		g;
+
+	g.base = mmap(NULL, usable + page, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (g.base == MAP_FAILED)
+	{
+		perror("mmap");
+		exit(2);
+	}
+	if (mprotect(g.base + usable, page, PROT_NONE) != 0)
+	{
+		perror("mprotect");
+		exit(2);
+	}
+	g.usable = usable;
+	return g;
+}
+
+/* Pointer to n floats that end exactly at the guard page. */
+static float *
+at_end(Guarded g, size_t n)
+{
+	return (float *) (g.base + g.usable) - n;
+}
+
+/* Fill with values of mixed sign and magnitude (and some exact zeros). */
+static void
+fill(float *x, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+	{
+		double		r = rnd();
+
+		if (r < 0.05)
+			x[i] = 0.0f;
+		else
+			x[i] = (float) ((rnd() * 2.0 - 1.0) * (r < 0.5 ? 1.0 : 100.0));
+	}
+}
+
+/* Reference values and the condition S of each sum, in double. */
+static void
+reference(int metric, const float *a, const float *b, size_t dim,
+		  double *ref, double *cond)
+{
+	double		s = 0.0,
+				abs_s = 0.0,
+				na = 0.0,
+				nb = 0.0;
+
+	for (size_t i = 0; i < dim; i++)
+	{
+		double		x = a[i],
+					y = b[i];
+
+		switch (metric)
+		{
+			case 0:				/* l2sq */
+				s += (x - y) * (x - y);
+				break;
+			case 1:				/* dot */
+				s += x * y;
+				abs_s += fabs(x * y);
+				break;
+			case 2:				/* cosine */
+				s += x * y;
+				na += x * x;
+				nb += y * y;
+				break;
+			case 3:				/* l1 */
+				s += fabs(x - y);
+				break;
+		}
+	}
+	switch (metric)
+	{
+		case 0:
+		case 3:
+			*ref = s;
+			*cond = s;
+			break;
+		case 1:
+			*ref = s;
+			*cond = abs_s;
+			break;
+		case 2:
+			if (na * nb == 0.0)
+				*ref = NAN;
+			else
+			{
+				double		sim = s / sqrt(na * nb);
+
+				*ref = 1.0 - (sim > 1.0 ? 1.0 : sim < -1.0 ? -1.0 : sim);
+			}
+			*cond = 2.0;
+			break;
+	}
+}
+
+static const char *metric_names[] = {"l2sq", "dot", "cosine", "l1"};
+
+typedef struct Tally
+{
+	long		checks;
+	long		failures;
+	double		worst;			/* largest |got - ref| / bound seen */
+} Tally;
+
+/* Compare one result with its reference; report the first few failures. */
+static void
+check(Tally *t, const char *level, const char *shape, int metric,
+	  size_t dim, size_t width, size_t lane, float got, double ref, double cond)
+{
+	double		bound = (double) (dim + 8) * FLT_EPSILON * cond + 1e-30;
+	double		err;
+
+	t->checks++;
+	if (isnan(ref) || isnan(got))
+	{
+		if (isnan(ref) && isnan(got))
+			return;
+		err = INFINITY;
+	}
+	else
+		err = fabs((double) got - ref);
+	if (err / bound > t->worst)
+		t->worst = err / bound;
+	if (err > bound)
+	{
+		if (t->failures < 10)
+			printf("FAIL %s %s %s dim=%zu width=%zu lane=%zu: got %.9g, want %.9g (bound %.3g)\n",
+				   level, shape, metric_names[metric], dim, width, lane,
+				   (double) got, ref, bound);
+		t->failures++;
+	}
+}
+
+/* Run every check for one level's kernel table. */
+static Tally
+test_level(const RvKernels *k, const char *name)
+{
+	RvPairFn	pair[4] = {k->l2sq, k->dot, k->cosine, k->l1};
+	RvBatchFn	batch[4] = {k->l2sq_batch, k->dot_batch, k->cosine_batch, k->l1_batch};
+	Guarded		ga = guarded_alloc(MAX_DIM * sizeof(float));
+	Guarded		gb = guarded_alloc(MAX_DIM * sizeof(float));
+	Guarded		gblock = guarded_alloc((size_t) MAX_DIM * 160 * sizeof(float));
+	Guarded		gout = guarded_alloc(MAX_WIDTH * sizeof(float));
+	float	   *lane = malloc(MAX_DIM * sizeof(float));
+	Tally		t = {0, 0, 0.0};
+
+	/* pair kernels, every dimension */
+	for (size_t dim = 1; dim <= MAX_DIM; dim++)
+	{
+		float	   *a = at_end(ga, dim);
+		float	   *b = at_end(gb, dim);
+
+		fill(a, dim);
+		fill(b, dim);
+		for (int m = 0; m < 4; m++)
+		{
+			double		ref,
+						cond;
+
+			reference(m, a, b, dim, &ref, &cond);
+			check(&t, name, "pair", m, dim, 1, 0, pair[m](a, b, dim), ref, cond);
+		}
+	}
+
+	/* zero vectors: cosine is NaN, the others are exact */
+	{
+		float	   *a = at_end(ga, 37);
+		float	   *b = at_end(gb, 37);
+
+		memset(a, 0, 37 * sizeof(float));
+		fill(b, 37);
+		for (int m = 0; m < 4; m++)
+		{
+			double		ref,
+						cond;
+
+			reference(m, a, b, 37, &ref, &cond);
+			check(&t, name, "pair-zero", m, 37, 1, 0, pair[m](a, b, 37), ref, cond);
+		}
+	}
+
+	/* batch kernels: every dimension, widths cycling 1..160 */
+	for (size_t dim = 1; dim <= MAX_DIM; dim++)
+	{
+		size_t		width = 1 + (dim * 7) % 160;
+		float	   *q = at_end(ga, dim);
+		float	   *block = at_end(gblock, dim * width);
+		float	   *out = at_end(gout, width);
+
+		fill(q, dim);
+		fill(block, dim * width);
+		for (int m = 0; m < 4; m++)
+		{
+			batch[m](q, block, dim, width, out);
+			for (size_t l = 0; l < width; l++)
+			{
+				double		ref,
+							cond;
+
+				for (size_t d = 0; d < dim; d++)
+					lane[d] = block[d * width + l];
+				reference(m, q, lane, dim, &ref, &cond);
+				check(&t, name, "batch", m, dim, width, l, out[l], ref, cond);
+			}
+		}
+	}
+
+	/* batch kernels: every width 1..300 at a few dimensions */
+	{
+		static const size_t dims[] = {1, 3, 17, 129, 784};
+
+		for (size_t di = 0; di < sizeof(dims) / sizeof(dims[0]); di++)
+		{
+			size_t		dim = dims[di];
+
+			for (size_t width = 1; width <= MAX_WIDTH; width++)
+			{
+				float	   *q = at_end(ga, dim);
+				float	   *block = at_end(gblock, dim * width);
+				float	   *out = at_end(gout, width);
+
+				fill(q, dim);
+				fill(block, dim * width);
+				for (int m = 0; m < 4; m++)
+				{
+					batch[m](q, block, dim, width, out);
+					for (size_t l = 0; l < width; l++)
+					{
+						double		ref,
+									cond;
+
+						for (size_t d = 0; d < dim; d++)
+							lane[d] = block[d * width + l];
+						reference(m, q, lane, dim, &ref, &cond);
+						check(&t, name, "batch", m, dim, width, l, out[l], ref, cond);
+					}
+				}
+			}
+		}
+	}
+
+	free(lane);
+	return t;
+}
+
+int
+main(void)
+{
+	int			passed = 0,
+				failed = 0,
+				skipped = 0;
+
+	printf("CPU best level: %s\n", rv_simd_level_name(rv_cpu_best_level()));
+	for (int lv = RV_SIMD_SCALAR; lv < RV_SIMD_NLEVELS; lv++)
+	{
+		const char *name = rv_simd_level_name((RvSimdLevel) lv);
+		RvKernels	k;
+		Tally		t;
+
+		if (!rv_kernels_for_level((RvSimdLevel) lv, &k))
+		{
+			printf("level %-7s skipped (not compiled for this architecture)\n", name);
+			skipped++;
+			continue;
+		}
+		if (!rv_cpu_supports((RvSimdLevel) lv))
+		{
+			printf("level %-7s skipped (CPU lacks %s)\n", name, name);
+			skipped++;
+			continue;
+		}
+		t = test_level(&k, name);
+		if (t.failures == 0)
+		{
+			printf("level %-7s passed (%ld checks, dims 1..%d, worst error %.4f of bound)\n",
+				   name, t.checks, MAX_DIM, t.worst);
+			passed++;
+		}
+		else
+		{
+			printf("level %-7s FAILED (%ld of %ld checks)\n", name, t.failures, t.checks);
+			failed++;
+		}
+	}
+	printf("kernels: %d passed, %d failed, %d skipped\n", passed, failed, skipped);
+	return failed ? 1 : 0;
+}
