@@ -23,8 +23,7 @@ OBJS = \
 	src/type/vector_agg.o
 
 REGRESS = type io_errors operators functions casts aggregates btree simd copy
-REGRESS_OPTS = --inputdir=test/regress --outputdir=test/regress/results \
-	--load-extension=$(EXTENSION)
+REGRESS_OPTS = --load-extension=$(EXTENSION)
 
 OPTFLAGS ?=
 PG_CFLAGS = -O3 -Wextra $(OPTFLAGS)

@@ -33,7 +33,7 @@ CREATE TYPE ruvector (
 	SEND = ruvector_send,
 	INTERNALLENGTH = VARIABLE,
 	ALIGNMENT = int4,
-	STORAGE = main
+	STORAGE = plain
 );
 
 COMMENT ON TYPE ruvector IS 'vector of float4, 1 to 16000 dimensions';

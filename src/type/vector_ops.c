@@ -16,10 +16,69 @@
 
 #include <math.h>
 
+#include "access/detoast.h"
 #include "utils/float.h"
 
 #include "vector.h"
 #include "../simd/kernels.h"
+
+/*
+ * Detoasted arguments of a distance function, remembered across calls.
+ *
+ * In `ORDER BY v <-> (SELECT v FROM queries WHERE id = 1)`, the same
+ * compressed (or out-of-line) query vector reaches every call; detoasting it
+ * per row would cost more than the distance itself.  Each argument position
+ * keeps the last raw value it saw (compressed bytes, or the on-disk TOAST
+ * pointer) beside its detoasted form: when the next raw value is
+ * byte-for-byte the same, the detoasted form is reused.  Plain inline values
+ * are read in place and never copied.
+ */
+typedef struct RvArgCache
+{
+	struct varlena *raw[2];		/* last raw value seen, per argument */
+	RuVector   *vec[2];			/* its detoasted form */
+} RvArgCache;
+
+/* Argument n as a readable vector, detoasting at most once per value. */
+static RuVector *
+getarg_vector_cached(FunctionCallInfo fcinfo, int n)
+{
+	struct varlena *raw = (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(n));
+	RvArgCache *cache;
+	Size		size;
+	MemoryContext old;
+
+	if (!VARATT_IS_EXTENDED(raw))
+		return (RuVector *) raw;
+	if (!VARATT_IS_COMPRESSED(raw) && !VARATT_IS_EXTERNAL_ONDISK(raw))
+		return (RuVector *) PG_DETOAST_DATUM(PointerGetDatum(raw));
+
+	cache = (RvArgCache *) fcinfo->flinfo->fn_extra;
+	if (cache == NULL)
+		cache = fcinfo->flinfo->fn_extra =
+			MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(RvArgCache));
+	size = VARSIZE_ANY(raw);
+	if (cache->raw[n] != NULL && VARSIZE_ANY(cache->raw[n]) == size &&
+		memcmp(cache->raw[n], raw, size) == 0)
+		return cache->vec[n];
+
+	if (cache->raw[n] != NULL)
+	{
+		pfree(cache->raw[n]);
+		pfree(cache->vec[n]);
+	}
+	old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+	cache->raw[n] = palloc(size);
+	memcpy(cache->raw[n], raw, size);
+	cache->vec[n] = (RuVector *) detoast_attr(raw);
+	MemoryContextSwitchTo(old);
+	return cache->vec[n];
+}
+
+/* The two arguments of a distance function. */
+#define DISTANCE_ARGS(a, b) \
+	RuVector   *a = getarg_vector_cached(fcinfo, 0); \
+	RuVector   *b = getarg_vector_cached(fcinfo, 1)
 
 /* Reject two operands of different dimensions. */
 void
@@ -37,8 +96,7 @@ PG_FUNCTION_INFO_V1(ruvector_l2_distance);
 Datum
 ruvector_l2_distance(PG_FUNCTION_ARGS)
 {
-	RuVector   *a = PG_GETARG_RUVECTOR_P(0);
-	RuVector   *b = PG_GETARG_RUVECTOR_P(1);
+	DISTANCE_ARGS(a, b);
 
 	RuVectorCheckSameDims(a, b);
 	PG_RETURN_FLOAT8(sqrt((double) rv_kernels.l2sq(a->x, b->x, a->dim)));
@@ -49,8 +107,7 @@ PG_FUNCTION_INFO_V1(ruvector_l2_squared_distance);
 Datum
 ruvector_l2_squared_distance(PG_FUNCTION_ARGS)
 {
-	RuVector   *a = PG_GETARG_RUVECTOR_P(0);
-	RuVector   *b = PG_GETARG_RUVECTOR_P(1);
+	DISTANCE_ARGS(a, b);
 
 	RuVectorCheckSameDims(a, b);
 	PG_RETURN_FLOAT8((double) rv_kernels.l2sq(a->x, b->x, a->dim));
@@ -61,8 +118,7 @@ PG_FUNCTION_INFO_V1(ruvector_inner_product);
 Datum
 ruvector_inner_product(PG_FUNCTION_ARGS)
 {
-	RuVector   *a = PG_GETARG_RUVECTOR_P(0);
-	RuVector   *b = PG_GETARG_RUVECTOR_P(1);
+	DISTANCE_ARGS(a, b);
 
 	RuVectorCheckSameDims(a, b);
 	PG_RETURN_FLOAT8((double) rv_kernels.dot(a->x, b->x, a->dim));
@@ -73,8 +129,7 @@ PG_FUNCTION_INFO_V1(ruvector_negative_inner_product);
 Datum
 ruvector_negative_inner_product(PG_FUNCTION_ARGS)
 {
-	RuVector   *a = PG_GETARG_RUVECTOR_P(0);
-	RuVector   *b = PG_GETARG_RUVECTOR_P(1);
+	DISTANCE_ARGS(a, b);
 
 	RuVectorCheckSameDims(a, b);
 	PG_RETURN_FLOAT8(-(double) rv_kernels.dot(a->x, b->x, a->dim));
@@ -85,8 +140,7 @@ PG_FUNCTION_INFO_V1(ruvector_cosine_distance);
 Datum
 ruvector_cosine_distance(PG_FUNCTION_ARGS)
 {
-	RuVector   *a = PG_GETARG_RUVECTOR_P(0);
-	RuVector   *b = PG_GETARG_RUVECTOR_P(1);
+	DISTANCE_ARGS(a, b);
 
 	RuVectorCheckSameDims(a, b);
 	PG_RETURN_FLOAT8((double) rv_kernels.cosine(a->x, b->x, a->dim));
@@ -97,8 +151,7 @@ PG_FUNCTION_INFO_V1(ruvector_l1_distance);
 Datum
 ruvector_l1_distance(PG_FUNCTION_ARGS)
 {
-	RuVector   *a = PG_GETARG_RUVECTOR_P(0);
-	RuVector   *b = PG_GETARG_RUVECTOR_P(1);
+	DISTANCE_ARGS(a, b);
 
 	RuVectorCheckSameDims(a, b);
 	PG_RETURN_FLOAT8((double) rv_kernels.l1(a->x, b->x, a->dim));

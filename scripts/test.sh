@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Run every ruvector test on this machine (Debian bookworm, as root or as a
+# user with sudo): installs what is missing, builds, installs, starts a
+# throwaway PostgreSQL cluster, and runs
+#   1. the standalone kernel tests (every compiled SIMD level),
+#   2. the pg_regress suite (sql/, expected/),
+#   3. the benchmark runner's smoke test, when bench/run exists.
+# Ends with one line "N passed, N failed" (suites passed / failed).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+source scripts/common.sh
+
+rv_install_deps gnuplot-nox libipc-run-perl
+rv_build_install || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
+
+passed=0
+failed=0
+record() {
+	if [ "$2" -eq 0 ]; then passed=$((passed + 1)); echo "== $1: ok"
+	else failed=$((failed + 1)); echo "== $1: FAILED"; fi
+}
+
+echo "== kernel tests"
+make -s -C test/kernels clean >/dev/null
+make -s -C test/kernels check
+record "kernel tests" $?
+
+rv_cluster_start || { echo "0 passed, 1 failed"; exit 1; }
+trap rv_cluster_stop EXIT
+
+echo "== pg_regress"
+make -s installcheck PG_CONFIG="$RV_PGBIN/pg_config"
+rc=$?
+[ $rc -ne 0 ] && [ -f regression.diffs ] && head -200 regression.diffs
+record "pg_regress" $rc
+
+if [ -x bench/run ] && [ -f bench/smoke-test.sh ]; then
+	echo "== bench smoke test"
+	bash bench/smoke-test.sh
+	record "bench smoke test" $?
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
