@@ -20,7 +20,15 @@ OBJS = \
 	src/simd/simd_guc.o \
 	src/type/vector_io.o \
 	src/type/vector_ops.o \
-	src/type/vector_agg.o
+	src/type/vector_agg.o \
+	src/ivf/ivf.o \
+	src/ivf/ivfutils.o \
+	src/ivf/kmeans.o \
+	src/ivf/ivfbuild.o \
+	src/ivf/ivfinsert.o \
+	src/ivf/ivfscan.o \
+	src/ivf/ivfvacuum.o \
+	src/ivf/ivfcost.o
 
 REGRESS = type io_errors operators functions casts aggregates btree simd copy
 REGRESS_OPTS = --load-extension=$(EXTENSION)
@@ -45,7 +53,7 @@ src/simd/kernels_avx2.o: CFLAGS += -mavx2 -mfma
 src/simd/kernels_avx512.o: CFLAGS += -mavx512f -mavx2 -mfma
 endif
 
-$(OBJS): src/simd/kernels.h src/type/vector.h
+$(OBJS): src/simd/kernels.h src/type/vector.h src/ivf/ivf.h
 
 kernel-check:
 	$(MAKE) -C test/kernels check

@@ -16,6 +16,7 @@
 #include "fmgr.h"
 #include "utils/guc.h"
 
+#include "ivf/ivf.h"
 #include "simd/simd_guc.h"
 
 PG_MODULE_MAGIC;
@@ -27,5 +28,6 @@ void
 _PG_init(void)
 {
 	RvSimdInit();
+	RuIvfInit();
 	MarkGUCPrefixReserved("ruvector");
 }

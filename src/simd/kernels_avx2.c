@@ -338,4 +338,123 @@ cosine_f32_batch_avx2(const float *q, const float *block, size_t dim,
 	}
 }
 
+/* 8 codes (unsigned bytes) widened to 8 floats */
+static inline __m256
+load8_u8_ps(const unsigned char *p)
+{
+	return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *) p)));
+}
+
+/*
+ * Batch squared L2 against SQ8 codes: per lane sum (qt_d - s_d * c_d)^2.
+ * Groups of 32 lanes (four accumulators), then 8, then a scalar tail.
+ */
+void
+l2sq_sq8_batch_avx2(const float *qt, const float *scale, const unsigned char *codes,
+					size_t dim, size_t width, float *out)
+{
+	size_t		l = 0;
+
+	for (; l + 32 <= width; l += 32)
+	{
+		__m256		a0 = _mm256_setzero_ps(),
+					a1 = _mm256_setzero_ps(),
+					a2 = _mm256_setzero_ps(),
+					a3 = _mm256_setzero_ps();
+
+		for (size_t d = 0; d < dim; d++)
+		{
+			const unsigned char *row = codes + d * width + l;
+			__m256		qd = _mm256_set1_ps(qt[d]);
+			__m256		sd = _mm256_set1_ps(scale[d]);
+			__m256		d0 = _mm256_fnmadd_ps(sd, load8_u8_ps(row), qd);
+			__m256		d1 = _mm256_fnmadd_ps(sd, load8_u8_ps(row + 8), qd);
+			__m256		d2 = _mm256_fnmadd_ps(sd, load8_u8_ps(row + 16), qd);
+			__m256		d3 = _mm256_fnmadd_ps(sd, load8_u8_ps(row + 24), qd);
+
+			a0 = _mm256_fmadd_ps(d0, d0, a0);
+			a1 = _mm256_fmadd_ps(d1, d1, a1);
+			a2 = _mm256_fmadd_ps(d2, d2, a2);
+			a3 = _mm256_fmadd_ps(d3, d3, a3);
+		}
+		_mm256_storeu_ps(out + l, a0);
+		_mm256_storeu_ps(out + l + 8, a1);
+		_mm256_storeu_ps(out + l + 16, a2);
+		_mm256_storeu_ps(out + l + 24, a3);
+	}
+	for (; l + 8 <= width; l += 8)
+	{
+		__m256		acc = _mm256_setzero_ps();
+
+		for (size_t d = 0; d < dim; d++)
+		{
+			__m256		diff = _mm256_fnmadd_ps(_mm256_set1_ps(scale[d]),
+												load8_u8_ps(codes + d * width + l),
+												_mm256_set1_ps(qt[d]));
+
+			acc = _mm256_fmadd_ps(diff, diff, acc);
+		}
+		_mm256_storeu_ps(out + l, acc);
+	}
+	for (; l < width; l++)
+	{
+		float		sum = 0.0f;
+
+		for (size_t d = 0; d < dim; d++)
+		{
+			float		diff = qt[d] - scale[d] * (float) codes[d * width + l];
+
+			sum += diff * diff;
+		}
+		out[l] = sum;
+	}
+}
+
+/* Batch dot product against SQ8 codes: per lane sum qs_d * c_d. */
+void
+dot_sq8_batch_avx2(const float *qs, const unsigned char *codes,
+				   size_t dim, size_t width, float *out)
+{
+	size_t		l = 0;
+
+	for (; l + 32 <= width; l += 32)
+	{
+		__m256		a0 = _mm256_setzero_ps(),
+					a1 = _mm256_setzero_ps(),
+					a2 = _mm256_setzero_ps(),
+					a3 = _mm256_setzero_ps();
+
+		for (size_t d = 0; d < dim; d++)
+		{
+			const unsigned char *row = codes + d * width + l;
+			__m256		qd = _mm256_set1_ps(qs[d]);
+
+			a0 = _mm256_fmadd_ps(qd, load8_u8_ps(row), a0);
+			a1 = _mm256_fmadd_ps(qd, load8_u8_ps(row + 8), a1);
+			a2 = _mm256_fmadd_ps(qd, load8_u8_ps(row + 16), a2);
+			a3 = _mm256_fmadd_ps(qd, load8_u8_ps(row + 24), a3);
+		}
+		_mm256_storeu_ps(out + l, a0);
+		_mm256_storeu_ps(out + l + 8, a1);
+		_mm256_storeu_ps(out + l + 16, a2);
+		_mm256_storeu_ps(out + l + 24, a3);
+	}
+	for (; l + 8 <= width; l += 8)
+	{
+		__m256		acc = _mm256_setzero_ps();
+
+		for (size_t d = 0; d < dim; d++)
+			acc = _mm256_fmadd_ps(_mm256_set1_ps(qs[d]), load8_u8_ps(codes + d * width + l), acc);
+		_mm256_storeu_ps(out + l, acc);
+	}
+	for (; l < width; l++)
+	{
+		float		sum = 0.0f;
+
+		for (size_t d = 0; d < dim; d++)
+			sum += qs[d] * (float) codes[d * width + l];
+		out[l] = sum;
+	}
+}
+
 #endif							/* RV_HAVE_X86_KERNELS */

@@ -47,4 +47,11 @@ extern void RuVectorCheckElement(float value);
 /* vector_ops.c */
 extern void RuVectorCheckSameDims(const RuVector *a, const RuVector *b);
 
+/* the distance functions, which index opclasses name as support function 1 */
+extern Datum ruvector_l2_distance(PG_FUNCTION_ARGS);
+extern Datum ruvector_l2_squared_distance(PG_FUNCTION_ARGS);
+extern Datum ruvector_negative_inner_product(PG_FUNCTION_ARGS);
+extern Datum ruvector_cosine_distance(PG_FUNCTION_ARGS);
+extern Datum ruvector_l1_distance(PG_FUNCTION_ARGS);
+
 #endif							/* RUVECTOR_VECTOR_H */

@@ -311,6 +311,61 @@ test_level(const RvKernels *k, const char *name)
 		}
 	}
 
+	/* SQ8 batch kernels: every dimension 1..MAX_DIM, widths cycling 1..160 */
+	{
+		Guarded		gcodes = guarded_alloc((size_t) MAX_DIM * 160);
+		Guarded		gscale = guarded_alloc(MAX_DIM * sizeof(float));
+
+		for (size_t dim = 1; dim <= MAX_DIM; dim++)
+		{
+			size_t		width = 1 + (dim * 13) % 160;
+			float	   *qt = at_end(ga, dim);
+			float	   *scale = at_end(gscale, dim);
+			unsigned char *codes = (unsigned char *) (gcodes.base + gcodes.usable) - dim * width;
+			float	   *out = at_end(gout, width);
+
+			fill(qt, dim);
+			for (size_t d = 0; d < dim; d++)
+				scale[d] = (float) (rnd() * 0.02);
+			for (size_t i = 0; i < dim * width; i++)
+				codes[i] = (unsigned char) (rnd() * 256.0);
+
+			for (int m = 0; m < 2; m++)
+			{
+				if (m == 0)
+					k->l2sq_sq8_batch(qt, scale, codes, dim, width, out);
+				else
+					k->dot_sq8_batch(qt, codes, dim, width, out);
+				for (size_t l = 0; l < width; l++)
+				{
+					double		ref = 0.0,
+								cond = 0.0;
+
+					for (size_t d = 0; d < dim; d++)
+					{
+						double		c = codes[d * width + l];
+
+						if (m == 0)
+						{
+							double		diff = (double) qt[d] - (double) scale[d] * c;
+
+							ref += diff * diff;
+							/* the product s*c rounds too: count it */
+							cond += diff * diff + 2.0 * fabs(diff) * fabs(scale[d] * c);
+						}
+						else
+						{
+							ref += (double) qt[d] * c;
+							cond += fabs((double) qt[d] * c);
+						}
+					}
+					check(&t, name, "sq8-batch", m == 0 ? 0 : 1,
+						  dim, width, l, out[l], ref, cond);
+				}
+			}
+		}
+	}
+
 	free(lane);
 	return t;
 }

@@ -1,0 +1,92 @@
+/*-------------------------------------------------------------------------
+ *
+ * ivf.c
+ *	  The ruivf access method handler and its settings.
+ *
+ * src/ivf/ivf.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/amapi.h"
+#include "commands/vacuum.h"
+#include "utils/guc.h"
+
+#include "ivf.h"
+
+/* Define ruivf's settings and reloptions; called from _PG_init. */
+void
+RuIvfInit(void)
+{
+	RuIvfRegisterOptions();
+	DefineCustomIntVariable("ruvector.probes",
+							"Number of ruivf lists a scan reads before its first row.",
+							"More lists: higher recall, slower queries.",
+							&ruvector_probes, 8, 1, RUIVF_MAX_LISTS,
+							PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("ruvector.max_probes",
+							"Most ruivf lists a scan reads when the executor asks for more rows.",
+							"-1 means every list, so that results are never cut short.",
+							&ruvector_max_probes, -1, -1, RUIVF_MAX_LISTS,
+							PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("ruvector.rerank_factor",
+							"Candidates re-ranked exactly per 10 rows, in the first window.",
+							"A ruivf scan re-ranks 10 x rerank_factor candidates first, "
+							"then twice as many each time the executor asks for more.",
+							&ruvector_rerank_factor, 4, 1, 1000,
+							PGC_USERSET, 0, NULL, NULL, NULL);
+}
+
+PG_FUNCTION_INFO_V1(ruivf_handler);
+/* The index access method handler. */
+Datum
+ruivf_handler(PG_FUNCTION_ARGS)
+{
+	IndexAmRoutine *amroutine = makeNode(IndexAmRoutine);
+
+	amroutine->amstrategies = 0;
+	amroutine->amsupport = 1;
+	amroutine->amoptsprocnum = 0;
+	amroutine->amcanorder = false;
+	amroutine->amcanorderbyop = true;
+	amroutine->amcanbackward = false;
+	amroutine->amcanunique = false;
+	amroutine->amcanmulticol = false;
+	amroutine->amoptionalkey = true;
+	amroutine->amsearcharray = false;
+	amroutine->amsearchnulls = false;
+	amroutine->amstorage = false;
+	amroutine->amclusterable = false;
+	amroutine->ampredlocks = false;
+	amroutine->amcanparallel = false;
+	amroutine->amcaninclude = false;
+	amroutine->amusemaintenanceworkmem = true;
+	amroutine->amparallelvacuumoptions = VACUUM_OPTION_PARALLEL_BULKDEL;
+	amroutine->amkeytype = InvalidOid;
+
+	amroutine->ambuild = ruivfbuild;
+	amroutine->ambuildempty = ruivfbuildempty;
+	amroutine->aminsert = ruivfinsert;
+	amroutine->ambulkdelete = ruivfbulkdelete;
+	amroutine->amvacuumcleanup = ruivfvacuumcleanup;
+	amroutine->amcanreturn = NULL;
+	amroutine->amcostestimate = ruivfcostestimate;
+	amroutine->amoptions = ruivfoptions;
+	amroutine->amproperty = NULL;
+	amroutine->ambuildphasename = ruivfbuildphasename;
+	amroutine->amvalidate = ruivfvalidate;
+	amroutine->amadjustmembers = NULL;
+	amroutine->ambeginscan = ruivfbeginscan;
+	amroutine->amrescan = ruivfrescan;
+	amroutine->amgettuple = ruivfgettuple;
+	amroutine->amgetbitmap = NULL;
+	amroutine->amendscan = ruivfendscan;
+	amroutine->ammarkpos = NULL;
+	amroutine->amrestrpos = NULL;
+	amroutine->amestimateparallelscan = NULL;
+	amroutine->aminitparallelscan = NULL;
+	amroutine->amparallelrescan = NULL;
+
+	PG_RETURN_POINTER(amroutine);
+}

@@ -1,0 +1,220 @@
+/*-------------------------------------------------------------------------
+ *
+ * ivf.h
+ *	  ruivf: an IVF index access method over SoA blocks of 8-bit codes.
+ *
+ * THE INDEX
+ * k-means splits the vectors into `lists` clusters.  Each vector is stored
+ * in the list of its nearest centroid as an 8-bit scalar-quantized (SQ8)
+ * code: c_d = round((x_d - m_d) / s_d), with per-dimension offset m_d and
+ * step s_d learned from the build sample.  A scan scores the codes of the
+ * `ruvector.probes` nearest lists with SIMD batch kernels, then re-ranks the
+ * best candidates exactly with the full-precision vectors read from the heap
+ * (the ruvector type is stored inline and uncompressed, so that read walks
+ * no TOAST table), and returns rows in exact distance order.  For cosine
+ * the index codes unit vectors; for inner product the raw vectors.
+ *
+ * PAGES (all sizes are for BLCKSZ 8192; the Asserts in ivfutils.c check
+ * the arithmetic for the configured BLCKSZ)
+ *
+ *	block 0			metapage: RuIvfMetaData at PageGetContents()
+ *	blocks 1..		"float pages": the centroids (lists x dim float4,
+ *					row-major) and then the SQ8 parameters (m[dim], s[dim]),
+ *					each array packed contiguously across consecutive pages,
+ *					RUIVF_FLOATS_PER_PAGE floats per page
+ *	then			list directory: one BlockNumber per list, the first
+ *					block of the list's chain (InvalidBlockNumber if empty),
+ *					RUIVF_LISTS_PER_PAGE entries per page
+ *	then			data blocks, in chains, one chain per list
+ *
+ * A data block holds `lanes` vectors (B, a multiple of 8) as one SoA block:
+ * for each dimension d, the B codes of that dimension are contiguous
+ * (codes[d * B + lane]), starting RUIVF_CODES_OFFSET bytes into the page
+ * (64-byte aligned relative to the page start).  After the codes of the
+ * first page come the B heap TIDs.  When dim * B bytes do not fit a page
+ * (dim > ~1000: B is then 8), the block spans `pages_per_block` consecutive
+ * pages: page k holds dimensions [k * dims_per_page, (k+1) * dims_per_page)
+ * for all B lanes, the TIDs stay on the first page, and a scan sums the
+ * partial distances of the pages.  The first page's special space holds the
+ * next block of the chain and the number of lanes in use; a lane whose TID
+ * is invalid was deleted by VACUUM and is skipped.
+ *
+ * Every page's special space ends with RUIVF_PAGE_ID (for pg_filedump).
+ * The metapage carries RUIVF_MAGIC and RUIVF_VERSION, checked on every open.
+ *
+ * LOCKING
+ * Lock order: metapage, then the list directory page, then data pages in
+ * chain order (and the pages of one block in ascending block order).  The
+ * metapage and float pages never change after the build.  An insert takes
+ * the directory page exclusively only when it must add a block to a chain;
+ * see ivfinsert.c.  Scans hold at most one data page pinned at a time.
+ *
+ * src/ivf/ivf.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef RUVECTOR_IVF_H
+#define RUVECTOR_IVF_H
+
+#include "postgres.h"
+
+#include "access/amapi.h"
+#include "access/genam.h"
+#include "access/generic_xlog.h"
+#include "access/itup.h"
+#include "nodes/execnodes.h"
+#include "nodes/pathnodes.h"
+#include "storage/bufmgr.h"
+#include "utils/relcache.h"
+
+#include "../simd/kernels.h"
+
+#define RUIVF_MAGIC				0x52564946	/* "RVIF" */
+#define RUIVF_VERSION			1
+#define RUIVF_PAGE_ID			0xFF91
+
+#define RUIVF_METAPAGE_BLKNO	0
+
+/* metrics, from the opclass's support function 1 */
+typedef enum RuIvfMetric
+{
+	RUIVF_METRIC_L2 = 1,
+	RUIVF_METRIC_IP = 2,
+	RUIVF_METRIC_COSINE = 3
+} RuIvfMetric;
+
+/* page kinds, in the special space */
+#define RUIVF_PAGE_META			1
+#define RUIVF_PAGE_FLOATS		2
+#define RUIVF_PAGE_LISTDIR		3
+#define RUIVF_PAGE_DATA			4	/* first page of a data block */
+#define RUIVF_PAGE_DATA_MORE	5	/* further pages of a multi-page block */
+
+typedef struct RuIvfPageOpaqueData
+{
+	BlockNumber next;			/* DATA: next block of the chain */
+	uint16		nlanes;			/* DATA: lanes in use (TIDs written) */
+	uint16		kind;			/* RUIVF_PAGE_* */
+	uint16		unused;
+	uint16		page_id;		/* RUIVF_PAGE_ID */
+} RuIvfPageOpaqueData;
+
+typedef RuIvfPageOpaqueData *RuIvfPageOpaque;
+
+#define RuIvfPageGetOpaque(page) ((RuIvfPageOpaque) PageGetSpecialPointer(page))
+
+/* the metapage contents */
+typedef struct RuIvfMetaData
+{
+	uint32		magic;
+	uint32		version;
+	int32		dim;
+	int32		lists;			/* 0: built empty, one list without centroid */
+	int32		metric;			/* RuIvfMetric */
+	int32		lanes;			/* B: vectors per block */
+	int32		dims_per_page;	/* dimensions held by one page of a block */
+	int32		pages_per_block;
+	BlockNumber centroid_start; /* first float page of the centroids */
+	BlockNumber sq_start;		/* first float page of m[] then s[] */
+	BlockNumber listdir_start;	/* first list directory page */
+	int32		listdir_npages;
+	uint64		build_id;		/* changes with every build */
+} RuIvfMetaData;
+
+/* page-size arithmetic */
+#define RUIVF_CODES_OFFSET		64	/* codes start this far into a page */
+#define RUIVF_SPECIAL_SIZE		MAXALIGN(sizeof(RuIvfPageOpaqueData))
+#define RUIVF_PAGE_AVAIL		(BLCKSZ - RUIVF_CODES_OFFSET - RUIVF_SPECIAL_SIZE)
+#define RUIVF_FLOATS_PER_PAGE	((int) (RUIVF_PAGE_AVAIL / sizeof(float)))
+#define RUIVF_LISTS_PER_PAGE	((int) (RUIVF_PAGE_AVAIL / sizeof(BlockNumber)))
+#define RUIVF_MAX_LANES			256
+#define RUIVF_MIN_LANES			8
+#define RUIVF_MAX_LISTS			32768
+
+/* data block geometry, derived from dim */
+typedef struct RuIvfGeometry
+{
+	int			lanes;
+	int			dims_per_page;
+	int			pages_per_block;
+} RuIvfGeometry;
+
+/* reloptions */
+typedef struct RuIvfOptions
+{
+	int32		vl_len_;		/* varlena header (do not touch directly!) */
+	int			lists;			/* 0: choose from the row count */
+} RuIvfOptions;
+
+/* what a scan or insert needs from the metapage, plus centroids */
+typedef struct RuIvfState
+{
+	RuIvfMetaData meta;
+	float	   *centroids;		/* lists x dim, row-major (NULL if lists 0) */
+	float	   *centroids_soa;	/* dim x lists, dimension-major */
+	float	   *sq_m;			/* dim */
+	float	   *sq_s;			/* dim */
+} RuIvfState;
+
+/* GUCs (ivfutils.c) */
+extern int	ruvector_probes;
+extern int	ruvector_max_probes;
+extern int	ruvector_rerank_factor;
+
+/* ivf.c */
+extern void RuIvfInit(void);
+
+/* ivfutils.c */
+extern void RuIvfRegisterOptions(void);
+extern RuIvfGeometry RuIvfComputeGeometry(int dim);
+extern RuIvfMetric RuIvfGetMetric(Relation index);
+extern void RuIvfInitPage(Page page, uint16 kind);
+extern Buffer RuIvfNewBuffer(Relation index, ForkNumber fork);
+extern RuIvfState *RuIvfGetState(Relation index);
+extern void RuIvfReadMeta(Relation index, RuIvfMetaData *meta);
+extern BlockNumber RuIvfListDirBlock(const RuIvfMetaData *meta, int list, int *slot);
+extern void RuIvfPrepareVector(RuIvfMetric metric, const float *in, int dim, float *out);
+extern void RuIvfEncode(const RuIvfState *st, const float *x, unsigned char *code);
+extern int	RuIvfNearestList(const RuIvfState *st, const float *x);
+extern void RuIvfCentroidDistances(const RuIvfState *st, const float *x, float *out);
+extern unsigned char *RuIvfPageCodes(Page page);
+extern ItemPointerData *RuIvfPageTids(Page page, const RuIvfMetaData *meta);
+extern void RuIvfWriteLane(Page *pages, const RuIvfMetaData *meta, int lane,
+						   const unsigned char *code);
+extern bytea *ruivfoptions(Datum reloptions, bool validate);
+extern bool ruivfvalidate(Oid opclassoid);
+
+/* kmeans.c */
+extern void RuIvfKmeans(const float *sample, int n, int dim, int k, float *centroids,
+						bool spherical);
+
+/* ivfbuild.c */
+extern IndexBuildResult *ruivfbuild(Relation heap, Relation index, IndexInfo *indexInfo);
+extern void ruivfbuildempty(Relation index);
+extern char *ruivfbuildphasename(int64 phasenum);
+
+/* ivfinsert.c */
+extern bool ruivfinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid,
+						Relation heap, IndexUniqueCheck checkUnique, bool indexUnchanged,
+						IndexInfo *indexInfo);
+extern void RuIvfInsertCode(Relation index, const RuIvfMetaData *meta, int list,
+							const unsigned char *code, ItemPointer tid);
+
+/* ivfscan.c */
+extern IndexScanDesc ruivfbeginscan(Relation index, int nkeys, int norderbys);
+extern void ruivfrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, int norderbys);
+extern bool ruivfgettuple(IndexScanDesc scan, ScanDirection dir);
+extern void ruivfendscan(IndexScanDesc scan);
+
+/* ivfvacuum.c */
+extern IndexBulkDeleteResult *ruivfbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
+											  IndexBulkDeleteCallback callback, void *callback_state);
+extern IndexBulkDeleteResult *ruivfvacuumcleanup(IndexVacuumInfo *info, IndexBulkDeleteResult *stats);
+
+/* ivfcost.c */
+extern void ruivfcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
+							  Cost *indexStartupCost, Cost *indexTotalCost,
+							  Selectivity *indexSelectivity, double *indexCorrelation,
+							  double *indexPages);
+
+#endif							/* RUVECTOR_IVF_H */

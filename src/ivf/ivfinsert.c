@@ -1,0 +1,228 @@
+/*-------------------------------------------------------------------------
+ *
+ * ivfinsert.c
+ *	  Insert into a ruivf index: code the vector, append it to the head
+ *	  block of its nearest list, or start a new head block.
+ *
+ * Lock order (ivf.h): list directory page, then the pages of one data
+ * block in ascending block order.  The fast path reads the head from the
+ * directory under a share lock, releases it, and locks the head block: any
+ * block of a chain belongs to its list, so a head that has been replaced
+ * meanwhile is still a right place for the vector.  Only when the head block
+ * is full does the insert take the directory page exclusively (then the
+ * block), so that two inserters cannot both add a block to one list.
+ *
+ * WAL: GenericXLog, at most four pages per record.  A block of one page
+ * (dimensions up to ~1000) changes in one record.  For a block of several
+ * pages the code chunks of the later pages are logged first and the first
+ * page (its chunk, the TID and nlanes) last: until that last record the
+ * lane is not in use, so a crash in between leaves an unused lane whose
+ * bytes the next insert overwrites.  A new block's later pages are logged
+ * as full images before the record that links the block into its chain.
+ *
+ * src/ivf/ivfinsert.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/generic_xlog.h"
+#include "miscadmin.h"
+#include "storage/bufmgr.h"
+#include "storage/lmgr.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+
+#include "ivf.h"
+#include "../type/vector.h"
+
+/*
+ * Write one lane (code + TID) into a block whose pages are pinned and
+ * exclusively locked in bufs[]; WAL-logged as described above.  `fresh`
+ * marks a block just allocated: all its pages are logged as full images.
+ */
+static void
+write_lane_logged(Relation index, const RuIvfMetaData *meta, Buffer *bufs,
+				  const unsigned char *code, ItemPointer tid, bool fresh,
+				  Buffer dirbuf, int dirslot)
+{
+	int			ppb = meta->pages_per_block;
+	int			lane;
+	GenericXLogState *xs;
+	Page		pages[64];
+	Page		first;
+
+	/* later pages first, up to four per record */
+	for (int k = 1; k < ppb; k += 4)
+	{
+		int			n = Min(4, ppb - k);
+
+		xs = GenericXLogStart(index);
+		for (int j = 0; j < n; j++)
+			pages[k + j] = GenericXLogRegisterBuffer(xs, bufs[k + j],
+													 fresh ? GENERIC_XLOG_FULL_IMAGE : 0);
+		lane = RuIvfPageGetOpaque(BufferGetPage(bufs[0]))->nlanes;
+		for (int j = 0; j < n; j++)
+		{
+			unsigned char *codes = RuIvfPageCodes(pages[k + j]);
+			int			d0 = (k + j) * meta->dims_per_page;
+			int			d1 = Min(meta->dim, d0 + meta->dims_per_page);
+
+			for (int d = d0; d < d1; d++)
+				codes[(Size) (d - d0) * meta->lanes + lane] = code[d];
+		}
+		GenericXLogFinish(xs);
+	}
+
+	/* then the first page: its chunk, the TID, nlanes; and the directory */
+	xs = GenericXLogStart(index);
+	first = GenericXLogRegisterBuffer(xs, bufs[0], fresh ? GENERIC_XLOG_FULL_IMAGE : 0);
+	lane = RuIvfPageGetOpaque(first)->nlanes;
+	{
+		unsigned char *codes = RuIvfPageCodes(first);
+		int			d1 = Min(meta->dim, meta->dims_per_page);
+
+		for (int d = 0; d < d1; d++)
+			codes[(Size) d * meta->lanes + lane] = code[d];
+	}
+	RuIvfPageTids(first, meta)[lane] = *tid;
+	RuIvfPageGetOpaque(first)->nlanes = lane + 1;
+	if (BufferIsValid(dirbuf))
+	{
+		Page		dir = GenericXLogRegisterBuffer(xs, dirbuf, 0);
+
+		((BlockNumber *) ((char *) dir + RUIVF_CODES_OFFSET))[dirslot] = BufferGetBlockNumber(bufs[0]);
+	}
+	GenericXLogFinish(xs);
+}
+
+/* Lock the pages of the block starting at blkno (ascending). */
+static void
+lock_block(Relation index, const RuIvfMetaData *meta, BlockNumber blkno, Buffer *bufs)
+{
+	for (int k = 0; k < meta->pages_per_block; k++)
+	{
+		bufs[k] = ReadBuffer(index, blkno + k);
+		LockBuffer(bufs[k], BUFFER_LOCK_EXCLUSIVE);
+	}
+}
+
+/* Release the pages of a block. */
+static void
+unlock_block(const RuIvfMetaData *meta, Buffer *bufs)
+{
+	for (int k = 0; k < meta->pages_per_block; k++)
+		UnlockReleaseBuffer(bufs[k]);
+}
+
+/* Append a code and its TID to list `list`. */
+void
+RuIvfInsertCode(Relation index, const RuIvfMetaData *meta, int list,
+				const unsigned char *code, ItemPointer tid)
+{
+	int			slot;
+	BlockNumber dirblk = RuIvfListDirBlock(meta, list, &slot);
+	Buffer		dirbuf;
+	BlockNumber head;
+	Buffer		bufs[64];
+	RuIvfPageOpaque opaque;
+
+	/* fast path: room in the current head block */
+	dirbuf = ReadBuffer(index, dirblk);
+	LockBuffer(dirbuf, BUFFER_LOCK_SHARE);
+	head = ((BlockNumber *) ((char *) BufferGetPage(dirbuf) + RUIVF_CODES_OFFSET))[slot];
+	UnlockReleaseBuffer(dirbuf);
+	if (head != InvalidBlockNumber)
+	{
+		lock_block(index, meta, head, bufs);
+		opaque = RuIvfPageGetOpaque(BufferGetPage(bufs[0]));
+		if (opaque->nlanes < meta->lanes)
+		{
+			write_lane_logged(index, meta, bufs, code, tid, false, InvalidBuffer, 0);
+			unlock_block(meta, bufs);
+			return;
+		}
+		unlock_block(meta, bufs);
+	}
+
+	/* slow path: directory page exclusively, then recheck the head */
+	dirbuf = ReadBuffer(index, dirblk);
+	LockBuffer(dirbuf, BUFFER_LOCK_EXCLUSIVE);
+	head = ((BlockNumber *) ((char *) BufferGetPage(dirbuf) + RUIVF_CODES_OFFSET))[slot];
+	if (head != InvalidBlockNumber)
+	{
+		lock_block(index, meta, head, bufs);
+		opaque = RuIvfPageGetOpaque(BufferGetPage(bufs[0]));
+		if (opaque->nlanes < meta->lanes)
+		{
+			write_lane_logged(index, meta, bufs, code, tid, false, InvalidBuffer, 0);
+			unlock_block(meta, bufs);
+			UnlockReleaseBuffer(dirbuf);
+			return;
+		}
+		unlock_block(meta, bufs);
+	}
+
+	/* a new block: consecutive pages, under the extension lock */
+	LockRelationForExtension(index, ExclusiveLock);
+	for (int k = 0; k < meta->pages_per_block; k++)
+	{
+		bufs[k] = ReadBufferExtended(index, MAIN_FORKNUM, P_NEW, RBM_NORMAL, NULL);
+		LockBuffer(bufs[k], BUFFER_LOCK_EXCLUSIVE);
+	}
+	UnlockRelationForExtension(index, ExclusiveLock);
+	for (int k = 0; k < meta->pages_per_block; k++)
+	{
+		Assert(BufferGetBlockNumber(bufs[k]) == BufferGetBlockNumber(bufs[0]) + k);
+		/* initialized in place: GenericXLog logs them as full images */
+		RuIvfInitPage(BufferGetPage(bufs[k]), k == 0 ? RUIVF_PAGE_DATA : RUIVF_PAGE_DATA_MORE);
+	}
+	{
+		ItemPointerData *tids = RuIvfPageTids(BufferGetPage(bufs[0]), meta);
+
+		for (int l = 0; l < meta->lanes; l++)
+			ItemPointerSetInvalid(&tids[l]);
+		RuIvfPageGetOpaque(BufferGetPage(bufs[0]))->next = head;
+	}
+	write_lane_logged(index, meta, bufs, code, tid, true, dirbuf, slot);
+	unlock_block(meta, bufs);
+	UnlockReleaseBuffer(dirbuf);
+}
+
+/* aminsert */
+bool
+ruivfinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid,
+			Relation heap, IndexUniqueCheck checkUnique, bool indexUnchanged,
+			IndexInfo *indexInfo)
+{
+	MemoryContext cxt;
+	MemoryContext old;
+	RuIvfState *st;
+	RuVector   *v;
+	float	   *x;
+	unsigned char *code;
+
+	(void) heap;
+	(void) checkUnique;
+	(void) indexUnchanged;
+	(void) indexInfo;
+	if (isnull[0])
+		return false;
+
+	cxt = AllocSetContextCreate(CurrentMemoryContext, "ruivf insert", ALLOCSET_SMALL_SIZES);
+	old = MemoryContextSwitchTo(cxt);
+	st = RuIvfGetState(index);
+	v = DatumGetRuVector(values[0]);
+	if (v->dim != st->meta.dim)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("expected %d dimensions, not %d", st->meta.dim, v->dim)));
+	x = palloc(sizeof(float) * v->dim);
+	code = palloc(v->dim);
+	RuIvfPrepareVector(st->meta.metric, v->x, v->dim, x);
+	RuIvfEncode(st, x, code);
+	RuIvfInsertCode(index, &st->meta, RuIvfNearestList(st, x), code, heap_tid);
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(cxt);
+	return false;
+}

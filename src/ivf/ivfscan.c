@@ -1,0 +1,463 @@
+/*-------------------------------------------------------------------------
+ *
+ * ivfscan.c
+ *	  Search a ruivf index: ORDER BY v <op> query, nearest first.
+ *
+ * HOW A SCAN WORKS
+ *	1. Probe order.  The query is prepared like the stored vectors (a unit
+ *	   vector for cosine) and compared with every centroid in one batch
+ *	   kernel call over the cached dimension-major centroids; the lists are
+ *	   sorted by that distance.
+ *	2. First pass.  The blocks of the next `ruvector.probes` lists are read
+ *	   one page at a time under a share lock and scored with the SQ8 batch
+ *	   kernels (one call per page; a block of several pages sums its pages'
+ *	   partial sums).  Each lane in use with a valid TID becomes a candidate
+ *	   (estimated distance, TID).
+ *	3. Re-rank.  Candidates are taken in estimated order, a window at a time
+ *	   (first 10 * ruvector.rerank_factor, then twice as many each time);
+ *	   each is fetched from the heap with the scan's snapshot, its exact
+ *	   distance computed with the pair kernels, and the window is returned
+ *	   in exact order.  A candidate whose row is not visible is dropped.
+ *	   So the k nearest of the first window come out in exact order, and the
+ *	   executor never needs to recheck (xs_recheckorderby = false).
+ *	4. More rows.  When the candidates run out and the executor still asks
+ *	   (a WHERE filter, a larger LIMIT), the scan probes the next lists, up
+ *	   to ruvector.max_probes lists in all (-1: all of them): results are
+ *	   never silently short.  Rows from these later lists can be nearer than
+ *	   rows already returned (relaxed order).
+ * An index built on an empty table has no centroids: its single list is
+ * read whole and every candidate is re-ranked.
+ *
+ * Memory: per scan, a context reset by every rescan holds the candidates
+ * and the current window.  Locks: one data page at a time, share mode,
+ * released before the heap is touched.
+ *
+ * src/ivf/ivfscan.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <float.h>
+#include <math.h>
+
+#include "access/relscan.h"
+#include "access/tableam.h"
+#include "executor/tuptable.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+
+#include "ivf.h"
+#include "../type/vector.h"
+
+typedef struct RuIvfCandidate
+{
+	float		dist;			/* estimated, then exact */
+	ItemPointerData tid;
+} RuIvfCandidate;
+
+typedef struct RuIvfScanOpaqueData
+{
+	MemoryContext cxt;			/* reset at every rescan */
+	bool		started;
+	bool		noresults;		/* NULL query */
+	RuIvfState *st;
+	RuIvfMetric metric;
+	int			dim;
+	AttrNumber	heapattno;
+
+	RuVector   *query;			/* as given, for the exact distances */
+	float	   *qprep;			/* prepared (unit for cosine) */
+	float	   *qa;				/* kernel operand: qt (L2) or qs (IP) */
+	float		qconst;			/* inner-product constant: sum q_d m_d */
+
+	int		   *order;			/* lists, nearest first */
+	int			nlists;			/* lists in the index (>= 1) */
+	int			probed;			/* lists read so far */
+	int			max_probes;
+
+	RuIvfCandidate *cand;		/* unreturned candidates of the first pass */
+	int			ncand;
+	int			candcap;
+	int			nextcand;		/* next candidate to re-rank */
+	int			window;			/* size of the next re-rank window */
+	bool		rerank_all;
+
+	RuIvfCandidate *result;		/* current window, exact order */
+	int			nresult;
+	int			nextresult;
+
+	float	   *partial;		/* per-page kernel output */
+	float	   *blockdist;		/* per-block sum over pages */
+
+	IndexFetchTableData *fetch;
+	TupleTableSlot *slot;
+} RuIvfScanOpaqueData;
+
+typedef RuIvfScanOpaqueData *RuIvfScanOpaque;
+
+typedef struct RuIvfListDist
+{
+	float		dist;
+	int			list;
+} RuIvfListDist;
+
+/* qsort comparator for lists: nearest centroid first */
+static int
+cmp_listdist(const void *a, const void *b)
+{
+	float		da = ((const RuIvfListDist *) a)->dist;
+	float		db = ((const RuIvfListDist *) b)->dist;
+
+	return (da > db) - (da < db);
+}
+
+/* qsort comparator: ascending distance */
+static int
+cmp_candidate(const void *a, const void *b)
+{
+	float		da = ((const RuIvfCandidate *) a)->dist;
+	float		db = ((const RuIvfCandidate *) b)->dist;
+
+	return (da > db) - (da < db);
+}
+
+/* ambeginscan */
+IndexScanDesc
+ruivfbeginscan(Relation index, int nkeys, int norderbys)
+{
+	IndexScanDesc scan = RelationGetIndexScan(index, nkeys, norderbys);
+	RuIvfScanOpaque so = palloc0(sizeof(RuIvfScanOpaqueData));
+
+	so->cxt = AllocSetContextCreate(CurrentMemoryContext, "ruivf scan", ALLOCSET_DEFAULT_SIZES);
+	so->heapattno = index->rd_index->indkey.values[0];
+	scan->opaque = so;
+	/* the AM provides the arrays for the ORDER BY values it returns */
+	scan->xs_orderbyvals = palloc0(sizeof(Datum) * Max(norderbys, 1));
+	scan->xs_orderbynulls = palloc(sizeof(bool) * Max(norderbys, 1));
+	return scan;
+}
+
+/* amrescan: remember the query; the work starts at the first gettuple. */
+void
+ruivfrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, int norderbys)
+{
+	RuIvfScanOpaque so = (RuIvfScanOpaque) scan->opaque;
+	MemoryContext old;
+
+	(void) keys;
+	(void) nkeys;
+	(void) norderbys;
+	if (so->slot != NULL)
+	{
+		ExecDropSingleTupleTableSlot(so->slot);
+		so->slot = NULL;
+	}
+	if (so->fetch != NULL)
+	{
+		table_index_fetch_end(so->fetch);
+		so->fetch = NULL;
+	}
+	MemoryContextReset(so->cxt);
+	{
+		MemoryContext cxt = so->cxt;
+		AttrNumber	attno = so->heapattno;
+
+		/* everything else lived in the context just reset */
+		memset(so, 0, sizeof(RuIvfScanOpaqueData));
+		so->cxt = cxt;
+		so->heapattno = attno;
+	}
+
+	if (orderbys && scan->numberOfOrderBys > 0)
+		memmove(scan->orderByData, orderbys, scan->numberOfOrderBys * sizeof(ScanKeyData));
+	if (scan->numberOfOrderBys == 0 || (scan->orderByData[0].sk_flags & SK_ISNULL))
+	{
+		so->noresults = true;
+		return;
+	}
+	old = MemoryContextSwitchTo(so->cxt);
+	so->query = (RuVector *) PG_DETOAST_DATUM_COPY(scan->orderByData[0].sk_argument);
+	MemoryContextSwitchTo(old);
+}
+
+/* Set up the query operands and the probe order (first gettuple). */
+static void
+start_scan(IndexScanDesc scan)
+{
+	RuIvfScanOpaque so = (RuIvfScanOpaque) scan->opaque;
+	RuIvfState *st = RuIvfGetState(scan->indexRelation);
+	int			dim = st->meta.dim;
+	int			lists = st->meta.lists;
+
+	so->st = st;
+	so->metric = st->meta.metric;
+	so->dim = dim;
+	if (so->query->dim != dim)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("different ruvector dimensions %d and %d", dim, so->query->dim)));
+
+	so->qprep = palloc(sizeof(float) * dim);
+	so->qa = palloc(sizeof(float) * dim);
+	RuIvfPrepareVector(so->metric, so->query->x, dim, so->qprep);
+	so->qconst = 0.0f;
+	for (int d = 0; d < dim; d++)
+	{
+		if (so->metric == RUIVF_METRIC_L2)
+			so->qa[d] = so->qprep[d] - st->sq_m[d];
+		else
+		{
+			so->qa[d] = so->qprep[d] * st->sq_s[d];
+			so->qconst += so->qprep[d] * st->sq_m[d];
+		}
+	}
+
+	so->nlists = Max(lists, 1);
+	so->order = palloc(sizeof(int) * so->nlists);
+	if (lists > 0)
+	{
+		RuIvfListDist *ld = palloc(sizeof(RuIvfListDist) * lists);
+		float	   *dist = palloc(sizeof(float) * lists);
+
+		RuIvfCentroidDistances(st, so->qprep, dist);
+		for (int c = 0; c < lists; c++)
+		{
+			ld[c].dist = dist[c];
+			ld[c].list = c;
+		}
+		qsort(ld, lists, sizeof(RuIvfListDist), cmp_listdist);
+		for (int c = 0; c < lists; c++)
+			so->order[c] = ld[c].list;
+	}
+	else
+		so->order[0] = 0;
+	so->probed = 0;
+	so->max_probes = ruvector_max_probes < 0 ? so->nlists : Min(Max(ruvector_max_probes, 1), so->nlists);
+	so->rerank_all = (lists == 0);
+
+	so->candcap = 1024;
+	so->cand = palloc(sizeof(RuIvfCandidate) * so->candcap);
+	so->partial = palloc(sizeof(float) * st->meta.lanes);
+	so->blockdist = palloc(sizeof(float) * st->meta.lanes);
+	so->window = 10 * Max(ruvector_rerank_factor, 1);
+
+	so->fetch = table_index_fetch_begin(scan->heapRelation);
+	so->slot = table_slot_create(scan->heapRelation, NULL);
+	so->started = true;
+}
+
+/* Score every block of one list into the candidate array. */
+static void
+scan_list(IndexScanDesc scan, int list)
+{
+	RuIvfScanOpaque so = (RuIvfScanOpaque) scan->opaque;
+	Relation	index = scan->indexRelation;
+	const RuIvfMetaData *meta = &so->st->meta;
+	int			B = meta->lanes;
+	int			slot;
+	BlockNumber blkno = RuIvfListDirBlock(meta, list, &slot);
+	Buffer		buf;
+
+	buf = ReadBuffer(index, blkno);
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	blkno = ((BlockNumber *) ((char *) BufferGetPage(buf) + RUIVF_CODES_OFFSET))[slot];
+	UnlockReleaseBuffer(buf);
+
+	while (blkno != InvalidBlockNumber)
+	{
+		Page		page;
+		RuIvfPageOpaque opaque;
+		int			nlanes = 0;
+		BlockNumber next = InvalidBlockNumber;
+		ItemPointerData tids[RUIVF_MAX_LANES];
+
+		CHECK_FOR_INTERRUPTS();
+		for (int k = 0; k < meta->pages_per_block; k++)
+		{
+			int			d0 = k * meta->dims_per_page;
+			int			nd = Min(meta->dim - d0, meta->dims_per_page);
+			unsigned char *codes;
+			float	   *out = (k == 0) ? so->blockdist : so->partial;
+
+			buf = ReadBuffer(index, blkno + k);
+			LockBuffer(buf, BUFFER_LOCK_SHARE);
+			page = BufferGetPage(buf);
+			codes = RuIvfPageCodes(page);
+			if (so->metric == RUIVF_METRIC_L2)
+				rv_kernels.l2sq_sq8_batch(so->qa + d0, so->st->sq_s + d0, codes, nd, B, out);
+			else
+				rv_kernels.dot_sq8_batch(so->qa + d0, codes, nd, B, out);
+			if (k == 0)
+			{
+				opaque = RuIvfPageGetOpaque(page);
+				nlanes = opaque->nlanes;
+				next = opaque->next;
+				memcpy(tids, RuIvfPageTids(page, meta), sizeof(ItemPointerData) * nlanes);
+			}
+			else
+				for (int l = 0; l < B; l++)
+					so->blockdist[l] += so->partial[l];
+			UnlockReleaseBuffer(buf);
+		}
+
+		if (so->ncand + nlanes > so->candcap)
+		{
+			so->candcap = Max(so->candcap * 2, so->ncand + nlanes);
+			so->cand = repalloc_huge(so->cand, sizeof(RuIvfCandidate) * so->candcap);
+		}
+		for (int l = 0; l < nlanes; l++)
+		{
+			RuIvfCandidate *c;
+
+			if (!ItemPointerIsValid(&tids[l]))
+				continue;		/* deleted by VACUUM */
+			c = &so->cand[so->ncand++];
+			c->tid = tids[l];
+			if (so->metric == RUIVF_METRIC_L2)
+				c->dist = so->blockdist[l];
+			else
+				c->dist = -(so->blockdist[l] + so->qconst);
+		}
+		blkno = next;
+	}
+}
+
+/* Exact distance between the query and a heap vector, as the operator computes it. */
+static double
+exact_distance(RuIvfScanOpaque so, const RuVector *v)
+{
+	switch (so->metric)
+	{
+		case RUIVF_METRIC_L2:
+			return sqrt((double) rv_kernels.l2sq(so->query->x, v->x, so->dim));
+		case RUIVF_METRIC_IP:
+			return -(double) rv_kernels.dot(so->query->x, v->x, so->dim);
+		case RUIVF_METRIC_COSINE:
+		default:
+			return (double) rv_kernels.cosine(so->query->x, v->x, so->dim);
+	}
+}
+
+/* Re-rank the next window of candidates; false when none are left. */
+static bool
+rerank_window(IndexScanDesc scan)
+{
+	RuIvfScanOpaque so = (RuIvfScanOpaque) scan->opaque;
+	int			n = so->rerank_all ? so->ncand - so->nextcand
+		: Min(so->window, so->ncand - so->nextcand);
+
+	so->nresult = 0;
+	so->nextresult = 0;
+	if (n <= 0)
+		return false;
+	if (so->result != NULL)
+		pfree(so->result);
+	so->result = palloc(sizeof(RuIvfCandidate) * n);
+	for (int i = 0; i < n; i++)
+	{
+		RuIvfCandidate *c = &so->cand[so->nextcand + i];
+		bool		call_again = false;
+		bool		all_dead = false;
+
+		CHECK_FOR_INTERRUPTS();
+		if (table_index_fetch_tuple(so->fetch, &c->tid, scan->xs_snapshot, so->slot,
+									&call_again, &all_dead))
+		{
+			bool		isnull;
+			Datum		d = slot_getattr(so->slot, so->heapattno, &isnull);
+
+			if (!isnull)
+			{
+				RuVector   *v = DatumGetRuVector(d);
+
+				so->result[so->nresult].tid = c->tid;
+				so->result[so->nresult].dist = (float) exact_distance(so, v);
+				so->nresult++;
+				if ((Pointer) v != DatumGetPointer(d))
+					pfree(v);
+			}
+		}
+		ExecClearTuple(so->slot);
+	}
+	so->nextcand += n;
+	so->window *= 2;
+	qsort(so->result, so->nresult, sizeof(RuIvfCandidate), cmp_candidate);
+	return true;
+}
+
+/* Read the next `probes` lists (up to max_probes); false when none are left. */
+static bool
+probe_more(IndexScanDesc scan)
+{
+	RuIvfScanOpaque so = (RuIvfScanOpaque) scan->opaque;
+	int			end = Min(so->probed + Max(ruvector_probes, 1), so->max_probes);
+
+	if (so->probed >= end)
+		return false;
+	so->ncand = 0;
+	so->nextcand = 0;
+	for (; so->probed < end; so->probed++)
+		scan_list(scan, so->order[so->probed]);
+	qsort(so->cand, so->ncand, sizeof(RuIvfCandidate), cmp_candidate);
+	pgstat_count_index_tuples(scan->indexRelation, so->ncand);
+	return true;
+}
+
+/* amgettuple */
+bool
+ruivfgettuple(IndexScanDesc scan, ScanDirection dir)
+{
+	RuIvfScanOpaque so = (RuIvfScanOpaque) scan->opaque;
+	MemoryContext old;
+
+	if (so->noresults)
+		return false;
+	if (!ScanDirectionIsForward(dir))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("ruivf index scans go forward only")));
+
+	old = MemoryContextSwitchTo(so->cxt);
+	if (!so->started)
+	{
+		pgstat_count_index_scan(scan->indexRelation);
+		start_scan(scan);
+	}
+	while (so->nextresult >= so->nresult)
+	{
+		if (rerank_window(scan))
+			continue;
+		if (!probe_more(scan))
+		{
+			MemoryContextSwitchTo(old);
+			return false;
+		}
+	}
+	MemoryContextSwitchTo(old);
+
+	scan->xs_heaptid = so->result[so->nextresult].tid;
+	scan->xs_recheck = false;
+	scan->xs_recheckorderby = false;
+	scan->xs_orderbyvals[0] = Float8GetDatum((double) so->result[so->nextresult].dist);
+	scan->xs_orderbynulls[0] = false;
+	so->nextresult++;
+	return true;
+}
+
+/* amendscan */
+void
+ruivfendscan(IndexScanDesc scan)
+{
+	RuIvfScanOpaque so = (RuIvfScanOpaque) scan->opaque;
+
+	if (so->slot != NULL)
+		ExecDropSingleTupleTableSlot(so->slot);
+	if (so->fetch != NULL)
+		table_index_fetch_end(so->fetch);
+	MemoryContextDelete(so->cxt);
+	pfree(so);
+	scan->opaque = NULL;
+}

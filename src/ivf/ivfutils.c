@@ -1,0 +1,370 @@
+/*-------------------------------------------------------------------------
+ *
+ * ivfutils.c
+ *	  ruivf helpers: page geometry, metapage checks, the per-backend cache
+ *	  of centroids, SQ8 encoding, options.
+ *
+ * src/ivf/ivfutils.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/reloptions.h"
+#include "storage/lmgr.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+
+#include "ivf.h"
+#include "../type/vector.h"
+
+int			ruvector_probes = 8;
+int			ruvector_max_probes = -1;
+int			ruvector_rerank_factor = 4;
+
+static relopt_kind ruivf_relopt_kind;
+
+/* Register the reloptions (called once from RuIvfInit). */
+void
+RuIvfRegisterOptions(void)
+{
+	ruivf_relopt_kind = add_reloption_kind();
+	add_int_reloption(ruivf_relopt_kind, "lists",
+					  "Number of lists (k-means clusters); 0 chooses from the row count",
+					  0, 0, RUIVF_MAX_LISTS, AccessExclusiveLock);
+}
+
+/* amoptions */
+bytea *
+ruivfoptions(Datum reloptions, bool validate)
+{
+	static const relopt_parse_elt tab[] = {
+		{"lists", RELOPT_TYPE_INT, offsetof(RuIvfOptions, lists)},
+	};
+
+	return (bytea *) build_reloptions(reloptions, validate, ruivf_relopt_kind,
+									  sizeof(RuIvfOptions), tab, lengthof(tab));
+}
+
+/* amvalidate: the opclasses are created by the extension script only. */
+bool
+ruivfvalidate(Oid opclassoid)
+{
+	(void) opclassoid;
+	return true;
+}
+
+/*
+ * Block geometry for a dimension count: as many lanes (a multiple of 8, at
+ * most RUIVF_MAX_LANES) as fit one page with their TIDs; if not even 8 fit,
+ * 8 lanes whose dimensions are split over consecutive pages.
+ */
+RuIvfGeometry
+RuIvfComputeGeometry(int dim)
+{
+	RuIvfGeometry g;
+	int			lanes = (int) (RUIVF_PAGE_AVAIL / (dim + sizeof(ItemPointerData)));
+
+	lanes -= lanes % RUIVF_MIN_LANES;
+	if (lanes >= RUIVF_MIN_LANES)
+	{
+		g.lanes = Min(lanes, RUIVF_MAX_LANES);
+		g.dims_per_page = dim;
+		g.pages_per_block = 1;
+	}
+	else
+	{
+		g.lanes = RUIVF_MIN_LANES;
+		g.dims_per_page = (int) ((RUIVF_PAGE_AVAIL - RUIVF_MIN_LANES * sizeof(ItemPointerData)) / RUIVF_MIN_LANES);
+		g.pages_per_block = (dim + g.dims_per_page - 1) / g.dims_per_page;
+	}
+	Assert(RUIVF_CODES_OFFSET + (Size) g.dims_per_page * g.lanes +
+		   g.lanes * sizeof(ItemPointerData) <= BLCKSZ - RUIVF_SPECIAL_SIZE);
+	return g;
+}
+
+/*
+ * The metric, from the opclass's support function 1 (one of ruvector's
+ * distance functions).  L1 is refused: SQ8 codes here estimate L2 and
+ * inner products only.
+ */
+RuIvfMetric
+RuIvfGetMetric(Relation index)
+{
+	FmgrInfo   *proc = index_getprocinfo(index, 1, 1);
+
+	if (proc->fn_addr == ruvector_l2_distance || proc->fn_addr == ruvector_l2_squared_distance)
+		return RUIVF_METRIC_L2;
+	if (proc->fn_addr == ruvector_negative_inner_product)
+		return RUIVF_METRIC_IP;
+	if (proc->fn_addr == ruvector_cosine_distance)
+		return RUIVF_METRIC_COSINE;
+	if (proc->fn_addr == ruvector_l1_distance)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("ruivf does not support L1 distance"),
+				 errhint("Use ruvector_l2_ops, ruvector_ip_ops or ruvector_cosine_ops; "
+						 "ORDER BY v <+> ... works without an index as an exact scan.")));
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+			 errmsg("ruivf operator class support function 1 must be a ruvector distance function")));
+	return RUIVF_METRIC_L2;		/* keep the compiler quiet */
+}
+
+/* Initialize a ruivf page of the given kind; its whole content counts as used. */
+void
+RuIvfInitPage(Page page, uint16 kind)
+{
+	RuIvfPageOpaque opaque;
+
+	PageInit(page, BLCKSZ, RUIVF_SPECIAL_SIZE);
+	opaque = RuIvfPageGetOpaque(page);
+	opaque->next = InvalidBlockNumber;
+	opaque->nlanes = 0;
+	opaque->kind = kind;
+	opaque->unused = 0;
+	opaque->page_id = RUIVF_PAGE_ID;
+	/* no hole: GenericXLog and log_newpage keep every byte */
+	((PageHeader) page)->pd_lower = ((PageHeader) page)->pd_upper;
+}
+
+/* Extend the index by one page; returned pinned and exclusively locked. */
+Buffer
+RuIvfNewBuffer(Relation index, ForkNumber fork)
+{
+	Buffer		buf;
+
+	LockRelationForExtension(index, ExclusiveLock);
+	buf = ReadBufferExtended(index, fork, P_NEW, RBM_NORMAL, NULL);
+	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+	UnlockRelationForExtension(index, ExclusiveLock);
+	return buf;
+}
+
+/* Read and check the metapage; a foreign or old format asks for REINDEX. */
+void
+RuIvfReadMeta(Relation index, RuIvfMetaData *meta)
+{
+	Buffer		buf = ReadBuffer(index, RUIVF_METAPAGE_BLKNO);
+	Page		page;
+
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	page = BufferGetPage(buf);
+	memcpy(meta, PageGetContents(page), sizeof(RuIvfMetaData));
+	UnlockReleaseBuffer(buf);
+
+	if (meta->magic != RUIVF_MAGIC)
+		ereport(ERROR,
+				(errcode(ERRCODE_INDEX_CORRUPTED),
+				 errmsg("index \"%s\" is not a ruivf index", RelationGetRelationName(index))));
+	if (meta->version != RUIVF_VERSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("ruivf index \"%s\" has on-disk version %u, this ruvector reads version %d",
+						RelationGetRelationName(index), meta->version, RUIVF_VERSION),
+				 errhint("REINDEX INDEX %s;", RelationGetRelationName(index))));
+}
+
+/* Copy n floats packed across consecutive float pages starting at blkno. */
+static void
+read_floats(Relation index, BlockNumber blkno, Size n, float *out)
+{
+	while (n > 0)
+	{
+		Buffer		buf = ReadBuffer(index, blkno);
+		Size		chunk = Min(n, (Size) RUIVF_FLOATS_PER_PAGE);
+
+		LockBuffer(buf, BUFFER_LOCK_SHARE);
+		memcpy(out, (char *) BufferGetPage(buf) + RUIVF_CODES_OFFSET, chunk * sizeof(float));
+		UnlockReleaseBuffer(buf);
+		out += chunk;
+		n -= chunk;
+		blkno++;
+	}
+}
+
+/*
+ * Per-backend cache of the read-only parts of an index (centroids and SQ8
+ * parameters), keyed by index OID and build id, so a scan does not copy
+ * them from the float pages every time.  A rebuilt index has a new build id.
+ */
+#define RUIVF_CACHE_SIZE 8
+
+typedef struct RuIvfCacheEntry
+{
+	Oid			relid;
+	uint64		build_id;
+	MemoryContext cxt;
+	RuIvfState *state;
+} RuIvfCacheEntry;
+
+static RuIvfCacheEntry state_cache[RUIVF_CACHE_SIZE];
+static int	state_cache_next = 0;
+
+/* The state of an index: its metapage (read now) and its cached floats. */
+RuIvfState *
+RuIvfGetState(Relation index)
+{
+	RuIvfMetaData meta;
+	RuIvfCacheEntry *e = NULL;
+	RuIvfState *st;
+	MemoryContext old;
+	int			dim,
+				lists;
+
+	RuIvfReadMeta(index, &meta);
+	for (int i = 0; i < RUIVF_CACHE_SIZE; i++)
+	{
+		if (state_cache[i].state != NULL && state_cache[i].relid == RelationGetRelid(index))
+		{
+			if (state_cache[i].build_id == meta.build_id)
+			{
+				/* the metapage never changes after the build */
+				return state_cache[i].state;
+			}
+			e = &state_cache[i];	/* stale: reuse its slot */
+			break;
+		}
+	}
+	if (e == NULL)
+	{
+		e = &state_cache[state_cache_next];
+		state_cache_next = (state_cache_next + 1) % RUIVF_CACHE_SIZE;
+	}
+	if (e->cxt != NULL)
+		MemoryContextDelete(e->cxt);
+	e->state = NULL;
+	e->cxt = AllocSetContextCreate(TopMemoryContext, "ruivf index cache",
+								   ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(e->cxt);
+
+	dim = meta.dim;
+	lists = meta.lists;
+	st = palloc0(sizeof(RuIvfState));
+	st->meta = meta;
+	st->sq_m = palloc(sizeof(float) * dim * 2);
+	st->sq_s = st->sq_m + dim;
+	read_floats(index, meta.sq_start, (Size) dim * 2, st->sq_m);
+	if (lists > 0)
+	{
+		st->centroids = palloc(sizeof(float) * (Size) lists * dim);
+		read_floats(index, meta.centroid_start, (Size) lists * dim, st->centroids);
+		st->centroids_soa = palloc(sizeof(float) * (Size) lists * dim);
+		for (int c = 0; c < lists; c++)
+			for (int d = 0; d < dim; d++)
+				st->centroids_soa[(Size) d * lists + c] = st->centroids[(Size) c * dim + d];
+	}
+	MemoryContextSwitchTo(old);
+
+	e->relid = RelationGetRelid(index);
+	e->build_id = meta.build_id;
+	e->state = st;
+	return st;
+}
+
+/* Directory page and slot of a list's head entry. */
+BlockNumber
+RuIvfListDirBlock(const RuIvfMetaData *meta, int list, int *slot)
+{
+	*slot = list % RUIVF_LISTS_PER_PAGE;
+	return meta->listdir_start + list / RUIVF_LISTS_PER_PAGE;
+}
+
+/* The vector as the index codes it: a unit vector for cosine, else as is. */
+void
+RuIvfPrepareVector(RuIvfMetric metric, const float *in, int dim, float *out)
+{
+	memcpy(out, in, sizeof(float) * dim);
+	if (metric == RUIVF_METRIC_COSINE)
+	{
+		double		norm = 0.0;
+
+		for (int d = 0; d < dim; d++)
+			norm += (double) in[d] * in[d];
+		norm = sqrt(norm);
+		if (norm > 0.0)
+			for (int d = 0; d < dim; d++)
+				out[d] = (float) (in[d] / norm);
+	}
+}
+
+/* SQ8-encode a prepared vector. */
+void
+RuIvfEncode(const RuIvfState *st, const float *x, unsigned char *code)
+{
+	for (int d = 0; d < st->meta.dim; d++)
+	{
+		float		v = rintf((x[d] - st->sq_m[d]) / st->sq_s[d]);
+
+		code[d] = v <= 0.0f ? 0 : v >= 255.0f ? 255 : (unsigned char) v;
+	}
+}
+
+/* Distance (smaller is nearer) from a prepared vector to every centroid. */
+void
+RuIvfCentroidDistances(const RuIvfState *st, const float *x, float *out)
+{
+	int			lists = st->meta.lists;
+
+	if (st->meta.metric == RUIVF_METRIC_L2)
+		rv_kernels.l2sq_batch(x, st->centroids_soa, st->meta.dim, lists, out);
+	else
+	{
+		rv_kernels.dot_batch(x, st->centroids_soa, st->meta.dim, lists, out);
+		for (int c = 0; c < lists; c++)
+			out[c] = -out[c];
+	}
+}
+
+/* The list a prepared vector belongs to (0 when the index has no centroids). */
+int
+RuIvfNearestList(const RuIvfState *st, const float *x)
+{
+	int			lists = st->meta.lists;
+	float	   *dist;
+	int			best = 0;
+
+	if (lists == 0)
+		return 0;
+	dist = palloc(sizeof(float) * lists);
+	RuIvfCentroidDistances(st, x, dist);
+	for (int c = 1; c < lists; c++)
+		if (dist[c] < dist[best])
+			best = c;
+	pfree(dist);
+	return best;
+}
+
+/* The codes of a data page (its dimension range, all lanes). */
+unsigned char *
+RuIvfPageCodes(Page page)
+{
+	return (unsigned char *) page + RUIVF_CODES_OFFSET;
+}
+
+/* The TIDs of a block, on its first page after the codes. */
+ItemPointerData *
+RuIvfPageTids(Page page, const RuIvfMetaData *meta)
+{
+	return (ItemPointerData *) ((char *) page + RUIVF_CODES_OFFSET +
+								(Size) meta->dims_per_page * meta->lanes);
+}
+
+/* Write one lane's code into the pages of a block (not its TID). */
+void
+RuIvfWriteLane(Page *pages, const RuIvfMetaData *meta, int lane, const unsigned char *code)
+{
+	int			B = meta->lanes;
+
+	for (int k = 0; k < meta->pages_per_block; k++)
+	{
+		unsigned char *codes = RuIvfPageCodes(pages[k]);
+		int			d0 = k * meta->dims_per_page;
+		int			d1 = Min(meta->dim, d0 + meta->dims_per_page);
+
+		for (int d = d0; d < d1; d++)
+			codes[(Size) (d - d0) * B + lane] = code[d];
+	}
+}

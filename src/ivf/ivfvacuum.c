@@ -1,0 +1,152 @@
+/*-------------------------------------------------------------------------
+ *
+ * ivfvacuum.c
+ *	  VACUUM for ruivf: remove the TIDs of dead rows and compact blocks.
+ *
+ * Every chain is walked block by block, each block locked exclusively
+ * (its pages in ascending order; no other lock is held meanwhile).  In a
+ * block of one page the surviving lanes move down over the dead ones, code
+ * columns and TIDs alike, and nlanes shrinks, so later inserts fill the
+ * freed lanes.  In a block of several pages the dead lanes' TIDs are set
+ * invalid instead (scans skip them): moving lanes there would have to
+ * change several pages at once.  Each changed block is one GenericXLog
+ * record.  Concurrent scans are safe: they hold TIDs, not lane positions,
+ * and fetch rows with an MVCC snapshot, which never sees a newer row that
+ * reuses a dead row's TID.
+ *
+ * src/ivf/ivfvacuum.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/generic_xlog.h"
+#include "commands/vacuum.h"
+#include "miscadmin.h"
+#include "storage/bufmgr.h"
+#include "utils/rel.h"
+
+#include "ivf.h"
+
+/* Remove dead lanes from one block; returns the lanes still in use. */
+static int
+vacuum_block(Relation index, const RuIvfMetaData *meta, BlockNumber blkno,
+			 IndexBulkDeleteCallback callback, void *callback_state,
+			 IndexBulkDeleteResult *stats, BlockNumber *next)
+{
+	Buffer		buf = ReadBufferExtended(index, MAIN_FORKNUM, blkno, RBM_NORMAL, NULL);
+	Page		page;
+	RuIvfPageOpaque opaque;
+	ItemPointerData *tids;
+	bool		dead[RUIVF_MAX_LANES];
+	int			ndead = 0,
+				live = 0;
+
+	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+	page = BufferGetPage(buf);
+	opaque = RuIvfPageGetOpaque(page);
+	*next = opaque->next;
+	tids = RuIvfPageTids(page, meta);
+	for (int l = 0; l < opaque->nlanes; l++)
+	{
+		dead[l] = ItemPointerIsValid(&tids[l]) && callback(&tids[l], callback_state);
+		if (dead[l])
+			ndead++;
+		else if (ItemPointerIsValid(&tids[l]))
+			live++;
+	}
+
+	if (ndead > 0)
+	{
+		GenericXLogState *xs = GenericXLogStart(index);
+		Page		wpage = GenericXLogRegisterBuffer(xs, buf, 0);
+		RuIvfPageOpaque wop = RuIvfPageGetOpaque(wpage);
+		ItemPointerData *wtids = RuIvfPageTids(wpage, meta);
+
+		if (meta->pages_per_block == 1)
+		{
+			unsigned char *codes = RuIvfPageCodes(wpage);
+			int			B = meta->lanes;
+			int			to = 0;
+
+			/* slide the lanes in use (valid and not dead) down */
+			for (int l = 0; l < wop->nlanes; l++)
+			{
+				if (dead[l] || !ItemPointerIsValid(&wtids[l]))
+					continue;
+				if (to != l)
+				{
+					for (int d = 0; d < meta->dim; d++)
+						codes[(Size) d * B + to] = codes[(Size) d * B + l];
+					wtids[to] = wtids[l];
+				}
+				to++;
+			}
+			for (int l = to; l < wop->nlanes; l++)
+				ItemPointerSetInvalid(&wtids[l]);
+			wop->nlanes = to;
+		}
+		else
+		{
+			for (int l = 0; l < wop->nlanes; l++)
+				if (dead[l])
+					ItemPointerSetInvalid(&wtids[l]);
+		}
+		GenericXLogFinish(xs);
+		stats->tuples_removed += ndead;
+	}
+	UnlockReleaseBuffer(buf);
+	return live;
+}
+
+/* ambulkdelete */
+IndexBulkDeleteResult *
+ruivfbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
+				IndexBulkDeleteCallback callback, void *callback_state)
+{
+	Relation	index = info->index;
+	RuIvfMetaData meta;
+	double		live = 0;
+
+	if (stats == NULL)
+		stats = palloc0(sizeof(IndexBulkDeleteResult));
+	RuIvfReadMeta(index, &meta);
+
+	for (int list = 0; list < Max(meta.lists, 1); list++)
+	{
+		int			slot;
+		Buffer		dirbuf = ReadBuffer(index, RuIvfListDirBlock(&meta, list, &slot));
+		BlockNumber blkno;
+
+		LockBuffer(dirbuf, BUFFER_LOCK_SHARE);
+		blkno = ((BlockNumber *) ((char *) BufferGetPage(dirbuf) + RUIVF_CODES_OFFSET))[slot];
+		UnlockReleaseBuffer(dirbuf);
+
+		while (blkno != InvalidBlockNumber)
+		{
+			vacuum_delay_point();
+			live += vacuum_block(index, &meta, blkno, callback, callback_state, stats, &blkno);
+		}
+	}
+	stats->num_index_tuples = live;
+	stats->estimated_count = false;
+	stats->num_pages = RelationGetNumberOfBlocks(index);
+	return stats;
+}
+
+/* amvacuumcleanup */
+IndexBulkDeleteResult *
+ruivfvacuumcleanup(IndexVacuumInfo *info, IndexBulkDeleteResult *stats)
+{
+	if (info->analyze_only)
+		return stats;
+	if (stats == NULL)
+	{
+		/* no bulkdelete pass ran: report an estimate */
+		stats = palloc0(sizeof(IndexBulkDeleteResult));
+		stats->num_index_tuples = info->num_heap_tuples;
+		stats->estimated_count = true;
+	}
+	stats->num_pages = RelationGetNumberOfBlocks(info->index);
+	return stats;
+}
