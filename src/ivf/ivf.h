@@ -31,13 +31,22 @@
  * for each dimension d, the B codes of that dimension are contiguous
  * (codes[d * B + lane]), starting RUIVF_CODES_OFFSET bytes into the page
  * (64-byte aligned relative to the page start).  After the codes of the
- * first page come the B heap TIDs.  When dim * B bytes do not fit a page
- * (dim > ~1000: B is then 8), the block spans `pages_per_block` consecutive
- * pages: page k holds dimensions [k * dims_per_page, (k+1) * dims_per_page)
- * for all B lanes, the TIDs stay on the first page, and a scan sums the
- * partial distances of the pages.  The first page's special space holds the
- * next block of the chain and the number of lanes in use; a lane whose TID
- * is invalid was deleted by VACUUM and is skipped.
+ * first page come the B heap TIDs, then B float4 factors: lane l's
+ * sum_d (s_d c_d)^2, so that an L2 estimate is
+ *		|q - m|^2 + factor_l - 2 sum_d (q_d - m_d) s_d c_d
+ * and every metric is scored with the one SQ8 dot-product kernel.
+ *
+ * Geometry (RuIvfComputeGeometry): up to ~116 dimensions a block is one
+ * page of as many lanes as fit (at most 256).  Above, B is the largest
+ * multiple of 8 up to 64 whose block spans at most 4 pages (so that VACUUM
+ * can rewrite a whole block in one GenericXLog record): 784 dimensions give
+ * B = 32 over 4 pages, 1536 give B = 16 over 4 pages.  Past ~4000
+ * dimensions B is 8 and a block spans as many pages as it needs (16,000
+ * dimensions: 16 pages).  Page k of a block holds dimensions
+ * [k * dims_per_page, (k+1) * dims_per_page) for all B lanes, and a scan
+ * sums the partial dot products of the pages.  The first page's special
+ * space holds the next block of the chain and the number of lanes in use;
+ * a lane whose TID is invalid was deleted by VACUUM and is skipped.
  *
  * Every page's special space ends with RUIVF_PAGE_ID (for pg_filedump).
  * The metapage carries RUIVF_MAGIC and RUIVF_VERSION, checked on every open.
@@ -129,6 +138,8 @@ typedef struct RuIvfMetaData
 #define RUIVF_LISTS_PER_PAGE	((int) (RUIVF_PAGE_AVAIL / sizeof(BlockNumber)))
 #define RUIVF_MAX_LANES			256
 #define RUIVF_MIN_LANES			8
+#define RUIVF_LANE_HEADER		(sizeof(ItemPointerData) + sizeof(float))	/* TID + factor */
+#define RUIVF_MAX_BLOCK_PAGES	4	/* blocks VACUUM can rewrite in one record */
 #define RUIVF_MAX_LISTS			32768
 
 /* data block geometry, derived from dim */
@@ -174,11 +185,12 @@ extern RuIvfState *RuIvfGetState(Relation index);
 extern void RuIvfReadMeta(Relation index, RuIvfMetaData *meta);
 extern BlockNumber RuIvfListDirBlock(const RuIvfMetaData *meta, int list, int *slot);
 extern void RuIvfPrepareVector(RuIvfMetric metric, const float *in, int dim, float *out);
-extern void RuIvfEncode(const RuIvfState *st, const float *x, unsigned char *code);
+extern float RuIvfEncode(const RuIvfState *st, const float *x, unsigned char *code);
 extern int	RuIvfNearestList(const RuIvfState *st, const float *x);
 extern void RuIvfCentroidDistances(const RuIvfState *st, const float *x, float *out);
 extern unsigned char *RuIvfPageCodes(Page page);
 extern ItemPointerData *RuIvfPageTids(Page page, const RuIvfMetaData *meta);
+extern float *RuIvfPageFactors(Page page, const RuIvfMetaData *meta);
 extern void RuIvfWriteLane(Page *pages, const RuIvfMetaData *meta, int lane,
 						   const unsigned char *code);
 extern bytea *ruivfoptions(Datum reloptions, bool validate);
@@ -198,7 +210,7 @@ extern bool ruivfinsert(Relation index, Datum *values, bool *isnull, ItemPointer
 						Relation heap, IndexUniqueCheck checkUnique, bool indexUnchanged,
 						IndexInfo *indexInfo);
 extern void RuIvfInsertCode(Relation index, const RuIvfMetaData *meta, int list,
-							const unsigned char *code, ItemPointer tid);
+							const unsigned char *code, float factor, ItemPointer tid);
 
 /* ivfscan.c */
 extern IndexScanDesc ruivfbeginscan(Relation index, int nkeys, int norderbys);

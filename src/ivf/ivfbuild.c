@@ -178,6 +178,7 @@ assign_callback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 	Page		first;
 	RuIvfPageOpaque opaque;
 	Page		pages[64];
+	float		factor;
 
 	(void) index;
 	(void) tupleIsAlive;
@@ -186,7 +187,7 @@ assign_callback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 	old = MemoryContextSwitchTo(bs->tmpcxt);
 	prepare_value(bs, values[0]);
 	list = RuIvfNearestList(&bs->st, bs->tmp);
-	RuIvfEncode(&bs->st, bs->tmp, bs->code);
+	factor = RuIvfEncode(&bs->st, bs->tmp, bs->code);
 
 	first = mem_page(bs, list, 0);
 	opaque = RuIvfPageGetOpaque(first);
@@ -194,6 +195,7 @@ assign_callback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 		pages[k] = mem_page(bs, list, k);
 	RuIvfWriteLane(pages, meta, opaque->nlanes, bs->code);
 	RuIvfPageTids(first, meta)[opaque->nlanes] = *tid;
+	RuIvfPageFactors(first, meta)[opaque->nlanes] = factor;
 	opaque->nlanes++;
 	if (opaque->nlanes == meta->lanes)
 		flush_block(bs, list);

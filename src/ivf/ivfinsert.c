@@ -43,7 +43,7 @@
  */
 static void
 write_lane_logged(Relation index, const RuIvfMetaData *meta, Buffer *bufs,
-				  const unsigned char *code, ItemPointer tid, bool fresh,
+				  const unsigned char *code, float factor, ItemPointer tid, bool fresh,
 				  Buffer dirbuf, int dirslot)
 {
 	int			ppb = meta->pages_per_block;
@@ -86,6 +86,7 @@ write_lane_logged(Relation index, const RuIvfMetaData *meta, Buffer *bufs,
 			codes[(Size) d * meta->lanes + lane] = code[d];
 	}
 	RuIvfPageTids(first, meta)[lane] = *tid;
+	RuIvfPageFactors(first, meta)[lane] = factor;
 	RuIvfPageGetOpaque(first)->nlanes = lane + 1;
 	if (BufferIsValid(dirbuf))
 	{
@@ -118,7 +119,7 @@ unlock_block(const RuIvfMetaData *meta, Buffer *bufs)
 /* Append a code and its TID to list `list`. */
 void
 RuIvfInsertCode(Relation index, const RuIvfMetaData *meta, int list,
-				const unsigned char *code, ItemPointer tid)
+				const unsigned char *code, float factor, ItemPointer tid)
 {
 	int			slot;
 	BlockNumber dirblk = RuIvfListDirBlock(meta, list, &slot);
@@ -138,7 +139,7 @@ RuIvfInsertCode(Relation index, const RuIvfMetaData *meta, int list,
 		opaque = RuIvfPageGetOpaque(BufferGetPage(bufs[0]));
 		if (opaque->nlanes < meta->lanes)
 		{
-			write_lane_logged(index, meta, bufs, code, tid, false, InvalidBuffer, 0);
+			write_lane_logged(index, meta, bufs, code, factor, tid, false, InvalidBuffer, 0);
 			unlock_block(meta, bufs);
 			return;
 		}
@@ -155,7 +156,7 @@ RuIvfInsertCode(Relation index, const RuIvfMetaData *meta, int list,
 		opaque = RuIvfPageGetOpaque(BufferGetPage(bufs[0]));
 		if (opaque->nlanes < meta->lanes)
 		{
-			write_lane_logged(index, meta, bufs, code, tid, false, InvalidBuffer, 0);
+			write_lane_logged(index, meta, bufs, code, factor, tid, false, InvalidBuffer, 0);
 			unlock_block(meta, bufs);
 			UnlockReleaseBuffer(dirbuf);
 			return;
@@ -184,7 +185,7 @@ RuIvfInsertCode(Relation index, const RuIvfMetaData *meta, int list,
 			ItemPointerSetInvalid(&tids[l]);
 		RuIvfPageGetOpaque(BufferGetPage(bufs[0]))->next = head;
 	}
-	write_lane_logged(index, meta, bufs, code, tid, true, dirbuf, slot);
+	write_lane_logged(index, meta, bufs, code, factor, tid, true, dirbuf, slot);
 	unlock_block(meta, bufs);
 	UnlockReleaseBuffer(dirbuf);
 }
@@ -201,6 +202,7 @@ ruivfinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid,
 	RuVector   *v;
 	float	   *x;
 	unsigned char *code;
+	float		factor;
 
 	(void) heap;
 	(void) checkUnique;
@@ -220,8 +222,8 @@ ruivfinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid,
 	x = palloc(sizeof(float) * v->dim);
 	code = palloc(v->dim);
 	RuIvfPrepareVector(st->meta.metric, v->x, v->dim, x);
-	RuIvfEncode(st, x, code);
-	RuIvfInsertCode(index, &st->meta, RuIvfNearestList(st, x), code, heap_tid);
+	factor = RuIvfEncode(st, x, code);
+	RuIvfInsertCode(index, &st->meta, RuIvfNearestList(st, x), code, factor, heap_tid);
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(cxt);
 	return false;

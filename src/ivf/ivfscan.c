@@ -70,8 +70,8 @@ typedef struct RuIvfScanOpaqueData
 
 	RuVector   *query;			/* as given, for the exact distances */
 	float	   *qprep;			/* prepared (unit for cosine) */
-	float	   *qa;				/* kernel operand: qt (L2) or qs (IP) */
-	float		qconst;			/* inner-product constant: sum q_d m_d */
+	float	   *qa;				/* dot kernel operand: (q_d - m_d) s_d for L2, q_d s_d else */
+	float		qconst;			/* L2: |q - m|^2; else sum q_d m_d */
 
 	int		   *order;			/* lists, nearest first */
 	int			nlists;			/* lists in the index (>= 1) */
@@ -207,7 +207,12 @@ start_scan(IndexScanDesc scan)
 	for (int d = 0; d < dim; d++)
 	{
 		if (so->metric == RUIVF_METRIC_L2)
-			so->qa[d] = so->qprep[d] - st->sq_m[d];
+		{
+			float		qt = so->qprep[d] - st->sq_m[d];
+
+			so->qa[d] = qt * st->sq_s[d];
+			so->qconst += qt * qt;
+		}
 		else
 		{
 			so->qa[d] = so->qprep[d] * st->sq_s[d];
@@ -273,6 +278,7 @@ scan_list(IndexScanDesc scan, int list)
 		int			nlanes = 0;
 		BlockNumber next = InvalidBlockNumber;
 		ItemPointerData tids[RUIVF_MAX_LANES];
+		float		factors[RUIVF_MAX_LANES];
 
 		CHECK_FOR_INTERRUPTS();
 		for (int k = 0; k < meta->pages_per_block; k++)
@@ -286,16 +292,14 @@ scan_list(IndexScanDesc scan, int list)
 			LockBuffer(buf, BUFFER_LOCK_SHARE);
 			page = BufferGetPage(buf);
 			codes = RuIvfPageCodes(page);
-			if (so->metric == RUIVF_METRIC_L2)
-				rv_kernels.l2sq_sq8_batch(so->qa + d0, so->st->sq_s + d0, codes, nd, B, out);
-			else
-				rv_kernels.dot_sq8_batch(so->qa + d0, codes, nd, B, out);
+			rv_kernels.dot_sq8_batch(so->qa + d0, codes, nd, B, out);
 			if (k == 0)
 			{
 				opaque = RuIvfPageGetOpaque(page);
 				nlanes = opaque->nlanes;
 				next = opaque->next;
 				memcpy(tids, RuIvfPageTids(page, meta), sizeof(ItemPointerData) * nlanes);
+				memcpy(factors, RuIvfPageFactors(page, meta), sizeof(float) * nlanes);
 			}
 			else
 				for (int l = 0; l < B; l++)
@@ -317,7 +321,7 @@ scan_list(IndexScanDesc scan, int list)
 			c = &so->cand[so->ncand++];
 			c->tid = tids[l];
 			if (so->metric == RUIVF_METRIC_L2)
-				c->dist = so->blockdist[l];
+				c->dist = so->qconst + factors[l] - 2.0f * so->blockdist[l];
 			else
 				c->dist = -(so->blockdist[l] + so->qconst);
 		}
@@ -341,6 +345,47 @@ exact_distance(RuIvfScanOpaque so, const RuVector *v)
 	}
 }
 
+/*
+ * Partition cand[lo, hi) so that its k smallest estimates come first, in
+ * no particular order (quickselect, middle pivot).
+ */
+static void
+select_smallest(RuIvfCandidate *cand, int lo, int hi, int k)
+{
+	int			want = lo + k;
+
+	while (hi - lo > 1 && want > lo && want < hi)
+	{
+		float		pivot = cand[lo + (hi - lo) / 2].dist;
+		int			i = lo,
+					j = hi - 1;
+
+		while (i <= j)
+		{
+			while (cand[i].dist < pivot)
+				i++;
+			while (cand[j].dist > pivot)
+				j--;
+			if (i <= j)
+			{
+				RuIvfCandidate t = cand[i];
+
+				cand[i] = cand[j];
+				cand[j] = t;
+				i++;
+				j--;
+			}
+		}
+		/* now [lo, j] <= pivot <= [i, hi) */
+		if (want <= j + 1)
+			hi = j + 1;
+		else if (want >= i)
+			lo = i;
+		else
+			break;				/* want falls among elements equal to pivot */
+	}
+}
+
 /* Re-rank the next window of candidates; false when none are left. */
 static bool
 rerank_window(IndexScanDesc scan)
@@ -353,6 +398,7 @@ rerank_window(IndexScanDesc scan)
 	so->nextresult = 0;
 	if (n <= 0)
 		return false;
+	select_smallest(so->cand, so->nextcand, so->ncand, n);
 	if (so->result != NULL)
 		pfree(so->result);
 	so->result = palloc(sizeof(RuIvfCandidate) * n);
@@ -401,7 +447,6 @@ probe_more(IndexScanDesc scan)
 	so->nextcand = 0;
 	for (; so->probed < end; so->probed++)
 		scan_list(scan, so->order[so->probed]);
-	qsort(so->cand, so->ncand, sizeof(RuIvfCandidate), cmp_candidate);
 	pgstat_count_index_tuples(scan->indexRelation, so->ncand);
 	return true;
 }

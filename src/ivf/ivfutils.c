@@ -56,32 +56,50 @@ ruivfvalidate(Oid opclassoid)
 	return true;
 }
 
+/* Pages a block of `lanes` lanes needs for dim dimensions (dims spread evenly). */
+static RuIvfGeometry
+geometry_for_lanes(int dim, int lanes)
+{
+	RuIvfGeometry g;
+	int			maxdims = (int) ((RUIVF_PAGE_AVAIL - lanes * RUIVF_LANE_HEADER) / lanes);
+
+	g.lanes = lanes;
+	g.pages_per_block = (dim + maxdims - 1) / maxdims;
+	g.dims_per_page = (dim + g.pages_per_block - 1) / g.pages_per_block;
+	return g;
+}
+
 /*
- * Block geometry for a dimension count: as many lanes (a multiple of 8, at
- * most RUIVF_MAX_LANES) as fit one page with their TIDs; if not even 8 fit,
- * 8 lanes whose dimensions are split over consecutive pages.
+ * Block geometry for a dimension count (see ivf.h): one full page of lanes
+ * for small dimensions; else the most lanes (<= 64) within 4 pages; else 8
+ * lanes over as many pages as needed.
  */
 RuIvfGeometry
 RuIvfComputeGeometry(int dim)
 {
 	RuIvfGeometry g;
-	int			lanes = (int) (RUIVF_PAGE_AVAIL / (dim + sizeof(ItemPointerData)));
+	int			lanes = (int) (RUIVF_PAGE_AVAIL / (dim + RUIVF_LANE_HEADER));
 
 	lanes -= lanes % RUIVF_MIN_LANES;
-	if (lanes >= RUIVF_MIN_LANES)
-	{
-		g.lanes = Min(lanes, RUIVF_MAX_LANES);
-		g.dims_per_page = dim;
-		g.pages_per_block = 1;
-	}
+	if (lanes >= 64)
+		g = geometry_for_lanes(dim, Min(lanes, RUIVF_MAX_LANES));
 	else
 	{
-		g.lanes = RUIVF_MIN_LANES;
-		g.dims_per_page = (int) ((RUIVF_PAGE_AVAIL - RUIVF_MIN_LANES * sizeof(ItemPointerData)) / RUIVF_MIN_LANES);
-		g.pages_per_block = (dim + g.dims_per_page - 1) / g.dims_per_page;
+		g = geometry_for_lanes(dim, RUIVF_MIN_LANES);
+		for (int b = 64; b > RUIVF_MIN_LANES; b -= RUIVF_MIN_LANES)
+		{
+			RuIvfGeometry t = geometry_for_lanes(dim, b);
+
+			if (t.pages_per_block <= RUIVF_MAX_BLOCK_PAGES)
+			{
+				g = t;
+				break;
+			}
+		}
 	}
 	Assert(RUIVF_CODES_OFFSET + (Size) g.dims_per_page * g.lanes +
-		   g.lanes * sizeof(ItemPointerData) <= BLCKSZ - RUIVF_SPECIAL_SIZE);
+		   g.lanes * RUIVF_LANE_HEADER <= BLCKSZ - RUIVF_SPECIAL_SIZE);
+	Assert((Size) g.dims_per_page * g.pages_per_block >= (Size) dim);
 	return g;
 }
 
@@ -290,16 +308,20 @@ RuIvfPrepareVector(RuIvfMetric metric, const float *in, int dim, float *out)
 	}
 }
 
-/* SQ8-encode a prepared vector. */
-void
+/* SQ8-encode a prepared vector; returns its factor sum_d (s_d c_d)^2. */
+float
 RuIvfEncode(const RuIvfState *st, const float *x, unsigned char *code)
 {
+	double		factor = 0.0;
+
 	for (int d = 0; d < st->meta.dim; d++)
 	{
 		float		v = rintf((x[d] - st->sq_m[d]) / st->sq_s[d]);
 
 		code[d] = v <= 0.0f ? 0 : v >= 255.0f ? 255 : (unsigned char) v;
+		factor += (double) (st->sq_s[d] * code[d]) * (st->sq_s[d] * code[d]);
 	}
+	return (float) factor;
 }
 
 /* Distance (smaller is nearer) from a prepared vector to every centroid. */
@@ -350,6 +372,13 @@ RuIvfPageTids(Page page, const RuIvfMetaData *meta)
 {
 	return (ItemPointerData *) ((char *) page + RUIVF_CODES_OFFSET +
 								(Size) meta->dims_per_page * meta->lanes);
+}
+
+/* The per-lane factors of a block, on its first page after the TIDs. */
+float *
+RuIvfPageFactors(Page page, const RuIvfMetaData *meta)
+{
+	return (float *) (RuIvfPageTids(page, meta) + meta->lanes);
 }
 
 /* Write one lane's code into the pages of a block (not its TID). */

@@ -34,7 +34,10 @@ vacuum_block(Relation index, const RuIvfMetaData *meta, BlockNumber blkno,
 			 IndexBulkDeleteCallback callback, void *callback_state,
 			 IndexBulkDeleteResult *stats, BlockNumber *next)
 {
-	Buffer		buf = ReadBufferExtended(index, MAIN_FORKNUM, blkno, RBM_NORMAL, NULL);
+	int			ppb = meta->pages_per_block;
+	bool		compact = ppb <= RUIVF_MAX_BLOCK_PAGES;
+	int			nlock = compact ? ppb : 1;
+	Buffer		bufs[RUIVF_MAX_BLOCK_PAGES];
 	Page		page;
 	RuIvfPageOpaque opaque;
 	ItemPointerData *tids;
@@ -42,8 +45,13 @@ vacuum_block(Relation index, const RuIvfMetaData *meta, BlockNumber blkno,
 	int			ndead = 0,
 				live = 0;
 
-	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
-	page = BufferGetPage(buf);
+	/* the block's pages in ascending order (only the first for tombstones) */
+	for (int k = 0; k < nlock; k++)
+	{
+		bufs[k] = ReadBufferExtended(index, MAIN_FORKNUM, blkno + k, RBM_NORMAL, NULL);
+		LockBuffer(bufs[k], BUFFER_LOCK_EXCLUSIVE);
+	}
+	page = BufferGetPage(bufs[0]);
 	opaque = RuIvfPageGetOpaque(page);
 	*next = opaque->next;
 	tids = RuIvfPageTids(page, meta);
@@ -59,26 +67,38 @@ vacuum_block(Relation index, const RuIvfMetaData *meta, BlockNumber blkno,
 	if (ndead > 0)
 	{
 		GenericXLogState *xs = GenericXLogStart(index);
-		Page		wpage = GenericXLogRegisterBuffer(xs, buf, 0);
-		RuIvfPageOpaque wop = RuIvfPageGetOpaque(wpage);
-		ItemPointerData *wtids = RuIvfPageTids(wpage, meta);
+		Page		wpages[RUIVF_MAX_BLOCK_PAGES];
+		RuIvfPageOpaque wop;
+		ItemPointerData *wtids;
+		float	   *wfactors;
 
-		if (meta->pages_per_block == 1)
+		for (int k = 0; k < nlock; k++)
+			wpages[k] = GenericXLogRegisterBuffer(xs, bufs[k], 0);
+		wop = RuIvfPageGetOpaque(wpages[0]);
+		wtids = RuIvfPageTids(wpages[0], meta);
+		wfactors = RuIvfPageFactors(wpages[0], meta);
+
+		if (compact)
 		{
-			unsigned char *codes = RuIvfPageCodes(wpage);
 			int			B = meta->lanes;
 			int			to = 0;
 
-			/* slide the lanes in use (valid and not dead) down */
+			/* slide the lanes in use (valid and not dead) down, on every page */
 			for (int l = 0; l < wop->nlanes; l++)
 			{
 				if (dead[l] || !ItemPointerIsValid(&wtids[l]))
 					continue;
 				if (to != l)
 				{
-					for (int d = 0; d < meta->dim; d++)
-						codes[(Size) d * B + to] = codes[(Size) d * B + l];
+					for (int k = 0; k < ppb; k++)
+					{
+						unsigned char *codes = RuIvfPageCodes(wpages[k]);
+
+						for (int d = 0; d < meta->dims_per_page; d++)
+							codes[(Size) d * B + to] = codes[(Size) d * B + l];
+					}
 					wtids[to] = wtids[l];
+					wfactors[to] = wfactors[l];
 				}
 				to++;
 			}
@@ -95,7 +115,8 @@ vacuum_block(Relation index, const RuIvfMetaData *meta, BlockNumber blkno,
 		GenericXLogFinish(xs);
 		stats->tuples_removed += ndead;
 	}
-	UnlockReleaseBuffer(buf);
+	for (int k = 0; k < nlock; k++)
+		UnlockReleaseBuffer(bufs[k]);
 	return live;
 }
 
