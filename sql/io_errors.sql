@@ -73,3 +73,9 @@ SELECT pg_temp.err($$SELECT '[1]'::ruvector(0)$$) AS error;
 CREATE TEMP TABLE good (a ruvector(1), b ruvector(16000));
 SELECT format_type(atttypid, atttypmod) FROM pg_attribute
   WHERE attrelid = 'good'::regclass AND attnum > 0 ORDER BY attnum;
+
+-- the dimension count in the error is the count as written
+SELECT ('[' || repeat('1,', 20000) || '1]')::ruvector;
+-- a multibyte character is reported whole, at its character position
+SELECT '[1é]'::ruvector;
+SELECT '[1,2,é]'::ruvector;

@@ -188,3 +188,16 @@ SELECT r.level, r.id
 SELECT id, a, b, l2 ^ 2 AS l2_squared, -nip AS ip, l1
   FROM results JOIN pairs USING (id) WHERE level = 'scalar' AND id <= 2 ORDER BY id;
 DROP TABLE pairs, ref, results;
+
+-- extreme values: distances are recomputed in double when float overflows,
+-- underflows or turns NaN, so they match the double-precision answer
+SELECT '[1e20]'::ruvector <-> '[0]' AS l2_big,
+       '[1e-25]'::ruvector <-> '[0]' AS l2_tiny,
+       '[1e20]'::ruvector <#> '[1e20]' AS ip_big,
+       '[3e38]'::ruvector <+> '[-3e38]' AS l1_big;
+SELECT '[1e20,1e20]'::ruvector <=> '[1e20,1e20]' AS cos_big,
+       '[1e-30]'::ruvector <=> '[1e-30]' AS cos_tiny,
+       '[1e-30,1e-30]'::ruvector <=> '[1,1]' AS cos_mixed,
+       '[3e38,3e38]'::ruvector <=> '[-3e38,-3e38]' AS cos_opposite;
+-- zero inner product prints as 0, not -0
+SELECT '[0,0,0]'::ruvector <#> '[1,2,2]' AS neg_ip_zero;

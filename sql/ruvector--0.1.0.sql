@@ -20,13 +20,15 @@ CREATE FUNCTION ruvector_recv(internal, oid, integer) RETURNS ruvector
 CREATE FUNCTION ruvector_send(ruvector) RETURNS bytea
 	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
--- STORAGE = plain: a vector is stored in its row, uncompressed, so an exact
--- scan reads it in place; no TOAST fetch and no decompression per row.
--- Chosen by measurement on fashion-mnist (README, "Storage"): an exact
--- 10-NN query took ~60 ms with plain, ~200-360 ms with main (compressed
--- inline) and ~260 ms with external.  A row must then fit in a page, which
--- holds vectors of up to about 2,000 dimensions; for larger ones declare the
--- column with ALTER TABLE ... ALTER COLUMN ... SET STORAGE external.
+-- STORAGE = main: a vector stays in its row, and moves out of line only when
+-- the row would not fit a page otherwise (vectors above ~2,000 dimensions).
+-- In the row it is compressed only if pglz saves at least 25 %, which real
+-- embeddings (incompressible floats) never allow: they are read in place.
+-- plain would refuse vectors that do not fit a page, and external would put
+-- every vector above 2 kB out of line, to be fetched through the TOAST index
+-- row by row.  Chosen by measurement (README, "Storage"); data that does
+-- compress (e.g. small integers as floats) scans fastest with
+-- ALTER TABLE ... ALTER COLUMN ... SET STORAGE plain.
 CREATE TYPE ruvector (
 	INPUT = ruvector_in,
 	OUTPUT = ruvector_out,
@@ -36,7 +38,7 @@ CREATE TYPE ruvector (
 	SEND = ruvector_send,
 	INTERNALLENGTH = VARIABLE,
 	ALIGNMENT = int4,
-	STORAGE = plain
+	STORAGE = main
 );
 
 COMMENT ON TYPE ruvector IS 'vector of float4, 1 to 16000 dimensions';

@@ -95,3 +95,15 @@ SELECT ARRAY['[1,2]'::ruvector, '[3]'] AS arr, '{"[1,2]","[3]"}'::ruvector[] AS 
 SELECT unnest('{"[1,2]",NULL,"[3.5]"}'::ruvector[]) AS v;
 
 DROP TABLE items;
+
+-- storage: main by default; a column may choose plain (fastest exact scans
+-- for compressible data) or external; 16,000 dimensions fit either way
+SELECT typstorage FROM pg_type WHERE typname = 'ruvector';
+CREATE TABLE big_vectors (id int, v ruvector(16000));
+INSERT INTO big_vectors SELECT 1, array_fill(1.5::real, ARRAY[16000])::ruvector;
+ALTER TABLE big_vectors ALTER COLUMN v SET STORAGE external;
+INSERT INTO big_vectors SELECT 2, array_fill(-2::real, ARRAY[16000])::ruvector;
+SELECT id, vector_dims(v), v <-> array_fill(0::real, ARRAY[16000])::ruvector AS dist FROM big_vectors ORDER BY id;
+ALTER TABLE big_vectors ALTER COLUMN v SET STORAGE plain;
+SELECT attstorage FROM pg_attribute WHERE attrelid = 'big_vectors'::regclass AND attname = 'v';
+DROP TABLE big_vectors;

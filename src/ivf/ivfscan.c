@@ -336,12 +336,12 @@ exact_distance(RuIvfScanOpaque so, const RuVector *v)
 	switch (so->metric)
 	{
 		case RUIVF_METRIC_L2:
-			return sqrt((double) rv_kernels.l2sq(so->query->x, v->x, so->dim));
+			return sqrt(RuVectorL2Sq(so->query->x, v->x, so->dim));
 		case RUIVF_METRIC_IP:
-			return -(double) rv_kernels.dot(so->query->x, v->x, so->dim);
+			return 0.0 - RuVectorDot(so->query->x, v->x, so->dim);
 		case RUIVF_METRIC_COSINE:
 		default:
-			return (double) rv_kernels.cosine(so->query->x, v->x, so->dim);
+			return RuVectorCosine(so->query->x, v->x, so->dim);
 	}
 }
 

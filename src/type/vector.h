@@ -47,6 +47,11 @@ extern void RuVectorCheckElement(float value);
 /* vector_ops.c */
 extern void RuVectorCheckSameDims(const RuVector *a, const RuVector *b);
 
+extern double RuVectorL2Sq(const float *a, const float *b, int dim);
+extern double RuVectorDot(const float *a, const float *b, int dim);
+extern double RuVectorCosine(const float *a, const float *b, int dim);
+extern double RuVectorL1(const float *a, const float *b, int dim);
+
 /* the distance functions, which index opclasses name as support function 1 */
 extern Datum ruvector_l2_distance(PG_FUNCTION_ARGS);
 extern Datum ruvector_l2_squared_distance(PG_FUNCTION_ARGS);

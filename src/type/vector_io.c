@@ -24,6 +24,7 @@
 #include "libpq/pqformat.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "mb/pg_wchar.h"
 #include "utils/float.h"
 #include "utils/lsyscache.h"
 #include "utils/numeric.h"
@@ -64,7 +65,8 @@ RuVectorCheckTypmod(int dim, int32 typmod)
 	if (typmod != -1 && dim != typmod)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("expected %d dimensions, not %d", typmod, dim),
+				 errmsg_plural("expected %d dimension, not %d", "expected %d dimensions, not %d",
+							   typmod, typmod, dim),
 				 errhint("The column or cast is declared as ruvector(%d).", typmod)));
 }
 
@@ -109,6 +111,7 @@ ruvector_in(PG_FUNCTION_ARGS)
 	int32		typmod = PG_GETARG_INT32(2);
 	const char *p = str;
 	int			maxdim = 1;
+	int			ncommas = 0;
 	int			dim = 0;
 	float	   *buf;
 	RuVector   *result;
@@ -116,7 +119,8 @@ ruvector_in(PG_FUNCTION_ARGS)
 	/* an upper bound on the element count: one more than the commas */
 	for (const char *c = str; *c; c++)
 		if (*c == ',')
-			maxdim++;
+			ncommas++;
+	maxdim = ncommas + 1;
 	if (maxdim > RUVECTOR_MAX_DIM)
 		maxdim = RUVECTOR_MAX_DIM + 1;
 	buf = palloc(sizeof(float) * maxdim);
@@ -146,16 +150,16 @@ ruvector_in(PG_FUNCTION_ARGS)
 		val = strtof(p, &end);
 		if (end == p)
 			syntax_error(str, psprintf("Expected a number at character %d.",
-									   (int) (p - str) + 1));
+									   pg_mbstrlen_with_len(str, (int) (p - str)) + 1));
 		if (errno == ERANGE && (val == 0.0f || isinf(val)))
 			ereport(ERROR,
 					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 					 errmsg("\"%.*s\" is out of range for type ruvector",
 							(int) (end - p), p),
-					 errhint("Elements are float4: magnitudes from about 1.2e-38 to 3.4e38, or 0.")));
+					 errhint("Elements are float4: magnitudes from about 1.4e-45 to 3.4e38, or 0.")));
 		RuVectorCheckElement(val);
 		if (dim >= RUVECTOR_MAX_DIM)
-			RuVectorCheckDim(dim + 1);
+			RuVectorCheckDim(ncommas + 1);	/* report the count as written */
 		buf[dim++] = val;
 		p = end;
 
@@ -173,8 +177,8 @@ ruvector_in(PG_FUNCTION_ARGS)
 		}
 		if (*p == '\0')
 			syntax_error(str, "Unexpected end of input.");
-		syntax_error(str, psprintf("Unexpected character \"%c\" at character %d.",
-								   *p, (int) (p - str) + 1));
+		syntax_error(str, psprintf("Unexpected character \"%.*s\" at character %d.",
+								   pg_mblen(p), p, pg_mbstrlen_with_len(str, (int) (p - str)) + 1));
 	}
 	while (is_space(*p))
 		p++;
@@ -273,7 +277,7 @@ ruvector_recv(PG_FUNCTION_ARGS)
 	if (buf->len - buf->cursor != dim * (int) sizeof(float))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("%s binary ruvector: %d dimensions need %d bytes of elements, got %d",
+				 errmsg("%s binary ruvector: %d dimension(s) need %d bytes of elements, got %d",
 						buf->len - buf->cursor < dim * (int) sizeof(float) ? "truncated" : "oversized",
 						dim, dim * (int) sizeof(float), buf->len - buf->cursor)));
 

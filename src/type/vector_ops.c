@@ -14,6 +14,7 @@
  */
 #include "postgres.h"
 
+#include <float.h>
 #include <math.h>
 
 #include "access/detoast.h"
@@ -80,6 +81,98 @@ getarg_vector_cached(FunctionCallInfo fcinfo, int n)
 	RuVector   *a = getarg_vector_cached(fcinfo, 0); \
 	RuVector   *b = getarg_vector_cached(fcinfo, 1)
 
+/*
+ * Distances with a double-precision safety net.  The SIMD kernels
+ * accumulate in float; a result that overflowed, underflowed to zero or to a
+ * subnormal, or turned NaN in float is recomputed in double, so that
+ * '[1e20]' <-> '[0]' is 1e20 rather than Infinity.  The check costs one
+ * comparison per call; the slow path runs only for such extreme values.
+ */
+double
+RuVectorL2Sq(const float *a, const float *b, int dim)
+{
+	float		r = rv_kernels.l2sq(a, b, dim);
+	double		s = 0.0;
+
+	if (likely(r >= FLT_MIN && r < INFINITY))
+		return r;
+	for (int i = 0; i < dim; i++)
+		s += ((double) a[i] - b[i]) * ((double) a[i] - b[i]);
+	return s;
+}
+
+/* Inner product, float kernel with a double fallback. */
+double
+RuVectorDot(const float *a, const float *b, int dim)
+{
+	float		r = rv_kernels.dot(a, b, dim);
+	double		s = 0.0;
+
+	if (likely(fabsf(r) >= FLT_MIN && fabsf(r) < INFINITY))
+		return r;
+	for (int i = 0; i < dim; i++)
+		s += (double) a[i] * b[i];
+	return s;
+}
+
+/* Cosine distance, float kernel with a double fallback. */
+double
+RuVectorCosine(const float *a, const float *b, int dim)
+{
+	float		r = rv_kernels.cosine(a, b, dim);
+	double		dot = 0.0,
+				na = 0.0,
+				nb = 0.0;
+
+	if (likely(!isnan(r)))
+		return r;
+	for (int i = 0; i < dim; i++)
+	{
+		dot += (double) a[i] * b[i];
+		na += (double) a[i] * a[i];
+		nb += (double) b[i] * b[i];
+	}
+	/* the norms may still overflow a double: scale by the largest element */
+	if (isinf(na) || isinf(nb) || isinf(dot) || na == 0.0 || nb == 0.0)
+	{
+		double		ma = 0.0,
+					mb = 0.0;
+
+		for (int i = 0; i < dim; i++)
+		{
+			ma = Max(ma, fabs((double) a[i]));
+			mb = Max(mb, fabs((double) b[i]));
+		}
+		if (ma == 0.0 || mb == 0.0)
+			return NAN;			/* a zero vector has no direction */
+		dot = na = nb = 0.0;
+		for (int i = 0; i < dim; i++)
+		{
+			double		x = a[i] / ma,
+						y = b[i] / mb;
+
+			dot += x * y;
+			na += x * x;
+			nb += y * y;
+		}
+	}
+	return rv_cosine_finish(dot, na, nb);
+}
+
+/* Manhattan distance, float kernel with a double fallback. */
+double
+RuVectorL1(const float *a, const float *b, int dim)
+{
+	float		r = rv_kernels.l1(a, b, dim);
+	double		s = 0.0;
+
+	if (likely(r < INFINITY))
+		return r;
+	for (int i = 0; i < dim; i++)
+		s += fabs((double) a[i] - b[i]);
+	return s;
+}
+
 /* Reject two operands of different dimensions. */
 void
 RuVectorCheckSameDims(const RuVector *a, const RuVector *b)
@@ -99,7 +192,7 @@ ruvector_l2_distance(PG_FUNCTION_ARGS)
 	DISTANCE_ARGS(a, b);
 
 	RuVectorCheckSameDims(a, b);
-	PG_RETURN_FLOAT8(sqrt((double) rv_kernels.l2sq(a->x, b->x, a->dim)));
+	PG_RETURN_FLOAT8(sqrt(RuVectorL2Sq(a->x, b->x, a->dim)));
 }
 
 PG_FUNCTION_INFO_V1(ruvector_l2_squared_distance);
@@ -110,7 +203,7 @@ ruvector_l2_squared_distance(PG_FUNCTION_ARGS)
 	DISTANCE_ARGS(a, b);
 
 	RuVectorCheckSameDims(a, b);
-	PG_RETURN_FLOAT8((double) rv_kernels.l2sq(a->x, b->x, a->dim));
+	PG_RETURN_FLOAT8(RuVectorL2Sq(a->x, b->x, a->dim));
 }
 
 PG_FUNCTION_INFO_V1(ruvector_inner_product);
@@ -121,7 +214,7 @@ ruvector_inner_product(PG_FUNCTION_ARGS)
 	DISTANCE_ARGS(a, b);
 
 	RuVectorCheckSameDims(a, b);
-	PG_RETURN_FLOAT8((double) rv_kernels.dot(a->x, b->x, a->dim));
+	PG_RETURN_FLOAT8(RuVectorDot(a->x, b->x, a->dim));
 }
 
 PG_FUNCTION_INFO_V1(ruvector_negative_inner_product);
@@ -132,7 +225,7 @@ ruvector_negative_inner_product(PG_FUNCTION_ARGS)
 	DISTANCE_ARGS(a, b);
 
 	RuVectorCheckSameDims(a, b);
-	PG_RETURN_FLOAT8(-(double) rv_kernels.dot(a->x, b->x, a->dim));
+	PG_RETURN_FLOAT8(0.0 - RuVectorDot(a->x, b->x, a->dim));	/* 0.0 - 0.0 is +0 */
 }
 
 PG_FUNCTION_INFO_V1(ruvector_cosine_distance);
@@ -143,7 +236,7 @@ ruvector_cosine_distance(PG_FUNCTION_ARGS)
 	DISTANCE_ARGS(a, b);
 
 	RuVectorCheckSameDims(a, b);
-	PG_RETURN_FLOAT8((double) rv_kernels.cosine(a->x, b->x, a->dim));
+	PG_RETURN_FLOAT8(RuVectorCosine(a->x, b->x, a->dim));
 }
 
 PG_FUNCTION_INFO_V1(ruvector_l1_distance);
@@ -154,7 +247,7 @@ ruvector_l1_distance(PG_FUNCTION_ARGS)
 	DISTANCE_ARGS(a, b);
 
 	RuVectorCheckSameDims(a, b);
-	PG_RETURN_FLOAT8((double) rv_kernels.l1(a->x, b->x, a->dim));
+	PG_RETURN_FLOAT8(RuVectorL1(a->x, b->x, a->dim));
 }
 
 PG_FUNCTION_INFO_V1(ruvector_dims);
