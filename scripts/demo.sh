@@ -16,7 +16,7 @@ keep=0
 
 rv_install_deps dataset-fashion-mnist
 rv_build_install
-rv_cluster_start "shared_buffers = 1GB" "max_parallel_workers_per_gather = 0"
+rv_cluster_start "shared_buffers = 2GB" "max_parallel_workers_per_gather = 0"
 if [ $keep -eq 0 ]; then trap rv_cluster_stop EXIT; fi
 
 bench/load-fashion-mnist.sh
@@ -60,6 +60,34 @@ END
 \$\$;
 SQL
 done
+
+# the same query through a ruivf index
+psql -X -v ON_ERROR_STOP=1 <<'SQL'
+\echo == building a ruivf index (lists = 250)
+SET maintenance_work_mem = '512MB';
+\timing on
+CREATE INDEX train_v_ruivf ON train USING ruivf (v ruvector_l2_ops) WITH (lists = 250);
+\timing off
+SELECT pg_size_pretty(pg_relation_size('train_v_ruivf')) AS index_size;
+SET ruvector.probes = 8;
+\echo == the same 10 neighbours through the index (ruvector.probes = 8)
+EXPLAIN (COSTS OFF) SELECT id FROM train ORDER BY v <-> (SELECT v FROM test WHERE id = 1) LIMIT 10;
+\timing on
+SELECT id, round((v <-> (SELECT v FROM test WHERE id = 1))::numeric, 1) AS distance
+FROM train
+ORDER BY v <-> (SELECT v FROM test WHERE id = 1)
+LIMIT 10;
+\timing off
+\echo == recall@10 of the index over test images 1..100 (against the exact answer)
+SELECT round(avg(hits) / 10, 3) AS recall_at_10
+FROM (
+	SELECT (SELECT count(*)
+			FROM (SELECT t.id FROM train t ORDER BY t.v <-> q.v LIMIT 10) i
+			WHERE i.id IN (SELECT t.id FROM train t	-- "+ 0": no index can serve it
+						   ORDER BY (t.v <-> q.v) + 0 LIMIT 10)) AS hits
+	FROM test q WHERE q.id <= 100
+) s;
+SQL
 
 if [ $keep -eq 1 ]; then
 	echo "cluster left running: PGHOST=$PGHOST PGPORT=$PGPORT PGUSER=$PGUSER psql"

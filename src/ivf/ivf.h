@@ -197,6 +197,10 @@ extern bytea *ruivfoptions(Datum reloptions, bool validate);
 extern bool ruivfvalidate(Oid opclassoid);
 
 /* kmeans.c */
+#define RUIVF_CHUNK 64			/* centroids per chunk in assignment passes */
+extern void RuIvfCentroidChunks(const float *centroids, int k, int dim, float *chunks);
+extern void RuIvfAssignNearest(const float *chunks, int k, int dim, const float *x, int n,
+							   int *assign, float *best);
 extern void RuIvfKmeans(const float *sample, int n, int dim, int k, float *centroids,
 						bool spherical);
 

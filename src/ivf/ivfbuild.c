@@ -13,9 +13,11 @@
  *	   the sample.
  *	2. k-means on the sample (kmeans.c), and the SQ8 parameters: per
  *	   dimension, the sample's minimum (m_d) and range / 255 (s_d).
- *	3. assigning: a second heap scan codes every vector and appends it to
- *	   its list's block in memory (lists x one block); a full block is
- *	   written out and becomes the head of its list's chain.
+ *	3. assigning: a second heap scan collects vectors in batches of
+ *	   RUIVF_ASSIGN_BATCH, finds each one's nearest centroid chunk by chunk
+ *	   (kmeans.c), codes it and appends it to its list's block in memory
+ *	   (lists x one block); a full block is written out and becomes the
+ *	   head of its list's chain.
  * Memory: the sample, the centroids, and one block per list, all in the
  * building backend's memory context.  Pages are written through shared
  * buffers without WAL and logged at the end with log_newpage_range; the new
@@ -45,6 +47,7 @@
 #include "../type/vector.h"
 
 #define RUIVF_SAMPLES_PER_LIST	50
+#define RUIVF_ASSIGN_BATCH		1024
 
 /* progress sub-phases */
 #define RUIVF_PHASE_SAMPLE		2
@@ -70,6 +73,12 @@ typedef struct RuIvfBuildState
 	BlockNumber *heads;
 	double		indtuples;
 	unsigned char *code;
+	float	   *chunks;			/* centroids in assignment chunks */
+	float	   *batch;			/* RUIVF_ASSIGN_BATCH prepared vectors */
+	ItemPointerData *batch_tids;
+	int		   *batch_list;
+	float	   *batch_best;
+	int			nbatch;
 
 	float	   *tmp;
 	MemoryContext tmpcxt;
@@ -166,19 +175,49 @@ flush_block(RuIvfBuildState *bs, int list)
 	reset_block(bs, list);
 }
 
-/* Phase 3 callback: code the vector and append it to its list's block. */
+/* Code the batched vectors and append each to its nearest list's block. */
+static void
+assign_batch(RuIvfBuildState *bs)
+{
+	const RuIvfMetaData *meta = &bs->st.meta;
+	Page		pages[64];
+
+	if (bs->nbatch == 0)
+		return;
+	if (meta->lists > 0)
+		RuIvfAssignNearest(bs->chunks, meta->lists, bs->dim, bs->batch, bs->nbatch,
+						   bs->batch_list, bs->batch_best);
+	else
+		memset(bs->batch_list, 0, sizeof(int) * bs->nbatch);
+
+	for (int i = 0; i < bs->nbatch; i++)
+	{
+		int			list = bs->batch_list[i];
+		Page		first = mem_page(bs, list, 0);
+		RuIvfPageOpaque opaque = RuIvfPageGetOpaque(first);
+		float		factor = RuIvfEncode(&bs->st, bs->batch + (Size) i * bs->dim, bs->code);
+
+		for (int k = 0; k < meta->pages_per_block; k++)
+			pages[k] = mem_page(bs, list, k);
+		RuIvfWriteLane(pages, meta, opaque->nlanes, bs->code);
+		RuIvfPageTids(first, meta)[opaque->nlanes] = bs->batch_tids[i];
+		RuIvfPageFactors(first, meta)[opaque->nlanes] = factor;
+		opaque->nlanes++;
+		if (opaque->nlanes == meta->lanes)
+			flush_block(bs, list);
+	}
+	bs->indtuples += bs->nbatch;
+	bs->nbatch = 0;
+	pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_DONE, (int64) bs->indtuples);
+}
+
+/* Phase 3 callback: add the prepared vector to the batch. */
 static void
 assign_callback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 				bool tupleIsAlive, void *state)
 {
 	RuIvfBuildState *bs = (RuIvfBuildState *) state;
-	const RuIvfMetaData *meta = &bs->st.meta;
 	MemoryContext old;
-	int			list;
-	Page		first;
-	RuIvfPageOpaque opaque;
-	Page		pages[64];
-	float		factor;
 
 	(void) index;
 	(void) tupleIsAlive;
@@ -186,25 +225,12 @@ assign_callback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 		return;
 	old = MemoryContextSwitchTo(bs->tmpcxt);
 	prepare_value(bs, values[0]);
-	list = RuIvfNearestList(&bs->st, bs->tmp);
-	factor = RuIvfEncode(&bs->st, bs->tmp, bs->code);
-
-	first = mem_page(bs, list, 0);
-	opaque = RuIvfPageGetOpaque(first);
-	for (int k = 0; k < meta->pages_per_block; k++)
-		pages[k] = mem_page(bs, list, k);
-	RuIvfWriteLane(pages, meta, opaque->nlanes, bs->code);
-	RuIvfPageTids(first, meta)[opaque->nlanes] = *tid;
-	RuIvfPageFactors(first, meta)[opaque->nlanes] = factor;
-	opaque->nlanes++;
-	if (opaque->nlanes == meta->lanes)
-		flush_block(bs, list);
-
-	bs->indtuples += 1;
-	if ((int64) bs->indtuples % 1000 == 0)
-		pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_DONE, (int64) bs->indtuples);
+	memcpy(bs->batch + (Size) bs->nbatch * bs->dim, bs->tmp, sizeof(float) * bs->dim);
+	bs->batch_tids[bs->nbatch++] = *tid;
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(bs->tmpcxt);
+	if (bs->nbatch == RUIVF_ASSIGN_BATCH)
+		assign_batch(bs);
 }
 
 /* Append n floats on new consecutive float pages; returns the first block. */
@@ -466,10 +492,8 @@ ruivfbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 		bs.st.centroids = palloc(sizeof(float) * (Size) lists * bs.dim);
 		RuIvfKmeans(bs.sample, ntrain, bs.dim, lists, bs.st.centroids,
 					bs.metric == RUIVF_METRIC_COSINE);
-		bs.st.centroids_soa = palloc(sizeof(float) * (Size) lists * bs.dim);
-		for (int c = 0; c < lists; c++)
-			for (int d = 0; d < bs.dim; d++)
-				bs.st.centroids_soa[(Size) d * lists + c] = bs.st.centroids[(Size) c * bs.dim + d];
+		bs.chunks = palloc(sizeof(float) * (Size) lists * bs.dim);
+		RuIvfCentroidChunks(bs.st.centroids, lists, bs.dim, bs.chunks);
 	}
 	pfree(bs.sample);
 	bs.sample = NULL;
@@ -487,8 +511,13 @@ ruivfbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 		bs.heads[l] = InvalidBlockNumber;
 		reset_block(&bs, l);
 	}
+	bs.batch = palloc(sizeof(float) * (Size) RUIVF_ASSIGN_BATCH * bs.dim);
+	bs.batch_tids = palloc(sizeof(ItemPointerData) * RUIVF_ASSIGN_BATCH);
+	bs.batch_list = palloc(sizeof(int) * RUIVF_ASSIGN_BATCH);
+	bs.batch_best = palloc(sizeof(float) * RUIVF_ASSIGN_BATCH);
 	if (bs.seen > 0)
 		table_index_build_scan(heap, index, indexInfo, true, true, assign_callback, &bs, NULL);
+	assign_batch(&bs);
 	for (int l = 0; l < Max(lists, 1); l++)
 		if (RuIvfPageGetOpaque(mem_page(&bs, l, 0))->nlanes > 0)
 			flush_block(&bs, l);

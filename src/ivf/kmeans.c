@@ -5,6 +5,11 @@
  *	  whose assignment step scores each point against all centroids with
  *	  one SIMD batch kernel call (centroids held dimension-major).
  *
+ * The assignment step holds the centroids in chunks of RUIVF_CHUNK, each a
+ * dimension-major SoA block small enough for the L2 cache, and runs every
+ * point against one chunk before moving to the next: the centroids are read
+ * from memory once per pass instead of once per point.
+ *
  * Deterministic: the seeding draws from a PRNG with a fixed seed, so the
  * same sample gives the same index.  With `spherical`, centroids are
  * renormalized to unit length after each update (cosine indexes).  An empty
@@ -24,7 +29,8 @@
 
 #include "ivf.h"
 
-#define KMEANS_ITERATIONS	10
+#define KMEANS_ITERATIONS	8
+#define KMEANS_SEED_SAMPLE	16	/* k-means++ draws from at most 16 points per centroid */
 
 /* Normalize a row to unit length (left alone if zero). */
 static void
@@ -40,13 +46,68 @@ normalize_row(float *x, int dim)
 			x[d] = (float) (x[d] / norm);
 }
 
-/* Rebuild the dimension-major copy of the centroids. */
-static void
-to_soa(const float *centroids, int k, int dim, float *soa)
+/*
+ * Copy row-major centroids into chunks of RUIVF_CHUNK centroids, each chunk
+ * dimension-major (chunk j: centroids [j * RUIVF_CHUNK, ...), width w_j).
+ */
+void
+RuIvfCentroidChunks(const float *centroids, int k, int dim, float *chunks)
 {
-	for (int c = 0; c < k; c++)
+	for (int c0 = 0; c0 < k; c0 += RUIVF_CHUNK)
+	{
+		int			w = Min(RUIVF_CHUNK, k - c0);
+		float	   *chunk = chunks + (Size) c0 * dim;
+
+		for (int c = 0; c < w; c++)
+			for (int d = 0; d < dim; d++)
+				chunk[(Size) d * w + c] = centroids[(Size) (c0 + c) * dim + d];
+	}
+}
+
+/*
+ * For n row-major points, the nearest of k centroids (given as chunks) and
+ * its squared distance: every point against one chunk, then the next.
+ * |x - c|^2 = |x|^2 + |c|^2 - 2 x.c, so the inner loop is the dot-product
+ * batch kernel (2 flops per element instead of 3) plus one |c|^2 per lane.
+ */
+void
+RuIvfAssignNearest(const float *chunks, int k, int dim, const float *x, int n,
+				   int *assign, float *best)
+{
+	float		dot[RUIVF_CHUNK];
+	float		cnorm[RUIVF_CHUNK];
+
+	for (int i = 0; i < n; i++)
+		best[i] = INFINITY;
+	for (int c0 = 0; c0 < k; c0 += RUIVF_CHUNK)
+	{
+		int			w = Min(RUIVF_CHUNK, k - c0);
+		const float *chunk = chunks + (Size) c0 * dim;
+
+		CHECK_FOR_INTERRUPTS();
+		for (int c = 0; c < w; c++)
+			cnorm[c] = 0.0f;
 		for (int d = 0; d < dim; d++)
-			soa[(Size) d * k + c] = centroids[(Size) c * dim + d];
+			for (int c = 0; c < w; c++)
+				cnorm[c] += chunk[(Size) d * w + c] * chunk[(Size) d * w + c];
+		for (int i = 0; i < n; i++)
+		{
+			rv_kernels.dot_batch(x + (Size) i * dim, chunk, dim, w, dot);
+			for (int c = 0; c < w; c++)
+			{
+				float		dd = cnorm[c] - 2.0f * dot[c];
+
+				if (dd < best[i])
+				{
+					best[i] = dd;
+					assign[i] = c0 + c;
+				}
+			}
+		}
+	}
+	/* add |x|^2 back, for callers that use the distance itself */
+	for (int i = 0; i < n; i++)
+		best[i] += rv_kernels.dot(x + (Size) i * dim, x + (Size) i * dim, dim);
 }
 
 /* k-means++: each new centroid drawn with probability ~ D(x)^2. */
@@ -109,14 +170,15 @@ void
 RuIvfKmeans(const float *x, int n, int dim, int k, float *centroids, bool spherical)
 {
 	float	   *soa = palloc(sizeof(float) * (Size) k * dim);
-	float	   *dist = palloc(sizeof(float) * k);
 	int		   *assign = palloc(sizeof(int) * n);
+	int		   *prev = palloc(sizeof(int) * n);
 	float	   *best_dist = palloc(sizeof(float) * n);
 	double	   *sums = palloc(sizeof(double) * (Size) k * dim);
 	int		   *counts = palloc(sizeof(int) * k);
 
 	Assert(k >= 1 && k <= n);
-	seed_plusplus(x, n, dim, k, centroids);
+	/* the sample arrives shuffled (ivfbuild.c), so a prefix is a random subsample */
+	seed_plusplus(x, Min(n, Max(k, KMEANS_SEED_SAMPLE * k)), dim, k, centroids);
 	if (spherical)
 		for (int c = 0; c < k; c++)
 			normalize_row(centroids + (Size) c * dim, dim);
@@ -126,24 +188,17 @@ RuIvfKmeans(const float *x, int n, int dim, int k, float *centroids, bool spheri
 		int			changed = 0;
 
 		CHECK_FOR_INTERRUPTS();
-		to_soa(centroids, k, dim, soa);
+		RuIvfCentroidChunks(centroids, k, dim, soa);
 
-		/* assignment: one batch kernel call per point */
+		/* assignment, chunk by chunk */
+		if (it > 0)
+			memcpy(prev, assign, sizeof(int) * n);
+		RuIvfAssignNearest(soa, k, dim, x, n, assign, best_dist);
 		for (int i = 0; i < n; i++)
-		{
-			int			best = 0;
-
-			rv_kernels.l2sq_batch(x + (Size) i * dim, soa, dim, k, dist);
-			for (int c = 1; c < k; c++)
-				if (dist[c] < dist[best])
-					best = c;
-			if (it == 0 || assign[i] != best)
+			if (it == 0 || prev[i] != assign[i])
 				changed++;
-			assign[i] = best;
-			best_dist[i] = dist[best];
-		}
-		if (it > 0 && changed == 0)
-			break;
+		if (it > 0 && changed <= n / 500)
+			break;				/* fewer than 0.2 % of the points moved */
 
 		/* update */
 		memset(sums, 0, sizeof(double) * (Size) k * dim);
@@ -181,7 +236,7 @@ RuIvfKmeans(const float *x, int n, int dim, int k, float *centroids, bool spheri
 	}
 
 	pfree(soa);
-	pfree(dist);
+	pfree(prev);
 	pfree(assign);
 	pfree(best_dist);
 	pfree(sums);

@@ -15,7 +15,9 @@
  * element fails it by far.  Cosine distances use S = 2 (Cauchy-Schwarz).
  * Batch kernels are checked the same way lane by lane, for every dimension
  * with a block width cycling through 1 .. 160, and for every width 1 .. 300
- * at a few dimensions.
+ * at a few dimensions; the SQ8 batch kernels (8-bit codes) for every
+ * dimension with widths cycling through 1 .. 160, with S counting the
+ * rounding of each s_d * c_d product too.
  *
  * Every input ends exactly at a PROT_NONE guard page, so a kernel that reads
  * one element past the end crashes the test; outputs end at a guard too.
