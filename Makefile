@@ -30,7 +30,7 @@ OBJS = \
 	src/ivf/ivfvacuum.o \
 	src/ivf/ivfcost.o
 
-REGRESS = type io_errors operators functions casts aggregates btree simd copy
+REGRESS = type io_errors operators functions casts aggregates btree simd copy ruivf
 REGRESS_OPTS = --load-extension=$(EXTENSION)
 
 OPTFLAGS ?=

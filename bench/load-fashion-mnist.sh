@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Load fashion-mnist (Debian package dataset-fashion-mnist) into the server
-# that the usual PG* variables name (scripts/demo.sh calls it so):
+# that the usual PG* variables (or libpq's defaults) name; scripts/demo.sh
+# calls it so:
 #   train(id integer primary key, cat integer, v ruvector(784))  60,000 train images
 #   test (id integer primary key, v ruvector(784))               10,000 test images
 # (cat = id % 1000, a stored generated column for the filtered benchmark).
@@ -9,8 +10,4 @@
 # Usage: bench/load-fashion-mnist.sh [--reload]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-if [ -z "${PGHOST:-}${PGPORT:-}" ]; then
-	echo "load-fashion-mnist.sh: set PGHOST / PGPORT (and PGUSER, PGDATABASE) to the server to load" >&2
-	exit 1
-fi
 exec "$here/run" --dataset fashion-mnist --server existing --load-only "$@"

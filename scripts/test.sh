@@ -4,7 +4,9 @@
 # throwaway PostgreSQL cluster, and runs
 #   1. the standalone kernel tests (every compiled SIMD level),
 #   2. the pg_regress suite (sql/, expected/),
-#   3. the benchmark runner's smoke test, when bench/run exists.
+#   3. the TAP tests (test/t: recall, streaming standby, crash recovery),
+#      run as the unprivileged server user,
+#   4. the benchmark runner's smoke test.
 # Ends with one line "N passed, N failed" (suites passed / failed).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -33,6 +35,19 @@ make -s installcheck PG_CONFIG="$RV_PGBIN/pg_config"
 rc=$?
 [ $rc -ne 0 ] && [ -f regression.diffs ] && head -200 regression.diffs
 record "pg_regress" $rc
+
+echo "== TAP tests"
+tapdir=$(mktemp -d /tmp/ruvector-tap.XXXXXX)
+chmod 755 "$tapdir"
+if [ "$(id -u)" -eq 0 ]; then chown postgres: "$tapdir"; fi
+rv_as_server_user env PATH="$RV_PGBIN:$PATH" \
+	PERL5LIB=/usr/lib/postgresql/15/lib/pgxs/src/test/perl \
+	PG_REGRESS=/usr/lib/postgresql/15/lib/pgxs/src/test/regress/pg_regress \
+	TESTDIR="$tapdir" prove test/t/*.pl
+rc=$?
+[ $rc -ne 0 ] && tail -n 40 "$tapdir"/tmp_check/log/regress_log_*
+record "TAP tests" $rc
+rm -rf "$tapdir"
 
 if [ -x bench/run ] && [ -f bench/smoke-test.sh ]; then
 	echo "== bench smoke test"

@@ -52,6 +52,8 @@
 #include "ivf.h"
 #include "../type/vector.h"
 
+#define RUIVF_MAX_WINDOW	(1 << 20)	/* largest re-rank window */
+
 typedef struct RuIvfCandidate
 {
 	float		dist;			/* estimated, then exact */
@@ -114,13 +116,15 @@ cmp_listdist(const void *a, const void *b)
 	return (da > db) - (da < db);
 }
 
-/* qsort comparator: ascending distance */
+/* qsort comparator: ascending distance, NaN last (as ORDER BY sorts it) */
 static int
 cmp_candidate(const void *a, const void *b)
 {
 	float		da = ((const RuIvfCandidate *) a)->dist;
 	float		db = ((const RuIvfCandidate *) b)->dist;
 
+	if (isnan(da) || isnan(db))
+		return isnan(da) - isnan(db);
 	return (da > db) - (da < db);
 }
 
@@ -437,7 +441,7 @@ rerank_window(IndexScanDesc scan)
 		ExecClearTuple(so->slot);
 	}
 	so->nextcand += n;
-	so->window *= 2;
+	so->window = Min(so->window, RUIVF_MAX_WINDOW / 2) * 2;
 	qsort(so->result, so->nresult, sizeof(RuIvfCandidate), cmp_candidate);
 	return true;
 }
@@ -453,6 +457,7 @@ probe_more(IndexScanDesc scan)
 		return false;
 	so->ncand = 0;
 	so->nextcand = 0;
+	so->window = 10 * Max(ruvector_rerank_factor, 1);	/* new lists, first window again */
 	for (; so->probed < end; so->probed++)
 		scan_list(scan, so->order[so->probed]);
 	pgstat_count_index_tuples(scan->indexRelation, so->ncand);

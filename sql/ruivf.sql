@@ -1,0 +1,415 @@
+--
+-- ruivf: the IVF index access method
+--
+\set SHOW_CONTEXT never
+\set VERBOSITY default
+-- plans without parallel workers, so that EXPLAIN output is stable
+SET max_parallel_workers_per_gather = 0;
+
+-- Deterministic test vectors: element j of vector i is an integer hash of
+-- (i, j) scaled to [-0.5, 0.5), so every platform builds the same data.
+CREATE FUNCTION pg_temp.rv(i int, d int) RETURNS ruvector
+  LANGUAGE sql IMMUTABLE STRICT AS $$
+    SELECT array(SELECT ((i::bigint * i * 31 + i::bigint * j * 7919 + j::bigint * j * 104729 + 17)
+                         % 10007) / 10007.0 - 0.5
+                   FROM generate_series(1, d) j ORDER BY j)::ruvector
+$$;
+-- Runs a statement; prints its SQLSTATE and message if it fails.
+CREATE FUNCTION pg_temp.err(stmt text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE stmt;
+  RETURN 'ok';
+EXCEPTION WHEN OTHERS THEN
+  RETURN SQLSTATE || ': ' || SQLERRM;
+END $$;
+
+--
+-- DDL
+--
+CREATE TABLE t (id int PRIMARY KEY, v ruvector(8));
+INSERT INTO t SELECT i, pg_temp.rv(i, 8) FROM generate_series(1, 1000) i;
+CREATE INDEX t_l2 ON t USING ruivf (v ruvector_l2_ops) WITH (lists = 10);
+CREATE INDEX t_ip ON t USING ruivf (v ruvector_ip_ops) WITH (lists = 10);
+CREATE INDEX t_cos ON t USING ruivf (v ruvector_cosine_ops) WITH (lists = 10);
+-- lists = 0 chooses from the row count
+CREATE INDEX t_auto ON t USING ruivf (v ruvector_l2_ops) WITH (lists = 0);
+SELECT c.relname, c.reloptions, a.amname
+  FROM pg_class c JOIN pg_am a ON a.oid = c.relam
+ WHERE c.relname IN ('t_l2', 't_ip', 't_cos', 't_auto') ORDER BY c.relname;
+DROP INDEX t_auto;
+-- out of range and unknown options
+CREATE INDEX ON t USING ruivf (v ruvector_l2_ops) WITH (lists = -1);
+CREATE INDEX ON t USING ruivf (v ruvector_l2_ops) WITH (lists = 40000);
+CREATE INDEX ON t USING ruivf (v ruvector_l2_ops) WITH (probes = 4);
+-- there is no default operator class
+CREATE INDEX ON t USING ruivf (v);
+-- L1 is refused at CREATE INDEX, with SQLSTATE 0A000 (feature_not_supported)
+DO $$
+BEGIN
+  CREATE INDEX t_l1 ON t USING ruivf (v ruvector_l1_ops);
+EXCEPTION WHEN OTHERS THEN
+  RAISE NOTICE 'SQLSTATE %: %', SQLSTATE, SQLERRM;
+END $$;
+CREATE INDEX t_l1 ON t USING ruivf (v ruvector_l1_ops);
+-- expressions cannot be indexed: the re-rank reads the column from the table
+CREATE INDEX ON t USING ruivf ((v + v) ruvector_l2_ops);
+SELECT pg_temp.err('CREATE INDEX ON t USING ruivf ((v + v) ruvector_l2_ops)') AS error;
+-- nor a column without dimensions
+CREATE TABLE nodim (id int, v ruvector);
+INSERT INTO nodim VALUES (1, '[1,2,3]');
+CREATE INDEX ON nodim USING ruivf (v ruvector_l2_ops);
+SELECT pg_temp.err('CREATE INDEX ON nodim USING ruivf (v ruvector_l2_ops)') AS error;
+-- nor two columns
+CREATE INDEX ON t USING ruivf (v ruvector_l2_ops, v ruvector_l2_ops);
+DROP TABLE nodim;
+-- more lists than rows: fewer lists, with a NOTICE
+CREATE TABLE few (id int, v ruvector(8));
+INSERT INTO few SELECT i, pg_temp.rv(i, 8) FROM generate_series(1, 5) i;
+CREATE INDEX few_idx ON few USING ruivf (v ruvector_l2_ops) WITH (lists = 20);
+SET enable_seqscan = off;
+SELECT id FROM few ORDER BY v <-> pg_temp.rv(3, 8) LIMIT 3;
+RESET enable_seqscan;
+DROP TABLE few;
+
+--
+-- settings
+--
+SHOW ruvector.probes;
+SHOW ruvector.max_probes;
+SHOW ruvector.rerank_factor;
+SET ruvector.probes = 0;
+SET ruvector.max_probes = -2;
+SET ruvector.rerank_factor = 0;
+
+--
+-- an index built on an empty table: one list, every row found
+--
+CREATE TABLE e (id int, v ruvector(8));
+CREATE INDEX e_idx ON e USING ruivf (v ruvector_l2_ops) WITH (lists = 4);
+INSERT INTO e SELECT i, pg_temp.rv(i, 8) FROM generate_series(1, 300) i;
+SET enable_seqscan = off;
+EXPLAIN (COSTS OFF) SELECT id FROM e ORDER BY v <-> pg_temp.rv(7, 8) LIMIT 5;
+SELECT count(*) FROM (SELECT id FROM e ORDER BY v <-> pg_temp.rv(7, 8) LIMIT 1000) s;
+SELECT array(SELECT id FROM e ORDER BY v <-> pg_temp.rv(7, 8) LIMIT 5) AS ids;
+SET enable_indexscan = off;
+SET enable_seqscan = on;
+SELECT array(SELECT id FROM e ORDER BY v <-> pg_temp.rv(7, 8) LIMIT 5) AS exact_ids;
+RESET enable_indexscan;
+RESET enable_seqscan;
+-- REINDEX now trains on the rows
+REINDEX INDEX e_idx;
+SET enable_seqscan = off;
+SET ruvector.probes = 4;
+SELECT count(*) FROM (SELECT id FROM e ORDER BY v <-> pg_temp.rv(7, 8) LIMIT 1000) s;
+SELECT array(SELECT id FROM e ORDER BY v <-> pg_temp.rv(7, 8) LIMIT 5) AS ids;
+RESET ruvector.probes;
+RESET enable_seqscan;
+-- TRUNCATE rebuilds the index empty
+TRUNCATE e;
+INSERT INTO e SELECT i, pg_temp.rv(i, 8) FROM generate_series(1, 50) i;
+SET enable_seqscan = off;
+SELECT count(*) FROM (SELECT id FROM e ORDER BY v <-> pg_temp.rv(7, 8) LIMIT 1000) s;
+RESET enable_seqscan;
+DROP TABLE e;
+
+--
+-- plans
+--
+CREATE TABLE big (id int, v ruvector(8));
+INSERT INTO big SELECT i, pg_temp.rv(i, 8) FROM generate_series(1, 10000) i;
+CREATE INDEX big_idx ON big USING ruivf (v ruvector_l2_ops) WITH (lists = 100);
+ANALYZE big;
+-- ORDER BY the indexed operator with a LIMIT: the index
+EXPLAIN (COSTS OFF) SELECT id FROM big ORDER BY v <-> '[0,0,0,0,0,0,0,0]' LIMIT 10;
+-- another operator: not the index
+EXPLAIN (COSTS OFF) SELECT id FROM big ORDER BY v <#> '[0,0,0,0,0,0,0,0]' LIMIT 10;
+EXPLAIN (COSTS OFF) SELECT id FROM big ORDER BY v <+> '[0,0,0,0,0,0,0,0]' LIMIT 10;
+-- no ORDER BY: not the index
+EXPLAIN (COSTS OFF) SELECT id FROM big WHERE v <-> '[0,0,0,0,0,0,0,0]' < 0.1;
+-- a tiny table: a sequential scan and a sort
+CREATE TABLE tiny (id int, v ruvector(8));
+INSERT INTO tiny SELECT i, pg_temp.rv(i, 8) FROM generate_series(1, 50) i;
+CREATE INDEX tiny_idx ON tiny USING ruivf (v ruvector_l2_ops) WITH (lists = 2);
+ANALYZE tiny;
+EXPLAIN (COSTS OFF) SELECT id FROM tiny ORDER BY v <-> '[0,0,0,0,0,0,0,0]' LIMIT 10;
+DROP TABLE tiny;
+
+--
+-- results equal an exact scan when every list is probed
+--
+CREATE TABLE q (id int PRIMARY KEY, v ruvector(8));
+INSERT INTO q SELECT i, pg_temp.rv(i + 5000, 8) FROM generate_series(1, 20) i;
+INSERT INTO q VALUES (999, NULL);
+ANALYZE t, q;
+SET ruvector.probes = 10;
+-- exact answers, without the index
+SET enable_indexscan = off;
+CREATE TEMP TABLE exact_l2 AS
+  SELECT q.id, array(SELECT t.id FROM t ORDER BY t.v <-> q.v LIMIT 10) AS ids FROM q WHERE q.v IS NOT NULL;
+CREATE TEMP TABLE exact_ip AS
+  SELECT q.id, array(SELECT t.id FROM t ORDER BY t.v <#> q.v LIMIT 10) AS ids FROM q WHERE q.v IS NOT NULL;
+CREATE TEMP TABLE exact_cos AS
+  SELECT q.id, array(SELECT t.id FROM t ORDER BY t.v <=> q.v LIMIT 10) AS ids FROM q WHERE q.v IS NOT NULL;
+RESET enable_indexscan;
+-- through the index
+SET enable_seqscan = off;
+EXPLAIN (COSTS OFF)
+  SELECT q.id, array(SELECT t.id FROM t ORDER BY t.v <-> q.v LIMIT 10) AS ids FROM q WHERE q.v IS NOT NULL;
+SELECT count(*) AS queries,
+       count(*) FILTER (WHERE e.ids = array(SELECT t.id FROM t ORDER BY t.v <-> q.v LIMIT 10)) AS same_l2
+  FROM q JOIN exact_l2 e USING (id);
+SELECT count(*) AS queries,
+       count(*) FILTER (WHERE e.ids = array(SELECT t.id FROM t ORDER BY t.v <#> q.v LIMIT 10)) AS same_ip
+  FROM q JOIN exact_ip e USING (id);
+SELECT count(*) AS queries,
+       count(*) FILTER (WHERE e.ids = array(SELECT t.id FROM t ORDER BY t.v <=> q.v LIMIT 10)) AS same_cos
+  FROM q JOIN exact_cos e USING (id);
+EXPLAIN (COSTS OFF) SELECT id FROM t ORDER BY v <#> pg_temp.rv(1, 8) LIMIT 3;
+EXPLAIN (COSTS OFF) SELECT id FROM t ORDER BY v <=> pg_temp.rv(1, 8) LIMIT 3;
+-- the distances come out in order, and are the operator's
+SELECT count(*) AS rows,
+       bool_and(d = v <-> (SELECT v FROM q WHERE id = 1)) AS exact_distances,
+       bool_and(d >= prev) AS ordered
+  FROM (SELECT v, v <-> (SELECT v FROM q WHERE id = 1) AS d,
+               lag(v <-> (SELECT v FROM q WHERE id = 1), 1, 0) OVER () AS prev
+          FROM (SELECT v FROM t ORDER BY v <-> (SELECT v FROM q WHERE id = 1) LIMIT 30) s) s2;
+
+-- the query vector as a parameter of a prepared statement
+SET plan_cache_mode = force_generic_plan;
+PREPARE knn(ruvector) AS SELECT id FROM t ORDER BY v <-> $1 LIMIT 5;
+EXPLAIN (COSTS OFF) EXECUTE knn(pg_temp.rv(5001, 8));
+EXECUTE knn(pg_temp.rv(5001, 8));
+EXECUTE knn(pg_temp.rv(5002, 8));
+SELECT array(SELECT id FROM t ORDER BY v <-> (SELECT v FROM q WHERE id = 1) LIMIT 5) AS ids_q1,
+       array(SELECT id FROM t ORDER BY v <-> (SELECT v FROM q WHERE id = 2) LIMIT 5) AS ids_q2;
+-- a NULL query vector: no rows through the index
+EXECUTE knn(NULL);
+DEALLOCATE knn;
+RESET plan_cache_mode;
+-- a subquery
+EXPLAIN (COSTS OFF) SELECT id FROM t ORDER BY v <-> (SELECT v FROM q WHERE id = 1) LIMIT 5;
+SELECT id FROM t ORDER BY v <-> (SELECT v FROM q WHERE id = 1) LIMIT 5;
+SELECT id FROM t ORDER BY v <-> (SELECT v FROM q WHERE id = 999) LIMIT 5;
+-- a LATERAL join
+EXPLAIN (COSTS OFF)
+SELECT q.id AS q, n.id AS n FROM q,
+       LATERAL (SELECT t.id, t.v <-> q.v AS d FROM t ORDER BY t.v <-> q.v LIMIT 3) n
+ WHERE q.id <= 4 ORDER BY q.id, n.d;
+SELECT q.id AS q, n.id AS n FROM q,
+       LATERAL (SELECT t.id, t.v <-> q.v AS d FROM t ORDER BY t.v <-> q.v LIMIT 3) n
+ WHERE q.id <= 4 ORDER BY q.id, n.d;
+SELECT q.id, array(SELECT id FROM t ORDER BY v <-> q.v LIMIT 3) FROM q WHERE q.id <= 4 ORDER BY q.id;
+-- a query of other dimensions
+SELECT id FROM t ORDER BY v <-> '[1,2,3]' LIMIT 1;
+RESET enable_seqscan;
+RESET ruvector.probes;
+
+--
+-- fewer probes: a LIMIT or a WHERE filter still gets its rows
+--
+CREATE TABLE m (id int, v ruvector(8));
+INSERT INTO m SELECT i, pg_temp.rv(i, 8) FROM generate_series(1, 2000) i;
+CREATE INDEX m_idx ON m USING ruivf (v ruvector_l2_ops) WITH (lists = 20);
+ANALYZE m;
+SET enable_seqscan = off;
+SET ruvector.probes = 1;
+EXPLAIN (COSTS OFF) SELECT id FROM m ORDER BY v <-> pg_temp.rv(1, 8) LIMIT 500;
+SELECT count(*), count(DISTINCT id) FROM (SELECT id FROM m ORDER BY v <-> pg_temp.rv(1, 8) LIMIT 500) s;
+SELECT count(*), count(DISTINCT id) FROM (SELECT id FROM m ORDER BY v <-> pg_temp.rv(1, 8) LIMIT 5000) s;
+EXPLAIN (COSTS OFF) SELECT id FROM m WHERE id % 10 = 0 ORDER BY v <-> pg_temp.rv(1, 8) LIMIT 50;
+SELECT count(*), count(*) FILTER (WHERE id % 10 = 0) AS filtered
+  FROM (SELECT id FROM m WHERE id % 10 = 0 ORDER BY v <-> pg_temp.rv(1, 8) LIMIT 50) s;
+-- the nearest row is its own nearest neighbour even with one probe
+SELECT id FROM m ORDER BY v <-> pg_temp.rv(1234, 8) LIMIT 1;
+-- ruvector.max_probes caps the lists read: results may then be short
+SET ruvector.max_probes = 1;
+SELECT count(*) < 500 AS short FROM (SELECT id FROM m ORDER BY v <-> pg_temp.rv(1, 8) LIMIT 500) s;
+RESET ruvector.max_probes;
+-- a small re-rank window still returns every row
+SET ruvector.rerank_factor = 1;
+SELECT count(*), count(DISTINCT id) FROM (SELECT id FROM m ORDER BY v <-> pg_temp.rv(1, 8) LIMIT 2000) s;
+RESET ruvector.rerank_factor;
+RESET ruvector.probes;
+RESET enable_seqscan;
+DROP TABLE m;
+
+--
+-- inserts, deletes, VACUUM, REINDEX
+--
+SET ruvector.probes = 10;
+INSERT INTO t SELECT i, pg_temp.rv(i, 8) FROM generate_series(1001, 1500) i;
+SET enable_seqscan = off;
+-- every new row is its own nearest neighbour, through each index
+SELECT count(*) AS rows,
+       count(*) FILTER (WHERE (SELECT t2.id FROM t t2 ORDER BY t2.v <-> t.v LIMIT 1) = t.id) AS found_l2,
+       count(*) FILTER (WHERE (SELECT t2.id FROM t t2 ORDER BY t2.v <=> t.v LIMIT 1) = t.id) AS found_cos
+  FROM t WHERE id > 1000 AND id % 10 = 0;
+SELECT count(*) FROM (SELECT id FROM t ORDER BY v <-> pg_temp.rv(1, 8) LIMIT 100000) s;
+SELECT count(*) FROM (SELECT id FROM t ORDER BY v <#> pg_temp.rv(1, 8) LIMIT 100000) s;
+SELECT count(*) FROM (SELECT id FROM t ORDER BY v <=> pg_temp.rv(1, 8) LIMIT 100000) s;
+RESET enable_seqscan;
+DELETE FROM t WHERE id % 3 = 0;
+VACUUM t;
+SET enable_seqscan = off;
+SELECT count(*), count(*) FILTER (WHERE id % 3 = 0) AS deleted
+  FROM (SELECT id FROM t ORDER BY v <-> pg_temp.rv(1, 8) LIMIT 100000) s;
+SELECT count(*), count(*) FILTER (WHERE id % 3 = 0) AS deleted
+  FROM (SELECT id FROM t ORDER BY v <#> pg_temp.rv(1, 8) LIMIT 100000) s;
+SELECT count(*), count(*) FILTER (WHERE id % 3 = 0) AS deleted
+  FROM (SELECT id FROM t ORDER BY v <=> pg_temp.rv(1, 8) LIMIT 100000) s;
+RESET enable_seqscan;
+-- inserts fill the freed lanes
+INSERT INTO t SELECT i, pg_temp.rv(i, 8) FROM generate_series(1501, 1700) i;
+-- compare with exact answers again
+SET enable_indexscan = off;
+CREATE TEMP TABLE exact2 AS
+  SELECT q.id, array(SELECT t.id FROM t ORDER BY t.v <-> q.v LIMIT 10) AS l2,
+         array(SELECT t.id FROM t ORDER BY t.v <#> q.v LIMIT 10) AS ip,
+         array(SELECT t.id FROM t ORDER BY t.v <=> q.v LIMIT 10) AS cos
+    FROM q WHERE q.v IS NOT NULL;
+RESET enable_indexscan;
+CREATE FUNCTION pg_temp.check_exact() RETURNS TABLE (queries bigint, same_l2 bigint, same_ip bigint, same_cos bigint)
+  LANGUAGE sql AS $$
+  SELECT count(*),
+         count(*) FILTER (WHERE e.l2 = array(SELECT t.id FROM t ORDER BY t.v <-> q.v LIMIT 10)),
+         count(*) FILTER (WHERE e.ip = array(SELECT t.id FROM t ORDER BY t.v <#> q.v LIMIT 10)),
+         count(*) FILTER (WHERE e.cos = array(SELECT t.id FROM t ORDER BY t.v <=> q.v LIMIT 10))
+    FROM q JOIN exact2 e USING (id)
+$$;
+SET enable_seqscan = off;
+SELECT * FROM pg_temp.check_exact();
+RESET enable_seqscan;
+REINDEX TABLE t;
+SET enable_seqscan = off;
+SELECT * FROM pg_temp.check_exact();
+RESET enable_seqscan;
+REINDEX TABLE CONCURRENTLY t;
+SET enable_seqscan = off;
+SELECT * FROM pg_temp.check_exact();
+SELECT count(*) FROM (SELECT id FROM t ORDER BY v <-> pg_temp.rv(1, 8) LIMIT 100000) s;
+RESET enable_seqscan;
+SELECT count(*) FROM t;
+
+--
+-- NULL vectors are not indexed
+--
+INSERT INTO t VALUES (5001, NULL), (5002, NULL);
+SET enable_seqscan = off;
+SELECT count(*), count(*) FILTER (WHERE id > 5000) AS nulls
+  FROM (SELECT id FROM t ORDER BY v <-> pg_temp.rv(1, 8) LIMIT 100000) s;
+RESET enable_seqscan;
+VACUUM t;
+REINDEX INDEX t_l2;
+SET enable_seqscan = off;
+SELECT count(*), count(*) FILTER (WHERE id > 5000) AS nulls
+  FROM (SELECT id FROM t ORDER BY v <-> pg_temp.rv(1, 8) LIMIT 100000) s;
+RESET enable_seqscan;
+RESET ruvector.probes;
+
+--
+-- an unlogged table
+--
+CREATE UNLOGGED TABLE u (id int, v ruvector(8));
+INSERT INTO u SELECT i, pg_temp.rv(i, 8) FROM generate_series(1, 200) i;
+CREATE INDEX u_idx ON u USING ruivf (v ruvector_l2_ops) WITH (lists = 4);
+SET enable_seqscan = off;
+SET ruvector.probes = 4;
+SELECT id FROM u ORDER BY v <-> pg_temp.rv(17, 8) LIMIT 1;
+RESET ruvector.probes;
+RESET enable_seqscan;
+DROP TABLE u;
+
+--
+-- multi-page blocks: 784 dimensions (32 lanes over 4 pages) and 1536
+-- (16 lanes over 4 pages)
+--
+CREATE TABLE w784 (id int, v ruvector(784));
+INSERT INTO w784 SELECT i, pg_temp.rv(i, 784) FROM generate_series(1, 300) i;
+CREATE INDEX w784_idx ON w784 USING ruivf (v ruvector_l2_ops) WITH (lists = 3);
+CREATE TABLE w1536 (id int, v ruvector(1536));
+INSERT INTO w1536 SELECT i, pg_temp.rv(i, 1536) FROM generate_series(1, 150) i;
+CREATE INDEX w1536_idx ON w1536 USING ruivf (v ruvector_cosine_ops) WITH (lists = 2);
+-- inserts after the build
+INSERT INTO w784 SELECT i, pg_temp.rv(i, 784) FROM generate_series(301, 400) i;
+INSERT INTO w1536 SELECT i, pg_temp.rv(i, 1536) FROM generate_series(151, 200) i;
+SET enable_seqscan = off;
+SET ruvector.probes = 3;
+EXPLAIN (COSTS OFF) SELECT id FROM w784 ORDER BY v <-> (SELECT v FROM w784 WHERE id = 10) LIMIT 3;
+SELECT count(*) AS rows,
+       count(*) FILTER (WHERE (SELECT w.id FROM w784 w ORDER BY w.v <-> w784.v LIMIT 1) = w784.id) AS found
+  FROM w784;
+SELECT count(*) AS rows,
+       count(*) FILTER (WHERE (SELECT w.id FROM w1536 w ORDER BY w.v <=> w1536.v LIMIT 1) = w1536.id) AS found
+  FROM w1536;
+RESET enable_seqscan;
+-- VACUUM compacts the blocks (all of their pages)
+DELETE FROM w784 WHERE id % 4 = 0;
+DELETE FROM w1536 WHERE id % 4 = 0;
+VACUUM w784, w1536;
+INSERT INTO w784 SELECT i, pg_temp.rv(i, 784) FROM generate_series(401, 450) i;
+SET enable_seqscan = off;
+SELECT count(*) AS rows,
+       count(*) FILTER (WHERE (SELECT w.id FROM w784 w ORDER BY w.v <-> w784.v LIMIT 1) = w784.id) AS found
+  FROM w784;
+SELECT count(*) AS rows,
+       count(*) FILTER (WHERE (SELECT w.id FROM w1536 w ORDER BY w.v <=> w1536.v LIMIT 1) = w1536.id) AS found
+  FROM w1536;
+SELECT count(*), count(*) FILTER (WHERE id % 4 = 0 AND id <= 400) AS deleted
+  FROM (SELECT id FROM w784 ORDER BY v <-> pg_temp.rv(1, 784) LIMIT 1000) s;
+RESET enable_seqscan;
+-- against the exact scan
+SET enable_indexscan = off;
+CREATE TEMP TABLE exact_w AS
+  SELECT array(SELECT id FROM w784 ORDER BY v <-> pg_temp.rv(1000, 784) LIMIT 10) AS a,
+         array(SELECT id FROM w1536 ORDER BY v <=> pg_temp.rv(1000, 1536) LIMIT 10) AS b;
+RESET enable_indexscan;
+SET enable_seqscan = off;
+SELECT a = array(SELECT id FROM w784 ORDER BY v <-> pg_temp.rv(1000, 784) LIMIT 10) AS same_784,
+       b = array(SELECT id FROM w1536 ORDER BY v <=> pg_temp.rv(1000, 1536) LIMIT 10) AS same_1536
+  FROM exact_w;
+RESET enable_seqscan;
+RESET ruvector.probes;
+DROP TABLE w784, w1536;
+
+--
+-- 16,000 dimensions: blocks of 8 lanes over 16 pages
+--
+CREATE TABLE huge (id int, v ruvector(16000));
+INSERT INTO huge SELECT i, pg_temp.rv(i, 16000) FROM generate_series(1, 12) i;
+SELECT attstorage FROM pg_attribute WHERE attrelid = 'huge'::regclass AND attname = 'v';
+CREATE INDEX huge_idx ON huge USING ruivf (v ruvector_l2_ops) WITH (lists = 2);
+INSERT INTO huge SELECT i, pg_temp.rv(i, 16000) FROM generate_series(13, 20) i;
+SET enable_seqscan = off;
+SET ruvector.probes = 2;
+EXPLAIN (COSTS OFF) SELECT id FROM huge ORDER BY v <-> (SELECT v FROM huge WHERE id = 3) LIMIT 1;
+SELECT count(*) AS rows,
+       count(*) FILTER (WHERE (SELECT h.id FROM huge h ORDER BY h.v <-> huge.v LIMIT 1) = huge.id) AS found
+  FROM huge;
+RESET enable_seqscan;
+-- VACUUM marks the lanes of dead rows
+DELETE FROM huge WHERE id % 2 = 0;
+VACUUM huge;
+INSERT INTO huge SELECT i, pg_temp.rv(i, 16000) FROM generate_series(21, 24) i;
+SET enable_seqscan = off;
+SELECT count(*) AS rows,
+       count(*) FILTER (WHERE (SELECT h.id FROM huge h ORDER BY h.v <-> huge.v LIMIT 1) = huge.id) AS found
+  FROM huge;
+SELECT array(SELECT id FROM huge ORDER BY v <-> pg_temp.rv(3, 16000) LIMIT 100) AS ids;
+RESET enable_seqscan;
+RESET ruvector.probes;
+DROP TABLE huge;
+
+DROP TABLE t, q, big;
+
+-- a long scan with one probe reaches every list: re-rank windows grow but
+-- never overflow, so nothing is silently dropped
+CREATE TABLE longscan (id int, v ruvector(2));
+INSERT INTO longscan SELECT i, ARRAY[i % 100, i / 100] FROM generate_series(0, 19999) i;
+CREATE INDEX ON longscan USING ruivf (v ruvector_l2_ops) WITH (lists = 50);
+SET enable_seqscan = off;
+SET ruvector.probes = 1;
+SELECT count(*), count(DISTINCT id) FROM (SELECT id FROM longscan ORDER BY v <-> '[0,0]' LIMIT 100000) s;
+SELECT count(*) FROM (SELECT id FROM longscan WHERE id % 1000 = 999 ORDER BY v <-> '[0,0]' LIMIT 20) s;
+RESET ruvector.probes;
+RESET enable_seqscan;
+DROP TABLE longscan;

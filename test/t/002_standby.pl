@@ -1,0 +1,148 @@
+# ruivf under streaming replication: after every cycle of inserts, deletes
+# and VACUUM on the primary (and REINDEX in some), the standby's index
+# scans return exactly what the primary's return.  The primary runs with
+# wal_consistency_checking for ruivf's GenericXLog records, so the standby
+# also compares every page it replays with the primary's image.
+use strict;
+use warnings;
+
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+my $primary = PostgreSQL::Test::Cluster->new('primary');
+$primary->init(allows_streaming => 1);
+$primary->append_conf(
+	'postgresql.conf', qq{
+wal_consistency_checking = 'Generic'
+max_parallel_workers_per_gather = 0
+});
+$primary->start;
+is($primary->safe_psql('postgres', 'SHOW wal_consistency_checking'),
+	'Generic', 'the primary logs page images for consistency checks');
+$primary->backup('backup');
+
+my $standby = PostgreSQL::Test::Cluster->new('standby');
+$standby->init_from_backup($primary, 'backup', has_streaming => 1);
+$standby->append_conf('postgresql.conf', "max_parallel_workers_per_gather = 0\n");
+$standby->start;
+
+# Three tables, for three block layouts: 16 dimensions (one-page blocks of
+# 256 lanes), 1200 (24 lanes over 4 pages: VACUUM compacts) and 5000 (8
+# lanes over 5 pages: VACUUM marks dead lanes).  Vectors come from an
+# integer hash, so every run builds the same data.
+my %tables = (s16 => [ 16, 8 ], s1200 => [ 1200, 4 ], s5000 => [ 5000, 2 ]);
+my @tables = sort keys %tables;
+
+$primary->safe_psql(
+	'postgres', q{
+CREATE EXTENSION ruvector;
+CREATE FUNCTION rv(i int, d int) RETURNS ruvector LANGUAGE sql IMMUTABLE STRICT AS $$
+  SELECT array(SELECT ((i::bigint * i * 31 + i::bigint * j * 7919 + j::bigint * j * 104729 + 17)
+                       % 1000003)::float8 / 1000003 - 0.5
+                 FROM generate_series(1, d) j ORDER BY j)::ruvector
+$$;
+});
+my %next_id;
+my %rows_per_cycle = (s16 => 1500, s1200 => 120, s5000 => 40);
+foreach my $t (@tables)
+{
+	my ($dim, $lists) = @{ $tables{$t} };
+	my $n = $rows_per_cycle{$t};
+	$primary->safe_psql(
+		'postgres', qq{
+CREATE TABLE $t (id int PRIMARY KEY, v ruvector($dim));
+INSERT INTO $t SELECT i, rv(i, $dim) FROM generate_series(1, $n) i;
+CREATE INDEX ${t}_idx ON $t USING ruivf (v ruvector_l2_ops) WITH (lists = $lists);
+});
+	$next_id{$t} = $n + 1;
+}
+
+# The same queries on both servers: a few k-NN queries with one probe
+# (approximate: they depend on the index's exact contents) and with every
+# list, plus a count of every row an index scan returns.
+sub queries
+{
+	my ($t) = @_;
+	my ($dim, $lists) = @{ $tables{$t} };
+	return qq{
+SET enable_seqscan = off;
+SET ruvector.probes = 1;
+SELECT '$t', q, array(SELECT id FROM $t ORDER BY v <-> rv(q, $dim) LIMIT 10)
+  FROM generate_series(100001, 100005) q;
+SET ruvector.probes = $lists;
+SELECT '$t', q, array(SELECT id FROM $t ORDER BY v <-> rv(q, $dim) LIMIT 10)
+  FROM generate_series(100001, 100005) q;
+SELECT '$t', count(*), count(DISTINCT id), sum(id)
+  FROM (SELECT id FROM $t ORDER BY v <-> rv(7, $dim) LIMIT 1000000) s;
+};
+}
+
+sub run_queries
+{
+	my ($node) = @_;
+	return join("\n", map { $node->safe_psql('postgres', queries($_)) } @tables);
+}
+
+# A session on the standby that stays open across the cycles, so that its
+# cached index state (centroids) must follow REINDEX on the primary.
+my $session = $standby->background_psql('postgres');
+
+sub compare
+{
+	my ($stage) = @_;
+
+	$primary->wait_for_catchup($standby, 'replay', $primary->lsn('insert'));
+	my $p = run_queries($primary);
+	my $s = run_queries($standby);
+	is($s, $p, "$stage: the standby's index scans return the primary's rows");
+	my $ss = join("\n", map { $session->query_safe(queries($_)) } @tables);
+	is($ss, $p, "$stage: so do those of a long-lived standby session");
+
+	# and the primary's are complete
+	foreach my $t (@tables)
+	{
+		my $live = $primary->safe_psql('postgres', "SELECT count(*), count(*), sum(id) FROM $t");
+		like($p, qr/^\Q$t|$live\E$/m, "$stage: $t: an index scan returns every row ($live)");
+	}
+	# the queries did use the index
+	like(
+		$standby->safe_psql(
+			'postgres', q{SET enable_seqscan = off;
+EXPLAIN (COSTS OFF) SELECT id FROM s1200 ORDER BY v <-> rv(1, 1200) LIMIT 10}),
+		qr/Index Scan using s1200_idx/,
+		"$stage: the standby scans the index");
+}
+
+compare('after the build');
+
+for my $cycle (1 .. 4)
+{
+	foreach my $t (@tables)
+	{
+		my ($dim, $lists) = @{ $tables{$t} };
+		my $lo = $next_id{$t};
+		my $hi = $lo + $rows_per_cycle{$t} - 1;
+		$next_id{$t} = $hi + 1;
+		$primary->safe_psql(
+			'postgres', qq{
+INSERT INTO $t SELECT i, rv(i, $dim) FROM generate_series($lo, $hi) i;
+DELETE FROM $t WHERE id % 5 = $cycle;
+});
+		$primary->safe_psql('postgres', "VACUUM $t");
+	}
+	$primary->safe_psql('postgres', 'REINDEX TABLE s16') if $cycle == 2;
+	$primary->safe_psql('postgres', 'REINDEX TABLE CONCURRENTLY s1200') if $cycle == 3;
+	compare("cycle $cycle");
+}
+
+$session->quit;
+
+# the standby applied every record without a consistency failure
+$primary->wait_for_catchup($standby, 'replay', $primary->lsn('insert'));
+my $log = slurp_file($standby->logfile);
+unlike($log, qr/inconsistent page found|PANIC|FATAL/, 'no replay error in the standby log');
+
+$standby->stop;
+$primary->stop;
+done_testing();
