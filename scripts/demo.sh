@@ -14,7 +14,7 @@ source scripts/common.sh
 keep=0
 [ "${1:-}" = "--keep" ] && keep=1
 
-rv_install_deps dataset-fashion-mnist
+rv_install_deps dataset-fashion-mnist python3
 rv_build_install
 rv_cluster_start "shared_buffers = 2GB" "max_parallel_workers_per_gather = 0"
 if [ $keep -eq 0 ]; then trap rv_cluster_stop EXIT; fi

@@ -12,7 +12,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/common.sh
 
-rv_install_deps gnuplot-nox libipc-run-perl
+rv_install_deps gnuplot-nox libipc-run-perl python3
 rv_build_install || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
 
 passed=0
