@@ -37,10 +37,11 @@
  * and every metric is scored with the one SQ8 dot-product kernel.
  *
  * Geometry (RuIvfComputeGeometry): up to ~116 dimensions a block is one
- * page of as many lanes as fit (at most 256).  Above, B is the largest
- * multiple of 8 up to 64 whose block spans at most 4 pages (so that VACUUM
- * can rewrite a whole block in one GenericXLog record): 784 dimensions give
- * B = 32 over 4 pages, 1536 give B = 16 over 4 pages.  Past ~4000
+ * page of as many lanes as fit (at most 1024).  Above, B is the multiple of
+ * 8 up to 64 whose block spans at most 4 pages (so that VACUUM can rewrite
+ * a whole block in one GenericXLog record) and fills its pages best, more
+ * lanes on a tie: 128 dimensions give B = 56 on one page, 784 give B = 32
+ * over 4 pages, 1536 give B = 16 over 4 pages.  Past ~4000
  * dimensions B is 8 and a block spans as many pages as it needs (16,000
  * dimensions: 16 pages).  Page k of a block holds dimensions
  * [k * dims_per_page, (k+1) * dims_per_page) for all B lanes, and a scan
@@ -136,7 +137,7 @@ typedef struct RuIvfMetaData
 #define RUIVF_PAGE_AVAIL		(BLCKSZ - RUIVF_CODES_OFFSET - RUIVF_SPECIAL_SIZE)
 #define RUIVF_FLOATS_PER_PAGE	((int) (RUIVF_PAGE_AVAIL / sizeof(float)))
 #define RUIVF_LISTS_PER_PAGE	((int) (RUIVF_PAGE_AVAIL / sizeof(BlockNumber)))
-#define RUIVF_MAX_LANES			256
+#define RUIVF_MAX_LANES			1024
 #define RUIVF_MIN_LANES			8
 #define RUIVF_LANE_HEADER		(sizeof(ItemPointerData) + sizeof(float))	/* TID + factor */
 #define RUIVF_MAX_BLOCK_PAGES	4	/* blocks VACUUM can rewrite in one record */

@@ -70,15 +70,18 @@ geometry_for_lanes(int dim, int lanes)
 }
 
 /*
- * Block geometry for a dimension count (see ivf.h): one full page of lanes
- * for small dimensions; else the most lanes (<= 64) within 4 pages; else 8
- * lanes over as many pages as needed.
+ * Block geometry for a dimension count (see ivf.h).  Small vectors: one
+ * page holding as many lanes as fit (64 to 1024).  Otherwise, among 8 to 64
+ * lanes whose block spans at most RUIVF_MAX_BLOCK_PAGES pages, the one that
+ * fills its pages best (ties: more lanes, for wider SIMD steps); past ~4000
+ * dimensions, 8 lanes over as many pages as needed.
  */
 RuIvfGeometry
 RuIvfComputeGeometry(int dim)
 {
 	RuIvfGeometry g;
 	int			lanes = (int) (RUIVF_PAGE_AVAIL / (dim + RUIVF_LANE_HEADER));
+	double		best_fill = -1.0;
 
 	lanes -= lanes % RUIVF_MIN_LANES;
 	if (lanes >= 64)
@@ -86,14 +89,16 @@ RuIvfComputeGeometry(int dim)
 	else
 	{
 		g = geometry_for_lanes(dim, RUIVF_MIN_LANES);
-		for (int b = 64; b > RUIVF_MIN_LANES; b -= RUIVF_MIN_LANES)
+		for (int b = 64; b >= RUIVF_MIN_LANES; b -= RUIVF_MIN_LANES)
 		{
 			RuIvfGeometry t = geometry_for_lanes(dim, b);
+			double		fill = (double) b * (dim + RUIVF_LANE_HEADER) /
+				((double) t.pages_per_block * RUIVF_PAGE_AVAIL);
 
-			if (t.pages_per_block <= RUIVF_MAX_BLOCK_PAGES)
+			if (t.pages_per_block <= RUIVF_MAX_BLOCK_PAGES && fill > best_fill + 0.01)
 			{
 				g = t;
-				break;
+				best_fill = fill;
 			}
 		}
 	}

@@ -48,15 +48,12 @@ typedef void (*RvBatchFn) (const float *q, const float *block, size_t dim,
 						   size_t width, float *out);
 
 /*
- * Batch kernels over 8-bit scalar-quantized (SQ8) SoA blocks: codes[d *
+ * Batch kernel over 8-bit scalar-quantized (SQ8) SoA blocks: codes[d *
  * width + lane] is one unsigned byte per dimension and lane.  With x_d ~=
- * m_d + s_d * c_d, the caller passes qt_d = q_d - m_d and the scales s_d (L2),
- * or qs_d = q_d * s_d (inner product), and gets per lane
- *	l2sq_sq8: sum (qt_d - s_d * c_d)^2
+ * m_d + s_d * c_d, the caller passes qs_d = q_d * s_d (or (q_d - m_d) * s_d
+ * for L2, see src/ivf/ivf.h) and gets per lane
  *	dot_sq8:  sum qs_d * c_d
  */
-typedef void (*RvSq8L2Fn) (const float *qt, const float *scale, const unsigned char *codes,
-						   size_t dim, size_t width, float *out);
 typedef void (*RvSq8DotFn) (const float *qs, const unsigned char *codes,
 							size_t dim, size_t width, float *out);
 
@@ -72,7 +69,6 @@ typedef struct RvKernels
 	RvBatchFn	dot_batch;
 	RvBatchFn	cosine_batch;
 	RvBatchFn	l1_batch;
-	RvSq8L2Fn	l2sq_sq8_batch;
 	RvSq8DotFn	dot_sq8_batch;
 } RvKernels;
 
@@ -113,7 +109,6 @@ extern void l2sq_f32_batch_scalar(const float *q, const float *block, size_t dim
 extern void dot_f32_batch_scalar(const float *q, const float *block, size_t dim, size_t width, float *out);
 extern void cosine_f32_batch_scalar(const float *q, const float *block, size_t dim, size_t width, float *out);
 extern void l1_f32_batch_scalar(const float *q, const float *block, size_t dim, size_t width, float *out);
-extern void l2sq_sq8_batch_scalar(const float *qt, const float *scale, const unsigned char *codes, size_t dim, size_t width, float *out);
 extern void dot_sq8_batch_scalar(const float *qs, const unsigned char *codes, size_t dim, size_t width, float *out);
 
 #if defined(__x86_64__) || defined(_M_X64)
@@ -127,7 +122,6 @@ extern void l2sq_f32_batch_avx2(const float *q, const float *block, size_t dim, 
 extern void dot_f32_batch_avx2(const float *q, const float *block, size_t dim, size_t width, float *out);
 extern void cosine_f32_batch_avx2(const float *q, const float *block, size_t dim, size_t width, float *out);
 extern void l1_f32_batch_avx2(const float *q, const float *block, size_t dim, size_t width, float *out);
-extern void l2sq_sq8_batch_avx2(const float *qt, const float *scale, const unsigned char *codes, size_t dim, size_t width, float *out);
 extern void dot_sq8_batch_avx2(const float *qs, const unsigned char *codes, size_t dim, size_t width, float *out);
 /* kernels_avx512.c */
 extern float l2sq_f32_avx512(const float *a, const float *b, size_t dim);
@@ -138,7 +132,6 @@ extern void l2sq_f32_batch_avx512(const float *q, const float *block, size_t dim
 extern void dot_f32_batch_avx512(const float *q, const float *block, size_t dim, size_t width, float *out);
 extern void cosine_f32_batch_avx512(const float *q, const float *block, size_t dim, size_t width, float *out);
 extern void l1_f32_batch_avx512(const float *q, const float *block, size_t dim, size_t width, float *out);
-extern void l2sq_sq8_batch_avx512(const float *qt, const float *scale, const unsigned char *codes, size_t dim, size_t width, float *out);
 extern void dot_sq8_batch_avx512(const float *qs, const unsigned char *codes, size_t dim, size_t width, float *out);
 #endif
 

@@ -149,26 +149,6 @@ l1_f32_batch_scalar(const float *q, const float *block, size_t dim,
 	}
 }
 
-/* Batch squared L2 against SQ8 codes: sum (qt_d - s_d * c_d)^2 per lane. */
-void
-l2sq_sq8_batch_scalar(const float *qt, const float *scale, const unsigned char *codes,
-					  size_t dim, size_t width, float *out)
-{
-	for (size_t l = 0; l < width; l++)
-		out[l] = 0.0f;
-	for (size_t d = 0; d < dim; d++)
-	{
-		const unsigned char *row = codes + d * width;
-
-		for (size_t l = 0; l < width; l++)
-		{
-			float		diff = qt[d] - scale[d] * (float) row[l];
-
-			out[l] += diff * diff;
-		}
-	}
-}
-
 /* Batch dot product against SQ8 codes: sum qs_d * c_d per lane. */
 void
 dot_sq8_batch_scalar(const float *qs, const unsigned char *codes,

@@ -15,9 +15,8 @@
  * element fails it by far.  Cosine distances use S = 2 (Cauchy-Schwarz).
  * Batch kernels are checked the same way lane by lane, for every dimension
  * with a block width cycling through 1 .. 160, and for every width 1 .. 300
- * at a few dimensions; the SQ8 batch kernels (8-bit codes) for every
- * dimension with widths cycling through 1 .. 160, with S counting the
- * rounding of each s_d * c_d product too.
+ * at a few dimensions; the SQ8 dot kernel (8-bit codes) for every
+ * dimension with widths cycling through 1 .. 160.
  *
  * Every input ends exactly at a PROT_NONE guard page, so a kernel that reads
  * one element past the end crashes the test; outputs end at a guard too.
@@ -205,6 +204,33 @@ check(Tally *t, const char *level, const char *shape, int metric,
 	}
 }
 
+/* Check the four batch kernels on one random block of dim x width. */
+static void
+check_batch(Tally *t, const char *name, RvBatchFn *batch, Guarded ga, Guarded gblock,
+			Guarded gout, float *lane, size_t dim, size_t width)
+{
+	float	   *q = at_end(ga, dim);
+	float	   *block = at_end(gblock, dim * width);
+	float	   *out = at_end(gout, width);
+
+	fill(q, dim);
+	fill(block, dim * width);
+	for (int m = 0; m < 4; m++)
+	{
+		batch[m](q, block, dim, width, out);
+		for (size_t l = 0; l < width; l++)
+		{
+			double		ref,
+						cond;
+
+			for (size_t d = 0; d < dim; d++)
+				lane[d] = block[d * width + l];
+			reference(m, q, lane, dim, &ref, &cond);
+			check(t, name, "batch", m, dim, width, l, out[l], ref, cond);
+		}
+	}
+}
+
 /* Run every check for one level's kernel table. */
 static Tally
 test_level(const RvKernels *k, const char *name)
@@ -255,115 +281,43 @@ test_level(const RvKernels *k, const char *name)
 
 	/* batch kernels: every dimension, widths cycling 1..160 */
 	for (size_t dim = 1; dim <= MAX_DIM; dim++)
-	{
-		size_t		width = 1 + (dim * 7) % 160;
-		float	   *q = at_end(ga, dim);
-		float	   *block = at_end(gblock, dim * width);
-		float	   *out = at_end(gout, width);
-
-		fill(q, dim);
-		fill(block, dim * width);
-		for (int m = 0; m < 4; m++)
-		{
-			batch[m](q, block, dim, width, out);
-			for (size_t l = 0; l < width; l++)
-			{
-				double		ref,
-							cond;
-
-				for (size_t d = 0; d < dim; d++)
-					lane[d] = block[d * width + l];
-				reference(m, q, lane, dim, &ref, &cond);
-				check(&t, name, "batch", m, dim, width, l, out[l], ref, cond);
-			}
-		}
-	}
+		check_batch(&t, name, batch, ga, gblock, gout, lane, dim, 1 + (dim * 7) % 160);
 
 	/* batch kernels: every width 1..300 at a few dimensions */
 	{
 		static const size_t dims[] = {1, 3, 17, 129, 784};
 
 		for (size_t di = 0; di < sizeof(dims) / sizeof(dims[0]); di++)
-		{
-			size_t		dim = dims[di];
-
 			for (size_t width = 1; width <= MAX_WIDTH; width++)
-			{
-				float	   *q = at_end(ga, dim);
-				float	   *block = at_end(gblock, dim * width);
-				float	   *out = at_end(gout, width);
-
-				fill(q, dim);
-				fill(block, dim * width);
-				for (int m = 0; m < 4; m++)
-				{
-					batch[m](q, block, dim, width, out);
-					for (size_t l = 0; l < width; l++)
-					{
-						double		ref,
-									cond;
-
-						for (size_t d = 0; d < dim; d++)
-							lane[d] = block[d * width + l];
-						reference(m, q, lane, dim, &ref, &cond);
-						check(&t, name, "batch", m, dim, width, l, out[l], ref, cond);
-					}
-				}
-			}
-		}
+				check_batch(&t, name, batch, ga, gblock, gout, lane, dims[di], width);
 	}
 
-	/* SQ8 batch kernels: every dimension 1..MAX_DIM, widths cycling 1..160 */
+	/* SQ8 dot kernel: every dimension 1..MAX_DIM, widths cycling 1..160 */
 	{
 		Guarded		gcodes = guarded_alloc((size_t) MAX_DIM * 160);
-		Guarded		gscale = guarded_alloc(MAX_DIM * sizeof(float));
 
 		for (size_t dim = 1; dim <= MAX_DIM; dim++)
 		{
 			size_t		width = 1 + (dim * 13) % 160;
-			float	   *qt = at_end(ga, dim);
-			float	   *scale = at_end(gscale, dim);
+			float	   *qs = at_end(ga, dim);
 			unsigned char *codes = (unsigned char *) (gcodes.base + gcodes.usable) - dim * width;
 			float	   *out = at_end(gout, width);
 
-			fill(qt, dim);
-			for (size_t d = 0; d < dim; d++)
-				scale[d] = (float) (rnd() * 0.02);
+			fill(qs, dim);
 			for (size_t i = 0; i < dim * width; i++)
 				codes[i] = (unsigned char) (rnd() * 256.0);
-
-			for (int m = 0; m < 2; m++)
+			k->dot_sq8_batch(qs, codes, dim, width, out);
+			for (size_t l = 0; l < width; l++)
 			{
-				if (m == 0)
-					k->l2sq_sq8_batch(qt, scale, codes, dim, width, out);
-				else
-					k->dot_sq8_batch(qt, codes, dim, width, out);
-				for (size_t l = 0; l < width; l++)
+				double		ref = 0.0,
+							cond = 0.0;
+
+				for (size_t d = 0; d < dim; d++)
 				{
-					double		ref = 0.0,
-								cond = 0.0;
-
-					for (size_t d = 0; d < dim; d++)
-					{
-						double		c = codes[d * width + l];
-
-						if (m == 0)
-						{
-							double		diff = (double) qt[d] - (double) scale[d] * c;
-
-							ref += diff * diff;
-							/* the product s*c rounds too: count it */
-							cond += diff * diff + 2.0 * fabs(diff) * fabs(scale[d] * c);
-						}
-						else
-						{
-							ref += (double) qt[d] * c;
-							cond += fabs((double) qt[d] * c);
-						}
-					}
-					check(&t, name, "sq8-batch", m == 0 ? 0 : 1,
-						  dim, width, l, out[l], ref, cond);
+					ref += (double) qs[d] * codes[d * width + l];
+					cond += fabs((double) qs[d] * codes[d * width + l]);
 				}
+				check(&t, name, "sq8-batch", 1, dim, width, l, out[l], ref, cond);
 			}
 		}
 	}
