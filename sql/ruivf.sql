@@ -413,3 +413,19 @@ SELECT count(*) FROM (SELECT id FROM longscan WHERE id % 1000 = 999 ORDER BY v <
 RESET ruvector.probes;
 RESET enable_seqscan;
 DROP TABLE longscan;
+
+-- the recall probe: an index's answer against an exact scan
+CREATE TABLE rp (id int, v ruvector(8));
+INSERT INTO rp SELECT i, ARRAY(SELECT ((i * 7919 + d * 104729) % 1000) / 100.0 FROM generate_series(1, 8) d)::real[]
+FROM generate_series(1, 3000) i;
+CREATE INDEX rp_idx ON rp USING ruivf (v ruvector_l2_ops) WITH (lists = 30);
+SET ruvector.probes = 30;
+SELECT ruvector_recall('rp_idx', (SELECT v FROM rp WHERE id = 17), 10) AS recall_all_lists;
+SELECT setseed(0.25);
+SELECT ruvector_recall('rp_idx', 10, 20) AS sampled_recall_all_lists;
+SET ruvector.probes = 1;
+SELECT ruvector_recall('rp_idx', 10, 50) < 1 AS one_list_misses_some;
+RESET ruvector.probes;
+SELECT ruvector_recall('rp_idx', '[1,2,3,4,5,6,7,8]'::ruvector, 0);
+SELECT ruvector_recall('rp', '[1,2,3,4,5,6,7,8]'::ruvector, 10);
+DROP TABLE rp;

@@ -284,3 +284,117 @@ CREATE OPERATOR CLASS ruvector_l1_ops
 	FOR TYPE ruvector USING ruivf AS
 	OPERATOR 1 <+> (ruvector, ruvector) FOR ORDER BY float_ops,
 	FUNCTION 1 l1_distance(ruvector, ruvector);
+
+-- recall probe ------------------------------------------------------------
+
+-- the table, column and ORDER BY operator an index serves
+CREATE FUNCTION ruvector_index_target(idx regclass,
+	OUT tbl regclass, OUT col name, OUT op text)
+	LANGUAGE sql STABLE STRICT PARALLEL SAFE AS $$
+	SELECT i.indrelid::regclass, a.attname, o.oprname::text
+	FROM pg_index i
+	JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+	JOIN pg_opclass oc ON oc.oid = i.indclass[0]
+	JOIN pg_amop ao ON ao.amopfamily = oc.opcfamily AND ao.amoppurpose = 'o'
+	JOIN pg_operator o ON o.oid = ao.amopopr
+	WHERE i.indexrelid = idx
+$$;
+
+-- the k distances an ordered index scan returns (sequential and bitmap
+-- scans disabled for this call only)
+CREATE FUNCTION ruvector_index_distances(idx regclass, query ruvector, k integer)
+	RETURNS double precision[]
+	LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+	SET enable_seqscan = off SET enable_bitmapscan = off SET enable_sort = off
+	AS $$
+DECLARE
+	t record;
+	r double precision[];
+BEGIN
+	SELECT * INTO t FROM ruvector_index_target(idx);
+	IF t.tbl IS NULL THEN
+		RAISE EXCEPTION '"%" is not an index that orders by a ruvector distance', idx
+			USING ERRCODE = 'wrong_object_type',
+				  HINT = 'Pass a ruivf index, e.g. ruvector_recall(''items_embedding_idx'', ...).';
+	END IF;
+	EXECUTE format('SELECT array_agg(d) FROM (SELECT %1$I %2$s $1 AS d FROM %3$s ORDER BY %1$I %2$s $1 LIMIT $2) s',
+				   t.col, t.op, t.tbl)
+		INTO r USING query, k;
+	RETURN coalesce(r, '{}');
+END
+$$;
+
+-- the exact k distances, from a sequential scan (index scans disabled)
+CREATE FUNCTION ruvector_exact_distances(idx regclass, query ruvector, k integer)
+	RETURNS double precision[]
+	LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+	SET enable_indexscan = off SET enable_bitmapscan = off SET enable_indexonlyscan = off
+	AS $$
+DECLARE
+	t record;
+	r double precision[];
+BEGIN
+	SELECT * INTO t FROM ruvector_index_target(idx);
+	EXECUTE format('SELECT array_agg(d) FROM (SELECT %1$I %2$s $1 AS d FROM %3$s WHERE %1$I IS NOT NULL ORDER BY 1 LIMIT $2) s',
+				   t.col, t.op, t.tbl)
+		INTO r USING query, k;
+	RETURN coalesce(r, '{}');
+END
+$$;
+
+-- recall@k of an index for one query: the share of the exact k nearest
+-- that the index returns, counting ties at the k-th distance as found
+CREATE FUNCTION ruvector_recall(idx regclass, query ruvector, k integer DEFAULT 10)
+	RETURNS double precision
+	LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE AS $$
+DECLARE
+	got double precision[];
+	want double precision[];
+	kth double precision;
+	hits integer;
+BEGIN
+	IF k < 1 THEN
+		RAISE EXCEPTION 'k must be at least 1, not %', k USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	got := ruvector_index_distances(idx, query, k);
+	want := ruvector_exact_distances(idx, query, k);
+	IF cardinality(want) = 0 THEN
+		RETURN NULL;			-- an empty table has no answer to miss
+	END IF;
+	kth := want[cardinality(want)];
+	SELECT count(*) INTO hits FROM unnest(got) d
+		WHERE d <= kth + 1e-6 * greatest(abs(kth), 1e-30);
+	RETURN least(hits, cardinality(want))::double precision / cardinality(want);
+END
+$$;
+
+COMMENT ON FUNCTION ruvector_recall(regclass, ruvector, integer) IS
+	'recall@k of an index for one query vector, against an exact scan';
+
+-- mean recall@k over `samples` rows of the indexed table used as queries
+CREATE FUNCTION ruvector_recall(idx regclass, k integer, samples integer)
+	RETURNS double precision
+	LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE AS $$
+DECLARE
+	t record;
+	q ruvector;
+	total double precision := 0;
+	n integer := 0;
+BEGIN
+	SELECT * INTO t FROM ruvector_index_target(idx);
+	IF t.tbl IS NULL THEN
+		RAISE EXCEPTION '"%" is not an index that orders by a ruvector distance', idx
+			USING ERRCODE = 'wrong_object_type';
+	END IF;
+	FOR q IN EXECUTE format('SELECT %1$I FROM %2$s WHERE %1$I IS NOT NULL ORDER BY random() LIMIT $1',
+							t.col, t.tbl) USING samples
+	LOOP
+		total := total + ruvector_recall(idx, q, k);
+		n := n + 1;
+	END LOOP;
+	RETURN CASE WHEN n = 0 THEN NULL ELSE total / n END;
+END
+$$;
+
+COMMENT ON FUNCTION ruvector_recall(regclass, integer, integer) IS
+	'mean recall@k of an index over a random sample of its own rows used as queries';
