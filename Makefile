@@ -28,9 +28,10 @@ OBJS = \
 	src/ivf/ivfinsert.o \
 	src/ivf/ivfscan.o \
 	src/ivf/ivfvacuum.o \
-	src/ivf/ivfcost.o
+	src/ivf/ivfcost.o \
+	src/planner/planner.o
 
-REGRESS = type io_errors operators functions casts aggregates btree simd copy ruivf
+REGRESS = type io_errors operators functions casts aggregates btree simd copy ruivf planner
 REGRESS_OPTS = --load-extension=$(EXTENSION)
 
 OPTFLAGS ?=

@@ -17,6 +17,7 @@
 #include "utils/guc.h"
 
 #include "ivf/ivf.h"
+#include "planner/planner.h"
 #include "simd/simd_guc.h"
 
 PG_MODULE_MAGIC;
@@ -29,5 +30,6 @@ _PG_init(void)
 {
 	RvSimdInit();
 	RuIvfInit();
+	RvPlannerInit();
 	MarkGUCPrefixReserved("ruvector");
 }

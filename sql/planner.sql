@@ -1,0 +1,89 @@
+-- ruvector's planner hook: exact top-k for selective filters, ruivf otherwise
+\set SHOW_CONTEXT never
+
+-- 100,000 rows of 4 dimensions, a category column (cat = id % 1000) with a
+-- btree, and a ruivf index; statistics from every row, so plans are stable
+CREATE TABLE items (id int PRIMARY KEY, cat int, v ruvector(4));
+INSERT INTO items
+SELECT i, i % 1000,
+       ARRAY[((i::bigint * 7919) % 1009) / 100.0, ((i::bigint * 104729) % 1013) / 100.0,
+             ((i::bigint * 1299709) % 1019) / 100.0, ((i::bigint * 15485863) % 1021) / 100.0]::real[]
+FROM generate_series(1, 100000) i;
+CREATE INDEX items_cat ON items (cat);
+CREATE INDEX items_v ON items USING ruivf (v ruvector_l2_ops) WITH (lists = 100);
+ALTER TABLE items ALTER COLUMN cat SET STATISTICS 10000;
+ALTER TABLE items ALTER COLUMN id SET STATISTICS 10000;
+ANALYZE items;
+
+-- a tiny table with its own ruivf index
+CREATE TABLE few (id int, v ruvector(4));
+INSERT INTO few SELECT i, ARRAY[i, i % 7, i % 5, 1]::real[] FROM generate_series(1, 100) i;
+CREATE INDEX few_v ON few USING ruivf (v ruvector_l2_ops) WITH (lists = 2);
+ANALYZE few;
+
+-- cost: the index for ORDER BY ... LIMIT on 100,000 rows, not on 100
+EXPLAIN (COSTS OFF) SELECT id FROM items ORDER BY v <-> '[5,5,5,5]' LIMIT 10;
+EXPLAIN (COSTS OFF) SELECT id FROM few ORDER BY v <-> '[5,5,5,5]' LIMIT 10;
+
+-- the strategy for each selectivity, with the estimate behind it
+EXPLAIN (COSTS OFF) SELECT id FROM items WHERE cat < 500 ORDER BY v <-> '[5,5,5,5]' LIMIT 10;
+EXPLAIN (COSTS OFF) SELECT id FROM items WHERE cat < 100 ORDER BY v <-> '[5,5,5,5]' LIMIT 10;
+EXPLAIN (COSTS OFF) SELECT id FROM items WHERE cat < 10 ORDER BY v <-> '[5,5,5,5]' LIMIT 10;
+EXPLAIN (COSTS OFF) SELECT id FROM items WHERE cat < 1 ORDER BY v <-> '[5,5,5,5]' LIMIT 10;
+-- a range filter on another indexed column
+EXPLAIN (COSTS OFF) SELECT id FROM items WHERE id BETWEEN 1000 AND 1500 ORDER BY v <-> '[5,5,5,5]' LIMIT 10;
+
+-- without the hook the same selective query may walk the ruivf lists; no
+-- strategy line is printed
+SET ruvector.enable_hook = off;
+SET enable_bitmapscan = off;
+SET enable_sort = off;
+EXPLAIN (COSTS OFF) SELECT id FROM items WHERE cat < 1 ORDER BY v <-> '[5,5,5,5]' LIMIT 10;
+RESET enable_sort;
+RESET enable_bitmapscan;
+RESET ruvector.enable_hook;
+-- with it, even then the exact plan: the index paths are gone
+SET enable_bitmapscan = off;
+SET enable_sort = off;
+EXPLAIN (COSTS OFF) SELECT id FROM items WHERE cat < 1 ORDER BY v <-> '[5,5,5,5]' LIMIT 10;
+RESET enable_sort;
+RESET enable_bitmapscan;
+
+-- rows returned and recall against the exact filtered answer, 20 queries
+-- per selectivity (the exact answer: no index scans at all)
+CREATE FUNCTION filtered_ids(lim int, q ruvector, k int) RETURNS int[]
+LANGUAGE sql AS $$
+	SELECT array_agg(id) FROM (SELECT id FROM items WHERE cat < lim ORDER BY v <-> q LIMIT k) s
+$$;
+CREATE FUNCTION exact_filtered_ids(lim int, q ruvector, k int) RETURNS int[]
+LANGUAGE sql SET enable_indexscan = off SET enable_bitmapscan = off AS $$
+	SELECT array_agg(id) FROM (SELECT id FROM items WHERE cat < lim ORDER BY v <-> q LIMIT k) s
+$$;
+SET ruvector.probes = 4;
+SELECT lim AS "cat <",
+       min(cardinality(got)) AS min_rows_returned,
+       avg((SELECT count(*) FROM unnest(got) g WHERE g = ANY (want)) / 10.0) >= 0.95 AS recall_at_least_095
+FROM (SELECT lim, filtered_ids(lim, q, 10) AS got, exact_filtered_ids(lim, q, 10) AS want
+      FROM unnest(ARRAY[500, 100, 10, 1]) lim,
+           LATERAL (SELECT v AS q FROM items WHERE id BETWEEN 1 AND 20) qs) r
+GROUP BY lim ORDER BY lim DESC;
+-- the LIMIT is filled whenever that many rows match, even at probes = 1
+SET ruvector.probes = 1;
+SELECT count(*) FROM (SELECT id FROM items WHERE cat = 7 ORDER BY v <-> '[5,5,5,5]' LIMIT 100) s;
+SELECT count(*) FROM (SELECT id FROM items WHERE id % 1000 = 7 ORDER BY v <-> '[5,5,5,5]' LIMIT 100) s;
+SELECT count(*) FROM (SELECT id FROM items ORDER BY v <-> '[5,5,5,5]' LIMIT 500) s;
+RESET ruvector.probes;
+
+-- the hook changes no plan of a query without a vector ORDER BY
+EXPLAIN (COSTS OFF) SELECT count(*) FROM items WHERE cat < 10;
+SET ruvector.enable_hook = off;
+EXPLAIN (COSTS OFF) SELECT count(*) FROM items WHERE cat < 10;
+RESET ruvector.enable_hook;
+
+-- the settings
+SHOW ruvector.exact_scan_threshold;
+SHOW ruvector.enable_hook;
+SET ruvector.exact_scan_threshold = -1;
+
+DROP TABLE items, few;
+DROP FUNCTION filtered_ids(int, ruvector, int), exact_filtered_ids(int, ruvector, int);
