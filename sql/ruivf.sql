@@ -429,3 +429,27 @@ RESET ruvector.probes;
 SELECT ruvector_recall('rp_idx', '[1,2,3,4,5,6,7,8]'::ruvector, 0);
 SELECT ruvector_recall('rp', '[1,2,3,4,5,6,7,8]'::ruvector, 10);
 DROP TABLE rp;
+
+-- ruvector.iterative_scan and ruvector.max_scan_tuples
+CREATE TABLE its (id int, v ruvector(2));
+INSERT INTO its SELECT i, ARRAY[i % 100, i / 100] FROM generate_series(0, 19999) i;
+CREATE INDEX ON its USING ruivf (v ruvector_l2_ops) WITH (lists = 50);
+SET enable_seqscan = off;
+SET ruvector.probes = 1;
+-- relaxed_order (the default): the LIMIT is filled
+SHOW ruvector.iterative_scan;
+SELECT count(*) FROM (SELECT id FROM its ORDER BY v <-> '[0,0]' LIMIT 5000) s;
+-- off: one list's rows, no more
+SET ruvector.iterative_scan = off;
+SELECT count(*) < 5000 AS short, count(*) > 0 AS some FROM (SELECT id FROM its ORDER BY v <-> '[0,0]' LIMIT 5000) s;
+RESET ruvector.iterative_scan;
+-- a cap on the codes scored stops the scan early, but never inside the first lists
+SET ruvector.max_scan_tuples = 1000;
+SELECT count(*) < 5000 AS short, count(*) >= 1000 AS capped_late FROM (SELECT id FROM its ORDER BY v <-> '[0,0]' LIMIT 5000) s;
+SET ruvector.max_scan_tuples = 1;
+SELECT count(*) > 0 AS first_list_read FROM (SELECT id FROM its ORDER BY v <-> '[0,0]' LIMIT 5000) s;
+RESET ruvector.max_scan_tuples;
+SET ruvector.iterative_scan = strict_order;
+RESET ruvector.probes;
+RESET enable_seqscan;
+DROP TABLE its;

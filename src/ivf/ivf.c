@@ -15,6 +15,12 @@
 
 #include "ivf.h"
 
+static const struct config_enum_entry iterative_scan_options[] = {
+	{"off", RUIVF_ITERATIVE_OFF, false},
+	{"relaxed_order", RUIVF_ITERATIVE_RELAXED, false},
+	{NULL, 0, false}
+};
+
 /* Define ruivf's settings and reloptions; called from _PG_init. */
 void
 RuIvfInit(void)
@@ -29,6 +35,19 @@ RuIvfInit(void)
 							"Most ruivf lists a scan reads when the executor asks for more rows.",
 							"-1 means every list, so that results are never cut short.",
 							&ruvector_max_probes, -1, -1, RUIVF_MAX_LISTS,
+							PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomEnumVariable("ruvector.iterative_scan",
+							 "Whether a ruivf scan goes on into further lists when the executor wants more rows.",
+							 "off: stop after ruvector.probes lists (a filter or a large LIMIT may then get "
+							 "fewer rows); relaxed_order: go on, up to ruvector.max_probes lists and "
+							 "ruvector.max_scan_tuples codes, rows of later lists possibly nearer than rows "
+							 "already returned.",
+							 &ruvector_iterative_scan, RUIVF_ITERATIVE_RELAXED, iterative_scan_options,
+							 PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("ruvector.max_scan_tuples",
+							"Most codes a ruivf scan scores before it stops going on into further lists.",
+							"0 means no limit.  The first ruvector.probes lists are always read whole.",
+							&ruvector_max_scan_tuples, 0, 0, INT_MAX,
 							PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("ruvector.rerank_factor",
 							"Candidates re-ranked exactly per 10 rows, in the first window.",

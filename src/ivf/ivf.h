@@ -171,6 +171,15 @@ typedef struct RuIvfState
 /* GUCs (ivfutils.c) */
 extern int	ruvector_probes;
 extern int	ruvector_max_probes;
+extern int	ruvector_iterative_scan;
+extern int	ruvector_max_scan_tuples;
+
+/* ruvector.iterative_scan */
+typedef enum RuIvfIterativeScan
+{
+	RUIVF_ITERATIVE_OFF = 0,	/* stop after ruvector.probes lists */
+	RUIVF_ITERATIVE_RELAXED = 1 /* go on into further lists, order relaxed */
+} RuIvfIterativeScan;
 extern int	ruvector_rerank_factor;
 
 /* ivf.c */

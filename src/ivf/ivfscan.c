@@ -22,9 +22,11 @@
  *	   executor never needs to recheck (xs_recheckorderby = false).
  *	4. More rows.  When the candidates run out and the executor still asks
  *	   (a WHERE filter, a larger LIMIT), the scan probes the next lists, up
- *	   to ruvector.max_probes lists in all (-1: all of them): results are
- *	   never silently short.  Rows from these later lists can be nearer than
- *	   rows already returned (relaxed order).
+ *	   to ruvector.max_probes lists in all (-1: all of them) and, if set,
+ *	   ruvector.max_scan_tuples codes: by default results are never silently
+ *	   short.  Rows from these later lists can be nearer than rows already
+ *	   returned (relaxed order).  ruvector.iterative_scan = off stops after
+ *	   the first ruvector.probes lists instead.
  * An index built on an empty table has no centroids: its single list is
  * read whole and every candidate is re-ranked.
  *
@@ -79,6 +81,7 @@ typedef struct RuIvfScanOpaqueData
 	int			nlists;			/* lists in the index (>= 1) */
 	int			probed;			/* lists read so far */
 	int			max_probes;
+	int64		scanned;		/* codes scored so far */
 
 	RuIvfCandidate *cand;		/* unreturned candidates of the first pass */
 	int			ncand;
@@ -245,6 +248,8 @@ start_scan(IndexScanDesc scan)
 		so->order[0] = 0;
 	so->probed = 0;
 	so->max_probes = ruvector_max_probes < 0 ? so->nlists : Min(Max(ruvector_max_probes, 1), so->nlists);
+	if (ruvector_iterative_scan == RUIVF_ITERATIVE_OFF)
+		so->max_probes = Min(Max(ruvector_probes, 1), so->nlists);
 	so->rerank_all = (lists == 0);
 
 	so->candcap = 1024;
@@ -455,11 +460,14 @@ probe_more(IndexScanDesc scan)
 
 	if (so->probed >= end)
 		return false;
+	if (so->probed > 0 && ruvector_max_scan_tuples > 0 && so->scanned >= ruvector_max_scan_tuples)
+		return false;			/* the first lists are always read */
 	so->ncand = 0;
 	so->nextcand = 0;
 	so->window = 10 * Max(ruvector_rerank_factor, 1);	/* new lists, first window again */
 	for (; so->probed < end; so->probed++)
 		scan_list(scan, so->order[so->probed]);
+	so->scanned += so->ncand;
 	pgstat_count_index_tuples(scan->indexRelation, so->ncand);
 	return true;
 }

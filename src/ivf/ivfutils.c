@@ -22,6 +22,8 @@
 
 int			ruvector_probes = 8;
 int			ruvector_max_probes = -1;
+int			ruvector_iterative_scan = RUIVF_ITERATIVE_RELAXED;
+int			ruvector_max_scan_tuples = 0;
 int			ruvector_rerank_factor = 4;
 
 static relopt_kind ruivf_relopt_kind;
