@@ -13,13 +13,13 @@ CREATE INDEX items_cat ON items (cat);
 CREATE INDEX items_v ON items USING ruivf (v ruvector_l2_ops) WITH (lists = 100);
 ALTER TABLE items ALTER COLUMN cat SET STATISTICS 10000;
 ALTER TABLE items ALTER COLUMN id SET STATISTICS 10000;
-ANALYZE items;
+VACUUM ANALYZE items;
 
 -- a tiny table with its own ruivf index
 CREATE TABLE few (id int, v ruvector(4));
 INSERT INTO few SELECT i, ARRAY[i, i % 7, i % 5, 1]::real[] FROM generate_series(1, 100) i;
 CREATE INDEX few_v ON few USING ruivf (v ruvector_l2_ops) WITH (lists = 2);
-ANALYZE few;
+VACUUM ANALYZE few;
 
 -- cost: the index for ORDER BY ... LIMIT on 100,000 rows, not on 100
 EXPLAIN (COSTS OFF) SELECT id FROM items ORDER BY v <-> '[5,5,5,5]' LIMIT 10;

@@ -166,6 +166,9 @@ typedef struct RuIvfState
 	float	   *centroids_soa;	/* dim x lists, dimension-major */
 	float	   *sq_m;			/* dim */
 	float	   *sq_s;			/* dim */
+	MemoryContext cxt;			/* where the state lives (NULL: not cached) */
+	Buffer	   *recent;			/* per block: the buffer it was last found in */
+	BlockNumber nrecent;
 } RuIvfState;
 
 /* GUCs (ivfutils.c) */
@@ -193,6 +196,7 @@ extern void RuIvfInitPage(Page page, uint16 kind);
 extern Buffer RuIvfNewBuffer(Relation index, ForkNumber fork);
 extern RuIvfState *RuIvfGetState(Relation index);
 extern void RuIvfReadMeta(Relation index, RuIvfMetaData *meta);
+extern Buffer RuIvfReadBufferRecent(Relation index, RuIvfState *st, BlockNumber blkno);
 extern BlockNumber RuIvfListDirBlock(const RuIvfMetaData *meta, int list, int *slot);
 extern void RuIvfPrepareVector(RuIvfMetric metric, const float *in, int dim, float *out);
 extern float RuIvfEncode(const RuIvfState *st, const float *x, unsigned char *code);

@@ -283,7 +283,7 @@ scan_list(IndexScanDesc scan, int list)
 	Buffer		buf;
 	Buffer		bufs[64];
 
-	buf = ReadBuffer(index, blkno);
+	buf = RuIvfReadBufferRecent(index, so->st, blkno);
 	LockBuffer(buf, BUFFER_LOCK_SHARE);
 	blkno = ((BlockNumber *) ((char *) BufferGetPage(buf) + RUIVF_CODES_OFFSET))[slot];
 	UnlockReleaseBuffer(buf);
@@ -299,7 +299,7 @@ scan_list(IndexScanDesc scan, int list)
 
 		CHECK_FOR_INTERRUPTS();
 		for (int k = 0; k < ppb; k++)
-			bufs[k] = ReadBuffer(index, blkno + k);
+			bufs[k] = RuIvfReadBufferRecent(index, so->st, blkno + k);
 		for (int k = 0; k < ppb; k++)
 			LockBuffer(bufs[k], BUFFER_LOCK_SHARE);
 

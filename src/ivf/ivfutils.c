@@ -283,10 +283,46 @@ RuIvfGetState(Relation index)
 	}
 	MemoryContextSwitchTo(old);
 
+	st->cxt = e->cxt;
 	e->relid = RelationGetRelid(index);
 	e->build_id = meta.build_id;
 	e->state = st;
 	return st;
+}
+
+/*
+ * Pin a page of the index, trying first the buffer it was found in last
+ * time: ReadRecentBuffer checks that buffer's tag instead of searching the
+ * buffer mapping table, which costs ~17 % of a query otherwise.  Only for
+ * states kept in the backend cache (st->cxt set).
+ */
+Buffer
+RuIvfReadBufferRecent(Relation index, RuIvfState *st, BlockNumber blkno)
+{
+	Buffer		buf;
+
+	if (st->cxt == NULL)
+		return ReadBuffer(index, blkno);
+	if (blkno < st->nrecent && BufferIsValid(st->recent[blkno]) &&
+		ReadRecentBuffer(index->rd_node, MAIN_FORKNUM, blkno, st->recent[blkno]))
+		return st->recent[blkno];
+
+	buf = ReadBuffer(index, blkno);
+	if (blkno >= st->nrecent)
+	{
+		BlockNumber n = Max(blkno + 1, Max(st->nrecent * 2, 1024));
+
+		if (st->recent == NULL)
+			st->recent = MemoryContextAllocZero(st->cxt, sizeof(Buffer) * n);
+		else
+		{
+			st->recent = repalloc(st->recent, sizeof(Buffer) * n);
+			memset(st->recent + st->nrecent, 0, sizeof(Buffer) * (n - st->nrecent));
+		}
+		st->nrecent = n;
+	}
+	st->recent[blkno] = buf;
+	return buf;
 }
 
 /* Directory page and slot of a list's head entry. */
