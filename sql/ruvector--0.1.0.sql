@@ -300,13 +300,11 @@ CREATE FUNCTION ruvector_index_target(idx regclass,
 	WHERE i.indexrelid = idx
 $$;
 
--- the k distances an ordered index scan returns (sequential and bitmap
--- scans disabled for this call only)
-CREATE FUNCTION ruvector_index_distances(idx regclass, query ruvector, k integer)
+-- the k smallest distances to query in the indexed column, as the planner
+-- finds them under the caller's settings
+CREATE FUNCTION ruvector_topk_distances(idx regclass, query ruvector, k integer)
 	RETURNS double precision[]
-	LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
-	SET enable_seqscan = off SET enable_bitmapscan = off SET enable_sort = off
-	AS $$
+	LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE AS $$
 DECLARE
 	t record;
 	r double precision[];
@@ -317,30 +315,26 @@ BEGIN
 			USING ERRCODE = 'wrong_object_type',
 				  HINT = 'Pass a ruivf index, e.g. ruvector_recall(''items_embedding_idx'', ...).';
 	END IF;
-	EXECUTE format('SELECT array_agg(d) FROM (SELECT %1$I %2$s $1 AS d FROM %3$s ORDER BY %1$I %2$s $1 LIMIT $2) s',
+	EXECUTE format('SELECT array_agg(d) FROM (SELECT %1$I %2$s $1 AS d FROM %3$s WHERE %1$I IS NOT NULL ORDER BY %1$I %2$s $1 LIMIT $2) s',
 				   t.col, t.op, t.tbl)
 		INTO r USING query, k;
 	RETURN coalesce(r, '{}');
 END
 $$;
 
--- the exact k distances, from a sequential scan (index scans disabled)
+-- through an ordered index scan (sequential and bitmap scans off for this call)
+CREATE FUNCTION ruvector_index_distances(idx regclass, query ruvector, k integer)
+	RETURNS double precision[]
+	LANGUAGE sql VOLATILE STRICT PARALLEL UNSAFE
+	SET enable_seqscan = off SET enable_bitmapscan = off SET enable_sort = off
+	AS 'SELECT ruvector_topk_distances(idx, query, k)';
+
+-- exactly, from a sequential scan (index scans off for this call)
 CREATE FUNCTION ruvector_exact_distances(idx regclass, query ruvector, k integer)
 	RETURNS double precision[]
-	LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+	LANGUAGE sql VOLATILE STRICT PARALLEL UNSAFE
 	SET enable_indexscan = off SET enable_bitmapscan = off SET enable_indexonlyscan = off
-	AS $$
-DECLARE
-	t record;
-	r double precision[];
-BEGIN
-	SELECT * INTO t FROM ruvector_index_target(idx);
-	EXECUTE format('SELECT array_agg(d) FROM (SELECT %1$I %2$s $1 AS d FROM %3$s WHERE %1$I IS NOT NULL ORDER BY 1 LIMIT $2) s',
-				   t.col, t.op, t.tbl)
-		INTO r USING query, k;
-	RETURN coalesce(r, '{}');
-END
-$$;
+	AS 'SELECT ruvector_topk_distances(idx, query, k)';
 
 -- recall@k of an index for one query: the share of the exact k nearest
 -- that the index returns, counting ties at the k-th distance as found
@@ -383,8 +377,7 @@ DECLARE
 BEGIN
 	SELECT * INTO t FROM ruvector_index_target(idx);
 	IF t.tbl IS NULL THEN
-		RAISE EXCEPTION '"%" is not an index that orders by a ruvector distance', idx
-			USING ERRCODE = 'wrong_object_type';
+		PERFORM ruvector_topk_distances(idx, '[0]'::ruvector, k);	-- raises the error
 	END IF;
 	FOR q IN EXECUTE format('SELECT %1$I FROM %2$s WHERE %1$I IS NOT NULL ORDER BY random() LIMIT $1',
 							t.col, t.tbl) USING samples

@@ -113,6 +113,9 @@ typedef RuIvfPageOpaqueData *RuIvfPageOpaque;
 
 #define RuIvfPageGetOpaque(page) ((RuIvfPageOpaque) PageGetSpecialPointer(page))
 
+/* the head entries of a list directory page */
+#define RuIvfListDirHeads(page) ((BlockNumber *) ((char *) (page) + RUIVF_CODES_OFFSET))
+
 /* the metapage contents */
 typedef struct RuIvfMetaData
 {
@@ -198,6 +201,7 @@ extern RuIvfState *RuIvfGetState(Relation index);
 extern void RuIvfReadMeta(Relation index, RuIvfMetaData *meta);
 extern Buffer RuIvfReadBufferRecent(Relation index, RuIvfState *st, BlockNumber blkno);
 extern BlockNumber RuIvfListDirBlock(const RuIvfMetaData *meta, int list, int *slot);
+extern void RuIvfNormalize(float *x, int dim);
 extern void RuIvfPrepareVector(RuIvfMetric metric, const float *in, int dim, float *out);
 extern float RuIvfEncode(const RuIvfState *st, const float *x, unsigned char *code);
 extern int	RuIvfNearestList(const RuIvfState *st, const float *x);

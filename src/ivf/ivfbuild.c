@@ -289,7 +289,7 @@ write_header(Relation index, ForkNumber fork, RuIvfMetaData *meta,
 		buf = RuIvfNewBuffer(index, fork);
 		page = BufferGetPage(buf);
 		RuIvfInitPage(page, RUIVF_PAGE_LISTDIR);
-		heads = (BlockNumber *) ((char *) page + RUIVF_CODES_OFFSET);
+		heads = RuIvfListDirHeads(page);
 		for (int i = 0; i < RUIVF_LISTS_PER_PAGE; i++)
 			heads[i] = InvalidBlockNumber;
 		if (p == 0)
@@ -316,7 +316,7 @@ write_meta(Relation index, ForkNumber fork, const RuIvfMetaData *meta, const Blo
 
 			buf = ReadBufferExtended(index, fork, blk, RBM_NORMAL, NULL);
 			LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
-			((BlockNumber *) ((char *) BufferGetPage(buf) + RUIVF_CODES_OFFSET))[slot] = heads[list];
+			RuIvfListDirHeads(BufferGetPage(buf))[slot] = heads[list];
 			MarkBufferDirty(buf);
 			UnlockReleaseBuffer(buf);
 		}

@@ -92,7 +92,7 @@ write_lane_logged(Relation index, const RuIvfMetaData *meta, Buffer *bufs,
 	{
 		Page		dir = GenericXLogRegisterBuffer(xs, dirbuf, 0);
 
-		((BlockNumber *) ((char *) dir + RUIVF_CODES_OFFSET))[dirslot] = BufferGetBlockNumber(bufs[0]);
+		RuIvfListDirHeads(dir)[dirslot] = BufferGetBlockNumber(bufs[0]);
 	}
 	GenericXLogFinish(xs);
 }
@@ -116,6 +116,24 @@ unlock_block(const RuIvfMetaData *meta, Buffer *bufs)
 		UnlockReleaseBuffer(bufs[k]);
 }
 
+/* Append the lane to block `head` if it has a free lane; true if done. */
+static bool
+append_if_room(Relation index, const RuIvfMetaData *meta, BlockNumber head,
+			   const unsigned char *code, float factor, ItemPointer tid)
+{
+	Buffer		bufs[64];
+	bool		room;
+
+	if (head == InvalidBlockNumber)
+		return false;
+	lock_block(index, meta, head, bufs);
+	room = RuIvfPageGetOpaque(BufferGetPage(bufs[0]))->nlanes < meta->lanes;
+	if (room)
+		write_lane_logged(index, meta, bufs, code, factor, tid, false, InvalidBuffer, 0);
+	unlock_block(meta, bufs);
+	return room;
+}
+
 /* Append a code and its TID to list `list`. */
 void
 RuIvfInsertCode(Relation index, const RuIvfMetaData *meta, int list,
@@ -126,42 +144,23 @@ RuIvfInsertCode(Relation index, const RuIvfMetaData *meta, int list,
 	Buffer		dirbuf;
 	BlockNumber head;
 	Buffer		bufs[64];
-	RuIvfPageOpaque opaque;
 
 	/* fast path: room in the current head block */
 	dirbuf = ReadBuffer(index, dirblk);
 	LockBuffer(dirbuf, BUFFER_LOCK_SHARE);
-	head = ((BlockNumber *) ((char *) BufferGetPage(dirbuf) + RUIVF_CODES_OFFSET))[slot];
+	head = RuIvfListDirHeads(BufferGetPage(dirbuf))[slot];
 	UnlockReleaseBuffer(dirbuf);
-	if (head != InvalidBlockNumber)
-	{
-		lock_block(index, meta, head, bufs);
-		opaque = RuIvfPageGetOpaque(BufferGetPage(bufs[0]));
-		if (opaque->nlanes < meta->lanes)
-		{
-			write_lane_logged(index, meta, bufs, code, factor, tid, false, InvalidBuffer, 0);
-			unlock_block(meta, bufs);
-			return;
-		}
-		unlock_block(meta, bufs);
-	}
+	if (append_if_room(index, meta, head, code, factor, tid))
+		return;
 
 	/* slow path: directory page exclusively, then recheck the head */
 	dirbuf = ReadBuffer(index, dirblk);
 	LockBuffer(dirbuf, BUFFER_LOCK_EXCLUSIVE);
-	head = ((BlockNumber *) ((char *) BufferGetPage(dirbuf) + RUIVF_CODES_OFFSET))[slot];
-	if (head != InvalidBlockNumber)
+	head = RuIvfListDirHeads(BufferGetPage(dirbuf))[slot];
+	if (append_if_room(index, meta, head, code, factor, tid))
 	{
-		lock_block(index, meta, head, bufs);
-		opaque = RuIvfPageGetOpaque(BufferGetPage(bufs[0]));
-		if (opaque->nlanes < meta->lanes)
-		{
-			write_lane_logged(index, meta, bufs, code, factor, tid, false, InvalidBuffer, 0);
-			unlock_block(meta, bufs);
-			UnlockReleaseBuffer(dirbuf);
-			return;
-		}
-		unlock_block(meta, bufs);
+		UnlockReleaseBuffer(dirbuf);
+		return;
 	}
 
 	/* a new block: consecutive pages, under the extension lock */

@@ -285,7 +285,7 @@ scan_list(IndexScanDesc scan, int list)
 
 	buf = RuIvfReadBufferRecent(index, so->st, blkno);
 	LockBuffer(buf, BUFFER_LOCK_SHARE);
-	blkno = ((BlockNumber *) ((char *) BufferGetPage(buf) + RUIVF_CODES_OFFSET))[slot];
+	blkno = RuIvfListDirHeads(BufferGetPage(buf))[slot];
 	UnlockReleaseBuffer(buf);
 
 	while (blkno != InvalidBlockNumber)

@@ -333,22 +333,27 @@ RuIvfListDirBlock(const RuIvfMetaData *meta, int list, int *slot)
 	return meta->listdir_start + list / RUIVF_LISTS_PER_PAGE;
 }
 
+/* Scale x to unit length in place (left alone if zero). */
+void
+RuIvfNormalize(float *x, int dim)
+{
+	double		norm = 0.0;
+
+	for (int d = 0; d < dim; d++)
+		norm += (double) x[d] * x[d];
+	norm = sqrt(norm);
+	if (norm > 0.0)
+		for (int d = 0; d < dim; d++)
+			x[d] = (float) (x[d] / norm);
+}
+
 /* The vector as the index codes it: a unit vector for cosine, else as is. */
 void
 RuIvfPrepareVector(RuIvfMetric metric, const float *in, int dim, float *out)
 {
 	memcpy(out, in, sizeof(float) * dim);
 	if (metric == RUIVF_METRIC_COSINE)
-	{
-		double		norm = 0.0;
-
-		for (int d = 0; d < dim; d++)
-			norm += (double) in[d] * in[d];
-		norm = sqrt(norm);
-		if (norm > 0.0)
-			for (int d = 0; d < dim; d++)
-				out[d] = (float) (in[d] / norm);
-	}
+		RuIvfNormalize(out, dim);
 }
 
 /* SQ8-encode a prepared vector; returns its factor sum_d (s_d c_d)^2. */

@@ -140,7 +140,7 @@ ruivfbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 		BlockNumber blkno;
 
 		LockBuffer(dirbuf, BUFFER_LOCK_SHARE);
-		blkno = ((BlockNumber *) ((char *) BufferGetPage(dirbuf) + RUIVF_CODES_OFFSET))[slot];
+		blkno = RuIvfListDirHeads(BufferGetPage(dirbuf))[slot];
 		UnlockReleaseBuffer(dirbuf);
 
 		while (blkno != InvalidBlockNumber)

@@ -32,20 +32,6 @@
 #define KMEANS_ITERATIONS	8
 #define KMEANS_SEED_SAMPLE	16	/* k-means++ draws from at most 16 points per centroid */
 
-/* Normalize a row to unit length (left alone if zero). */
-static void
-normalize_row(float *x, int dim)
-{
-	double		norm = 0.0;
-
-	for (int d = 0; d < dim; d++)
-		norm += (double) x[d] * x[d];
-	norm = sqrt(norm);
-	if (norm > 0.0)
-		for (int d = 0; d < dim; d++)
-			x[d] = (float) (x[d] / norm);
-}
-
 /*
  * Copy row-major centroids into chunks of RUIVF_CHUNK centroids, each chunk
  * dimension-major (chunk j: centroids [j * RUIVF_CHUNK, ...), width w_j).
@@ -181,7 +167,7 @@ RuIvfKmeans(const float *x, int n, int dim, int k, float *centroids, bool spheri
 	seed_plusplus(x, Min(n, Max(k, KMEANS_SEED_SAMPLE * k)), dim, k, centroids);
 	if (spherical)
 		for (int c = 0; c < k; c++)
-			normalize_row(centroids + (Size) c * dim, dim);
+			RuIvfNormalize(centroids + (Size) c * dim, dim);
 
 	for (int it = 0; it < KMEANS_ITERATIONS; it++)
 	{
@@ -231,7 +217,7 @@ RuIvfKmeans(const float *x, int n, int dim, int k, float *centroids, bool spheri
 				for (int d = 0; d < dim; d++)
 					cen[d] = (float) (sums[(Size) c * dim + d] / counts[c]);
 			if (spherical)
-				normalize_row(cen, dim);
+				RuIvfNormalize(cen, dim);
 		}
 	}
 
