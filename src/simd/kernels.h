@@ -89,6 +89,21 @@ rv_cosine_finish(double dot, double na, double nb)
 	return (float) (1.0 - sim);
 }
 
+/* SQ8 dot products of lanes [first, width) one by one: the SIMD kernels' tail. */
+static inline void
+rv_dot_sq8_lanes(const float *qs, const unsigned char *codes, size_t dim,
+				 size_t width, size_t first, float *out)
+{
+	for (size_t l = first; l < width; l++)
+	{
+		float		sum = 0.0f;
+
+		for (size_t d = 0; d < dim; d++)
+			sum += qs[d] * (float) codes[d * width + l];
+		out[l] = sum;
+	}
+}
+
 /* cpu.c: what the CPU (and the OS) support; detected once, cached */
 extern bool rv_cpu_supports(RvSimdLevel level);
 extern RvSimdLevel rv_cpu_best_level(void);

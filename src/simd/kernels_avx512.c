@@ -360,14 +360,7 @@ dot_sq8_batch_avx512(const float *qs, const unsigned char *codes,
 			acc = _mm256_fmadd_ps(_mm256_set1_ps(qs[d]), load8_u8_ps256(codes + d * width + l), acc);
 		_mm256_storeu_ps(out + l, acc);
 	}
-	for (; l < width; l++)
-	{
-		float		sum = 0.0f;
-
-		for (size_t d = 0; d < dim; d++)
-			sum += qs[d] * (float) codes[d * width + l];
-		out[l] = sum;
-	}
+	rv_dot_sq8_lanes(qs, codes, dim, width, l, out);
 }
 
 #endif							/* RV_HAVE_X86_KERNELS */
