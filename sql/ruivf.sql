@@ -453,3 +453,26 @@ SET ruvector.iterative_scan = strict_order;
 RESET ruvector.probes;
 RESET enable_seqscan;
 DROP TABLE its;
+
+-- the re-rank follows HOT chains and sees only the scan's snapshot
+CREATE TABLE hot (id int, tag int, v ruvector(3)) WITH (fillfactor = 50);
+INSERT INTO hot SELECT i, 0, ARRAY[i % 17, i % 13, i % 11]::real[] FROM generate_series(1, 2000) i;
+CREATE INDEX hot_idx ON hot USING ruivf (v ruvector_l2_ops) WITH (lists = 10);
+UPDATE hot SET tag = 1 WHERE id % 3 = 0;                                          -- HOT updates
+UPDATE hot SET v = ARRAY[(id * 5) % 17, (id * 3) % 13, id % 11]::real[] WHERE id % 7 = 0;  -- moved vectors
+DELETE FROM hot WHERE id % 11 = 0;
+SET enable_seqscan = off;
+SET ruvector.probes = 10;
+SELECT count(*) = (SELECT count(*) FROM hot) AS all_rows_once,
+       count(DISTINCT id) = count(*) AS distinct_ids
+FROM (SELECT id FROM hot ORDER BY v <-> '[1,2,3]' LIMIT 5000) s;
+SELECT ruvector_recall('hot_idx', '[5,5,5]'::ruvector, 10) AS recall_after_updates,
+       ruvector_recall('hot_idx', '[10,2,4]'::ruvector, 10) AS recall_at_a_moved_row;
+BEGIN;
+DELETE FROM hot WHERE id = 70;
+SELECT count(*) AS deleted_row_seen FROM (SELECT id FROM hot ORDER BY v <-> '[10,2,4]' LIMIT 5000) s WHERE id = 70;
+ROLLBACK;
+SELECT count(*) AS row_back FROM (SELECT id FROM hot ORDER BY v <-> '[10,2,4]' LIMIT 5000) s WHERE id = 70;
+RESET ruvector.probes;
+RESET enable_seqscan;
+DROP TABLE hot;

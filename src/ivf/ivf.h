@@ -170,8 +170,10 @@ typedef struct RuIvfState
 	float	   *sq_m;			/* dim */
 	float	   *sq_s;			/* dim */
 	MemoryContext cxt;			/* where the state lives (NULL: not cached) */
-	Buffer	   *recent;			/* per block: the buffer it was last found in */
+	Buffer	   *recent;			/* per index block: the buffer it was last in */
 	BlockNumber nrecent;
+	Buffer	   *heap_recent;	/* the same for the table's blocks (re-rank) */
+	BlockNumber nheap_recent;
 } RuIvfState;
 
 /* GUCs (ivfutils.c) */
@@ -200,6 +202,7 @@ extern Buffer RuIvfNewBuffer(Relation index, ForkNumber fork);
 extern RuIvfState *RuIvfGetState(Relation index);
 extern void RuIvfReadMeta(Relation index, RuIvfMetaData *meta);
 extern Buffer RuIvfReadBufferRecent(Relation index, RuIvfState *st, BlockNumber blkno);
+extern Buffer RuIvfReadHeapBufferRecent(Relation heap, RuIvfState *st, BlockNumber blkno);
 extern BlockNumber RuIvfListDirBlock(const RuIvfMetaData *meta, int list, int *slot);
 extern void RuIvfNormalize(float *x, int dim);
 extern void RuIvfPrepareVector(RuIvfMetric metric, const float *in, int dim, float *out);

@@ -43,6 +43,7 @@
 #include <float.h>
 #include <math.h>
 
+#include "access/heapam.h"
 #include "access/relscan.h"
 #include "access/tableam.h"
 #include "executor/tuptable.h"
@@ -403,6 +404,58 @@ select_smallest(RuIvfCandidate *cand, int lo, int hi, int k)
 	}
 }
 
+/*
+ * Exact distance of the row version at *tid visible to the scan's snapshot,
+ * for a heap table: the block's page is pinned through the remembered
+ * buffer when it is still there (no buffer-mapping lookup), and the HOT
+ * chain searched under a share lock, as heapam's own index fetch does.  A
+ * vector stored in the row is read in place under that lock; one stored
+ * compressed or out of line is copied first and detoasted after the lock is
+ * released.  False when no version is visible or the column is NULL.
+ */
+static bool
+heap_row_distance(IndexScanDesc scan, ItemPointer tid, double *dist)
+{
+	RuIvfScanOpaque so = (RuIvfScanOpaque) scan->opaque;
+	Relation	heap = scan->heapRelation;
+	ItemPointerData t = *tid;
+	Buffer		buf = RuIvfReadHeapBufferRecent(heap, so->st, ItemPointerGetBlockNumber(tid));
+	HeapTupleData tup;
+	struct varlena *raw = NULL;
+	bool		found;
+
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	found = heap_hot_search_buffer(&t, heap, buf, scan->xs_snapshot, &tup, NULL, true);
+	if (found)
+	{
+		bool		isnull;
+		Datum		d = heap_getattr(&tup, so->heapattno, RelationGetDescr(heap), &isnull);
+
+		if (isnull)
+			found = false;
+		else if (!VARATT_IS_EXTENDED(DatumGetPointer(d)))
+			*dist = exact_distance(so, (RuVector *) DatumGetPointer(d));
+		else
+		{
+			Size		len = VARSIZE_ANY(DatumGetPointer(d));
+
+			raw = palloc(len);
+			memcpy(raw, DatumGetPointer(d), len);
+		}
+	}
+	UnlockReleaseBuffer(buf);
+	if (raw != NULL)
+	{
+		RuVector   *v = DatumGetRuVector(PointerGetDatum(raw));
+
+		*dist = exact_distance(so, v);
+		if ((Pointer) v != (Pointer) raw)
+			pfree(v);
+		pfree(raw);
+	}
+	return found;
+}
+
 /* Re-rank the next window of candidates; false when none are left. */
 static bool
 rerank_window(IndexScanDesc scan)
@@ -410,6 +463,7 @@ rerank_window(IndexScanDesc scan)
 	RuIvfScanOpaque so = (RuIvfScanOpaque) scan->opaque;
 	int			n = so->rerank_all ? so->ncand - so->nextcand
 		: Min(so->window, so->ncand - so->nextcand);
+	bool		is_heap = scan->heapRelation->rd_tableam == GetHeapamTableAmRoutine();
 
 	so->nresult = 0;
 	so->nextresult = 0;
@@ -422,28 +476,37 @@ rerank_window(IndexScanDesc scan)
 	for (int i = 0; i < n; i++)
 	{
 		RuIvfCandidate *c = &so->cand[so->nextcand + i];
-		bool		call_again = false;
-		bool		all_dead = false;
+		double		dist;
 
 		CHECK_FOR_INTERRUPTS();
-		if (table_index_fetch_tuple(so->fetch, &c->tid, scan->xs_snapshot, so->slot,
-									&call_again, &all_dead))
+		if (is_heap)
 		{
-			bool		isnull;
-			Datum		d = slot_getattr(so->slot, so->heapattno, &isnull);
-
-			if (!isnull)
-			{
-				RuVector   *v = DatumGetRuVector(d);
-
-				so->result[so->nresult].tid = c->tid;
-				so->result[so->nresult].dist = (float) exact_distance(so, v);
-				so->nresult++;
-				if ((Pointer) v != DatumGetPointer(d))
-					pfree(v);
-			}
+			if (!heap_row_distance(scan, &c->tid, &dist))
+				continue;
 		}
-		ExecClearTuple(so->slot);
+		else
+		{
+			/* another table AM: its own index fetch */
+			bool		call_again = false;
+			bool		all_dead = false;
+			bool		isnull;
+			Datum		d;
+
+			if (!table_index_fetch_tuple(so->fetch, &c->tid, scan->xs_snapshot, so->slot,
+										 &call_again, &all_dead))
+				continue;
+			d = slot_getattr(so->slot, so->heapattno, &isnull);
+			if (isnull)
+			{
+				ExecClearTuple(so->slot);
+				continue;
+			}
+			dist = exact_distance(so, DatumGetRuVector(d));
+			ExecClearTuple(so->slot);
+		}
+		so->result[so->nresult].tid = c->tid;
+		so->result[so->nresult].dist = (float) dist;
+		so->nresult++;
 	}
 	so->nextcand += n;
 	so->window = Min(so->window, RUIVF_MAX_WINDOW / 2) * 2;

@@ -290,39 +290,60 @@ RuIvfGetState(Relation index)
 	return st;
 }
 
+#define RUIVF_MAX_RECENT_BLOCKS	(1 << 22)	/* remember at most 4M blocks (16 MB) */
+
 /*
- * Pin a page of the index, trying first the buffer it was found in last
- * time: ReadRecentBuffer checks that buffer's tag instead of searching the
- * buffer mapping table, which costs ~17 % of a query otherwise.  Only for
- * states kept in the backend cache (st->cxt set).
+ * Pin block blkno of rel, trying first the buffer it was found in last time:
+ * ReadRecentBuffer checks that buffer's tag instead of searching the buffer
+ * mapping table, which otherwise costs a fifth of a ruivf query or more.
+ * *map (grown in cxt) remembers a buffer per block number.
  */
-Buffer
-RuIvfReadBufferRecent(Relation index, RuIvfState *st, BlockNumber blkno)
+static Buffer
+read_buffer_recent(Relation rel, MemoryContext cxt, Buffer **map, BlockNumber *n,
+				   BlockNumber blkno)
 {
 	Buffer		buf;
 
-	if (st->cxt == NULL)
-		return ReadBuffer(index, blkno);
-	if (blkno < st->nrecent && BufferIsValid(st->recent[blkno]) &&
-		ReadRecentBuffer(index->rd_node, MAIN_FORKNUM, blkno, st->recent[blkno]))
-		return st->recent[blkno];
+	if (blkno < *n && BufferIsValid((*map)[blkno]) &&
+		ReadRecentBuffer(rel->rd_node, MAIN_FORKNUM, blkno, (*map)[blkno]))
+		return (*map)[blkno];
 
-	buf = ReadBuffer(index, blkno);
-	if (blkno >= st->nrecent)
+	buf = ReadBuffer(rel, blkno);
+	if (blkno >= RUIVF_MAX_RECENT_BLOCKS)
+		return buf;
+	if (blkno >= *n)
 	{
-		BlockNumber n = Max(blkno + 1, Max(st->nrecent * 2, 1024));
+		BlockNumber grow = Min(Max(blkno + 1, Max(*n * 2, 1024)), RUIVF_MAX_RECENT_BLOCKS);
 
-		if (st->recent == NULL)
-			st->recent = MemoryContextAllocZero(st->cxt, sizeof(Buffer) * n);
+		if (*map == NULL)
+			*map = MemoryContextAllocZero(cxt, sizeof(Buffer) * grow);
 		else
 		{
-			st->recent = repalloc(st->recent, sizeof(Buffer) * n);
-			memset(st->recent + st->nrecent, 0, sizeof(Buffer) * (n - st->nrecent));
+			*map = repalloc(*map, sizeof(Buffer) * grow);
+			memset(*map + *n, 0, sizeof(Buffer) * (grow - *n));
 		}
-		st->nrecent = n;
+		*n = grow;
 	}
-	st->recent[blkno] = buf;
+	(*map)[blkno] = buf;
 	return buf;
+}
+
+/* Pin an index page (see read_buffer_recent); only for cached states. */
+Buffer
+RuIvfReadBufferRecent(Relation index, RuIvfState *st, BlockNumber blkno)
+{
+	if (st->cxt == NULL)
+		return ReadBuffer(index, blkno);
+	return read_buffer_recent(index, st->cxt, &st->recent, &st->nrecent, blkno);
+}
+
+/* Pin a page of the indexed table, likewise (the re-rank's heap fetches). */
+Buffer
+RuIvfReadHeapBufferRecent(Relation heap, RuIvfState *st, BlockNumber blkno)
+{
+	if (st->cxt == NULL)
+		return ReadBuffer(heap, blkno);
+	return read_buffer_recent(heap, st->cxt, &st->heap_recent, &st->nheap_recent, blkno);
 }
 
 /* Directory page and slot of a list's head entry. */
