@@ -98,7 +98,8 @@ typedef struct RuIvfScanOpaqueData
 	float	   *partial;		/* per-page kernel output */
 	float	   *blockdist;		/* per-block sum over pages */
 
-	IndexFetchTableData *fetch;
+	bool		is_heap;		/* the table is a heap: re-rank reads it directly */
+	IndexFetchTableData *fetch; /* otherwise, the table AM's fetch and a slot */
 	TupleTableSlot *slot;
 } RuIvfScanOpaqueData;
 
@@ -259,8 +260,13 @@ start_scan(IndexScanDesc scan)
 	so->blockdist = palloc(sizeof(float) * st->meta.lanes);
 	so->window = 10 * Max(ruvector_rerank_factor, 1);
 
-	so->fetch = table_index_fetch_begin(scan->heapRelation);
-	so->slot = table_slot_create(scan->heapRelation, NULL);
+	/* heap tables are read directly (heap_row_distance); others via their AM */
+	so->is_heap = scan->heapRelation->rd_tableam == GetHeapamTableAmRoutine();
+	if (!so->is_heap)
+	{
+		so->fetch = table_index_fetch_begin(scan->heapRelation);
+		so->slot = table_slot_create(scan->heapRelation, NULL);
+	}
 	so->started = true;
 }
 
@@ -463,7 +469,6 @@ rerank_window(IndexScanDesc scan)
 	RuIvfScanOpaque so = (RuIvfScanOpaque) scan->opaque;
 	int			n = so->rerank_all ? so->ncand - so->nextcand
 		: Min(so->window, so->ncand - so->nextcand);
-	bool		is_heap = scan->heapRelation->rd_tableam == GetHeapamTableAmRoutine();
 
 	so->nresult = 0;
 	so->nextresult = 0;
@@ -479,7 +484,7 @@ rerank_window(IndexScanDesc scan)
 		double		dist;
 
 		CHECK_FOR_INTERRUPTS();
-		if (is_heap)
+		if (so->is_heap)
 		{
 			if (!heap_row_distance(scan, &c->tid, &dist))
 				continue;
