@@ -214,6 +214,8 @@ extern ItemPointerData *RuIvfPageTids(Page page, const RuIvfMetaData *meta);
 extern float *RuIvfPageFactors(Page page, const RuIvfMetaData *meta);
 extern void RuIvfWriteLane(Page *pages, const RuIvfMetaData *meta, int lane,
 						   const unsigned char *code);
+extern void RuIvfWriteLanePage(Page page, const RuIvfMetaData *meta, int k, int lane,
+							   const unsigned char *code);
 extern bytea *ruivfoptions(Datum reloptions, bool validate);
 extern bool ruivfvalidate(Oid opclassoid);
 

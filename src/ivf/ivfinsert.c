@@ -63,14 +63,7 @@ write_lane_logged(Relation index, const RuIvfMetaData *meta, Buffer *bufs,
 													 fresh ? GENERIC_XLOG_FULL_IMAGE : 0);
 		lane = RuIvfPageGetOpaque(BufferGetPage(bufs[0]))->nlanes;
 		for (int j = 0; j < n; j++)
-		{
-			unsigned char *codes = RuIvfPageCodes(pages[k + j]);
-			int			d0 = (k + j) * meta->dims_per_page;
-			int			d1 = Min(meta->dim, d0 + meta->dims_per_page);
-
-			for (int d = d0; d < d1; d++)
-				codes[(Size) (d - d0) * meta->lanes + lane] = code[d];
-		}
+			RuIvfWriteLanePage(pages[k + j], meta, k + j, lane, code);
 		GenericXLogFinish(xs);
 	}
 
@@ -78,13 +71,7 @@ write_lane_logged(Relation index, const RuIvfMetaData *meta, Buffer *bufs,
 	xs = GenericXLogStart(index);
 	first = GenericXLogRegisterBuffer(xs, bufs[0], fresh ? GENERIC_XLOG_FULL_IMAGE : 0);
 	lane = RuIvfPageGetOpaque(first)->nlanes;
-	{
-		unsigned char *codes = RuIvfPageCodes(first);
-		int			d1 = Min(meta->dim, meta->dims_per_page);
-
-		for (int d = 0; d < d1; d++)
-			codes[(Size) d * meta->lanes + lane] = code[d];
-	}
+	RuIvfWriteLanePage(first, meta, 0, lane, code);
 	RuIvfPageTids(first, meta)[lane] = *tid;
 	RuIvfPageFactors(first, meta)[lane] = factor;
 	RuIvfPageGetOpaque(first)->nlanes = lane + 1;

@@ -454,15 +454,19 @@ RuIvfPageFactors(Page page, const RuIvfMetaData *meta)
 void
 RuIvfWriteLane(Page *pages, const RuIvfMetaData *meta, int lane, const unsigned char *code)
 {
-	int			B = meta->lanes;
-
 	for (int k = 0; k < meta->pages_per_block; k++)
-	{
-		unsigned char *codes = RuIvfPageCodes(pages[k]);
-		int			d0 = k * meta->dims_per_page;
-		int			d1 = Min(meta->dim, d0 + meta->dims_per_page);
+		RuIvfWriteLanePage(pages[k], meta, k, lane, code);
+}
 
-		for (int d = d0; d < d1; d++)
-			codes[(Size) (d - d0) * B + lane] = code[d];
-	}
+/* Write one lane's code chunk into page k of a block. */
+void
+RuIvfWriteLanePage(Page page, const RuIvfMetaData *meta, int k, int lane,
+				   const unsigned char *code)
+{
+	unsigned char *codes = RuIvfPageCodes(page);
+	int			d0 = k * meta->dims_per_page;
+	int			d1 = Min(meta->dim, d0 + meta->dims_per_page);
+
+	for (int d = d0; d < d1; d++)
+		codes[(Size) (d - d0) * meta->lanes + lane] = code[d];
 }
