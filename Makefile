@@ -29,9 +29,10 @@ OBJS = \
 	src/ivf/ivfscan.o \
 	src/ivf/ivfvacuum.o \
 	src/ivf/ivfcost.o \
-	src/planner/planner.o
+	src/planner/planner.o \
+	src/stats/stats.o
 
-REGRESS = type io_errors operators functions casts aggregates btree simd copy ruivf planner
+REGRESS = type io_errors operators functions casts aggregates btree simd copy ruivf planner stats
 REGRESS_OPTS = --load-extension=$(EXTENSION)
 
 OPTFLAGS ?=
@@ -54,7 +55,7 @@ src/simd/kernels_avx2.o: CFLAGS += -mavx2 -mfma
 src/simd/kernels_avx512.o: CFLAGS += -mavx512f -mavx2 -mfma
 endif
 
-$(OBJS): src/simd/kernels.h src/type/vector.h src/ivf/ivf.h
+$(OBJS): src/simd/kernels.h src/type/vector.h src/ivf/ivf.h src/stats/stats.h
 
 kernel-check:
 	$(MAKE) -C test/kernels check

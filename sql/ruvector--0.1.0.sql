@@ -391,3 +391,40 @@ $$;
 
 COMMENT ON FUNCTION ruvector_recall(regclass, integer, integer) IS
 	'mean recall@k of an index over a random sample of its own rows used as queries';
+
+-- Runtime statistics -------------------------------------------------------
+
+CREATE FUNCTION ruvector_stats(
+	OUT indexrelid oid, OUT queries bigint, OUT rows_returned bigint,
+	OUT lists_scanned bigint, OUT blocks_scanned bigint, OUT distances bigint,
+	OUT reranks bigint, OUT qps double precision, OUT mean_ms double precision,
+	OUT p50_ms double precision, OUT p95_ms double precision, OUT p99_ms double precision,
+	OUT scan_mem_mean bigint, OUT scan_mem_peak bigint,
+	OUT stats_reset timestamptz, OUT scope text, OUT dropped bigint)
+	RETURNS SETOF record
+	AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE STRICT PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION ruvector_stats() IS
+	'per-index scan statistics of this database since the last ruvector_stats_reset()';
+
+CREATE VIEW ruvector_stats AS
+	SELECT s.indexrelid,
+		   s.indexrelid::regclass AS index,
+		   i.indrelid::regclass AS "table",
+		   s.queries, s.rows_returned, s.lists_scanned, s.blocks_scanned,
+		   s.distances, s.reranks, s.qps, s.mean_ms, s.p50_ms, s.p95_ms, s.p99_ms,
+		   s.scan_mem_mean, s.scan_mem_peak, s.stats_reset, s.scope, s.dropped
+	FROM ruvector_stats() s
+	LEFT JOIN pg_index i ON i.indexrelid = s.indexrelid;
+
+COMMENT ON VIEW ruvector_stats IS
+	'ruivf index scans: counts, QPS and latency percentiles since the last reset';
+
+CREATE FUNCTION ruvector_stats_reset() RETURNS void
+	AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE STRICT PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION ruvector_stats_reset() IS
+	'clears the counters of ruvector_stats (superuser, or granted EXECUTE)';
+
+REVOKE ALL ON FUNCTION ruvector_stats_reset() FROM PUBLIC;
+GRANT SELECT ON ruvector_stats TO PUBLIC;

@@ -19,6 +19,7 @@
 #include "ivf/ivf.h"
 #include "planner/planner.h"
 #include "simd/simd_guc.h"
+#include "stats/stats.h"
 
 PG_MODULE_MAGIC;
 
@@ -31,5 +32,6 @@ _PG_init(void)
 	RvSimdInit();
 	RuIvfInit();
 	RvPlannerInit();
+	RvStatsInit();
 	MarkGUCPrefixReserved("ruvector");
 }

@@ -53,6 +53,7 @@
 #include "utils/rel.h"
 
 #include "ivf.h"
+#include "../stats/stats.h"
 #include "../type/vector.h"
 
 #define RUIVF_MAX_WINDOW	(1 << 20)	/* largest re-rank window */
@@ -101,6 +102,8 @@ typedef struct RuIvfScanOpaqueData
 	bool		is_heap;		/* the table is a heap: re-rank reads it directly */
 	IndexFetchTableData *fetch; /* otherwise, the table AM's fetch and a slot */
 	TupleTableSlot *slot;
+
+	RvScanStats stats;			/* this query's counters (ruvector_stats) */
 } RuIvfScanOpaqueData;
 
 typedef RuIvfScanOpaqueData *RuIvfScanOpaque;
@@ -159,6 +162,9 @@ ruivfrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, int n
 	(void) keys;
 	(void) nkeys;
 	(void) norderbys;
+	if (so->stats.active)
+		RvStatsEnd(RelationGetRelid(scan->indexRelation), &so->stats,
+				   MemoryContextMemAllocated(so->cxt, true));
 	if (so->slot != NULL)
 	{
 		ExecDropSingleTupleTableSlot(so->slot);
@@ -294,6 +300,7 @@ scan_list(IndexScanDesc scan, int list)
 	LockBuffer(buf, BUFFER_LOCK_SHARE);
 	blkno = RuIvfListDirHeads(BufferGetPage(buf))[slot];
 	UnlockReleaseBuffer(buf);
+	so->stats.lists++;
 
 	while (blkno != InvalidBlockNumber)
 	{
@@ -330,6 +337,8 @@ scan_list(IndexScanDesc scan, int list)
 		}
 		for (int k = 0; k < ppb; k++)
 			UnlockReleaseBuffer(bufs[k]);
+		so->stats.blocks++;
+		so->stats.codes += nlanes;
 
 		if (so->ncand + nlanes > so->candcap)
 		{
@@ -513,6 +522,7 @@ rerank_window(IndexScanDesc scan)
 		so->result[so->nresult].dist = (float) dist;
 		so->nresult++;
 	}
+	so->stats.reranks += so->nresult;
 	so->nextcand += n;
 	so->window = Min(so->window, RUIVF_MAX_WINDOW / 2) * 2;
 	qsort(so->result, so->nresult, sizeof(RuIvfCandidate), cmp_candidate);
@@ -558,6 +568,7 @@ ruivfgettuple(IndexScanDesc scan, ScanDirection dir)
 	if (!so->started)
 	{
 		pgstat_count_index_scan(scan->indexRelation);
+		RvStatsBegin(&so->stats);
 		start_scan(scan);
 	}
 	while (so->nextresult >= so->nresult)
@@ -578,6 +589,7 @@ ruivfgettuple(IndexScanDesc scan, ScanDirection dir)
 	scan->xs_orderbyvals[0] = Float8GetDatum((double) so->result[so->nextresult].dist);
 	scan->xs_orderbynulls[0] = false;
 	so->nextresult++;
+	so->stats.rows++;
 	return true;
 }
 
@@ -587,6 +599,9 @@ ruivfendscan(IndexScanDesc scan)
 {
 	RuIvfScanOpaque so = (RuIvfScanOpaque) scan->opaque;
 
+	if (so->stats.active)
+		RvStatsEnd(RelationGetRelid(scan->indexRelation), &so->stats,
+				   MemoryContextMemAllocated(so->cxt, true));
 	if (so->slot != NULL)
 		ExecDropSingleTupleTableSlot(so->slot);
 	if (so->fetch != NULL)
