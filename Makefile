@@ -5,6 +5,10 @@
 #   make installcheck         pg_regress against a running server
 #   make kernel-check         standalone kernel tests (test/kernels)
 #   make OPTFLAGS=-march=native   build for this machine only
+#   make LTO=0                link-time optimisation off (on when the compiler has it)
+#   make pgo                  profile-guided build: instrumented build, a bench
+#                             workload (scripts/pgo-workload.sh), rebuild with the
+#                             profile; then `make install` as usual
 
 EXTENSION = ruvector
 MODULE_big = ruvector
@@ -36,7 +40,27 @@ REGRESS = type io_errors operators functions casts aggregates btree simd copy ru
 REGRESS_OPTS = --load-extension=$(EXTENSION)
 
 OPTFLAGS ?=
-PG_CFLAGS = -O3 -Wextra $(OPTFLAGS)
+
+# Link-time optimisation within the module, where the compiler supports it.
+# Each kernel keeps its own instruction set under LTO (gcc records it per
+# function and never inlines across different ones).
+LTO ?= $(shell $(CC) -flto=auto -x c -c /dev/null -o /dev/null 2>/dev/null && echo 1 || echo 0)
+ifeq ($(LTO),1)
+LTO_FLAGS = -flto=auto
+endif
+
+# Profile-guided optimisation (make pgo): PGO_STAGE=gen builds with
+# counters written under PGO_DIR by every backend that exits; PGO_STAGE=use
+# builds with them.
+PGO_DIR ?= /tmp/ruvector-pgo
+ifeq ($(PGO_STAGE),gen)
+PGO_FLAGS = -fprofile-generate -fprofile-update=atomic -fprofile-dir=$(PGO_DIR)
+else ifeq ($(PGO_STAGE),use)
+PGO_FLAGS = -fprofile-use -fprofile-correction -fprofile-partial-training -Wno-missing-profile \
+	-fprofile-dir=$(PGO_DIR)
+endif
+
+PG_CFLAGS = -O3 -Wextra $(LTO_FLAGS) $(PGO_FLAGS) $(OPTFLAGS)
 
 # JIT bitcode is not built: the per-file instruction-set flags below have no
 # place in it, and the operators gain nothing from inlining into JIT code.
@@ -60,4 +84,12 @@ $(OBJS): src/simd/kernels.h src/type/vector.h src/ivf/ivf.h src/stats/stats.h
 kernel-check:
 	$(MAKE) -C test/kernels check
 
-.PHONY: kernel-check
+# Instrumented build and install, the workload, then the optimised build
+# (left in the tree: `make install` installs it).
+pgo:
+	rm -rf $(PGO_DIR) && mkdir -p $(PGO_DIR) && chmod 1777 $(PGO_DIR)
+	$(MAKE) clean && $(MAKE) PGO_STAGE=gen
+	bash scripts/pgo-workload.sh
+	$(MAKE) clean && $(MAKE) PGO_STAGE=use
+
+.PHONY: kernel-check pgo
