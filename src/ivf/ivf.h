@@ -145,6 +145,7 @@ typedef struct RuIvfMetaData
 #define RUIVF_LANE_HEADER		(sizeof(ItemPointerData) + sizeof(float))	/* TID + factor */
 #define RUIVF_MAX_BLOCK_PAGES	4	/* blocks VACUUM can rewrite in one record */
 #define RUIVF_MAX_LISTS			32768
+#define RUIVF_MAX_PAGES_PER_BLOCK 64	/* bound for per-block page arrays (16,000 dims: 16) */
 
 /* data block geometry, derived from dim */
 typedef struct RuIvfGeometry

@@ -18,6 +18,20 @@
  *	   (kmeans.c), codes it and appends it to its list's block in memory
  *	   (lists x one block); a full block is written out and becomes the
  *	   head of its list's chain.
+ *
+ * PARALLEL BUILD
+ * When plan_create_index_workers() grants workers (max_parallel_maintenance_
+ * workers, the table's parallel_workers, its size), phase 3 runs in
+ * parallel: the leader puts the centroids and SQ8 parameters in dynamic
+ * shared memory, and every participant (the workers and the leader) takes
+ * heap blocks from one parallel table scan, assigns and codes its vectors
+ * exactly as above, and feeds (list, TID, code) tuples to its part of a
+ * shared tuplesort.  The leader then merges the sorted runs and writes the
+ * blocks, one list after the other: a single writer, so no page or
+ * extension locks are shared, and each list's blocks come out consecutive.
+ * Phases 1 and 2 stay serial in the leader; the index is the same as a
+ * serial build's except for the order of lanes within a list.
+ *
  * Memory: the sample, the centroids, and one block per list, all in the
  * building backend's memory context.  Pages are written through shared
  * buffers without WAL and logged at the end with log_newpage_range; the new
@@ -32,22 +46,40 @@
 
 #include <math.h>
 
+#include "access/parallel.h"
+#include "access/relscan.h"
+#include "access/table.h"
 #include "access/tableam.h"
+#include "access/xact.h"
 #include "access/xloginsert.h"
 #include "catalog/index.h"
+#include "catalog/pg_operator_d.h"
+#include "catalog/pg_type_d.h"
 #include "commands/progress.h"
 #include "common/pg_prng.h"
+#include "executor/tuptable.h"
 #include "miscadmin.h"
+#include "optimizer/optimizer.h"
 #include "pgstat.h"
+#include "storage/condition_variable.h"
+#include "storage/spin.h"
+#include "tcop/tcopprot.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/snapmgr.h"
 #include "utils/timestamp.h"
+#include "utils/tuplesort.h"
 
 #include "ivf.h"
 #include "../type/vector.h"
 
 #define RUIVF_SAMPLES_PER_LIST	50
 #define RUIVF_ASSIGN_BATCH		1024
+
+/* shm_toc keys of a parallel build */
+#define RUIVF_KEY_SHARED		UINT64CONST(0xB1F0000000000001)
+#define RUIVF_KEY_TUPLESORT		UINT64CONST(0xB1F0000000000002)
+#define RUIVF_KEY_FLOATS		UINT64CONST(0xB1F0000000000003)
 
 /* progress sub-phases */
 #define RUIVF_PHASE_SAMPLE		2
@@ -80,9 +112,44 @@ typedef struct RuIvfBuildState
 	float	   *batch_best;
 	int			nbatch;
 
+	/* phase 3 of a parallel build: coded vectors go to a tuplesort */
+	Tuplesortstate *sortstate;
+	TupleTableSlot *slot;
+	bytea	   *sortcode;		/* factor, then the code */
+	pg_atomic_uint64 *shared_done;	/* tuples done by all participants */
+
 	float	   *tmp;
 	MemoryContext tmpcxt;
 } RuIvfBuildState;
+
+/*
+ * What the participants of a parallel build share (in the DSM segment):
+ * this, then the parallel table scan at RUIVF_SCAN_OFFSET; the centroid
+ * chunks and SQ8 parameters under RUIVF_KEY_FLOATS; the Sharedsort under
+ * RUIVF_KEY_TUPLESORT.
+ */
+typedef struct RuIvfShared
+{
+	Oid			heaprelid;
+	Oid			indexrelid;
+	bool		isconcurrent;
+	int			scantuplesortstates;	/* participants with a sort */
+	RuIvfMetaData meta;
+
+	/* the rest is written by the participants, under mutex */
+	slock_t		mutex;
+	ConditionVariable workersdonecv;
+	int			nparticipantsdone;
+	double		reltuples;
+	double		indtuples;
+	pg_atomic_uint64 tuples_done;	/* progress, without the mutex */
+} RuIvfShared;
+
+#define RUIVF_SCAN_OFFSET		BUFFERALIGN(sizeof(RuIvfShared))
+#define RuIvfSharedScan(shared) \
+	((ParallelTableScanDesc) ((char *) (shared) + RUIVF_SCAN_OFFSET))
+
+PGDLLEXPORT void RuIvfParallelBuildMain(dsm_segment *seg, shm_toc *toc);
 
 /* The vector of an index tuple, prepared for the metric into bs->tmp. */
 static bool
@@ -175,12 +242,35 @@ flush_block(RuIvfBuildState *bs, int list)
 	reset_block(bs, list);
 }
 
-/* Code the batched vectors and append each to its nearest list's block. */
+/* Append one coded vector to its list's block in memory, writing it out when full. */
+static void
+append_lane(RuIvfBuildState *bs, int list, const unsigned char *code, float factor,
+			ItemPointer tid)
+{
+	const RuIvfMetaData *meta = &bs->st.meta;
+	Page		first = mem_page(bs, list, 0);
+	RuIvfPageOpaque opaque = RuIvfPageGetOpaque(first);
+	Page		pages[RUIVF_MAX_PAGES_PER_BLOCK];
+
+	for (int k = 0; k < meta->pages_per_block; k++)
+		pages[k] = mem_page(bs, list, k);
+	RuIvfWriteLane(pages, meta, opaque->nlanes, code);
+	RuIvfPageTids(first, meta)[opaque->nlanes] = *tid;
+	RuIvfPageFactors(first, meta)[opaque->nlanes] = factor;
+	opaque->nlanes++;
+	if (opaque->nlanes == meta->lanes)
+		flush_block(bs, list);
+}
+
+/*
+ * Code the batched vectors and append each to its nearest list's block or,
+ * in a parallel build, feed it to this participant's sort.
+ */
 static void
 assign_batch(RuIvfBuildState *bs)
 {
 	const RuIvfMetaData *meta = &bs->st.meta;
-	Page		pages[64];
+	int64		done;
 
 	if (bs->nbatch == 0)
 		return;
@@ -192,23 +282,36 @@ assign_batch(RuIvfBuildState *bs)
 
 	for (int i = 0; i < bs->nbatch; i++)
 	{
-		int			list = bs->batch_list[i];
-		Page		first = mem_page(bs, list, 0);
-		RuIvfPageOpaque opaque = RuIvfPageGetOpaque(first);
-		float		factor = RuIvfEncode(&bs->st, bs->batch + (Size) i * bs->dim, bs->code);
+		const float *x = bs->batch + (Size) i * bs->dim;
 
-		for (int k = 0; k < meta->pages_per_block; k++)
-			pages[k] = mem_page(bs, list, k);
-		RuIvfWriteLane(pages, meta, opaque->nlanes, bs->code);
-		RuIvfPageTids(first, meta)[opaque->nlanes] = bs->batch_tids[i];
-		RuIvfPageFactors(first, meta)[opaque->nlanes] = factor;
-		opaque->nlanes++;
-		if (opaque->nlanes == meta->lanes)
-			flush_block(bs, list);
+		if (bs->sortstate == NULL)
+		{
+			float		factor = RuIvfEncode(&bs->st, x, bs->code);
+
+			append_lane(bs, bs->batch_list[i], bs->code, factor, &bs->batch_tids[i]);
+		}
+		else
+		{
+			unsigned char *code = (unsigned char *) VARDATA(bs->sortcode) + sizeof(float);
+			float		factor = RuIvfEncode(&bs->st, x, code);
+
+			memcpy(VARDATA(bs->sortcode), &factor, sizeof(float));
+			ExecClearTuple(bs->slot);
+			bs->slot->tts_values[0] = Int32GetDatum(bs->batch_list[i]);
+			bs->slot->tts_values[1] = PointerGetDatum(&bs->batch_tids[i]);
+			bs->slot->tts_values[2] = PointerGetDatum(bs->sortcode);
+			memset(bs->slot->tts_isnull, 0, sizeof(bool) * 3);
+			ExecStoreVirtualTuple(bs->slot);
+			tuplesort_puttupleslot(bs->sortstate, bs->slot);
+		}
 	}
 	bs->indtuples += bs->nbatch;
+	done = (int64) bs->indtuples;
+	if (bs->shared_done != NULL)
+		done = (int64) pg_atomic_add_fetch_u64(bs->shared_done, bs->nbatch);
 	bs->nbatch = 0;
-	pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_DONE, (int64) bs->indtuples);
+	if (bs->shared_done == NULL || !IsParallelWorker())
+		pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_DONE, done);
 }
 
 /* Phase 3 callback: add the prepared vector to the batch. */
@@ -231,6 +334,238 @@ assign_callback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 	MemoryContextReset(bs->tmpcxt);
 	if (bs->nbatch == RUIVF_ASSIGN_BATCH)
 		assign_batch(bs);
+}
+
+/* The tuples of a parallel build's sort: (list, heap TID, factor || code). */
+static TupleDesc
+sort_tupdesc(void)
+{
+	TupleDesc	desc = CreateTemplateTupleDesc(3);
+
+	TupleDescInitEntry(desc, 1, "list", INT4OID, -1, 0);
+	TupleDescInitEntry(desc, 2, "tid", TIDOID, -1, 0);
+	TupleDescInitEntry(desc, 3, "code", BYTEAOID, -1, 0);
+	return desc;
+}
+
+/* A sort on the list number: a participant's part, or the leader's merge. */
+static Tuplesortstate *
+begin_sort(TupleDesc desc, int sortmem, Sharedsort *sharedsort, int nparticipants)
+{
+	SortCoordinate coordinate = palloc0(sizeof(SortCoordinateData));
+	AttrNumber	attno = 1;
+	Oid			op = Int4LessOperator;
+	Oid			coll = InvalidOid;
+	bool		nullsfirst = false;
+
+	coordinate->isWorker = (nparticipants < 0);
+	coordinate->nParticipants = nparticipants;
+	coordinate->sharedsort = sharedsort;
+	return tuplesort_begin_heap(desc, 1, &attno, &op, &coll, &nullsfirst,
+								Max(sortmem, 64), coordinate, TUPLESORT_NONE);
+}
+
+/*
+ * One participant of a parallel build (a worker, or the leader too): scan
+ * its share of the heap, assign and code each vector, and sort the coded
+ * vectors by list into its part of the shared sort.
+ */
+static void
+participate(RuIvfShared *shared, Sharedsort *sharedsort, float *floats,
+			Relation heap, Relation index, int sortmem, bool progress)
+{
+	RuIvfBuildState bs;
+	const RuIvfMetaData *meta = &shared->meta;
+	IndexInfo  *indexInfo = BuildIndexInfo(index);
+	TableScanDesc scan;
+	TupleDesc	desc = sort_tupdesc();
+	double		reltuples;
+
+	memset(&bs, 0, sizeof(bs));
+	bs.index = index;
+	bs.metric = (RuIvfMetric) meta->metric;
+	bs.dim = meta->dim;
+	bs.st.meta = *meta;
+	bs.chunks = floats;
+	bs.st.sq_m = floats + (Size) meta->lists * meta->dim;
+	bs.st.sq_s = bs.st.sq_m + meta->dim;
+	bs.tmp = palloc(sizeof(float) * bs.dim);
+	bs.tmpcxt = AllocSetContextCreate(CurrentMemoryContext, "ruivf build temporary",
+									  ALLOCSET_DEFAULT_SIZES);
+	bs.batch = palloc(sizeof(float) * (Size) RUIVF_ASSIGN_BATCH * bs.dim);
+	bs.batch_tids = palloc(sizeof(ItemPointerData) * RUIVF_ASSIGN_BATCH);
+	bs.batch_list = palloc(sizeof(int) * RUIVF_ASSIGN_BATCH);
+	bs.batch_best = palloc(sizeof(float) * RUIVF_ASSIGN_BATCH);
+	bs.sortcode = palloc(VARHDRSZ + sizeof(float) + bs.dim);
+	SET_VARSIZE(bs.sortcode, VARHDRSZ + sizeof(float) + bs.dim);
+	bs.slot = MakeSingleTupleTableSlot(desc, &TTSOpsVirtual);
+	bs.sortstate = begin_sort(desc, sortmem, sharedsort, -1);
+	bs.shared_done = &shared->tuples_done;
+
+	indexInfo->ii_Concurrent = shared->isconcurrent;
+	scan = table_beginscan_parallel(heap, RuIvfSharedScan(shared));
+	reltuples = table_index_build_scan(heap, index, indexInfo, true, progress,
+									   assign_callback, &bs, scan);
+	assign_batch(&bs);
+	tuplesort_performsort(bs.sortstate);
+
+	SpinLockAcquire(&shared->mutex);
+	shared->nparticipantsdone++;
+	shared->reltuples += reltuples;
+	shared->indtuples += bs.indtuples;
+	SpinLockRelease(&shared->mutex);
+	ConditionVariableSignal(&shared->workersdonecv);
+
+	tuplesort_end(bs.sortstate);
+	ExecDropSingleTupleTableSlot(bs.slot);
+	MemoryContextDelete(bs.tmpcxt);
+}
+
+/* Entry point of a parallel build worker (CreateParallelContext names it). */
+void
+RuIvfParallelBuildMain(dsm_segment *seg, shm_toc *toc)
+{
+	RuIvfShared *shared = shm_toc_lookup(toc, RUIVF_KEY_SHARED, false);
+	Sharedsort *sharedsort = shm_toc_lookup(toc, RUIVF_KEY_TUPLESORT, false);
+	float	   *floats = shm_toc_lookup(toc, RUIVF_KEY_FLOATS, false);
+	LOCKMODE	heaplock = shared->isconcurrent ? ShareUpdateExclusiveLock : ShareLock;
+	LOCKMODE	indexlock = shared->isconcurrent ? RowExclusiveLock : AccessExclusiveLock;
+	Relation	heap;
+	Relation	index;
+
+	/* the leader holds the same locks: these cannot wait */
+	heap = table_open(shared->heaprelid, heaplock);
+	index = index_open(shared->indexrelid, indexlock);
+	tuplesort_attach_shared(sharedsort, seg);
+	participate(shared, sharedsort, floats, heap, index,
+				maintenance_work_mem / shared->scantuplesortstates, false);
+	index_close(index, indexlock);
+	table_close(heap, heaplock);
+}
+
+/*
+ * Phase 3 with nworkers parallel workers, the leader taking part: returns
+ * false, having done nothing, when no worker could be launched (the caller
+ * then builds serially).
+ */
+static bool
+parallel_assign(RuIvfBuildState *bs, Relation heap, Relation index, IndexInfo *indexInfo,
+				int nworkers)
+{
+	const RuIvfMetaData *meta = &bs->st.meta;
+	ParallelContext *pcxt;
+	Snapshot	snapshot;
+	Size		sharedsz;
+	Size		floatsz = sizeof(float) * ((Size) meta->lists * meta->dim + 2 * (Size) meta->dim);
+	int			nparticipants = nworkers + 1;
+	RuIvfShared *shared;
+	Sharedsort *sharedsort;
+	float	   *floats;
+	Tuplesortstate *merge;
+	TupleTableSlot *slot;
+	TupleDesc	desc;
+
+	EnterParallelMode();
+	pcxt = CreateParallelContext("ruvector", "RuIvfParallelBuildMain", nworkers);
+	snapshot = indexInfo->ii_Concurrent ? RegisterSnapshot(GetTransactionSnapshot()) : SnapshotAny;
+
+	sharedsz = add_size(RUIVF_SCAN_OFFSET, table_parallelscan_estimate(heap, snapshot));
+	shm_toc_estimate_chunk(&pcxt->estimator, sharedsz);
+	shm_toc_estimate_chunk(&pcxt->estimator, tuplesort_estimate_shared(nparticipants));
+	shm_toc_estimate_chunk(&pcxt->estimator, floatsz);
+	shm_toc_estimate_keys(&pcxt->estimator, 3);
+	InitializeParallelDSM(pcxt);
+	if (pcxt->seg == NULL)
+		goto serial;			/* no dynamic shared memory */
+
+	shared = shm_toc_allocate(pcxt->toc, sharedsz);
+	memset(shared, 0, sizeof(RuIvfShared));
+	shared->heaprelid = RelationGetRelid(heap);
+	shared->indexrelid = RelationGetRelid(index);
+	shared->isconcurrent = indexInfo->ii_Concurrent;
+	shared->scantuplesortstates = nparticipants;
+	shared->meta = *meta;
+	SpinLockInit(&shared->mutex);
+	ConditionVariableInit(&shared->workersdonecv);
+	pg_atomic_init_u64(&shared->tuples_done, 0);
+	table_parallelscan_initialize(heap, RuIvfSharedScan(shared), snapshot);
+
+	sharedsort = shm_toc_allocate(pcxt->toc, tuplesort_estimate_shared(nparticipants));
+	tuplesort_initialize_shared(sharedsort, nparticipants, pcxt->seg);
+
+	floats = shm_toc_allocate(pcxt->toc, floatsz);
+	memcpy(floats, bs->chunks, sizeof(float) * (Size) meta->lists * meta->dim);
+	memcpy(floats + (Size) meta->lists * meta->dim, bs->st.sq_m, sizeof(float) * meta->dim);
+	memcpy(floats + (Size) meta->lists * meta->dim + meta->dim, bs->st.sq_s,
+		   sizeof(float) * meta->dim);
+
+	shm_toc_insert(pcxt->toc, RUIVF_KEY_SHARED, shared);
+	shm_toc_insert(pcxt->toc, RUIVF_KEY_TUPLESORT, sharedsort);
+	shm_toc_insert(pcxt->toc, RUIVF_KEY_FLOATS, floats);
+
+	LaunchParallelWorkers(pcxt);
+	if (pcxt->nworkers_launched == 0)
+	{
+		WaitForParallelWorkersToFinish(pcxt);
+		goto serial;
+	}
+	nparticipants = pcxt->nworkers_launched + 1;
+	elog(DEBUG1, "ruivf build: %d parallel workers launched (%d planned)",
+		 pcxt->nworkers_launched, nworkers);
+
+	/* the leader takes part like a worker, reporting the scan's progress */
+	participate(shared, sharedsort, floats, heap, index,
+				maintenance_work_mem / shared->scantuplesortstates, true);
+	WaitForParallelWorkersToAttach(pcxt);
+	ConditionVariablePrepareToSleep(&shared->workersdonecv);
+	for (;;)
+	{
+		int			done;
+
+		SpinLockAcquire(&shared->mutex);
+		done = shared->nparticipantsdone;
+		SpinLockRelease(&shared->mutex);
+		if (done >= nparticipants)
+			break;
+		ConditionVariableSleep(&shared->workersdonecv, WAIT_EVENT_PARALLEL_CREATE_INDEX_SCAN);
+	}
+	ConditionVariableCancelSleep();
+
+	/* merge the participants' runs; write the lists in order */
+	desc = sort_tupdesc();
+	merge = begin_sort(desc, maintenance_work_mem, sharedsort, nparticipants);
+	tuplesort_performsort(merge);
+	slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
+	while (tuplesort_gettupleslot(merge, true, false, slot, NULL))
+	{
+		bool		isnull;
+		int			list = DatumGetInt32(slot_getattr(slot, 1, &isnull));
+		ItemPointer tid = (ItemPointer) DatumGetPointer(slot_getattr(slot, 2, &isnull));
+		struct varlena *code = (struct varlena *) DatumGetPointer(slot_getattr(slot, 3, &isnull));
+		float		factor;
+
+		Assert(VARSIZE_ANY_EXHDR(code) == sizeof(float) + (Size) meta->dim);
+		memcpy(&factor, VARDATA_ANY(code), sizeof(float));
+		append_lane(bs, list, (unsigned char *) VARDATA_ANY(code) + sizeof(float), factor, tid);
+		bs->indtuples += 1;
+		CHECK_FOR_INTERRUPTS();
+	}
+	ExecDropSingleTupleTableSlot(slot);
+	tuplesort_end(merge);
+
+	WaitForParallelWorkersToFinish(pcxt);
+	if (IsMVCCSnapshot(snapshot))
+		UnregisterSnapshot(snapshot);
+	DestroyParallelContext(pcxt);
+	ExitParallelMode();
+	return true;
+
+serial:
+	if (IsMVCCSnapshot(snapshot))
+		UnregisterSnapshot(snapshot);
+	DestroyParallelContext(pcxt);
+	ExitParallelMode();
+	return false;
 }
 
 /* Append n floats on new consecutive float pages; returns the first block. */
@@ -408,6 +743,9 @@ ruivfbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 	int			ntrain;
 	float	   *sq_params;
 	double		heaptuples;
+	int			nworkers;
+	TimestampTz t0 = GetCurrentTimestamp();
+	TimestampTz t1;
 
 	if (indexInfo->ii_IndexAttrNumbers[0] == 0)
 		ereport(ERROR,
@@ -442,6 +780,10 @@ ruivfbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 	heaptuples = table_index_build_scan(heap, index, indexInfo, true, true,
 										sample_callback, &bs, NULL);
 
+	t1 = GetCurrentTimestamp();
+	elog(DEBUG1, "ruivf build: sampled %d of %.0f rows in %.3f s",
+		 bs.nsample, bs.seen, (double) (t1 - t0) / 1e6);
+	t0 = t1;
 	lists = lists_opt > 0 ? lists_opt : default_lists(bs.seen);
 	if (bs.nsample == 0)
 		lists = 0;
@@ -499,6 +841,10 @@ ruivfbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 	bs.sample = NULL;
 
 	write_header(index, MAIN_FORKNUM, meta, bs.st.centroids, sq_params);
+	t1 = GetCurrentTimestamp();
+	elog(DEBUG1, "ruivf build: %d lists trained on %d vectors in %.3f s",
+		 lists, ntrain, (double) (t1 - t0) / 1e6);
+	t0 = t1;
 
 	/* phase 3: assign every row */
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, RUIVF_PHASE_ASSIGN);
@@ -515,17 +861,29 @@ ruivfbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 	bs.batch_tids = palloc(sizeof(ItemPointerData) * RUIVF_ASSIGN_BATCH);
 	bs.batch_list = palloc(sizeof(int) * RUIVF_ASSIGN_BATCH);
 	bs.batch_best = palloc(sizeof(float) * RUIVF_ASSIGN_BATCH);
-	if (bs.seen > 0)
+	nworkers = lists > 0 ? plan_create_index_workers(RelationGetRelid(heap),
+													  RelationGetRelid(index)) : 0;
+	if (nworkers > 0 && parallel_assign(&bs, heap, index, indexInfo, nworkers))
+		;						/* done by the participants and the leader's merge */
+	else if (bs.seen > 0)
+	{
 		table_index_build_scan(heap, index, indexInfo, true, true, assign_callback, &bs, NULL);
-	assign_batch(&bs);
+		assign_batch(&bs);
+	}
 	for (int l = 0; l < Max(lists, 1); l++)
 		if (RuIvfPageGetOpaque(mem_page(&bs, l, 0))->nlanes > 0)
 			flush_block(&bs, l);
 	write_meta(index, MAIN_FORKNUM, meta, bs.heads);
+	t1 = GetCurrentTimestamp();
+	elog(DEBUG1, "ruivf build: %.0f vectors assigned and written in %.3f s",
+		 bs.indtuples, (double) (t1 - t0) / 1e6);
+	t0 = t1;
 
 	if (RelationNeedsWAL(index))
 		log_newpage_range(index, MAIN_FORKNUM, 0, RelationGetNumberOfBlocks(index), true);
 
+	elog(DEBUG1, "ruivf build: WAL-logged in %.3f s",
+		 (double) (GetCurrentTimestamp() - t0) / 1e6);
 	MemoryContextDelete(bs.tmpcxt);
 	result->heap_tuples = heaptuples;
 	result->index_tuples = bs.indtuples;

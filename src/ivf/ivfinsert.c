@@ -49,7 +49,7 @@ write_lane_logged(Relation index, const RuIvfMetaData *meta, Buffer *bufs,
 	int			ppb = meta->pages_per_block;
 	int			lane;
 	GenericXLogState *xs;
-	Page		pages[64];
+	Page		pages[RUIVF_MAX_PAGES_PER_BLOCK];
 	Page		first;
 
 	/* later pages first, up to four per record */
@@ -108,7 +108,7 @@ static bool
 append_if_room(Relation index, const RuIvfMetaData *meta, BlockNumber head,
 			   const unsigned char *code, float factor, ItemPointer tid)
 {
-	Buffer		bufs[64];
+	Buffer		bufs[RUIVF_MAX_PAGES_PER_BLOCK];
 	bool		room;
 
 	if (head == InvalidBlockNumber)
@@ -130,7 +130,7 @@ RuIvfInsertCode(Relation index, const RuIvfMetaData *meta, int list,
 	BlockNumber dirblk = RuIvfListDirBlock(meta, list, &slot);
 	Buffer		dirbuf;
 	BlockNumber head;
-	Buffer		bufs[64];
+	Buffer		bufs[RUIVF_MAX_PAGES_PER_BLOCK];
 
 	/* fast path: room in the current head block */
 	dirbuf = ReadBuffer(index, dirblk);

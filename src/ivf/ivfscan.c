@@ -294,7 +294,7 @@ scan_list(IndexScanDesc scan, int list)
 	int			slot;
 	BlockNumber blkno = RuIvfListDirBlock(meta, list, &slot);
 	Buffer		buf;
-	Buffer		bufs[64];
+	Buffer		bufs[RUIVF_MAX_PAGES_PER_BLOCK];
 
 	buf = RuIvfReadBufferRecent(index, so->st, blkno);
 	LockBuffer(buf, BUFFER_LOCK_SHARE);
