@@ -27,10 +27,14 @@
  *					RUIVF_LISTS_PER_PAGE entries per page
  *	then			data blocks, in chains, one chain per list
  *
- * A data block holds `lanes` vectors (B, a multiple of 8) as one SoA block:
- * for each dimension d, the B codes of that dimension are contiguous
- * (codes[d * B + lane]), starting RUIVF_CODES_OFFSET bytes into the page
- * (64-byte aligned relative to the page start).  After the codes of the
+ * A data block holds `lanes` vectors (B, a multiple of 8) as one SoA block,
+ * dimension-major in pairs of dimensions: for the pair (2p, 2p+1) the B
+ * lanes' two codes are contiguous, codes[(p * B + lane) * 2 + (d & 1)]
+ * (RuIvfCodePos), starting RUIVF_CODES_OFFSET bytes into the page (64-byte
+ * aligned relative to the page start); a page whose dimension count is odd
+ * pads its last pair with a zero code.  The pairs feed the integer kernel
+ * (src/simd/kernels.h: one vpmaddwd per pair of dimensions and 8 lanes; the
+ * query is scaled to 16-bit integers per scan, see ivfscan.c).  After the codes of the
  * first page come the B heap TIDs, then B float4 factors: lane l's
  * sum_d (s_d c_d)^2, so that an L2 estimate is
  *		|q - m|^2 + factor_l - 2 sum_d (q_d - m_d) s_d c_d
@@ -45,7 +49,8 @@
  * dimensions B is 8 and a block spans as many pages as it needs (16,000
  * dimensions: 16 pages).  Page k of a block holds dimensions
  * [k * dims_per_page, (k+1) * dims_per_page) for all B lanes, and a scan
- * sums the partial dot products of the pages.  The first page's special
+ * sums the partial dot products of the pages (dims_per_page is even: no
+ * pair of dimensions spans two pages).  The first page's special
  * space holds the next block of the chain and the number of lanes in use;
  * a lane whose TID is invalid was deleted by VACUUM and is skipped.
  *
@@ -80,7 +85,7 @@
 #include "../simd/kernels.h"
 
 #define RUIVF_MAGIC				0x52564946	/* "RVIF" */
-#define RUIVF_VERSION			1
+#define RUIVF_VERSION			2	/* 2: codes interleaved in pairs of dimensions */
 #define RUIVF_PAGE_ID			0xFF91
 
 #define RUIVF_METAPAGE_BLKNO	0
@@ -112,6 +117,10 @@ typedef struct RuIvfPageOpaqueData
 typedef RuIvfPageOpaqueData *RuIvfPageOpaque;
 
 #define RuIvfPageGetOpaque(page) ((RuIvfPageOpaque) PageGetSpecialPointer(page))
+
+/* byte offset of dimension d (counted within its page) of a lane in a code area */
+#define RuIvfCodePos(d, lane, B) \
+	((((Size) (d) >> 1) * (Size) (B) + (Size) (lane)) * 2 + ((Size) (d) & 1))
 
 /* the head entries of a list directory page */
 #define RuIvfListDirHeads(page) ((BlockNumber *) ((char *) (page) + RUIVF_CODES_OFFSET))

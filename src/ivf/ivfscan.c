@@ -10,8 +10,12 @@
  *	   sorted by that distance.
  *	2. First pass.  The blocks of the next `ruvector.probes` lists are read
  *	   one page at a time under a share lock and scored with the SQ8 batch
- *	   kernels (one call per page; a block of several pages sums its pages'
- *	   partial sums).  Each lane in use with a valid TID becomes a candidate
+ *	   kernel (one call per page; a block of several pages sums its pages'
+ *	   partial sums).  The kernel works in integers: the query operand is
+ *	   scaled once per scan to 16-bit integers, as large as the bounds of
+ *	   kernels.h allow (|q| <= 32767, every lane's sum within an int32), so
+ *	   its rounding costs about 1e-4 of the estimate, far below the codes'
+ *	   own quantization.  Each lane in use with a valid TID becomes a candidate
  *	   (estimated distance, TID).
  *	3. Re-rank.  Candidates are taken in estimated order, a window at a time
  *	   (first 10 * ruvector.rerank_factor, then twice as many each time);
@@ -76,7 +80,8 @@ typedef struct RuIvfScanOpaqueData
 
 	RuVector   *query;			/* as given, for the exact distances */
 	float	   *qprep;			/* prepared (unit for cosine) */
-	float	   *qa;				/* dot kernel operand: (q_d - m_d) s_d for L2, q_d s_d else */
+	int32	   *qpairs;			/* kernel operand: round(qa_d * qscale), in pairs */
+	float		qinv;			/* 1 / qscale */
 	float		qconst;			/* L2: |q - m|^2; else sum q_d m_d */
 
 	int		   *order;			/* lists, nearest first */
@@ -96,8 +101,8 @@ typedef struct RuIvfScanOpaqueData
 	int			nresult;
 	int			nextresult;
 
-	float	   *partial;		/* per-page kernel output */
-	float	   *blockdist;		/* per-block sum over pages */
+	int32	   *partial;		/* per-page kernel output */
+	int32	   *blockdist;		/* per-block sum over pages (fits: see start_scan) */
 
 	bool		is_heap;		/* the table is a heap: re-rank reads it directly */
 	IndexFetchTableData *fetch; /* otherwise, the table AM's fetch and a slot */
@@ -198,6 +203,58 @@ ruivfrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, int n
 	MemoryContextSwitchTo(old);
 }
 
+/*
+ * The SQ8 kernel's query operand: qa_d = (q_d - m_d) s_d for L2, q_d s_d
+ * otherwise (ivf.h), scaled to 16-bit integers and packed in pairs as the
+ * code pages hold them (padded to whole pages of dims_per_page, an even
+ * number, so page k's pairs start at k * dims_per_page / 2).  The scale is
+ * the largest that keeps |q| <= 32767 and 255 * sum |q| < 2^31, so no
+ * lane's sum, over one page or a whole block, overflows an int32.
+ */
+static void
+set_query_operand(RuIvfScanOpaque so, const RuIvfState *st)
+{
+	int			dim = so->dim;
+	int			padded = st->meta.pages_per_block * st->meta.dims_per_page;
+	float	   *qa = palloc(sizeof(float) * dim);
+	double		maxabs = 0.0,
+				sumabs = 0.0,
+				scale;
+
+	so->qconst = 0.0f;
+	for (int d = 0; d < dim; d++)
+	{
+		if (so->metric == RUIVF_METRIC_L2)
+		{
+			float		qt = so->qprep[d] - st->sq_m[d];
+
+			qa[d] = qt * st->sq_s[d];
+			so->qconst += qt * qt;
+		}
+		else
+		{
+			qa[d] = so->qprep[d] * st->sq_s[d];
+			so->qconst += so->qprep[d] * st->sq_m[d];
+		}
+		maxabs = Max(maxabs, fabs(qa[d]));
+		sumabs += fabs(qa[d]);
+	}
+	scale = maxabs > 0.0 ? 32767.0 / maxabs : 1.0;
+	/* rounding adds at most 0.5 per dimension */
+	if (sumabs > 0.0 && 255.0 * (sumabs * scale + 0.5 * dim) > (double) PG_INT32_MAX)
+		scale = ((double) PG_INT32_MAX / 255.0 - 0.5 * dim) / sumabs;
+	so->qinv = (float) (1.0 / scale);
+	so->qpairs = palloc0(sizeof(int32) * (padded / 2));
+	for (int d = 0; d < dim; d++)
+	{
+		int32		v = (int32) rint(qa[d] * scale);
+		uint32		u = (uint32) (uint16) (int16) Max(-32767, Min(32767, v));
+
+		so->qpairs[d / 2] = (int32) ((uint32) so->qpairs[d / 2] | (u << (16 * (d & 1))));
+	}
+	pfree(qa);
+}
+
 /* Set up the query operands and the probe order (first gettuple). */
 static void
 start_scan(IndexScanDesc scan)
@@ -216,24 +273,8 @@ start_scan(IndexScanDesc scan)
 				 errmsg("different ruvector dimensions %d and %d", dim, so->query->dim)));
 
 	so->qprep = palloc(sizeof(float) * dim);
-	so->qa = palloc(sizeof(float) * dim);
 	RuIvfPrepareVector(so->metric, so->query->x, dim, so->qprep);
-	so->qconst = 0.0f;
-	for (int d = 0; d < dim; d++)
-	{
-		if (so->metric == RUIVF_METRIC_L2)
-		{
-			float		qt = so->qprep[d] - st->sq_m[d];
-
-			so->qa[d] = qt * st->sq_s[d];
-			so->qconst += qt * qt;
-		}
-		else
-		{
-			so->qa[d] = so->qprep[d] * st->sq_s[d];
-			so->qconst += so->qprep[d] * st->sq_m[d];
-		}
-	}
+	set_query_operand(so, st);
 
 	so->nlists = Max(lists, 1);
 	so->order = palloc(sizeof(int) * so->nlists);
@@ -262,8 +303,8 @@ start_scan(IndexScanDesc scan)
 
 	so->candcap = 1024;
 	so->cand = palloc(sizeof(RuIvfCandidate) * so->candcap);
-	so->partial = palloc(sizeof(float) * st->meta.lanes);
-	so->blockdist = palloc(sizeof(float) * st->meta.lanes);
+	so->partial = palloc(sizeof(int32) * st->meta.lanes);
+	so->blockdist = palloc(sizeof(int32) * st->meta.lanes);
 	so->window = 10 * Max(ruvector_rerank_factor, 1);
 
 	/* heap tables are read directly (heap_row_distance); others via their AM */
@@ -328,9 +369,10 @@ scan_list(IndexScanDesc scan, int list)
 		{
 			int			d0 = k * meta->dims_per_page;
 			int			nd = Min(meta->dim - d0, meta->dims_per_page);
-			float	   *out = (k == 0) ? so->blockdist : so->partial;
+			int32	   *out = (k == 0) ? so->blockdist : so->partial;
 
-			rv_kernels.dot_sq8_batch(so->qa + d0, RuIvfPageCodes(BufferGetPage(bufs[k])), nd, B, out);
+			rv_kernels.dot_sq8_batch(so->qpairs + d0 / 2, RuIvfPageCodes(BufferGetPage(bufs[k])),
+									 (nd + 1) / 2, B, out);
 			if (k > 0)
 				for (int l = 0; l < nlanes; l++)
 					so->blockdist[l] += so->partial[l];
@@ -354,9 +396,9 @@ scan_list(IndexScanDesc scan, int list)
 			c = &so->cand[so->ncand++];
 			c->tid = tids[l];
 			if (so->metric == RUIVF_METRIC_L2)
-				c->dist = so->qconst + factors[l] - 2.0f * so->blockdist[l];
+				c->dist = so->qconst + factors[l] - 2.0f * so->qinv * (float) so->blockdist[l];
 			else
-				c->dist = -(so->blockdist[l] + so->qconst);
+				c->dist = -(so->qinv * (float) so->blockdist[l] + so->qconst);
 		}
 		blkno = next;
 	}

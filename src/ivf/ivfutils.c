@@ -63,11 +63,12 @@ static RuIvfGeometry
 geometry_for_lanes(int dim, int lanes)
 {
 	RuIvfGeometry g;
-	int			maxdims = (int) ((RUIVF_PAGE_AVAIL - lanes * RUIVF_LANE_HEADER) / lanes);
+	int			maxdims = (int) ((RUIVF_PAGE_AVAIL - lanes * RUIVF_LANE_HEADER) / lanes) & ~1;
 
 	g.lanes = lanes;
 	g.pages_per_block = (dim + maxdims - 1) / maxdims;
 	g.dims_per_page = (dim + g.pages_per_block - 1) / g.pages_per_block;
+	g.dims_per_page += g.dims_per_page & 1; /* whole pairs; still <= maxdims */
 	return g;
 }
 
@@ -82,7 +83,7 @@ RuIvfGeometry
 RuIvfComputeGeometry(int dim)
 {
 	RuIvfGeometry g;
-	int			lanes = (int) (RUIVF_PAGE_AVAIL / (dim + RUIVF_LANE_HEADER));
+	int			lanes = (int) (RUIVF_PAGE_AVAIL / (dim + (dim & 1) + RUIVF_LANE_HEADER));
 	double		best_fill = -1.0;
 
 	lanes -= lanes % RUIVF_MIN_LANES;
@@ -107,6 +108,8 @@ RuIvfComputeGeometry(int dim)
 	Assert(RUIVF_CODES_OFFSET + (Size) g.dims_per_page * g.lanes +
 		   g.lanes * RUIVF_LANE_HEADER <= BLCKSZ - RUIVF_SPECIAL_SIZE);
 	Assert((Size) g.dims_per_page * g.pages_per_block >= (Size) dim);
+	Assert(g.dims_per_page % 2 == 0);
+	Assert(g.pages_per_block <= RUIVF_MAX_PAGES_PER_BLOCK);
 	return g;
 }
 
@@ -468,5 +471,7 @@ RuIvfWriteLanePage(Page page, const RuIvfMetaData *meta, int k, int lane,
 	int			d1 = Min(meta->dim, d0 + meta->dims_per_page);
 
 	for (int d = d0; d < d1; d++)
-		codes[(Size) (d - d0) * meta->lanes + lane] = code[d];
+		codes[RuIvfCodePos(d - d0, lane, meta->lanes)] = code[d];
+	if ((d1 - d0) & 1)
+		codes[RuIvfCodePos(d1 - d0, lane, meta->lanes)] = 0;	/* pad the last pair */
 }

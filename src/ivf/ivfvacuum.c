@@ -95,7 +95,7 @@ vacuum_block(Relation index, const RuIvfMetaData *meta, BlockNumber blkno,
 						unsigned char *codes = RuIvfPageCodes(wpages[k]);
 
 						for (int d = 0; d < meta->dims_per_page; d++)
-							codes[(Size) d * B + to] = codes[(Size) d * B + l];
+							codes[RuIvfCodePos(d, to, B)] = codes[RuIvfCodePos(d, l, B)];
 					}
 					wtids[to] = wtids[l];
 					wfactors[to] = wfactors[l];

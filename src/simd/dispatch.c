@@ -67,7 +67,8 @@ rv_kernels_for_level(RvSimdLevel level, RvKernels *out)
 				RV_SIMD_AVX512,
 				l2sq_f32_avx512, dot_f32_avx512, cosine_f32_avx512, l1_f32_avx512,
 				l2sq_f32_batch_avx512, dot_f32_batch_avx512, cosine_f32_batch_avx512,
-				l1_f32_batch_avx512, dot_sq8_batch_avx512
+				l1_f32_batch_avx512,
+				dot_sq8_batch_avx2	/* AVX-512 BW/VNNI version: not yet written */
 			};
 			return true;
 #endif

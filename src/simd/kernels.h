@@ -33,6 +33,7 @@
 #include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Instruction-set levels, in increasing order of capability. */
 typedef enum RvSimdLevel
@@ -48,14 +49,21 @@ typedef void (*RvBatchFn) (const float *q, const float *block, size_t dim,
 						   size_t width, float *out);
 
 /*
- * Batch kernel over 8-bit scalar-quantized (SQ8) SoA blocks: codes[d *
- * width + lane] is one unsigned byte per dimension and lane.  With x_d ~=
- * m_d + s_d * c_d, the caller passes qs_d = q_d * s_d (or (q_d - m_d) * s_d
- * for L2, see src/ivf/ivf.h) and gets per lane
- *	dot_sq8:  sum qs_d * c_d
+ * Batch kernel over 8-bit scalar-quantized (SQ8) SoA blocks, in integers.
+ * The block is dimension-major in pairs of dimensions: for pair p (dims 2p
+ * and 2p+1) the `width` lanes are contiguous, two bytes each,
+ *		codes[(p * width + lane) * 2 + (d & 1)]
+ * (an odd last dimension is padded with a zero code).  The query comes as
+ * 16-bit integers packed two per int32: qpairs[p] = (uint16) q_2p |
+ * q_{2p+1} << 16, the caller having scaled its float query so that every
+ * lane's sum fits in an int32 (|q| <= 32767 and 255 * sum |q| < 2^31).  Per
+ * lane:
+ *	dot_sq8:  out[lane] = sum_d q_d * c_d   (exact)
+ * One vpmaddwd multiplies and adds a pair of dimensions for 8 lanes, so the
+ * kernel runs at about twice the speed of widening codes to floats.
  */
-typedef void (*RvSq8DotFn) (const float *qs, const unsigned char *codes,
-							size_t dim, size_t width, float *out);
+typedef void (*RvSq8DotFn) (const int32_t *qpairs, const unsigned char *codes,
+							size_t npairs, size_t width, int32_t *out);
 
 /* The kernel table: one set of function pointers for the level in use. */
 typedef struct RvKernels
@@ -89,17 +97,23 @@ rv_cosine_finish(double dot, double na, double nb)
 	return (float) (1.0 - sim);
 }
 
-/* SQ8 dot products of lanes [first, width) one by one: the SIMD kernels' tail. */
+/* SQ8 dot products of lanes [first, width) one by one: the reference, and the SIMD kernels' tail. */
 static inline void
-rv_dot_sq8_lanes(const float *qs, const unsigned char *codes, size_t dim,
-				 size_t width, size_t first, float *out)
+rv_dot_sq8_lanes(const int32_t *qpairs, const unsigned char *codes, size_t npairs,
+				 size_t width, size_t first, int32_t *out)
 {
 	for (size_t l = first; l < width; l++)
 	{
-		float		sum = 0.0f;
+		int32_t		sum = 0;
 
-		for (size_t d = 0; d < dim; d++)
-			sum += qs[d] * (float) codes[d * width + l];
+		for (size_t p = 0; p < npairs; p++)
+		{
+			const unsigned char *c = codes + (p * width + l) * 2;
+			int32_t		q0 = (int16_t) (uint16_t) (qpairs[p] & 0xFFFF);
+			int32_t		q1 = (int16_t) (uint16_t) ((uint32_t) qpairs[p] >> 16);
+
+			sum += q0 * c[0] + q1 * c[1];
+		}
 		out[l] = sum;
 	}
 }
@@ -124,7 +138,7 @@ extern void l2sq_f32_batch_scalar(const float *q, const float *block, size_t dim
 extern void dot_f32_batch_scalar(const float *q, const float *block, size_t dim, size_t width, float *out);
 extern void cosine_f32_batch_scalar(const float *q, const float *block, size_t dim, size_t width, float *out);
 extern void l1_f32_batch_scalar(const float *q, const float *block, size_t dim, size_t width, float *out);
-extern void dot_sq8_batch_scalar(const float *qs, const unsigned char *codes, size_t dim, size_t width, float *out);
+extern void dot_sq8_batch_scalar(const int32_t *qpairs, const unsigned char *codes, size_t npairs, size_t width, int32_t *out);
 
 #if defined(__x86_64__) || defined(_M_X64)
 #define RV_HAVE_X86_KERNELS 1
@@ -137,7 +151,7 @@ extern void l2sq_f32_batch_avx2(const float *q, const float *block, size_t dim, 
 extern void dot_f32_batch_avx2(const float *q, const float *block, size_t dim, size_t width, float *out);
 extern void cosine_f32_batch_avx2(const float *q, const float *block, size_t dim, size_t width, float *out);
 extern void l1_f32_batch_avx2(const float *q, const float *block, size_t dim, size_t width, float *out);
-extern void dot_sq8_batch_avx2(const float *qs, const unsigned char *codes, size_t dim, size_t width, float *out);
+extern void dot_sq8_batch_avx2(const int32_t *qpairs, const unsigned char *codes, size_t npairs, size_t width, int32_t *out);
 /* kernels_avx512.c */
 extern float l2sq_f32_avx512(const float *a, const float *b, size_t dim);
 extern float dot_f32_avx512(const float *a, const float *b, size_t dim);
@@ -147,7 +161,6 @@ extern void l2sq_f32_batch_avx512(const float *q, const float *block, size_t dim
 extern void dot_f32_batch_avx512(const float *q, const float *block, size_t dim, size_t width, float *out);
 extern void cosine_f32_batch_avx512(const float *q, const float *block, size_t dim, size_t width, float *out);
 extern void l1_f32_batch_avx512(const float *q, const float *block, size_t dim, size_t width, float *out);
-extern void dot_sq8_batch_avx512(const float *qs, const unsigned char *codes, size_t dim, size_t width, float *out);
 #endif
 
 #endif							/* RUVECTOR_KERNELS_H */

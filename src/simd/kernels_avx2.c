@@ -338,51 +338,56 @@ cosine_f32_batch_avx2(const float *q, const float *block, size_t dim,
 	}
 }
 
-/* 8 codes (unsigned bytes) widened to 8 floats */
-static inline __m256
-load8_u8_ps(const unsigned char *p)
+/* 8 lanes x one pair of dimensions: 16 codes widened to int16, times the query pair */
+static inline __m256i
+madd8_sq8(const unsigned char *p, __m256i qpair)
 {
-	return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *) p)));
+	return _mm256_madd_epi16(_mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *) p)), qpair);
 }
 
-/* Batch dot product against SQ8 codes: per lane sum qs_d * c_d. */
+/*
+ * Batch dot product against pair-interleaved SQ8 codes (kernels.h): groups
+ * of 32 lanes with four int32 accumulators, then groups of 8, then lane by
+ * lane.
+ */
 void
-dot_sq8_batch_avx2(const float *qs, const unsigned char *codes,
-				   size_t dim, size_t width, float *out)
+dot_sq8_batch_avx2(const int32_t *qpairs, const unsigned char *codes,
+				   size_t npairs, size_t width, int32_t *out)
 {
 	size_t		l = 0;
 
 	for (; l + 32 <= width; l += 32)
 	{
-		__m256		a0 = _mm256_setzero_ps(),
-					a1 = _mm256_setzero_ps(),
-					a2 = _mm256_setzero_ps(),
-					a3 = _mm256_setzero_ps();
+		__m256i		a0 = _mm256_setzero_si256(),
+					a1 = _mm256_setzero_si256(),
+					a2 = _mm256_setzero_si256(),
+					a3 = _mm256_setzero_si256();
 
-		for (size_t d = 0; d < dim; d++)
+		for (size_t p = 0; p < npairs; p++)
 		{
-			const unsigned char *row = codes + d * width + l;
-			__m256		qd = _mm256_set1_ps(qs[d]);
+			const unsigned char *row = codes + (p * width + l) * 2;
+			__m256i		qp = _mm256_set1_epi32(qpairs[p]);
 
-			a0 = _mm256_fmadd_ps(qd, load8_u8_ps(row), a0);
-			a1 = _mm256_fmadd_ps(qd, load8_u8_ps(row + 8), a1);
-			a2 = _mm256_fmadd_ps(qd, load8_u8_ps(row + 16), a2);
-			a3 = _mm256_fmadd_ps(qd, load8_u8_ps(row + 24), a3);
+			a0 = _mm256_add_epi32(a0, madd8_sq8(row, qp));
+			a1 = _mm256_add_epi32(a1, madd8_sq8(row + 16, qp));
+			a2 = _mm256_add_epi32(a2, madd8_sq8(row + 32, qp));
+			a3 = _mm256_add_epi32(a3, madd8_sq8(row + 48, qp));
 		}
-		_mm256_storeu_ps(out + l, a0);
-		_mm256_storeu_ps(out + l + 8, a1);
-		_mm256_storeu_ps(out + l + 16, a2);
-		_mm256_storeu_ps(out + l + 24, a3);
+		_mm256_storeu_si256((__m256i *) (out + l), a0);
+		_mm256_storeu_si256((__m256i *) (out + l + 8), a1);
+		_mm256_storeu_si256((__m256i *) (out + l + 16), a2);
+		_mm256_storeu_si256((__m256i *) (out + l + 24), a3);
 	}
 	for (; l + 8 <= width; l += 8)
 	{
-		__m256		acc = _mm256_setzero_ps();
+		__m256i		acc = _mm256_setzero_si256();
 
-		for (size_t d = 0; d < dim; d++)
-			acc = _mm256_fmadd_ps(_mm256_set1_ps(qs[d]), load8_u8_ps(codes + d * width + l), acc);
-		_mm256_storeu_ps(out + l, acc);
+		for (size_t p = 0; p < npairs; p++)
+			acc = _mm256_add_epi32(acc, madd8_sq8(codes + (p * width + l) * 2,
+												  _mm256_set1_epi32(qpairs[p])));
+		_mm256_storeu_si256((__m256i *) (out + l), acc);
 	}
-	rv_dot_sq8_lanes(qs, codes, dim, width, l, out);
+	rv_dot_sq8_lanes(qpairs, codes, npairs, width, l, out);
 }
 
 #endif							/* RV_HAVE_X86_KERNELS */

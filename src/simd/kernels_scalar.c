@@ -149,18 +149,10 @@ l1_f32_batch_scalar(const float *q, const float *block, size_t dim,
 	}
 }
 
-/* Batch dot product against SQ8 codes: sum qs_d * c_d per lane. */
+/* Batch dot product against pair-interleaved SQ8 codes, in integers (kernels.h). */
 void
-dot_sq8_batch_scalar(const float *qs, const unsigned char *codes,
-					 size_t dim, size_t width, float *out)
+dot_sq8_batch_scalar(const int32_t *qpairs, const unsigned char *codes,
+					 size_t npairs, size_t width, int32_t *out)
 {
-	for (size_t l = 0; l < width; l++)
-		out[l] = 0.0f;
-	for (size_t d = 0; d < dim; d++)
-	{
-		const unsigned char *row = codes + d * width;
-
-		for (size_t l = 0; l < width; l++)
-			out[l] += qs[d] * (float) row[l];
-	}
+	rv_dot_sq8_lanes(qpairs, codes, npairs, width, 0, out);
 }

@@ -292,32 +292,55 @@ test_level(const RvKernels *k, const char *name)
 				check_batch(&t, name, batch, ga, gblock, gout, lane, dims[di], width);
 	}
 
-	/* SQ8 dot kernel: every dimension 1..MAX_DIM, widths cycling 1..160 */
+	/*
+	 * SQ8 dot kernel, pair-interleaved codes and 16-bit query pairs: every
+	 * dimension 1..MAX_DIM (odd ones padded), widths cycling 1..160, query
+	 * values up to the caller's bound (255 * sum |q| < 2^31) and codes
+	 * across 0..255.  Integer arithmetic: the result must be exact.
+	 */
 	{
-		Guarded		gcodes = guarded_alloc((size_t) MAX_DIM * 160);
+		size_t		maxpairs = (MAX_DIM + 1) / 2;
+		Guarded		gcodes = guarded_alloc(maxpairs * 2 * 160);
+		Guarded		gq = guarded_alloc(maxpairs * sizeof(int32_t));
+		Guarded		gi = guarded_alloc(160 * sizeof(int32_t));
 
 		for (size_t dim = 1; dim <= MAX_DIM; dim++)
 		{
 			size_t		width = 1 + (dim * 13) % 160;
-			float	   *qs = at_end(ga, dim);
-			unsigned char *codes = (unsigned char *) (gcodes.base + gcodes.usable) - dim * width;
-			float	   *out = at_end(gout, width);
+			size_t		npairs = (dim + 1) / 2;
+			int32_t    *qp = (int32_t *) (gq.base + gq.usable) - npairs;
+			unsigned char *codes = (unsigned char *) (gcodes.base + gcodes.usable) - npairs * 2 * width;
+			int32_t    *out = (int32_t *) (gi.base + gi.usable) - width;
+			int32_t		qmax = (int32_t) (2147483647.0 / (255.0 * 2.0 * (double) npairs));
+			int16_t		q[2 * ((MAX_DIM + 1) / 2)];
 
-			fill(qs, dim);
-			for (size_t i = 0; i < dim * width; i++)
-				codes[i] = (unsigned char) (rnd() * 256.0);
-			k->dot_sq8_batch(qs, codes, dim, width, out);
+			if (qmax > 32767)
+				qmax = 32767;
+			for (size_t d = 0; d < 2 * npairs; d++)
+			{
+				q[d] = d < dim ? (int16_t) ((rnd() * 2.0 - 1.0) * qmax) : 0;
+				if (dim % 5 == 0 && d < dim)
+					q[d] = (d & 1) ? (int16_t) -qmax : (int16_t) qmax; /* extremes */
+			}
+			for (size_t p = 0; p < npairs; p++)
+				qp[p] = (int32_t) ((uint32_t) (uint16_t) q[2 * p] | ((uint32_t) (uint16_t) q[2 * p + 1] << 16));
+			for (size_t i = 0; i < npairs * 2 * width; i++)
+				codes[i] = (dim % 7 == 0) ? 255 : (unsigned char) (rnd() * 256.0);
+			k->dot_sq8_batch(qp, codes, npairs, width, out);
 			for (size_t l = 0; l < width; l++)
 			{
-				double		ref = 0.0,
-							cond = 0.0;
+				int64_t		ref = 0;
 
-				for (size_t d = 0; d < dim; d++)
+				for (size_t d = 0; d < 2 * npairs; d++)
+					ref += (int64_t) q[d] * codes[((d / 2) * width + l) * 2 + (d & 1)];
+				t.checks++;
+				if (ref != (int64_t) out[l])
 				{
-					ref += (double) qs[d] * codes[d * width + l];
-					cond += fabs((double) qs[d] * codes[d * width + l]);
+					t.failures++;
+					if (t.failures <= 10)
+						printf("FAIL %s sq8-batch dim %zu width %zu lane %zu: %d, expected %lld\n",
+							   name, dim, width, l, out[l], (long long) ref);
 				}
-				check(&t, name, "sq8-batch", 1, dim, width, l, out[l], ref, cond);
 			}
 		}
 	}
