@@ -449,7 +449,22 @@ SELECT count(*) < 5000 AS short, count(*) >= 1000 AS capped_late FROM (SELECT id
 SET ruvector.max_scan_tuples = 1;
 SELECT count(*) > 0 AS first_list_read FROM (SELECT id FROM its ORDER BY v <-> '[0,0]' LIMIT 5000) s;
 RESET ruvector.max_scan_tuples;
+-- strict_order: the LIMIT is still filled from further lists, and the rows
+-- come in non-decreasing distance; relaxed_order returns rows of later lists
+-- nearer than rows already returned (here, across list boundaries)
+CREATE FUNCTION its_order(q ruvector, lim int, OUT n bigint, OUT sorted boolean) LANGUAGE sql AS $$
+  SELECT count(*), coalesce(bool_and(d >= prev), true)
+  FROM (SELECT d, lag(d) OVER (ORDER BY rn) AS prev
+        FROM (SELECT v <-> q AS d, row_number() OVER () AS rn
+              FROM (SELECT v FROM its ORDER BY v <-> q LIMIT lim) s) t) u
+$$;
+SELECT * FROM its_order('[0,0]', 5000);
 SET ruvector.iterative_scan = strict_order;
+SELECT n > 0 AS some, n <= 5000 AS at_most_limit, sorted FROM its_order('[0,0]', 5000);
+SELECT n <= 20000 AS at_most_all, sorted FROM its_order('[99,199]', 20000);
+SELECT count(*) AS limit_filled FROM (SELECT id FROM its ORDER BY v <-> '[50,100]' LIMIT 300) s;
+RESET ruvector.iterative_scan;
+DROP FUNCTION its_order;
 RESET ruvector.probes;
 RESET enable_seqscan;
 DROP TABLE its;

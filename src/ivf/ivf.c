@@ -18,6 +18,7 @@
 static const struct config_enum_entry iterative_scan_options[] = {
 	{"off", RUIVF_ITERATIVE_OFF, false},
 	{"relaxed_order", RUIVF_ITERATIVE_RELAXED, false},
+	{"strict_order", RUIVF_ITERATIVE_STRICT, false},
 	{NULL, 0, false}
 };
 
@@ -41,7 +42,8 @@ RuIvfInit(void)
 							 "off: stop after ruvector.probes lists (a filter or a large LIMIT may then get "
 							 "fewer rows); relaxed_order: go on, up to ruvector.max_probes lists and "
 							 "ruvector.max_scan_tuples codes, rows of later lists possibly nearer than rows "
-							 "already returned.",
+							 "already returned; strict_order: go on likewise, but return rows in exact "
+							 "distance order, skipping a row nearer than one already returned.",
 							 &ruvector_iterative_scan, RUIVF_ITERATIVE_RELAXED, iterative_scan_options,
 							 PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("ruvector.max_scan_tuples",

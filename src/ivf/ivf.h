@@ -196,7 +196,8 @@ extern int	ruvector_max_scan_tuples;
 typedef enum RuIvfIterativeScan
 {
 	RUIVF_ITERATIVE_OFF = 0,	/* stop after ruvector.probes lists */
-	RUIVF_ITERATIVE_RELAXED = 1 /* go on into further lists, order relaxed */
+	RUIVF_ITERATIVE_RELAXED = 1,	/* go on into further lists, order relaxed */
+	RUIVF_ITERATIVE_STRICT = 2	/* go on, skipping rows nearer than one returned */
 } RuIvfIterativeScan;
 extern int	ruvector_rerank_factor;
 

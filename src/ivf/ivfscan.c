@@ -28,9 +28,12 @@
  *	   (a WHERE filter, a larger LIMIT), the scan probes the next lists, up
  *	   to ruvector.max_probes lists in all (-1: all of them) and, if set,
  *	   ruvector.max_scan_tuples codes: by default results are never silently
- *	   short.  Rows from these later lists can be nearer than rows already
- *	   returned (relaxed order).  ruvector.iterative_scan = off stops after
- *	   the first ruvector.probes lists instead.
+ *	   short.  Rows from these later lists, and from later windows, can be
+ *	   nearer than rows already returned: relaxed_order (the default)
+ *	   returns them anyway; strict_order skips them, so that the rows come
+ *	   out in non-decreasing exact distance (the first window's rows are
+ *	   never skipped).  ruvector.iterative_scan = off stops after the first
+ *	   ruvector.probes lists instead.
  * An index built on an empty table has no centroids: its single list is
  * read whole and every candidate is re-ranked.
  *
@@ -107,6 +110,10 @@ typedef struct RuIvfScanOpaqueData
 	bool		is_heap;		/* the table is a heap: re-rank reads it directly */
 	IndexFetchTableData *fetch; /* otherwise, the table AM's fetch and a slot */
 	TupleTableSlot *slot;
+
+	bool		strict;			/* iterative_scan = strict_order */
+	float		lastdist;		/* strict: distance of the last row returned */
+	bool		returned;		/* strict: a row was returned */
 
 	RvScanStats stats;			/* this query's counters (ruvector_stats) */
 } RuIvfScanOpaqueData;
@@ -300,6 +307,7 @@ start_scan(IndexScanDesc scan)
 	if (ruvector_iterative_scan == RUIVF_ITERATIVE_OFF)
 		so->max_probes = Min(Max(ruvector_probes, 1), so->nlists);
 	so->rerank_all = (lists == 0);
+	so->strict = (ruvector_iterative_scan == RUIVF_ITERATIVE_STRICT);
 
 	so->candcap = 1024;
 	so->cand = palloc(sizeof(RuIvfCandidate) * so->candcap);
@@ -613,17 +621,32 @@ ruivfgettuple(IndexScanDesc scan, ScanDirection dir)
 		RvStatsBegin(&so->stats);
 		start_scan(scan);
 	}
-	while (so->nextresult >= so->nresult)
+	for (;;)
 	{
-		if (rerank_window(scan))
-			continue;
-		if (!probe_more(scan))
+		while (so->nextresult >= so->nresult)
 		{
-			MemoryContextSwitchTo(old);
-			return false;
+			if (rerank_window(scan))
+				continue;
+			if (!probe_more(scan))
+			{
+				MemoryContextSwitchTo(old);
+				return false;
+			}
 		}
+		/* strict order: skip a row nearer than one already returned */
+		if (so->strict && so->returned && so->result[so->nextresult].dist < so->lastdist)
+		{
+			so->nextresult++;
+			continue;
+		}
+		break;
 	}
 	MemoryContextSwitchTo(old);
+	if (so->strict)
+	{
+		so->lastdist = so->result[so->nextresult].dist;
+		so->returned = true;
+	}
 
 	scan->xs_heaptid = so->result[so->nextresult].tid;
 	scan->xs_recheck = false;
