@@ -399,6 +399,54 @@ RESET enable_seqscan;
 RESET ruvector.probes;
 DROP TABLE huge;
 
+--
+-- rerank: where the exact re-rank reads vectors (heap, index; auto = index
+-- above 2,000 dimensions, as for huge above)
+--
+CREATE TABLE rr (id int, v ruvector(40));
+INSERT INTO rr SELECT i, pg_temp.rv(i, 40) FROM generate_series(1, 3000) i;
+CREATE INDEX rr_bad ON rr USING ruivf (v ruvector_l2_ops) WITH (rerank = disk);
+CREATE INDEX rr_heap ON rr USING ruivf (v ruvector_l2_ops) WITH (lists = 5, rerank = heap);
+CREATE INDEX rr_auto ON rr USING ruivf (v ruvector_l2_ops) WITH (lists = 5);
+CREATE INDEX rr_index ON rr USING ruivf (v ruvector_l2_ops) WITH (lists = 5, rerank = index);
+SELECT pg_relation_size('rr_auto') = pg_relation_size('rr_heap') AS auto_is_heap_at_40_dims,
+       pg_relation_size('rr_index') >= pg_relation_size('rr_heap') + 3000 * 160 AS index_holds_vectors;
+DROP INDEX rr_heap, rr_auto;
+CREATE FUNCTION pg_temp.rr_check(q ruvector) RETURNS boolean LANGUAGE sql AS $$
+  SELECT array(SELECT id FROM rr ORDER BY v <-> q LIMIT 20) =
+         (SELECT array_agg(id ORDER BY d) FROM
+            (SELECT id, v <-> q AS d FROM rr ORDER BY (v <-> q) + 0 LIMIT 20) e)
+$$;
+SET ruvector.probes = 5;
+SET enable_seqscan = off;
+SELECT bool_and(pg_temp.rr_check(pg_temp.rv(i, 40))) AS index_rerank_exact
+  FROM generate_series(5000, 5020) i;
+-- inserts (into the blocks' free lanes and new blocks), deletes, VACUUM
+INSERT INTO rr SELECT i, pg_temp.rv(i, 40) FROM generate_series(3001, 4000) i;
+DELETE FROM rr WHERE id % 3 = 0;
+VACUUM rr;
+INSERT INTO rr SELECT i, pg_temp.rv(i, 40) FROM generate_series(4001, 4500) i;
+SELECT bool_and(pg_temp.rr_check(pg_temp.rv(i, 40))) AS after_changes
+  FROM generate_series(5000, 5020) i;
+SELECT count(*) = (SELECT count(*) FROM rr) AS every_row_once
+  FROM (SELECT DISTINCT id FROM (SELECT id FROM rr ORDER BY v <-> pg_temp.rv(1, 40) LIMIT 10000) s) t;
+-- a row deleted in this transaction is not returned (the executor checks)
+BEGIN;
+DELETE FROM rr WHERE id = (SELECT id FROM rr ORDER BY v <-> pg_temp.rv(7, 40) LIMIT 1);
+SELECT pg_temp.rr_check(pg_temp.rv(7, 40)) AS without_deleted_row;
+ROLLBACK;
+-- inner product and cosine
+CREATE INDEX rr_ip ON rr USING ruivf (v ruvector_ip_ops) WITH (lists = 5, rerank = index);
+SELECT array(SELECT id FROM rr ORDER BY v <#> pg_temp.rv(9, 40) LIMIT 20) =
+       (SELECT array_agg(id ORDER BY d) FROM (SELECT id, v <#> pg_temp.rv(9, 40) AS d FROM rr ORDER BY (v <#> pg_temp.rv(9, 40)) + 0 LIMIT 20) e) AS ip_exact;
+DROP INDEX rr_ip;
+CREATE INDEX rr_cos ON rr USING ruivf (v ruvector_cosine_ops) WITH (lists = 5, rerank = index);
+SELECT array(SELECT id FROM rr ORDER BY v <=> pg_temp.rv(9, 40) LIMIT 20) =
+       (SELECT array_agg(id ORDER BY d) FROM (SELECT id, v <=> pg_temp.rv(9, 40) AS d FROM rr ORDER BY (v <=> pg_temp.rv(9, 40)) + 0 LIMIT 20) e) AS cosine_exact;
+RESET enable_seqscan;
+RESET ruvector.probes;
+DROP TABLE rr;
+
 DROP TABLE t, q, big;
 
 -- a long scan with one probe reaches every list: re-rank windows grow but

@@ -54,6 +54,19 @@
  * space holds the next block of the chain and the number of lanes in use;
  * a lane whose TID is invalid was deleted by VACUUM and is skipped.
  *
+ * RE-RANK REPRESENTATION (option rerank = auto | heap | index)
+ * heap: the exact re-rank reads each candidate's vector from the table (the
+ * compact index).  index: every block is followed, on consecutive pages, by
+ * `vec_pages_per_block` "vector pages" holding its lanes' vectors in full
+ * precision, as one float4 stream (lane l at floats [l * dim, (l+1) * dim)
+ * of the stream, RUIVF_FLOATS_PER_PAGE floats per page, a vector possibly
+ * running on into the next page): the re-rank then reads the index only,
+ * never the table or its TOAST, and leaves the visibility check to the
+ * executor.  auto (the default) is index above RUIVF_RERANK_AUTO_DIM
+ * dimensions, where the table keeps vectors out of line, and heap below.
+ * In index mode VACUUM marks dead lanes (no compaction: lanes keep their
+ * vectors' places).
+ *
  * Every page's special space ends with RUIVF_PAGE_ID (for pg_filedump).
  * The metapage carries RUIVF_MAGIC and RUIVF_VERSION, checked on every open.
  *
@@ -104,6 +117,7 @@ typedef enum RuIvfMetric
 #define RUIVF_PAGE_LISTDIR		3
 #define RUIVF_PAGE_DATA			4	/* first page of a data block */
 #define RUIVF_PAGE_DATA_MORE	5	/* further pages of a multi-page block */
+#define RUIVF_PAGE_VECTORS		6	/* full-precision vectors of a block (rerank = index) */
 
 typedef struct RuIvfPageOpaqueData
 {
@@ -141,7 +155,15 @@ typedef struct RuIvfMetaData
 	BlockNumber listdir_start;	/* first list directory page */
 	int32		listdir_npages;
 	uint64		build_id;		/* changes with every build */
+	int32		rerank;			/* RUIVF_RERANK_HEAP or RUIVF_RERANK_INDEX */
+	int32		vec_pages_per_block;	/* vector pages after each block (index mode) */
 } RuIvfMetaData;
+
+/* the re-rank representation: option values, and (heap, index) in the metapage */
+#define RUIVF_RERANK_HEAP		0
+#define RUIVF_RERANK_INDEX		1
+#define RUIVF_RERANK_AUTO		2
+#define RUIVF_RERANK_AUTO_DIM	2000	/* auto: index above this many dimensions */
 
 /* page-size arithmetic */
 #define RUIVF_CODES_OFFSET		64	/* codes start this far into a page */
@@ -162,6 +184,7 @@ typedef struct RuIvfGeometry
 	int			lanes;
 	int			dims_per_page;
 	int			pages_per_block;
+	int			vec_pages_per_block;	/* 0 unless the re-rank copy is in the index */
 } RuIvfGeometry;
 
 /* reloptions */
@@ -169,6 +192,7 @@ typedef struct RuIvfOptions
 {
 	int32		vl_len_;		/* varlena header (do not touch directly!) */
 	int			lists;			/* 0: choose from the row count */
+	int			rerank;			/* RUIVF_RERANK_* */
 } RuIvfOptions;
 
 /* what a scan or insert needs from the metapage, plus centroids */
@@ -206,7 +230,11 @@ extern void RuIvfInit(void);
 
 /* ivfutils.c */
 extern void RuIvfRegisterOptions(void);
-extern RuIvfGeometry RuIvfComputeGeometry(int dim);
+extern RuIvfGeometry RuIvfComputeGeometry(int dim, bool vectors);
+extern void RuIvfLaneVectorSpan(const RuIvfMetaData *meta, int lane, int *firstpage, int *npages,
+								int *offset);
+extern void RuIvfLaneVectorPage(const RuIvfMetaData *meta, Page page, int q, int lane,
+								float *vec, bool write);
 extern RuIvfMetric RuIvfGetMetric(Relation index);
 extern void RuIvfInitPage(Page page, uint16 kind);
 extern Buffer RuIvfNewBuffer(Relation index, ForkNumber fork);
@@ -248,7 +276,8 @@ extern bool ruivfinsert(Relation index, Datum *values, bool *isnull, ItemPointer
 						Relation heap, IndexUniqueCheck checkUnique, bool indexUnchanged,
 						IndexInfo *indexInfo);
 extern void RuIvfInsertCode(Relation index, const RuIvfMetaData *meta, int list,
-							const unsigned char *code, float factor, ItemPointer tid);
+							const unsigned char *code, float factor, ItemPointer tid,
+							const float *raw);
 
 /* ivfscan.c */
 extern IndexScanDesc ruivfbeginscan(Relation index, int nkeys, int norderbys);

@@ -101,13 +101,15 @@ typedef struct RuIvfBuildState
 
 	/* phase 3 */
 	RuIvfState st;
-	char	   *blocks;			/* lists x pages_per_block pages */
+	char	   *blocks;			/* lists x block pages, or one block (single_block) */
+	bool		single_block;	/* input sorted by list: one block in memory */
 	BlockNumber *heads;
 	double		indtuples;
 	unsigned char *code;
 	float	   *chunks;			/* centroids in assignment chunks */
 	float	   *batch;			/* RUIVF_ASSIGN_BATCH prepared vectors */
 	ItemPointerData *batch_tids;
+	float	   *batch_raw;		/* the vectors as given (rerank = index), else NULL */
 	int		   *batch_list;
 	float	   *batch_best;
 	int			nbatch;
@@ -151,8 +153,8 @@ typedef struct RuIvfShared
 
 PGDLLEXPORT void RuIvfParallelBuildMain(dsm_segment *seg, shm_toc *toc);
 
-/* The vector of an index tuple, prepared for the metric into bs->tmp. */
-static bool
+/* The vector of an index tuple (returned), prepared for the metric into bs->tmp. */
+static RuVector *
 prepare_value(RuIvfBuildState *bs, Datum value)
 {
 	RuVector   *v = DatumGetRuVector(value);
@@ -162,7 +164,7 @@ prepare_value(RuIvfBuildState *bs, Datum value)
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("expected %d dimensions, not %d", bs->dim, v->dim)));
 	RuIvfPrepareVector(bs->metric, v->x, bs->dim, bs->tmp);
-	return true;
+	return v;
 }
 
 /* Phase 1 callback: reservoir sampling and counting. */
@@ -198,11 +200,19 @@ sample_callback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 	MemoryContextReset(bs->tmpcxt);
 }
 
+/* Pages of one block: its code pages, then its vector pages (rerank = index). */
+static inline int
+block_pages(const RuIvfMetaData *meta)
+{
+	return meta->pages_per_block + meta->vec_pages_per_block;
+}
+
 /* Page k of list's in-memory block. */
 static inline Page
 mem_page(RuIvfBuildState *bs, int list, int k)
 {
-	return (Page) (bs->blocks + ((Size) list * bs->st.meta.pages_per_block + k) * BLCKSZ);
+	return (Page) (bs->blocks + ((Size) (bs->single_block ? 0 : list) * block_pages(&bs->st.meta) + k)
+				   * BLCKSZ);
 }
 
 /* Reset a list's in-memory block to empty. */
@@ -212,8 +222,10 @@ reset_block(RuIvfBuildState *bs, int list)
 	const RuIvfMetaData *meta = &bs->st.meta;
 	ItemPointerData *tids;
 
-	for (int k = 0; k < meta->pages_per_block; k++)
-		RuIvfInitPage(mem_page(bs, list, k), k == 0 ? RUIVF_PAGE_DATA : RUIVF_PAGE_DATA_MORE);
+	for (int k = 0; k < block_pages(meta); k++)
+		RuIvfInitPage(mem_page(bs, list, k),
+					  k == 0 ? RUIVF_PAGE_DATA :
+					  k < meta->pages_per_block ? RUIVF_PAGE_DATA_MORE : RUIVF_PAGE_VECTORS);
 	tids = RuIvfPageTids(mem_page(bs, list, 0), meta);
 	for (int l = 0; l < meta->lanes; l++)
 		ItemPointerSetInvalid(&tids[l]);
@@ -227,7 +239,7 @@ flush_block(RuIvfBuildState *bs, int list)
 	BlockNumber first = InvalidBlockNumber;
 
 	RuIvfPageGetOpaque(mem_page(bs, list, 0))->next = bs->heads[list];
-	for (int k = 0; k < meta->pages_per_block; k++)
+	for (int k = 0; k < block_pages(meta); k++)
 	{
 		Buffer		buf = RuIvfNewBuffer(bs->index, MAIN_FORKNUM);
 
@@ -245,7 +257,7 @@ flush_block(RuIvfBuildState *bs, int list)
 /* Append one coded vector to its list's block in memory, writing it out when full. */
 static void
 append_lane(RuIvfBuildState *bs, int list, const unsigned char *code, float factor,
-			ItemPointer tid)
+			ItemPointer tid, const float *raw)
 {
 	const RuIvfMetaData *meta = &bs->st.meta;
 	Page		first = mem_page(bs, list, 0);
@@ -255,6 +267,17 @@ append_lane(RuIvfBuildState *bs, int list, const unsigned char *code, float fact
 	for (int k = 0; k < meta->pages_per_block; k++)
 		pages[k] = mem_page(bs, list, k);
 	RuIvfWriteLane(pages, meta, opaque->nlanes, code);
+	if (meta->rerank == RUIVF_RERANK_INDEX)
+	{
+		int			firstpage,
+					npages,
+					offset;
+
+		RuIvfLaneVectorSpan(meta, opaque->nlanes, &firstpage, &npages, &offset);
+		for (int q = firstpage; q < firstpage + npages; q++)
+			RuIvfLaneVectorPage(meta, mem_page(bs, list, meta->pages_per_block + q), q,
+								opaque->nlanes, (float *) raw, true);
+	}
 	RuIvfPageTids(first, meta)[opaque->nlanes] = *tid;
 	RuIvfPageFactors(first, meta)[opaque->nlanes] = factor;
 	opaque->nlanes++;
@@ -288,7 +311,8 @@ assign_batch(RuIvfBuildState *bs)
 		{
 			float		factor = RuIvfEncode(&bs->st, x, bs->code);
 
-			append_lane(bs, bs->batch_list[i], bs->code, factor, &bs->batch_tids[i]);
+			append_lane(bs, bs->batch_list[i], bs->code, factor, &bs->batch_tids[i],
+						bs->batch_raw ? bs->batch_raw + (Size) i * bs->dim : NULL);
 		}
 		else
 		{
@@ -296,6 +320,8 @@ assign_batch(RuIvfBuildState *bs)
 			float		factor = RuIvfEncode(&bs->st, x, code);
 
 			memcpy(VARDATA(bs->sortcode), &factor, sizeof(float));
+			if (bs->batch_raw)
+				memcpy(code + bs->dim, bs->batch_raw + (Size) i * bs->dim, sizeof(float) * bs->dim);
 			ExecClearTuple(bs->slot);
 			bs->slot->tts_values[0] = Int32GetDatum(bs->batch_list[i]);
 			bs->slot->tts_values[1] = PointerGetDatum(&bs->batch_tids[i]);
@@ -321,14 +347,17 @@ assign_callback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 {
 	RuIvfBuildState *bs = (RuIvfBuildState *) state;
 	MemoryContext old;
+	RuVector   *v;
 
 	(void) index;
 	(void) tupleIsAlive;
 	if (isnull[0])
 		return;
 	old = MemoryContextSwitchTo(bs->tmpcxt);
-	prepare_value(bs, values[0]);
+	v = prepare_value(bs, values[0]);
 	memcpy(bs->batch + (Size) bs->nbatch * bs->dim, bs->tmp, sizeof(float) * bs->dim);
+	if (bs->batch_raw)
+		memcpy(bs->batch_raw + (Size) bs->nbatch * bs->dim, v->x, sizeof(float) * bs->dim);
 	bs->batch_tids[bs->nbatch++] = *tid;
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(bs->tmpcxt);
@@ -336,7 +365,15 @@ assign_callback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 		assign_batch(bs);
 }
 
-/* The tuples of a parallel build's sort: (list, heap TID, factor || code). */
+/* Size of a sorted tuple's third column: factor, code, and the vector in index mode. */
+static Size
+sort_code_size(const RuIvfMetaData *meta)
+{
+	return VARHDRSZ + sizeof(float) + meta->dim +
+		(meta->rerank == RUIVF_RERANK_INDEX ? sizeof(float) * meta->dim : 0);
+}
+
+/* The tuples of a parallel build's sort: (list, heap TID, factor || code [|| vector]). */
 static TupleDesc
 sort_tupdesc(void)
 {
@@ -348,21 +385,91 @@ sort_tupdesc(void)
 	return desc;
 }
 
-/* A sort on the list number: a participant's part, or the leader's merge. */
+/* A sort on the list number: a participant's part, the leader's merge, or a serial sort. */
 static Tuplesortstate *
 begin_sort(TupleDesc desc, int sortmem, Sharedsort *sharedsort, int nparticipants)
 {
-	SortCoordinate coordinate = palloc0(sizeof(SortCoordinateData));
+	SortCoordinate coordinate = NULL;
 	AttrNumber	attno = 1;
 	Oid			op = Int4LessOperator;
 	Oid			coll = InvalidOid;
 	bool		nullsfirst = false;
 
-	coordinate->isWorker = (nparticipants < 0);
-	coordinate->nParticipants = nparticipants;
-	coordinate->sharedsort = sharedsort;
+	if (sharedsort != NULL)
+	{
+		coordinate = palloc0(sizeof(SortCoordinateData));
+		coordinate->isWorker = (nparticipants < 0);
+		coordinate->nParticipants = nparticipants;
+		coordinate->sharedsort = sharedsort;
+	}
 	return tuplesort_begin_heap(desc, 1, &attno, &op, &coll, &nullsfirst,
 								Max(sortmem, 64), coordinate, TUPLESORT_NONE);
+}
+
+/*
+ * Write coded vectors that come sorted by list as blocks, one list after the
+ * other, with one block in memory (bs->single_block); each list's last
+ * block is written when the next list begins.
+ */
+static void
+write_sorted(RuIvfBuildState *bs, Tuplesortstate *sort, TupleDesc desc)
+{
+	const RuIvfMetaData *meta = &bs->st.meta;
+	TupleTableSlot *slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
+	int			cur = -1;
+
+	Assert(bs->single_block);
+	while (tuplesort_gettupleslot(sort, true, false, slot, NULL))
+	{
+		bool		isnull;
+		int			list = DatumGetInt32(slot_getattr(slot, 1, &isnull));
+		ItemPointer tid = (ItemPointer) DatumGetPointer(slot_getattr(slot, 2, &isnull));
+		struct varlena *code = (struct varlena *) DatumGetPointer(slot_getattr(slot, 3, &isnull));
+		float		factor;
+
+		Assert(VARSIZE_ANY_EXHDR(code) == sort_code_size(meta) - VARHDRSZ);
+		if (list != cur)
+		{
+			if (cur >= 0 && RuIvfPageGetOpaque(mem_page(bs, cur, 0))->nlanes > 0)
+				flush_block(bs, cur);
+			cur = list;
+		}
+		memcpy(&factor, VARDATA_ANY(code), sizeof(float));
+		if (meta->rerank == RUIVF_RERANK_INDEX)
+			memcpy(bs->tmp, VARDATA_ANY(code) + sizeof(float) + meta->dim, sizeof(float) * meta->dim);
+		append_lane(bs, list, (unsigned char *) VARDATA_ANY(code) + sizeof(float), factor, tid,
+					bs->tmp);
+		CHECK_FOR_INTERRUPTS();
+	}
+	if (cur >= 0 && RuIvfPageGetOpaque(mem_page(bs, cur, 0))->nlanes > 0)
+		flush_block(bs, cur);
+	ExecDropSingleTupleTableSlot(slot);
+}
+
+/*
+ * Phase 3 in one backend when one block per list would not fit in half of
+ * maintenance_work_mem: the coded vectors go through a sort by list (which
+ * spills to disk as it must) and are written with one block in memory.
+ */
+static void
+serial_sorted_assign(RuIvfBuildState *bs, Relation heap, Relation index, IndexInfo *indexInfo)
+{
+	const RuIvfMetaData *meta = &bs->st.meta;
+	TupleDesc	desc = sort_tupdesc();
+
+	bs->slot = MakeSingleTupleTableSlot(desc, &TTSOpsVirtual);
+	bs->sortcode = palloc(sort_code_size(meta));
+	SET_VARSIZE(bs->sortcode, sort_code_size(meta));
+	bs->sortstate = begin_sort(desc, maintenance_work_mem, NULL, 0);
+	elog(DEBUG1, "ruivf build: lists written through a sort, one block in memory");
+	table_index_build_scan(heap, index, indexInfo, true, true, assign_callback, bs, NULL);
+	assign_batch(bs);
+	tuplesort_performsort(bs->sortstate);
+	write_sorted(bs, bs->sortstate, desc);
+	tuplesort_end(bs->sortstate);
+	bs->sortstate = NULL;
+	ExecDropSingleTupleTableSlot(bs->slot);
+	bs->slot = NULL;
 }
 
 /*
@@ -396,8 +503,10 @@ participate(RuIvfShared *shared, Sharedsort *sharedsort, float *floats,
 	bs.batch_tids = palloc(sizeof(ItemPointerData) * RUIVF_ASSIGN_BATCH);
 	bs.batch_list = palloc(sizeof(int) * RUIVF_ASSIGN_BATCH);
 	bs.batch_best = palloc(sizeof(float) * RUIVF_ASSIGN_BATCH);
-	bs.sortcode = palloc(VARHDRSZ + sizeof(float) + bs.dim);
-	SET_VARSIZE(bs.sortcode, VARHDRSZ + sizeof(float) + bs.dim);
+	if (meta->rerank == RUIVF_RERANK_INDEX)
+		bs.batch_raw = palloc(sizeof(float) * (Size) RUIVF_ASSIGN_BATCH * bs.dim);
+	bs.sortcode = palloc(sort_code_size(meta));
+	SET_VARSIZE(bs.sortcode, sort_code_size(meta));
 	bs.slot = MakeSingleTupleTableSlot(desc, &TTSOpsVirtual);
 	bs.sortstate = begin_sort(desc, sortmem, sharedsort, -1);
 	bs.shared_done = &shared->tuples_done;
@@ -462,7 +571,6 @@ parallel_assign(RuIvfBuildState *bs, Relation heap, Relation index, IndexInfo *i
 	Sharedsort *sharedsort;
 	float	   *floats;
 	Tuplesortstate *merge;
-	TupleTableSlot *slot;
 	TupleDesc	desc;
 
 	EnterParallelMode();
@@ -535,23 +643,9 @@ parallel_assign(RuIvfBuildState *bs, Relation heap, Relation index, IndexInfo *i
 	desc = sort_tupdesc();
 	merge = begin_sort(desc, maintenance_work_mem, sharedsort, nparticipants);
 	tuplesort_performsort(merge);
-	slot = MakeSingleTupleTableSlot(desc, &TTSOpsMinimalTuple);
-	while (tuplesort_gettupleslot(merge, true, false, slot, NULL))
-	{
-		bool		isnull;
-		int			list = DatumGetInt32(slot_getattr(slot, 1, &isnull));
-		ItemPointer tid = (ItemPointer) DatumGetPointer(slot_getattr(slot, 2, &isnull));
-		struct varlena *code = (struct varlena *) DatumGetPointer(slot_getattr(slot, 3, &isnull));
-		float		factor;
-
-		Assert(VARSIZE_ANY_EXHDR(code) == sizeof(float) + (Size) meta->dim);
-		memcpy(&factor, VARDATA_ANY(code), sizeof(float));
-		append_lane(bs, list, (unsigned char *) VARDATA_ANY(code) + sizeof(float), factor, tid);
-		bs->indtuples += 1;
-		CHECK_FOR_INTERRUPTS();
-	}
-	ExecDropSingleTupleTableSlot(slot);
+	write_sorted(bs, merge, desc);
 	tuplesort_end(merge);
+	bs->indtuples = shared->indtuples;
 
 	WaitForParallelWorkersToFinish(pcxt);
 	if (IsMVCCSnapshot(snapshot))
@@ -679,11 +773,23 @@ index_dimensions(Relation index)
 	return dim;
 }
 
-/* Fill the parts of the metadata that depend only on dim and metric. */
-static void
-init_meta(RuIvfMetaData *meta, int dim, RuIvfMetric metric, int lists)
+/* The re-rank representation an index gets: its option, auto resolved by dim. */
+static int
+index_rerank(Relation index, int dim)
 {
-	RuIvfGeometry g = RuIvfComputeGeometry(dim);
+	RuIvfOptions *opts = (RuIvfOptions *) index->rd_options;
+	int			rerank = opts ? opts->rerank : RUIVF_RERANK_AUTO;
+
+	if (rerank == RUIVF_RERANK_AUTO)
+		rerank = dim > RUIVF_RERANK_AUTO_DIM ? RUIVF_RERANK_INDEX : RUIVF_RERANK_HEAP;
+	return rerank;
+}
+
+/* Fill the parts of the metadata that depend only on dim, metric and options. */
+static void
+init_meta(RuIvfMetaData *meta, int dim, RuIvfMetric metric, int lists, int rerank)
+{
+	RuIvfGeometry g = RuIvfComputeGeometry(dim, rerank == RUIVF_RERANK_INDEX);
 
 	memset(meta, 0, sizeof(RuIvfMetaData));
 	meta->magic = RUIVF_MAGIC;
@@ -694,6 +800,8 @@ init_meta(RuIvfMetaData *meta, int dim, RuIvfMetric metric, int lists)
 	meta->lanes = g.lanes;
 	meta->dims_per_page = g.dims_per_page;
 	meta->pages_per_block = g.pages_per_block;
+	meta->rerank = rerank;
+	meta->vec_pages_per_block = g.vec_pages_per_block;
 	meta->build_id = (uint64) GetCurrentTimestamp() ^ ((uint64) MyProcPid << 40);
 }
 
@@ -806,7 +914,7 @@ ruivfbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 
 	/* phase 2: k-means and SQ8 parameters */
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, RUIVF_PHASE_KMEANS);
-	init_meta(meta, bs.dim, bs.metric, lists);
+	init_meta(meta, bs.dim, bs.metric, lists, index_rerank(index, bs.dim));
 	ntrain = Min(bs.nsample, RUIVF_SAMPLES_PER_LIST * Max(lists, 1));
 	shuffle_prefix(&bs, ntrain);
 	sq_params = palloc(sizeof(float) * bs.dim * 2);
@@ -849,22 +957,31 @@ ruivfbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 	/* phase 3: assign every row */
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, RUIVF_PHASE_ASSIGN);
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_TOTAL, (int64) bs.seen);
-	bs.blocks = palloc_extended((Size) Max(lists, 1) * meta->pages_per_block * BLCKSZ,
+	nworkers = lists > 0 ? plan_create_index_workers(RelationGetRelid(heap),
+													  RelationGetRelid(index)) : 0;
+	/* one block per list in memory, unless too large or the input comes sorted */
+	bs.single_block = nworkers > 0 ||
+		(double) Max(lists, 1) * block_pages(meta) * BLCKSZ > (double) maintenance_work_mem * 1024 / 2;
+	bs.blocks = palloc_extended((Size) (bs.single_block ? 1 : Max(lists, 1)) * block_pages(meta) * BLCKSZ,
 								MCXT_ALLOC_HUGE);
+	if (meta->rerank == RUIVF_RERANK_INDEX)
+		bs.batch_raw = palloc_extended(sizeof(float) * (Size) RUIVF_ASSIGN_BATCH * bs.dim,
+									   MCXT_ALLOC_HUGE);
 	bs.heads = palloc(sizeof(BlockNumber) * Max(lists, 1));
 	for (int l = 0; l < Max(lists, 1); l++)
 	{
 		bs.heads[l] = InvalidBlockNumber;
-		reset_block(&bs, l);
+		if (!bs.single_block || l == 0)
+			reset_block(&bs, l);
 	}
 	bs.batch = palloc(sizeof(float) * (Size) RUIVF_ASSIGN_BATCH * bs.dim);
 	bs.batch_tids = palloc(sizeof(ItemPointerData) * RUIVF_ASSIGN_BATCH);
 	bs.batch_list = palloc(sizeof(int) * RUIVF_ASSIGN_BATCH);
 	bs.batch_best = palloc(sizeof(float) * RUIVF_ASSIGN_BATCH);
-	nworkers = lists > 0 ? plan_create_index_workers(RelationGetRelid(heap),
-													  RelationGetRelid(index)) : 0;
 	if (nworkers > 0 && parallel_assign(&bs, heap, index, indexInfo, nworkers))
 		;						/* done by the participants and the leader's merge */
+	else if (bs.seen > 0 && bs.single_block)
+		serial_sorted_assign(&bs, heap, index, indexInfo);
 	else if (bs.seen > 0)
 	{
 		table_index_build_scan(heap, index, indexInfo, true, true, assign_callback, &bs, NULL);
@@ -903,7 +1020,7 @@ ruivfbuildempty(Relation index)
 		sq_params[d] = 0.0f;
 		sq_params[dim + d] = 1.0f;
 	}
-	init_meta(&meta, dim, RuIvfGetMetric(index), 0);
+	init_meta(&meta, dim, RuIvfGetMetric(index), 0, index_rerank(index, dim));
 	write_header(index, INIT_FORKNUM, &meta, NULL, sq_params);
 	write_meta(index, INIT_FORKNUM, &meta, NULL);
 }

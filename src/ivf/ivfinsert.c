@@ -19,6 +19,9 @@
  * lane is not in use, so a crash in between leaves an unused lane whose
  * bytes the next insert overwrites.  A new block's later pages are logged
  * as full images before the record that links the block into its chain.
+ * With rerank = index the lane's full-precision vector goes first, in
+ * records of up to four of the block's vector pages (all of them, as full
+ * images, for a new block): it is in place before the lane is in use.
  *
  * src/ivf/ivfinsert.c
  *
@@ -37,20 +40,78 @@
 #include "../type/vector.h"
 
 /*
+ * Write the full-precision vector of the block's next lane into its vector
+ * pages (rerank = index), up to four pages per record.  For a new block
+ * vbufs holds all its vector pages, locked: they are initialized and logged
+ * as full images.  Otherwise the lane's pages are locked here, after the
+ * block's code pages (ascending block order).
+ */
+static void
+write_vector_logged(Relation index, const RuIvfMetaData *meta, Buffer *bufs, Buffer *vbufs,
+					const float *raw, bool fresh)
+{
+	int			lane = RuIvfPageGetOpaque(BufferGetPage(bufs[0]))->nlanes;
+	BlockNumber vstart = BufferGetBlockNumber(bufs[0]) + meta->pages_per_block;
+	int			first,
+				npages,
+				offset;
+	int			lo,
+				hi;
+
+	RuIvfLaneVectorSpan(meta, lane, &first, &npages, &offset);
+	lo = fresh ? 0 : first;
+	hi = fresh ? meta->vec_pages_per_block : first + npages;
+	for (int q0 = lo; q0 < hi; q0 += 4)
+	{
+		int			n = Min(4, hi - q0);
+		Buffer		vb[4];
+		GenericXLogState *xs;
+
+		for (int j = 0; j < n; j++)
+		{
+			if (fresh)
+				vb[j] = vbufs[q0 + j];
+			else
+			{
+				vb[j] = ReadBuffer(index, vstart + q0 + j);
+				LockBuffer(vb[j], BUFFER_LOCK_EXCLUSIVE);
+			}
+		}
+		xs = GenericXLogStart(index);
+		for (int j = 0; j < n; j++)
+		{
+			Page		page = GenericXLogRegisterBuffer(xs, vb[j],
+														 fresh ? GENERIC_XLOG_FULL_IMAGE : 0);
+
+			if (fresh)
+				RuIvfInitPage(page, RUIVF_PAGE_VECTORS);
+			RuIvfLaneVectorPage(meta, page, q0 + j, lane, (float *) raw, true);
+		}
+		GenericXLogFinish(xs);
+		if (!fresh)
+			for (int j = 0; j < n; j++)
+				UnlockReleaseBuffer(vb[j]);
+	}
+}
+
+/*
  * Write one lane (code + TID) into a block whose pages are pinned and
  * exclusively locked in bufs[]; WAL-logged as described above.  `fresh`
  * marks a block just allocated: all its pages are logged as full images.
  */
 static void
-write_lane_logged(Relation index, const RuIvfMetaData *meta, Buffer *bufs,
-				  const unsigned char *code, float factor, ItemPointer tid, bool fresh,
-				  Buffer dirbuf, int dirslot)
+write_lane_logged(Relation index, const RuIvfMetaData *meta, Buffer *bufs, Buffer *vbufs,
+				  const unsigned char *code, float factor, ItemPointer tid, const float *raw,
+				  bool fresh, Buffer dirbuf, int dirslot)
 {
 	int			ppb = meta->pages_per_block;
 	int			lane;
 	GenericXLogState *xs;
 	Page		pages[RUIVF_MAX_PAGES_PER_BLOCK];
 	Page		first;
+
+	if (meta->rerank == RUIVF_RERANK_INDEX)
+		write_vector_logged(index, meta, bufs, vbufs, raw, fresh);
 
 	/* later pages first, up to four per record */
 	for (int k = 1; k < ppb; k += 4)
@@ -106,7 +167,7 @@ unlock_block(const RuIvfMetaData *meta, Buffer *bufs)
 /* Append the lane to block `head` if it has a free lane; true if done. */
 static bool
 append_if_room(Relation index, const RuIvfMetaData *meta, BlockNumber head,
-			   const unsigned char *code, float factor, ItemPointer tid)
+			   const unsigned char *code, float factor, ItemPointer tid, const float *raw)
 {
 	Buffer		bufs[RUIVF_MAX_PAGES_PER_BLOCK];
 	bool		room;
@@ -116,7 +177,7 @@ append_if_room(Relation index, const RuIvfMetaData *meta, BlockNumber head,
 	lock_block(index, meta, head, bufs);
 	room = RuIvfPageGetOpaque(BufferGetPage(bufs[0]))->nlanes < meta->lanes;
 	if (room)
-		write_lane_logged(index, meta, bufs, code, factor, tid, false, InvalidBuffer, 0);
+		write_lane_logged(index, meta, bufs, NULL, code, factor, tid, raw, false, InvalidBuffer, 0);
 	unlock_block(meta, bufs);
 	return room;
 }
@@ -124,27 +185,28 @@ append_if_room(Relation index, const RuIvfMetaData *meta, BlockNumber head,
 /* Append a code and its TID to list `list`. */
 void
 RuIvfInsertCode(Relation index, const RuIvfMetaData *meta, int list,
-				const unsigned char *code, float factor, ItemPointer tid)
+				const unsigned char *code, float factor, ItemPointer tid, const float *raw)
 {
 	int			slot;
 	BlockNumber dirblk = RuIvfListDirBlock(meta, list, &slot);
 	Buffer		dirbuf;
 	BlockNumber head;
 	Buffer		bufs[RUIVF_MAX_PAGES_PER_BLOCK];
+	Buffer	   *vbufs = NULL;
 
 	/* fast path: room in the current head block */
 	dirbuf = ReadBuffer(index, dirblk);
 	LockBuffer(dirbuf, BUFFER_LOCK_SHARE);
 	head = RuIvfListDirHeads(BufferGetPage(dirbuf))[slot];
 	UnlockReleaseBuffer(dirbuf);
-	if (append_if_room(index, meta, head, code, factor, tid))
+	if (append_if_room(index, meta, head, code, factor, tid, raw))
 		return;
 
 	/* slow path: directory page exclusively, then recheck the head */
 	dirbuf = ReadBuffer(index, dirblk);
 	LockBuffer(dirbuf, BUFFER_LOCK_EXCLUSIVE);
 	head = RuIvfListDirHeads(BufferGetPage(dirbuf))[slot];
-	if (append_if_room(index, meta, head, code, factor, tid))
+	if (append_if_room(index, meta, head, code, factor, tid, raw))
 	{
 		UnlockReleaseBuffer(dirbuf);
 		return;
@@ -156,6 +218,17 @@ RuIvfInsertCode(Relation index, const RuIvfMetaData *meta, int list,
 	{
 		bufs[k] = ReadBufferExtended(index, MAIN_FORKNUM, P_NEW, RBM_NORMAL, NULL);
 		LockBuffer(bufs[k], BUFFER_LOCK_EXCLUSIVE);
+	}
+	if (meta->vec_pages_per_block > 0)
+	{
+		vbufs = palloc(sizeof(Buffer) * meta->vec_pages_per_block);
+		for (int q = 0; q < meta->vec_pages_per_block; q++)
+		{
+			vbufs[q] = ReadBufferExtended(index, MAIN_FORKNUM, P_NEW, RBM_NORMAL, NULL);
+			LockBuffer(vbufs[q], BUFFER_LOCK_EXCLUSIVE);
+			Assert(BufferGetBlockNumber(vbufs[q]) ==
+				   BufferGetBlockNumber(bufs[0]) + meta->pages_per_block + q);
+		}
 	}
 	UnlockRelationForExtension(index, ExclusiveLock);
 	for (int k = 0; k < meta->pages_per_block; k++)
@@ -171,8 +244,14 @@ RuIvfInsertCode(Relation index, const RuIvfMetaData *meta, int list,
 			ItemPointerSetInvalid(&tids[l]);
 		RuIvfPageGetOpaque(BufferGetPage(bufs[0]))->next = head;
 	}
-	write_lane_logged(index, meta, bufs, code, factor, tid, true, dirbuf, slot);
+	write_lane_logged(index, meta, bufs, vbufs, code, factor, tid, raw, true, dirbuf, slot);
 	unlock_block(meta, bufs);
+	if (vbufs != NULL)
+	{
+		for (int q = 0; q < meta->vec_pages_per_block; q++)
+			UnlockReleaseBuffer(vbufs[q]);
+		pfree(vbufs);
+	}
 	UnlockReleaseBuffer(dirbuf);
 }
 
@@ -209,7 +288,7 @@ ruivfinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid,
 	code = palloc(v->dim);
 	RuIvfPrepareVector(st->meta.metric, v->x, v->dim, x);
 	factor = RuIvfEncode(st, x, code);
-	RuIvfInsertCode(index, &st->meta, RuIvfNearestList(st, x), code, factor, heap_tid);
+	RuIvfInsertCode(index, &st->meta, RuIvfNearestList(st, x), code, factor, heap_tid, v->x);
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(cxt);
 	return false;

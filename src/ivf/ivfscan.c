@@ -22,6 +22,9 @@
  *	   each is fetched from the heap with the scan's snapshot, its exact
  *	   distance computed with the pair kernels, and the window is returned
  *	   in exact order.  A candidate whose row is not visible is dropped.
+ *	   With rerank = index the vector is read from the block's vector pages
+ *	   instead (never the table or its TOAST), and the executor's heap fetch
+ *	   drops rows the snapshot does not see.
  *	   So the k nearest of the first window come out in exact order, and the
  *	   executor never needs to recheck (xs_recheckorderby = false).
  *	4. More rows.  When the candidates run out and the executor still asks
@@ -69,6 +72,8 @@ typedef struct RuIvfCandidate
 {
 	float		dist;			/* estimated, then exact */
 	ItemPointerData tid;
+	uint16		lane;			/* where its code is: lane ... */
+	BlockNumber blk;			/* ... of the block starting here */
 } RuIvfCandidate;
 
 typedef struct RuIvfScanOpaqueData
@@ -107,6 +112,7 @@ typedef struct RuIvfScanOpaqueData
 	int32	   *partial;		/* per-page kernel output */
 	int32	   *blockdist;		/* per-block sum over pages (fits: see start_scan) */
 
+	float	   *vecbuf;			/* rerank = index: a vector spanning pages */
 	bool		is_heap;		/* the table is a heap: re-rank reads it directly */
 	IndexFetchTableData *fetch; /* otherwise, the table AM's fetch and a slot */
 	TupleTableSlot *slot;
@@ -307,6 +313,8 @@ start_scan(IndexScanDesc scan)
 	if (ruvector_iterative_scan == RUIVF_ITERATIVE_OFF)
 		so->max_probes = Min(Max(ruvector_probes, 1), so->nlists);
 	so->rerank_all = (lists == 0);
+	if (st->meta.rerank == RUIVF_RERANK_INDEX)
+		so->vecbuf = palloc(sizeof(float) * dim);
 	so->strict = (ruvector_iterative_scan == RUIVF_ITERATIVE_STRICT);
 
 	so->candcap = 1024;
@@ -403,6 +411,8 @@ scan_list(IndexScanDesc scan, int list)
 				continue;		/* deleted by VACUUM */
 			c = &so->cand[so->ncand++];
 			c->tid = tids[l];
+			c->lane = (uint16) l;
+			c->blk = blkno;
 			if (so->metric == RUIVF_METRIC_L2)
 				c->dist = so->qconst + factors[l] - 2.0f * so->qinv * (float) so->blockdist[l];
 			else
@@ -412,20 +422,59 @@ scan_list(IndexScanDesc scan, int list)
 	}
 }
 
-/* Exact distance between the query and a heap vector, as the operator computes it. */
+/* Exact distance between the query and a stored vector, as the operator computes it. */
 static double
-exact_distance(RuIvfScanOpaque so, const RuVector *v)
+exact_distance(RuIvfScanOpaque so, const float *x)
 {
 	switch (so->metric)
 	{
 		case RUIVF_METRIC_L2:
-			return sqrt(RuVectorL2Sq(so->query->x, v->x, so->dim));
+			return sqrt(RuVectorL2Sq(so->query->x, x, so->dim));
 		case RUIVF_METRIC_IP:
-			return 0.0 - RuVectorDot(so->query->x, v->x, so->dim);
+			return 0.0 - RuVectorDot(so->query->x, x, so->dim);
 		case RUIVF_METRIC_COSINE:
 		default:
-			return RuVectorCosine(so->query->x, v->x, so->dim);
+			return RuVectorCosine(so->query->x, x, so->dim);
 	}
+}
+
+/*
+ * Exact distance of the vector of `lane` in the block starting at blk, from
+ * the block's vector pages (rerank = index): in place under a share lock
+ * when it lies on one page, else copied page by page.  Lanes never move in
+ * such an index (ivfvacuum.c), so the position read with the TID is still
+ * that row's.
+ */
+static double
+index_vector_distance(IndexScanDesc scan, BlockNumber blk, int lane)
+{
+	RuIvfScanOpaque so = (RuIvfScanOpaque) scan->opaque;
+	const RuIvfMetaData *meta = &so->st->meta;
+	BlockNumber vstart = blk + meta->pages_per_block;
+	int			first,
+				npages,
+				offset;
+	double		dist;
+
+	RuIvfLaneVectorSpan(meta, lane, &first, &npages, &offset);
+	if (npages == 1)
+	{
+		Buffer		buf = RuIvfReadBufferRecent(scan->indexRelation, so->st, vstart + first);
+
+		LockBuffer(buf, BUFFER_LOCK_SHARE);
+		dist = exact_distance(so, (float *) ((char *) BufferGetPage(buf) + RUIVF_CODES_OFFSET) + offset);
+		UnlockReleaseBuffer(buf);
+		return dist;
+	}
+	for (int q = first; q < first + npages; q++)
+	{
+		Buffer		buf = RuIvfReadBufferRecent(scan->indexRelation, so->st, vstart + q);
+
+		LockBuffer(buf, BUFFER_LOCK_SHARE);
+		RuIvfLaneVectorPage(meta, BufferGetPage(buf), q, lane, so->vecbuf, false);
+		UnlockReleaseBuffer(buf);
+	}
+	return exact_distance(so, so->vecbuf);
 }
 
 /*
@@ -499,7 +548,7 @@ heap_row_distance(IndexScanDesc scan, ItemPointer tid, double *dist)
 		if (isnull)
 			found = false;
 		else if (!VARATT_IS_EXTENDED(DatumGetPointer(d)))
-			*dist = exact_distance(so, (RuVector *) DatumGetPointer(d));
+			*dist = exact_distance(so, ((RuVector *) DatumGetPointer(d))->x);
 		else
 		{
 			Size		len = VARSIZE_ANY(DatumGetPointer(d));
@@ -513,7 +562,7 @@ heap_row_distance(IndexScanDesc scan, ItemPointer tid, double *dist)
 	{
 		RuVector   *v = DatumGetRuVector(PointerGetDatum(raw));
 
-		*dist = exact_distance(so, v);
+		*dist = exact_distance(so, v->x);
 		if ((Pointer) v != (Pointer) raw)
 			pfree(v);
 		pfree(raw);
@@ -543,7 +592,9 @@ rerank_window(IndexScanDesc scan)
 		double		dist;
 
 		CHECK_FOR_INTERRUPTS();
-		if (so->is_heap)
+		if (so->vecbuf != NULL)
+			dist = index_vector_distance(scan, c->blk, c->lane);
+		else if (so->is_heap)
 		{
 			if (!heap_row_distance(scan, &c->tid, &dist))
 				continue;
@@ -565,7 +616,7 @@ rerank_window(IndexScanDesc scan)
 				ExecClearTuple(so->slot);
 				continue;
 			}
-			dist = exact_distance(so, DatumGetRuVector(d));
+			dist = exact_distance(so, DatumGetRuVector(d)->x);
 			ExecClearTuple(so->slot);
 		}
 		so->result[so->nresult].tid = c->tid;

@@ -32,10 +32,23 @@ static relopt_kind ruivf_relopt_kind;
 void
 RuIvfRegisterOptions(void)
 {
+	static relopt_enum_elt_def rerank_values[] = {
+		{"auto", RUIVF_RERANK_AUTO},
+		{"heap", RUIVF_RERANK_HEAP},
+		{"index", RUIVF_RERANK_INDEX},
+		{NULL, 0}
+	};
+
 	ruivf_relopt_kind = add_reloption_kind();
 	add_int_reloption(ruivf_relopt_kind, "lists",
 					  "Number of lists (k-means clusters); 0 chooses from the row count",
 					  0, 0, RUIVF_MAX_LISTS, AccessExclusiveLock);
+	add_enum_reloption(ruivf_relopt_kind, "rerank",
+					   "Where the exact re-rank reads vectors: the table (heap), a full-precision "
+					   "copy in the index (index), or index above 2000 dimensions (auto)",
+					   rerank_values, RUIVF_RERANK_AUTO,
+					   "Valid values are \"auto\", \"heap\" and \"index\".",
+					   AccessExclusiveLock);
 }
 
 /* amoptions */
@@ -44,6 +57,7 @@ ruivfoptions(Datum reloptions, bool validate)
 {
 	static const relopt_parse_elt tab[] = {
 		{"lists", RELOPT_TYPE_INT, offsetof(RuIvfOptions, lists)},
+		{"rerank", RELOPT_TYPE_ENUM, offsetof(RuIvfOptions, rerank)},
 	};
 
 	return (bytea *) build_reloptions(reloptions, validate, ruivf_relopt_kind,
@@ -80,7 +94,7 @@ geometry_for_lanes(int dim, int lanes)
  * dimensions, 8 lanes over as many pages as needed.
  */
 RuIvfGeometry
-RuIvfComputeGeometry(int dim)
+RuIvfComputeGeometry(int dim, bool vectors)
 {
 	RuIvfGeometry g;
 	int			lanes = (int) (RUIVF_PAGE_AVAIL / (dim + (dim & 1) + RUIVF_LANE_HEADER));
@@ -110,7 +124,49 @@ RuIvfComputeGeometry(int dim)
 	Assert((Size) g.dims_per_page * g.pages_per_block >= (Size) dim);
 	Assert(g.dims_per_page % 2 == 0);
 	Assert(g.pages_per_block <= RUIVF_MAX_PAGES_PER_BLOCK);
+	g.vec_pages_per_block = vectors
+		? (int) (((Size) g.lanes * dim + RUIVF_FLOATS_PER_PAGE - 1) / RUIVF_FLOATS_PER_PAGE)
+		: 0;
 	return g;
+}
+
+/*
+ * Where lane's full-precision vector lies in its block's vector pages
+ * (rerank = index): the first page (0 = the first vector page), how many
+ * pages, and the float offset in the first page.
+ */
+void
+RuIvfLaneVectorSpan(const RuIvfMetaData *meta, int lane, int *firstpage, int *npages,
+					int *offset)
+{
+	Size		start = (Size) lane * meta->dim;
+	Size		end = start + meta->dim - 1;
+
+	*firstpage = (int) (start / RUIVF_FLOATS_PER_PAGE);
+	*offset = (int) (start % RUIVF_FLOATS_PER_PAGE);
+	*npages = (int) (end / RUIVF_FLOATS_PER_PAGE) - *firstpage + 1;
+}
+
+/*
+ * Copy the part of lane's vector that lies on vector page q (0 = the
+ * block's first vector page) out of (write = false) or into (true) the page.
+ */
+void
+RuIvfLaneVectorPage(const RuIvfMetaData *meta, Page page, int q, int lane, float *vec, bool write)
+{
+	Size		start = (Size) lane * meta->dim;
+	Size		lo = Max(start, (Size) q * RUIVF_FLOATS_PER_PAGE);
+	Size		hi = Min(start + meta->dim, (Size) (q + 1) * RUIVF_FLOATS_PER_PAGE);
+	float	   *area = (float *) ((char *) page + RUIVF_CODES_OFFSET);
+
+	if (lo >= hi)
+		return;
+	if (write)
+		memcpy(area + (lo - (Size) q * RUIVF_FLOATS_PER_PAGE), vec + (lo - start),
+			   sizeof(float) * (hi - lo));
+	else
+		memcpy(vec + (lo - start), area + (lo - (Size) q * RUIVF_FLOATS_PER_PAGE),
+			   sizeof(float) * (hi - lo));
 }
 
 /*

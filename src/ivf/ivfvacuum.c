@@ -5,12 +5,13 @@
  *
  * Every chain is walked block by block, each block locked exclusively
  * (its pages in ascending order; no other lock is held meanwhile).  In a
- * block of one page the surviving lanes move down over the dead ones, code
- * columns and TIDs alike, and nlanes shrinks, so later inserts fill the
- * freed lanes.  In a block of several pages the dead lanes' TIDs are set
- * invalid instead (scans skip them): moving lanes there would have to
- * change several pages at once.  Each changed block is one GenericXLog
- * record.  Concurrent scans are safe: they hold TIDs, not lane positions,
+ * block of up to RUIVF_MAX_BLOCK_PAGES pages the surviving lanes move down
+ * over the dead ones, code columns and TIDs alike, and nlanes shrinks, so
+ * later inserts fill the freed lanes.  In a larger block, and in every
+ * block of an index with rerank = index (whose scans re-rank by lane
+ * position, and whose lanes' vectors would have to move too), the dead
+ * lanes' TIDs are set invalid instead (scans skip them).  Each changed
+ * block is one GenericXLog record.  Concurrent scans are safe: they hold TIDs, not lane positions,
  * and fetch rows with an MVCC snapshot, which never sees a newer row that
  * reuses a dead row's TID.
  *
@@ -35,7 +36,7 @@ vacuum_block(Relation index, const RuIvfMetaData *meta, BlockNumber blkno,
 			 IndexBulkDeleteResult *stats, BlockNumber *next)
 {
 	int			ppb = meta->pages_per_block;
-	bool		compact = ppb <= RUIVF_MAX_BLOCK_PAGES;
+	bool		compact = ppb <= RUIVF_MAX_BLOCK_PAGES && meta->vec_pages_per_block == 0;
 	int			nlock = compact ? ppb : 1;
 	Buffer		bufs[RUIVF_MAX_BLOCK_PAGES];
 	Page		page;

@@ -36,7 +36,8 @@ CREATE FUNCTION answers(op text) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE r text;
 BEGIN
   SET LOCAL enable_seqscan = off;
-  SET LOCAL ruvector.probes = 6;
+  -- at least 6 probes; more if the session asks
+  PERFORM set_config('ruvector.probes', greatest(6, coalesce(current_setting('ruvector.probes', true)::int, 6))::text, true);
   EXECUTE format('SELECT string_agg(ids::text, %L ORDER BY qid) FROM '
                  '(SELECT q.id AS qid, array(SELECT id FROM items ORDER BY items.v %s q.v LIMIT 10) AS ids '
                  'FROM queries q) s', ';', op) INTO r;
@@ -83,6 +84,32 @@ for my $m (['ruvector_l2_ops', '<->'], ['ruvector_cosine_ops', '<=>'])
 
 	my ($rc) = build('REINDEX INDEX CONCURRENTLY items_idx', $op, 2);
 	is($rc, $serial, "$opclass: REINDEX CONCURRENTLY, same answers");
+	$node->safe_psql('postgres', 'DROP INDEX items_idx');
+}
+
+# little maintenance_work_mem (rerank = index makes blocks of 4 pages, more
+# than half of 1MB for 40 lists): the coded vectors go through a sort and
+# the lists are written with one block in memory, serially and in parallel;
+# reading every list, the answers are the exact ones
+my $exact = $node->safe_psql('postgres',
+	"SET enable_indexscan = off; SET enable_bitmapscan = off; SELECT answers('<->')");
+for my $workers (0, 2)
+{
+	my ($ans, $size, $err) = build(
+		"SET maintenance_work_mem = '1MB'; SET ruvector.probes = 40; "
+		  . "CREATE INDEX items_idx ON items USING ruivf (v ruvector_l2_ops) WITH (lists = 40, rerank = index)",
+		'<->', $workers);
+	if ($workers == 0)
+	{
+		like($err, qr/lists written through a sort/, 'sorted serial build when blocks exceed the memory');
+	}
+	else
+	{
+		like($err, qr/parallel workers launched/, 'parallel build with rerank = index');
+	}
+	is( $node->safe_psql('postgres',
+			"SET ruvector.probes = 40; SELECT answers('<->')"),
+		$exact, "rerank = index, $workers workers: every list read gives the exact answers");
 	$node->safe_psql('postgres', 'DROP INDEX items_idx');
 }
 
