@@ -87,3 +87,27 @@ SET ruvector.exact_scan_threshold = -1;
 
 DROP TABLE items, few;
 DROP FUNCTION filtered_ids(int, ruvector, int), exact_filtered_ids(int, ruvector, int);
+
+-- vectors stored out of line (2,500 dimensions, storage main: TOAST): the
+-- hook charges exact paths for fetching them, so the index is used; without
+-- the hook, the heap's few pages make a sequential scan look cheaper
+CREATE TABLE wide (id int PRIMARY KEY, v ruvector(2500));
+INSERT INTO wide SELECT i, array_fill((i % 97)::real / 97, ARRAY[2500])::ruvector
+  FROM generate_series(1, 1000) i;
+CREATE INDEX wide_idx ON wide USING ruivf (v ruvector_l2_ops) WITH (lists = 4);
+ANALYZE wide;
+CREATE TABLE wq AS SELECT array_fill(0.5::real, ARRAY[2500])::ruvector(2500) AS q;
+SELECT pg_relation_size('wide') < 200000 AS heap_is_small,
+       pg_total_relation_size('wide') > 9000000 AS vectors_in_toast;
+EXPLAIN (COSTS OFF) SELECT id FROM wide ORDER BY v <-> (SELECT q FROM wq) LIMIT 5;
+SET ruvector.enable_hook = off;
+EXPLAIN (COSTS OFF) SELECT id FROM wide ORDER BY v <-> (SELECT q FROM wq) LIMIT 5;
+RESET ruvector.enable_hook;
+-- a plain column keeps its vectors in the row: no charge, no note
+CREATE TABLE narrow (id int PRIMARY KEY, v ruvector(2500));
+ALTER TABLE narrow ALTER COLUMN v SET STORAGE plain;
+INSERT INTO narrow SELECT * FROM wide WHERE id <= 100;
+CREATE INDEX narrow_idx ON narrow USING ruivf (v ruvector_l2_ops) WITH (lists = 2);
+ANALYZE narrow;
+EXPLAIN (COSTS OFF) SELECT id FROM narrow ORDER BY v <-> (SELECT q FROM wq) LIMIT 5;
+DROP TABLE wide, narrow, wq;

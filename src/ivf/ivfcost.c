@@ -7,7 +7,9 @@
  * centroid pages (cached per backend in practice, but counted), one
  * distance per centroid, the pages of `ruvector.probes` lists, an SQ8
  * score per code in them (a quarter of an operator call: a SIMD batch
- * kernel, no fmgr), and one random heap fetch per re-ranked candidate.
+ * kernel, no fmgr), and one random heap fetch per re-ranked candidate
+ * (rerank = index: its vector pages, which a scan reads only for the
+ * candidates it re-ranks, so they are left out of the pages it probes).
  * That is the startup cost; the total is the cost of probing every list,
  * which is what a scan that is never stopped does.  A LIMIT scales between
  * the two, so the index wins ORDER BY ... LIMIT on a large table and loses
@@ -76,6 +78,9 @@ ruivfcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 	header_pages = 2 + ceil((double) meta.lists * meta.dim / RUIVF_FLOATS_PER_PAGE) +
 		ceil(2.0 * meta.dim / RUIVF_FLOATS_PER_PAGE);
 	data_pages = Max(info->pages - header_pages, 1.0);
+	if (meta.vec_pages_per_block > 0)
+		data_pages *= (double) meta.pages_per_block /
+			(meta.pages_per_block + meta.vec_pages_per_block);
 	scored = ratio * tuples;
 	reranked = meta.lists == 0 ? tuples : Min(scored, 10.0 * Max(ruvector_rerank_factor, 1));
 
