@@ -72,10 +72,12 @@
  *
  * LOCKING
  * Lock order: metapage, then the list directory page, then data pages in
- * chain order (and the pages of one block in ascending block order).  The
- * metapage and float pages never change after the build.  An insert takes
- * the directory page exclusively only when it must add a block to a chain;
- * see ivfinsert.c.  Scans hold at most one data page pinned at a time.
+ * chain order (and the pages of one block in ascending block order: its
+ * code pages, then its vector pages).  The metapage and float pages never
+ * change after the build.  An insert takes the directory page exclusively
+ * only when it must add a block to a chain; see ivfinsert.c.  Scans lock
+ * the code pages of one block at a time (share), and with rerank = index
+ * one vector page at a time, after the block's locks are released.
  *
  * src/ivf/ivf.h
  *
