@@ -111,3 +111,24 @@ CREATE INDEX narrow_idx ON narrow USING ruivf (v ruvector_l2_ops) WITH (lists = 
 ANALYZE narrow;
 EXPLAIN (COSTS OFF) SELECT id FROM narrow ORDER BY v <-> (SELECT q FROM wq) LIMIT 5;
 DROP TABLE wide, narrow, wq;
+
+-- every ruvector setting works through ALTER ROLE / ALTER DATABASE ... SET
+-- (applied at the next login) and SET LOCAL; PGOPTIONS is tested in
+-- test/t/004_stats.pl
+SELECT current_user AS rv_su \gset
+CREATE ROLE rv_guc_user LOGIN;
+ALTER ROLE rv_guc_user SET ruvector.probes = 3;
+ALTER ROLE rv_guc_user SET ruvector.iterative_scan = strict_order;
+DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET ruvector.exact_scan_threshold = 1234', current_database()); END $$;
+\c - rv_guc_user
+SELECT current_setting('ruvector.probes') AS probes,
+       current_setting('ruvector.iterative_scan') AS iterative_scan,
+       current_setting('ruvector.exact_scan_threshold') AS threshold;
+BEGIN;
+SET LOCAL ruvector.probes = 11;
+SHOW ruvector.probes;
+COMMIT;
+SHOW ruvector.probes;
+\c - :rv_su
+DO $$ BEGIN EXECUTE format('ALTER DATABASE %I RESET ruvector.exact_scan_threshold', current_database()); END $$;
+DROP ROLE rv_guc_user;

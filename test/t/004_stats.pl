@@ -54,6 +54,19 @@ is( $node->safe_psql('postgres',
 		"SELECT queries, p50_ms > 0 AND p50_ms <= p95_ms AND p95_ms <= p99_ms FROM ruvector_stats"),
 	"5|t", 'latency percentiles over all backends');
 
+# settings through PGOPTIONS (as pgbench runs pass them), with the library
+# preloaded: a scan under strict_order with one probe, counted as one query
+{
+	local $ENV{PGOPTIONS} = '-c ruvector.probes=1 -c ruvector.iterative_scan=strict_order';
+	is( $node->safe_psql('postgres',
+			"SELECT current_setting('ruvector.probes'), current_setting('ruvector.iterative_scan')"),
+		"1|strict_order", 'settings arrive through PGOPTIONS');
+	$node->safe_psql('postgres', 'SELECT ruvector_stats_reset()');
+	$node->safe_psql('postgres', $q);
+	is($node->safe_psql('postgres', "SELECT queries, lists_scanned FROM ruvector_stats"),
+		"1|1", "a scan under PGOPTIONS settings reads one list and is counted");
+}
+
 # backend-local form: a backend of a cluster without the preload
 $node->stop;
 $node->append_conf('postgresql.conf', "shared_preload_libraries = ''\n");
