@@ -203,6 +203,8 @@ typedef struct RuIvfState
 	RuIvfMetaData meta;
 	float	   *centroids;		/* lists x dim, row-major (NULL if lists 0) */
 	float	   *centroids_soa;	/* dim x lists, dimension-major */
+	unsigned char *centroid_codes;	/* SQ8 codes of the centroids, one block of `lists` lanes */
+	float	   *centroid_factors;	/* and their factors (probe order, ivfscan.c) */
 	float	   *sq_m;			/* dim */
 	float	   *sq_s;			/* dim */
 	MemoryContext cxt;			/* where the state lives (NULL: not cached) */

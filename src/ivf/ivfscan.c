@@ -5,9 +5,12 @@
  *
  * HOW A SCAN WORKS
  *	1. Probe order.  The query is prepared like the stored vectors (a unit
- *	   vector for cosine) and compared with every centroid in one batch
- *	   kernel call over the cached dimension-major centroids; the lists are
- *	   sorted by that distance.
+ *	   vector for cosine) and compared with every centroid in one call of
+ *	   the SQ8 kernel over the centroids' codes (cached per backend: one
+ *	   byte per dimension, a quarter of the floats' memory traffic, which
+ *	   with many lists is as much as the codes of the probed lists).  The
+ *	   nearest `ruvector.probes` lists are selected and sorted; the rest
+ *	   are sorted only if the scan goes on into them.
  *	2. First pass.  The blocks of the next `ruvector.probes` lists are read
  *	   one page at a time under a share lock and scored with the SQ8 batch
  *	   kernel (one call per page; a block of several pages sums its pages'
@@ -93,6 +96,8 @@ typedef struct RuIvfScanOpaqueData
 	float		qconst;			/* L2: |q - m|^2; else sum q_d m_d */
 
 	int		   *order;			/* lists, nearest first */
+	struct RuIvfListDist *ld;	/* (estimated distance, list) of every list */
+	int			nordered;		/* order[] is sorted up to here */
 	int			nlists;			/* lists in the index (>= 1) */
 	int			probed;			/* lists read so far */
 	int			max_probes;
@@ -268,6 +273,66 @@ set_query_operand(RuIvfScanOpaque so, const RuIvfState *st)
 	pfree(qa);
 }
 
+/*
+ * Make order[0 .. upto) the nearest lists, nearest first: the first call
+ * selects and sorts the first `upto`; a later one (the scan going on)
+ * sorts all the rest.
+ */
+static void
+order_lists(RuIvfScanOpaque so, int upto)
+{
+	RuIvfListDist *ld = so->ld;
+	int			n = so->nlists;
+
+	if (upto <= so->nordered)
+		return;
+	if (so->nordered == 0 && upto < n)
+	{
+		/* quickselect the `upto` nearest to the front */
+		int			lo = 0,
+					hi = n;
+
+		while (hi - lo > 1)
+		{
+			float		pivot = ld[lo + (hi - lo) / 2].dist;
+			int			i = lo,
+						j = hi - 1;
+
+			while (i <= j)
+			{
+				while (ld[i].dist < pivot)
+					i++;
+				while (ld[j].dist > pivot)
+					j--;
+				if (i <= j)
+				{
+					RuIvfListDist t = ld[i];
+
+					ld[i] = ld[j];
+					ld[j] = t;
+					i++;
+					j--;
+				}
+			}
+			if (upto <= j + 1)
+				hi = j + 1;
+			else if (upto >= i)
+				lo = i;
+			else
+				break;
+		}
+		qsort(ld, upto, sizeof(RuIvfListDist), cmp_listdist);
+	}
+	else
+	{
+		upto = n;
+		qsort(ld + so->nordered, n - so->nordered, sizeof(RuIvfListDist), cmp_listdist);
+	}
+	for (int c = so->nordered; c < upto; c++)
+		so->order[c] = ld[c].list;
+	so->nordered = upto;
+}
+
 /* Set up the query operands and the probe order (first gettuple). */
 static void
 start_scan(IndexScanDesc scan)
@@ -294,20 +359,27 @@ start_scan(IndexScanDesc scan)
 	if (lists > 0)
 	{
 		RuIvfListDist *ld = palloc(sizeof(RuIvfListDist) * lists);
-		float	   *dist = palloc(sizeof(float) * lists);
+		int32	   *dot = palloc(sizeof(int32) * lists);
 
-		RuIvfCentroidDistances(st, so->qprep, dist);
+		rv_kernels.dot_sq8_batch(so->qpairs, st->centroid_codes, (dim + 1) / 2, lists, dot);
 		for (int c = 0; c < lists; c++)
 		{
-			ld[c].dist = dist[c];
+			if (so->metric == RUIVF_METRIC_L2)
+				ld[c].dist = so->qconst + st->centroid_factors[c] - 2.0f * so->qinv * (float) dot[c];
+			else
+				ld[c].dist = -(so->qinv * (float) dot[c] + so->qconst);
 			ld[c].list = c;
 		}
-		qsort(ld, lists, sizeof(RuIvfListDist), cmp_listdist);
-		for (int c = 0; c < lists; c++)
-			so->order[c] = ld[c].list;
+		pfree(dot);
+		so->ld = ld;
+		so->nordered = 0;
+		order_lists(so, Min(Max(ruvector_probes, 1), lists));
 	}
 	else
+	{
 		so->order[0] = 0;
+		so->nordered = 1;
+	}
 	so->probed = 0;
 	so->max_probes = ruvector_max_probes < 0 ? so->nlists : Min(Max(ruvector_max_probes, 1), so->nlists);
 	if (ruvector_iterative_scan == RUIVF_ITERATIVE_OFF)
@@ -644,6 +716,7 @@ probe_more(IndexScanDesc scan)
 	so->ncand = 0;
 	so->nextcand = 0;
 	so->window = 10 * Max(ruvector_rerank_factor, 1);	/* new lists, first window again */
+	order_lists(so, end);
 	for (; so->probed < end; so->probed++)
 		scan_list(scan, so->order[so->probed]);
 	so->scanned += so->ncand;

@@ -339,6 +339,25 @@ RuIvfGetState(Relation index)
 		for (int c = 0; c < lists; c++)
 			for (int d = 0; d < dim; d++)
 				st->centroids_soa[(Size) d * lists + c] = st->centroids[(Size) c * dim + d];
+
+		/*
+		 * The centroids coded like the vectors, as one SoA block of `lists`
+		 * lanes in pairs of dimensions: a scan orders its lists with the
+		 * integer SQ8 kernel over a quarter of the bytes of the floats.
+		 */
+		st->centroid_codes = palloc0((Size) lists * (dim + (dim & 1)));
+		st->centroid_factors = palloc(sizeof(float) * lists);
+		{
+			unsigned char *code = palloc(dim);
+
+			for (int c = 0; c < lists; c++)
+			{
+				st->centroid_factors[c] = RuIvfEncode(st, st->centroids + (Size) c * dim, code);
+				for (int d = 0; d < dim; d++)
+					st->centroid_codes[RuIvfCodePos(d, c, lists)] = code[d];
+			}
+			pfree(code);
+		}
 	}
 	MemoryContextSwitchTo(old);
 
