@@ -57,6 +57,7 @@
 #include "catalog/pg_type_d.h"
 #include "commands/progress.h"
 #include "common/pg_prng.h"
+#include "executor/instrument.h"
 #include "executor/tuptable.h"
 #include "miscadmin.h"
 #include "optimizer/optimizer.h"
@@ -80,6 +81,8 @@
 #define RUIVF_KEY_SHARED		UINT64CONST(0xB1F0000000000001)
 #define RUIVF_KEY_TUPLESORT		UINT64CONST(0xB1F0000000000002)
 #define RUIVF_KEY_FLOATS		UINT64CONST(0xB1F0000000000003)
+#define RUIVF_KEY_BUFFER_USAGE	UINT64CONST(0xB1F0000000000004)
+#define RUIVF_KEY_WAL_USAGE		UINT64CONST(0xB1F0000000000005)
 
 /* progress sub-phases */
 #define RUIVF_PHASE_SAMPLE		2
@@ -542,6 +545,10 @@ RuIvfParallelBuildMain(dsm_segment *seg, shm_toc *toc)
 	Relation	heap;
 	Relation	index;
 
+	BufferUsage *bufferusage;
+	WalUsage   *walusage;
+
+	InstrStartParallelQuery();
 	/* the leader holds the same locks: these cannot wait */
 	heap = table_open(shared->heaprelid, heaplock);
 	index = index_open(shared->indexrelid, indexlock);
@@ -550,6 +557,11 @@ RuIvfParallelBuildMain(dsm_segment *seg, shm_toc *toc)
 				maintenance_work_mem / shared->scantuplesortstates, false);
 	index_close(index, indexlock);
 	table_close(heap, heaplock);
+
+	/* this worker's buffer and WAL usage, for the leader to add up */
+	bufferusage = shm_toc_lookup(toc, RUIVF_KEY_BUFFER_USAGE, false);
+	walusage = shm_toc_lookup(toc, RUIVF_KEY_WAL_USAGE, false);
+	InstrEndParallelQuery(&bufferusage[ParallelWorkerNumber], &walusage[ParallelWorkerNumber]);
 }
 
 /*
@@ -572,6 +584,8 @@ parallel_assign(RuIvfBuildState *bs, Relation heap, Relation index, IndexInfo *i
 	float	   *floats;
 	Tuplesortstate *merge;
 	TupleDesc	desc;
+	BufferUsage *bufferusage;
+	WalUsage   *walusage;
 
 	EnterParallelMode();
 	pcxt = CreateParallelContext("ruvector", "RuIvfParallelBuildMain", nworkers);
@@ -581,7 +595,9 @@ parallel_assign(RuIvfBuildState *bs, Relation heap, Relation index, IndexInfo *i
 	shm_toc_estimate_chunk(&pcxt->estimator, sharedsz);
 	shm_toc_estimate_chunk(&pcxt->estimator, tuplesort_estimate_shared(nparticipants));
 	shm_toc_estimate_chunk(&pcxt->estimator, floatsz);
-	shm_toc_estimate_keys(&pcxt->estimator, 3);
+	shm_toc_estimate_chunk(&pcxt->estimator, mul_size(sizeof(BufferUsage), pcxt->nworkers));
+	shm_toc_estimate_chunk(&pcxt->estimator, mul_size(sizeof(WalUsage), pcxt->nworkers));
+	shm_toc_estimate_keys(&pcxt->estimator, 5);
 	InitializeParallelDSM(pcxt);
 	if (pcxt->seg == NULL)
 		goto serial;			/* no dynamic shared memory */
@@ -610,6 +626,10 @@ parallel_assign(RuIvfBuildState *bs, Relation heap, Relation index, IndexInfo *i
 	shm_toc_insert(pcxt->toc, RUIVF_KEY_SHARED, shared);
 	shm_toc_insert(pcxt->toc, RUIVF_KEY_TUPLESORT, sharedsort);
 	shm_toc_insert(pcxt->toc, RUIVF_KEY_FLOATS, floats);
+	bufferusage = shm_toc_allocate(pcxt->toc, mul_size(sizeof(BufferUsage), pcxt->nworkers));
+	shm_toc_insert(pcxt->toc, RUIVF_KEY_BUFFER_USAGE, bufferusage);
+	walusage = shm_toc_allocate(pcxt->toc, mul_size(sizeof(WalUsage), pcxt->nworkers));
+	shm_toc_insert(pcxt->toc, RUIVF_KEY_WAL_USAGE, walusage);
 
 	LaunchParallelWorkers(pcxt);
 	if (pcxt->nworkers_launched == 0)
@@ -648,6 +668,8 @@ parallel_assign(RuIvfBuildState *bs, Relation heap, Relation index, IndexInfo *i
 	bs->indtuples = shared->indtuples;
 
 	WaitForParallelWorkersToFinish(pcxt);
+	for (int i = 0; i < pcxt->nworkers_launched; i++)
+		InstrAccumParallelQuery(&bufferusage[i], &walusage[i]);
 	if (IsMVCCSnapshot(snapshot))
 		UnregisterSnapshot(snapshot);
 	DestroyParallelContext(pcxt);
@@ -964,9 +986,6 @@ ruivfbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 		(double) Max(lists, 1) * block_pages(meta) * BLCKSZ > (double) maintenance_work_mem * 1024 / 2;
 	bs.blocks = palloc_extended((Size) (bs.single_block ? 1 : Max(lists, 1)) * block_pages(meta) * BLCKSZ,
 								MCXT_ALLOC_HUGE);
-	if (meta->rerank == RUIVF_RERANK_INDEX)
-		bs.batch_raw = palloc_extended(sizeof(float) * (Size) RUIVF_ASSIGN_BATCH * bs.dim,
-									   MCXT_ALLOC_HUGE);
 	bs.heads = palloc(sizeof(BlockNumber) * Max(lists, 1));
 	for (int l = 0; l < Max(lists, 1); l++)
 	{
@@ -974,18 +993,25 @@ ruivfbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 		if (!bs.single_block || l == 0)
 			reset_block(&bs, l);
 	}
-	bs.batch = palloc(sizeof(float) * (Size) RUIVF_ASSIGN_BATCH * bs.dim);
-	bs.batch_tids = palloc(sizeof(ItemPointerData) * RUIVF_ASSIGN_BATCH);
-	bs.batch_list = palloc(sizeof(int) * RUIVF_ASSIGN_BATCH);
-	bs.batch_best = palloc(sizeof(float) * RUIVF_ASSIGN_BATCH);
 	if (nworkers > 0 && parallel_assign(&bs, heap, index, indexInfo, nworkers))
 		;						/* done by the participants and the leader's merge */
-	else if (bs.seen > 0 && bs.single_block)
-		serial_sorted_assign(&bs, heap, index, indexInfo);
 	else if (bs.seen > 0)
 	{
-		table_index_build_scan(heap, index, indexInfo, true, true, assign_callback, &bs, NULL);
-		assign_batch(&bs);
+		/* the batch buffers of a serial assignment (participants have their own) */
+		bs.batch = palloc_extended(sizeof(float) * (Size) RUIVF_ASSIGN_BATCH * bs.dim, MCXT_ALLOC_HUGE);
+		bs.batch_tids = palloc(sizeof(ItemPointerData) * RUIVF_ASSIGN_BATCH);
+		bs.batch_list = palloc(sizeof(int) * RUIVF_ASSIGN_BATCH);
+		bs.batch_best = palloc(sizeof(float) * RUIVF_ASSIGN_BATCH);
+		if (meta->rerank == RUIVF_RERANK_INDEX)
+			bs.batch_raw = palloc_extended(sizeof(float) * (Size) RUIVF_ASSIGN_BATCH * bs.dim,
+										   MCXT_ALLOC_HUGE);
+		if (bs.single_block)
+			serial_sorted_assign(&bs, heap, index, indexInfo);
+		else
+		{
+			table_index_build_scan(heap, index, indexInfo, true, true, assign_callback, &bs, NULL);
+			assign_batch(&bs);
+		}
 	}
 	for (int l = 0; l < Max(lists, 1); l++)
 		if (RuIvfPageGetOpaque(mem_page(&bs, l, 0))->nlanes > 0)

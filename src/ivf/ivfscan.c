@@ -642,6 +642,37 @@ heap_row_distance(IndexScanDesc scan, ItemPointer tid, double *dist)
 	return found;
 }
 
+/* Is a version of the row at *tid visible to the scan's snapshot? */
+static bool
+row_visible(IndexScanDesc scan, ItemPointer tid)
+{
+	RuIvfScanOpaque so = (RuIvfScanOpaque) scan->opaque;
+	bool		found;
+
+	if (so->is_heap)
+	{
+		ItemPointerData t = *tid;
+		Buffer		buf = RuIvfReadHeapBufferRecent(scan->heapRelation, so->st,
+												ItemPointerGetBlockNumber(tid));
+		HeapTupleData tup;
+
+		LockBuffer(buf, BUFFER_LOCK_SHARE);
+		found = heap_hot_search_buffer(&t, scan->heapRelation, buf, scan->xs_snapshot, &tup,
+									   NULL, true);
+		UnlockReleaseBuffer(buf);
+	}
+	else
+	{
+		bool		call_again = false;
+		bool		all_dead = false;
+
+		found = table_index_fetch_tuple(so->fetch, tid, scan->xs_snapshot, so->slot,
+										&call_again, &all_dead);
+		ExecClearTuple(so->slot);
+	}
+	return found;
+}
+
 /* Re-rank the next window of candidates; false when none are left. */
 static bool
 rerank_window(IndexScanDesc scan)
@@ -759,6 +790,19 @@ ruivfgettuple(IndexScanDesc scan, ScanDirection dir)
 		}
 		/* strict order: skip a row nearer than one already returned */
 		if (so->strict && so->returned && so->result[so->nextresult].dist < so->lastdist)
+		{
+			so->nextresult++;
+			continue;
+		}
+
+		/*
+		 * With rerank = index nothing has checked the row's visibility yet;
+		 * strict order must, before the row's distance becomes the bar for
+		 * the next ones (an invisible row, which the executor would drop,
+		 * must not make visible rows be skipped).
+		 */
+		if (so->strict && so->vecbuf != NULL &&
+			!row_visible(scan, &so->result[so->nextresult].tid))
 		{
 			so->nextresult++;
 			continue;

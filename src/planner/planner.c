@@ -181,6 +181,16 @@ out_of_line_chunks(RangeTblEntry *rte, List *paths)
 	return outside ? (int) ((rawsize + TOAST_MAX_CHUNK_SIZE - 1) / TOAST_MAX_CHUNK_SIZE) : 0;
 }
 
+/* list_sort comparator: cheapest total cost first (as add_partial_path keeps them) */
+static int
+cmp_total_cost(const ListCell *a, const ListCell *b)
+{
+	Cost		ca = ((Path *) lfirst(a))->total_cost;
+	Cost		cb = ((Path *) lfirst(b))->total_cost;
+
+	return (ca > cb) - (ca < cb);
+}
+
 /* Add the cost of fetching out-of-line vectors to every path but ruivf's. */
 static void
 charge_detoast(List *paths, double per_row)
@@ -216,6 +226,7 @@ rv_set_rel_pathlist(PlannerInfo *root, RelOptInfo *rel, Index rti, RangeTblEntry
 
 		charge_detoast(rel->pathlist, per_row);
 		charge_detoast(rel->partial_pathlist, per_row);
+		list_sort(rel->partial_pathlist, cmp_total_cost);	/* Gather takes the first */
 		if (collecting)
 			notes = lappend(notes,
 							psprintf("vectors of \"%s\" are stored out of line (%d TOAST chunks each): paths other than the ruivf index charged %.2f per row for fetching them",

@@ -110,10 +110,16 @@ table_size(int n)
 	return add_size(offsetof(RvStatsTable, entries), mul_size(sizeof(RvStatsEntry), n));
 }
 
-/* Zero a table's entries and note the reset (the caller owns the table or tolerates races). */
+/*
+ * Zero a table's entries and note the reset.  The generation is bumped
+ * before and after, so that a backend flushing meanwhile looks its slot up
+ * again instead of adding to a slot being cleared (a flush that still
+ * races may be lost or land in the new table: statistics tolerate that).
+ */
 static void
 table_clear(RvStatsTable *t)
 {
+	pg_atomic_fetch_add_u64(&t->generation, 1);
 	for (int i = 0; i < t->nentries; i++)
 	{
 		RvStatsEntry *e = &t->entries[i];
