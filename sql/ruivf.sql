@@ -464,10 +464,10 @@ DROP TABLE longscan;
 
 -- the recall probe: an index's answer against an exact scan
 CREATE TABLE rp (id int, v ruvector(8));
-INSERT INTO rp SELECT i, ARRAY(SELECT ((i * 7919 + d * 104729) % 1000) / 100.0 FROM generate_series(1, 8) d)::real[]
+INSERT INTO rp SELECT i, ARRAY(SELECT ((i::bigint * i * 31 + i::bigint * d * 7919 + d * 104729) % 1000) / 100.0 FROM generate_series(1, 8) d)::real[]
 FROM generate_series(1, 3000) i;
-CREATE INDEX rp_idx ON rp USING ruivf (v ruvector_l2_ops) WITH (lists = 30);
-SET ruvector.probes = 30;
+CREATE INDEX rp_idx ON rp USING ruivf (v ruvector_l2_ops) WITH (lists = 60);
+SET ruvector.probes = 60;
 SELECT ruvector_recall('rp_idx', (SELECT v FROM rp WHERE id = 17), 10) AS recall_all_lists;
 SELECT setseed(0.25);
 SELECT ruvector_recall('rp_idx', 10, 20) AS sampled_recall_all_lists;

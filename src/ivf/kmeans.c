@@ -26,11 +26,13 @@
 
 #include "common/pg_prng.h"
 #include "miscadmin.h"
+#include "utils/timestamp.h"
 
 #include "ivf.h"
 
 #define KMEANS_ITERATIONS	8
 #define KMEANS_SEED_SAMPLE	16	/* k-means++ draws from at most 16 points per centroid */
+#define KMEANS_SEED_BATCH	8	/* k-means++ draws per pass over the points */
 
 /*
  * Copy row-major centroids into chunks of RUIVF_CHUNK centroids, each chunk
@@ -96,13 +98,34 @@ RuIvfAssignNearest(const float *chunks, int k, int dim, const float *x, int n,
 		best[i] += rv_kernels.dot(x + (Size) i * dim, x + (Size) i * dim, dim);
 }
 
-/* k-means++: each new centroid drawn with probability ~ D(x)^2. */
+/* qsort comparator for doubles, ascending */
+static int
+cmp_double(const void *a, const void *b)
+{
+	double		da = *(const double *) a;
+	double		db = *(const double *) b;
+
+	return (da > db) - (da < db);
+}
+
+/*
+ * k-means++: each new centroid drawn with probability ~ D(x)^2, D the
+ * distance to the nearest centroid so far.  The draws come KMEANS_SEED_BATCH
+ * at a time from the same distribution, and one pass over the points then
+ * updates D for all of them: the points are read from memory once per batch
+ * instead of once per centroid (the sample is larger than the caches; with
+ * 1,000 lists this pass was most of the seeding's time).  Two draws of one
+ * batch can pick the same point; Lloyd's step then gives the empty cluster
+ * the farthest point.
+ */
 static void
 seed_plusplus(const float *x, int n, int dim, int k, float *centroids)
 {
 	pg_prng_state rng;
 	float	   *mind = palloc(sizeof(float) * n);
+	double		targets[KMEANS_SEED_BATCH];
 	int			first;
+	int			c = 1;
 
 	pg_prng_seed(&rng, 0x5275564946ULL);
 	first = (int) pg_prng_uint64_range(&rng, 0, n - 1);
@@ -110,40 +133,47 @@ seed_plusplus(const float *x, int n, int dim, int k, float *centroids)
 	for (int i = 0; i < n; i++)
 		mind[i] = rv_kernels.l2sq(x + (Size) i * dim, centroids, dim);
 
-	for (int c = 1; c < k; c++)
+	while (c < k)
 	{
+		int			b = Min(KMEANS_SEED_BATCH, k - c);
 		double		total = 0.0,
-					target,
 					acc = 0.0;
-		int			pick = n - 1;
-		float	   *newc = centroids + (Size) c * dim;
+		int			t = 0;
 
 		CHECK_FOR_INTERRUPTS();
 		for (int i = 0; i < n; i++)
 			total += mind[i];
-		target = pg_prng_double(&rng) * total;
 		if (total > 0.0)
 		{
-			for (int i = 0; i < n; i++)
+			/* b targets in [0, total), sorted, then one cumulative pass */
+			for (int j = 0; j < b; j++)
+				targets[j] = pg_prng_double(&rng) * total;
+			qsort(targets, b, sizeof(double), cmp_double);
+			for (int i = 0; i < n && t < b; i++)
 			{
 				acc += mind[i];
-				if (acc >= target)
-				{
-					pick = i;
-					break;
-				}
+				while (t < b && acc >= targets[t])
+					memcpy(centroids + (Size) (c + t++) * dim, x + (Size) i * dim, sizeof(float) * dim);
 			}
 		}
-		else
-			pick = (int) pg_prng_uint64_range(&rng, 0, n - 1);
-		memcpy(newc, x + (Size) pick * dim, sizeof(float) * dim);
+		for (; t < b; t++)		/* all points on centroids already, or rounding */
+			memcpy(centroids + (Size) (c + t) * dim,
+				   x + (Size) pg_prng_uint64_range(&rng, 0, n - 1) * dim, sizeof(float) * dim);
+
+		/* one pass: each point against the batch's new centroids (in L1) */
 		for (int i = 0; i < n; i++)
 		{
-			float		dd = rv_kernels.l2sq(x + (Size) i * dim, newc, dim);
+			const float *xi = x + (Size) i * dim;
 
-			if (dd < mind[i])
-				mind[i] = dd;
+			for (int j = 0; j < b; j++)
+			{
+				float		dd = rv_kernels.l2sq(xi, centroids + (Size) (c + j) * dim, dim);
+
+				if (dd < mind[i])
+					mind[i] = dd;
+			}
 		}
+		c += b;
 	}
 	pfree(mind);
 }
@@ -162,9 +192,15 @@ RuIvfKmeans(const float *x, int n, int dim, int k, float *centroids, bool spheri
 	double	   *sums = palloc(sizeof(double) * (Size) k * dim);
 	int		   *counts = palloc(sizeof(int) * k);
 
+	TimestampTz t0 = GetCurrentTimestamp();
+	int			iterations = 0;
+
 	Assert(k >= 1 && k <= n);
 	/* the sample arrives shuffled (ivfbuild.c), so a prefix is a random subsample */
 	seed_plusplus(x, Min(n, Max(k, KMEANS_SEED_SAMPLE * k)), dim, k, centroids);
+	elog(DEBUG1, "ruivf k-means: %d centroids seeded (k-means++) in %.3f s",
+		 k, (double) (GetCurrentTimestamp() - t0) / 1e6);
+	t0 = GetCurrentTimestamp();
 	if (spherical)
 		for (int c = 0; c < k; c++)
 			RuIvfNormalize(centroids + (Size) c * dim, dim);
@@ -174,6 +210,7 @@ RuIvfKmeans(const float *x, int n, int dim, int k, float *centroids, bool spheri
 		int			changed = 0;
 
 		CHECK_FOR_INTERRUPTS();
+		iterations++;
 		RuIvfCentroidChunks(centroids, k, dim, soa);
 
 		/* assignment, chunk by chunk */
@@ -221,6 +258,8 @@ RuIvfKmeans(const float *x, int n, int dim, int k, float *centroids, bool spheri
 		}
 	}
 
+	elog(DEBUG1, "ruivf k-means: %d Lloyd iterations over %d points in %.3f s",
+		 iterations, n, (double) (GetCurrentTimestamp() - t0) / 1e6);
 	pfree(soa);
 	pfree(prev);
 	pfree(assign);
