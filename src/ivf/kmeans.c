@@ -31,6 +31,7 @@
 #include "ivf.h"
 
 #define KMEANS_ITERATIONS	8
+#define RUIVF_MULTI			16	/* points per dot_multi call */
 #define KMEANS_SEED_SAMPLE	16	/* k-means++ draws from at most 16 points per centroid */
 #define KMEANS_SEED_BATCH	8	/* k-means++ draws per pass over the points */
 
@@ -62,7 +63,7 @@ void
 RuIvfAssignNearest(const float *chunks, int k, int dim, const float *x, int n,
 				   int *assign, float *best)
 {
-	float		dot[RUIVF_CHUNK];
+	float		dot[RUIVF_MULTI * RUIVF_CHUNK];
 	float		cnorm[RUIVF_CHUNK];
 
 	for (int i = 0; i < n; i++)
@@ -78,17 +79,25 @@ RuIvfAssignNearest(const float *chunks, int k, int dim, const float *x, int n,
 		for (int d = 0; d < dim; d++)
 			for (int c = 0; c < w; c++)
 				cnorm[c] += chunk[(Size) d * w + c] * chunk[(Size) d * w + c];
-		for (int i = 0; i < n; i++)
+		/* RUIVF_MULTI points at a time: the chunk is read once for them */
+		for (int i0 = 0; i0 < n; i0 += RUIVF_MULTI)
 		{
-			rv_kernels.dot_batch(x + (Size) i * dim, chunk, dim, w, dot);
-			for (int c = 0; c < w; c++)
-			{
-				float		dd = cnorm[c] - 2.0f * dot[c];
+			int			m = Min(RUIVF_MULTI, n - i0);
 
-				if (dd < best[i])
+			rv_kernels.dot_multi(x + (Size) i0 * dim, m, chunk, dim, w, dot);
+			for (int j = 0; j < m; j++)
+			{
+				int			i = i0 + j;
+
+				for (int c = 0; c < w; c++)
 				{
-					best[i] = dd;
-					assign[i] = c0 + c;
+					float		dd = cnorm[c] - 2.0f * dot[j * w + c];
+
+					if (dd < best[i])
+					{
+						best[i] = dd;
+						assign[i] = c0 + c;
+					}
 				}
 			}
 		}

@@ -338,6 +338,105 @@ cosine_f32_batch_avx2(const float *q, const float *block, size_t dim,
 	}
 }
 
+/*
+ * Dot products of nx points against every lane of a block (kernels.h):
+ * four points by 16 lanes per pass, eight accumulators, each block row
+ * loaded once for the four points; then groups of 8 lanes, then the last
+ * lanes one by one; leftover points go through dot_f32_batch_avx2.
+ */
+void
+dot_f32_multi_avx2(const float *x, size_t nx, const float *block, size_t dim,
+				   size_t width, float *out)
+{
+	size_t		i = 0;
+
+	for (; i + 4 <= nx; i += 4)
+	{
+		const float *x0 = x + i * dim,
+				   *x1 = x0 + dim,
+				   *x2 = x1 + dim,
+				   *x3 = x2 + dim;
+		float	   *o = out + i * width;
+		size_t		l = 0;
+
+		for (; l + 16 <= width; l += 16)
+		{
+			__m256		a00 = _mm256_setzero_ps(), a01 = _mm256_setzero_ps(),
+						a10 = _mm256_setzero_ps(), a11 = _mm256_setzero_ps(),
+						a20 = _mm256_setzero_ps(), a21 = _mm256_setzero_ps(),
+						a30 = _mm256_setzero_ps(), a31 = _mm256_setzero_ps();
+
+			for (size_t d = 0; d < dim; d++)
+			{
+				const float *row = block + d * width + l;
+				__m256		b0 = _mm256_loadu_ps(row),
+							b1 = _mm256_loadu_ps(row + 8);
+				__m256		s;
+
+				s = _mm256_broadcast_ss(x0 + d);
+				a00 = _mm256_fmadd_ps(s, b0, a00);
+				a01 = _mm256_fmadd_ps(s, b1, a01);
+				s = _mm256_broadcast_ss(x1 + d);
+				a10 = _mm256_fmadd_ps(s, b0, a10);
+				a11 = _mm256_fmadd_ps(s, b1, a11);
+				s = _mm256_broadcast_ss(x2 + d);
+				a20 = _mm256_fmadd_ps(s, b0, a20);
+				a21 = _mm256_fmadd_ps(s, b1, a21);
+				s = _mm256_broadcast_ss(x3 + d);
+				a30 = _mm256_fmadd_ps(s, b0, a30);
+				a31 = _mm256_fmadd_ps(s, b1, a31);
+			}
+			_mm256_storeu_ps(o + l, a00);
+			_mm256_storeu_ps(o + l + 8, a01);
+			_mm256_storeu_ps(o + width + l, a10);
+			_mm256_storeu_ps(o + width + l + 8, a11);
+			_mm256_storeu_ps(o + 2 * width + l, a20);
+			_mm256_storeu_ps(o + 2 * width + l + 8, a21);
+			_mm256_storeu_ps(o + 3 * width + l, a30);
+			_mm256_storeu_ps(o + 3 * width + l + 8, a31);
+		}
+		for (; l + 8 <= width; l += 8)
+		{
+			__m256		a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(),
+						a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+
+			for (size_t d = 0; d < dim; d++)
+			{
+				__m256		b = _mm256_loadu_ps(block + d * width + l);
+
+				a0 = _mm256_fmadd_ps(_mm256_broadcast_ss(x0 + d), b, a0);
+				a1 = _mm256_fmadd_ps(_mm256_broadcast_ss(x1 + d), b, a1);
+				a2 = _mm256_fmadd_ps(_mm256_broadcast_ss(x2 + d), b, a2);
+				a3 = _mm256_fmadd_ps(_mm256_broadcast_ss(x3 + d), b, a3);
+			}
+			_mm256_storeu_ps(o + l, a0);
+			_mm256_storeu_ps(o + width + l, a1);
+			_mm256_storeu_ps(o + 2 * width + l, a2);
+			_mm256_storeu_ps(o + 3 * width + l, a3);
+		}
+		if (l < width)
+		{
+			/* the last lanes (fewer than 8), column by column */
+			for (size_t p = 0; p < 4; p++)
+			{
+				const float *xp = x0 + p * dim;
+
+				for (size_t m = l; m < width; m++)
+				{
+					/* dimension-major column m: a strided dot product */
+					float		sum = 0.0f;
+
+					for (size_t d = 0; d < dim; d++)
+						sum += xp[d] * block[d * width + m];
+					o[p * width + m] = sum;
+				}
+			}
+		}
+	}
+	for (; i < nx; i++)
+		dot_f32_batch_avx2(x + i * dim, block, dim, width, out + i * width);
+}
+
 /* 8 lanes x one pair of dimensions: 16 codes widened to int16, times the query pair */
 static inline __m256i
 madd8_sq8(const unsigned char *p, __m256i qpair)

@@ -149,6 +149,15 @@ l1_f32_batch_scalar(const float *q, const float *block, size_t dim,
 	}
 }
 
+/* Dot products of nx points against every lane of a block (kernels.h). */
+void
+dot_f32_multi_scalar(const float *x, size_t nx, const float *block, size_t dim,
+					 size_t width, float *out)
+{
+	for (size_t i = 0; i < nx; i++)
+		dot_f32_batch_scalar(x + i * dim, block, dim, width, out + i * width);
+}
+
 /* Batch dot product against pair-interleaved SQ8 codes, in integers (kernels.h). */
 void
 dot_sq8_batch_scalar(const int32_t *qpairs, const unsigned char *codes,

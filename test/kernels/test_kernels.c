@@ -293,6 +293,44 @@ test_level(const RvKernels *k, const char *name)
 	}
 
 	/*
+	 * Multi-point dot kernel: 1..9 points (groups of 4 and leftovers),
+	 * widths 1..70 (groups of 16, 8 and single lanes), dimensions 1..300,
+	 * against a double-precision reference; the points end at a guard page.
+	 */
+	{
+		Guarded		gx = guarded_alloc(9 * 300 * sizeof(float));
+		Guarded		gb = guarded_alloc(300 * 70 * sizeof(float));
+		Guarded		go = guarded_alloc(9 * 70 * sizeof(float));
+
+		for (size_t dim = 1; dim <= 300; dim += (dim < 40 ? 1 : 13))
+			for (size_t nx = 1; nx <= 9; nx++)
+			{
+				size_t		width = 1 + (dim * 5 + nx * 11) % 70;
+				float	   *x = at_end(gx, nx * dim);
+				float	   *block = at_end(gb, dim * width);
+				float	   *out = at_end(go, nx * width);
+
+				fill(x, nx * dim);
+				fill(block, dim * width);
+				k->dot_multi(x, nx, block, dim, width, out);
+				for (size_t i = 0; i < nx; i++)
+					for (size_t l = 0; l < width; l++)
+					{
+						double		ref = 0.0,
+									cond = 0.0;
+
+						for (size_t d = 0; d < dim; d++)
+						{
+							ref += (double) x[i * dim + d] * block[d * width + l];
+							cond += fabs((double) x[i * dim + d] * block[d * width + l]);
+						}
+						check(&t, name, "multi", 1, dim, width, i * width + l, out[i * width + l],
+							  ref, cond);
+					}
+			}
+	}
+
+	/*
 	 * SQ8 dot kernel, pair-interleaved codes and 16-bit query pairs: every
 	 * dimension 1..MAX_DIM (odd ones padded), widths cycling 1..160, query
 	 * values up to the caller's bound (255 * sum |q| < 2^31) and codes
