@@ -435,6 +435,27 @@ BEGIN;
 DELETE FROM rr WHERE id = (SELECT id FROM rr ORDER BY v <-> pg_temp.rv(7, 40) LIMIT 1);
 SELECT pg_temp.rr_check(pg_temp.rv(7, 40)) AS without_deleted_row;
 ROLLBACK;
+-- strict order: rows this transaction deleted (invisible) must not set the
+-- bar for the next rows; both representations give the same rows
+DROP INDEX rr_index;
+CREATE INDEX rr_index ON rr USING ruivf (v ruvector_l2_ops) WITH (lists = 5, rerank = index);
+CREATE INDEX rr_heap2 ON rr USING ruivf (v ruvector_l2_ops) WITH (lists = 5, rerank = heap);
+SET ruvector.iterative_scan = strict_order;
+SET ruvector.probes = 1;
+BEGIN;
+DELETE FROM rr WHERE id % 4 <> 0;
+DROP INDEX rr_index;
+SELECT array(SELECT id FROM rr ORDER BY v <-> pg_temp.rv(13, 40) LIMIT 300)::text AS heap_ans \gset
+ROLLBACK;
+BEGIN;
+DELETE FROM rr WHERE id % 4 <> 0;
+DROP INDEX rr_heap2;
+SELECT array(SELECT id FROM rr ORDER BY v <-> pg_temp.rv(13, 40) LIMIT 300)::text = :'heap_ans' AS same_rows,
+       cardinality(array(SELECT id FROM rr ORDER BY v <-> pg_temp.rv(13, 40) LIMIT 300)) > 50 AS many_rows;
+ROLLBACK;
+DROP INDEX rr_heap2;
+RESET ruvector.iterative_scan;
+SET ruvector.probes = 5;
 -- inner product and cosine
 CREATE INDEX rr_ip ON rr USING ruivf (v ruvector_ip_ops) WITH (lists = 5, rerank = index);
 SELECT array(SELECT id FROM rr ORDER BY v <#> pg_temp.rv(9, 40) LIMIT 20) =
