@@ -560,3 +560,19 @@ SELECT count(*) AS row_back FROM (SELECT id FROM hot ORDER BY v <-> '[10,2,4]' L
 RESET ruvector.probes;
 RESET enable_seqscan;
 DROP TABLE hot;
+
+-- ruvector_index_info: what the metapage says
+CREATE TABLE ii (id int, v ruvector(3), w ruvector(2500));
+INSERT INTO ii SELECT i, ARRAY[i, i % 7, i % 11], array_fill((i % 5)::real, ARRAY[2500]) FROM generate_series(1, 500) i;
+CREATE INDEX ii_l2 ON ii USING ruivf (v ruvector_l2_ops) WITH (lists = 4);
+CREATE INDEX ii_cos ON ii USING ruivf (v ruvector_cosine_ops) WITH (lists = 4, rerank = index);
+CREATE INDEX ii_wide ON ii USING ruivf (w ruvector_l2_ops) WITH (lists = 2);
+SELECT version, dimensions, metric, lists, lanes_per_block, dims_per_page, pages_per_block,
+       vector_pages_per_block, rerank, pages = pg_relation_size('ii_l2') / current_setting('block_size')::int AS pages_ok
+  FROM ruvector_index_info('ii_l2');
+SELECT metric, rerank, vector_pages_per_block FROM ruvector_index_info('ii_cos');
+SELECT dimensions, lanes_per_block, pages_per_block, vector_pages_per_block, rerank FROM ruvector_index_info('ii_wide');
+CREATE INDEX ii_btree ON ii (id);
+SELECT * FROM ruvector_index_info('ii_btree');
+SELECT * FROM ruvector_index_info('ii');
+DROP TABLE ii;

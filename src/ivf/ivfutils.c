@@ -12,7 +12,10 @@
 
 #include <math.h>
 
+#include "access/htup_details.h"
 #include "access/reloptions.h"
+#include "funcapi.h"
+#include "utils/builtins.h"
 #include "storage/lmgr.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -549,4 +552,53 @@ RuIvfWriteLanePage(Page page, const RuIvfMetaData *meta, int k, int lane,
 		codes[RuIvfCodePos(d - d0, lane, meta->lanes)] = code[d];
 	if ((d1 - d0) & 1)
 		codes[RuIvfCodePos(d1 - d0, lane, meta->lanes)] = 0;	/* pad the last pair */
+}
+
+PG_FUNCTION_INFO_V1(ruvector_index_info);
+
+/*
+ * ruvector_index_info(index): what a ruivf index's metapage says (format
+ * version, dimensions, metric, lists, block geometry, re-rank
+ * representation) and its size in pages.
+ */
+Datum
+ruvector_index_info(PG_FUNCTION_ARGS)
+{
+	Oid			indexoid = PG_GETARG_OID(0);
+	Relation	index;
+	RuIvfMetaData meta;
+	TupleDesc	desc;
+	Datum		values[10];
+	bool		nulls[10] = {0};
+	BlockNumber npages;
+	static const char *metrics[] = {"?", "l2", "inner product", "cosine"};
+
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	index = index_open(indexoid, AccessShareLock);
+	if (index->rd_indam == NULL || index->rd_indam->ambuild != ruivfbuild)
+	{
+		char	   *name = pstrdup(RelationGetRelationName(index));
+
+		index_close(index, AccessShareLock);
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is not a ruivf index", name),
+				 errhint("Pass an index created with USING ruivf.")));
+	}
+	RuIvfReadMeta(index, &meta);
+	npages = RelationGetNumberOfBlocks(index);
+	index_close(index, AccessShareLock);
+
+	values[0] = Int32GetDatum((int32) meta.version);
+	values[1] = Int32GetDatum(meta.dim);
+	values[2] = CStringGetTextDatum(metrics[(meta.metric >= 1 && meta.metric <= 3) ? meta.metric : 0]);
+	values[3] = Int32GetDatum(meta.lists);
+	values[4] = Int32GetDatum(meta.lanes);
+	values[5] = Int32GetDatum(meta.dims_per_page);
+	values[6] = Int32GetDatum(meta.pages_per_block);
+	values[7] = Int32GetDatum(meta.vec_pages_per_block);
+	values[8] = CStringGetTextDatum(meta.rerank == RUIVF_RERANK_INDEX ? "index" : "heap");
+	values[9] = Int64GetDatum((int64) npages);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), values, nulls)));
 }
