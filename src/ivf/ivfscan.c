@@ -137,6 +137,52 @@ typedef struct RuIvfListDist
 	int			list;
 } RuIvfListDist;
 
+/*
+ * Partition arr[lo, hi) so that its k smallest `dist` come first, in no
+ * particular order (quickselect, middle pivot): one function per array
+ * type, candidates and lists.
+ */
+#define DEFINE_SELECT_SMALLEST(fname, T) \
+static void \
+fname(T *arr, int lo, int hi, int k) \
+{ \
+	int			want = lo + k; \
+ \
+	while (hi - lo > 1 && want > lo && want < hi) \
+	{ \
+		float		pivot = arr[lo + (hi - lo) / 2].dist; \
+		int			i = lo, \
+					j = hi - 1; \
+ \
+		while (i <= j) \
+		{ \
+			while (arr[i].dist < pivot) \
+				i++; \
+			while (arr[j].dist > pivot) \
+				j--; \
+			if (i <= j) \
+			{ \
+				T			t = arr[i]; \
+ \
+				arr[i] = arr[j]; \
+				arr[j] = t; \
+				i++; \
+				j--; \
+			} \
+		} \
+		/* now [lo, j] <= pivot <= [i, hi) */ \
+		if (want <= j + 1) \
+			hi = j + 1; \
+		else if (want >= i) \
+			lo = i; \
+		else \
+			break;				/* want falls among elements equal to pivot */ \
+	} \
+}
+
+DEFINE_SELECT_SMALLEST(select_smallest, RuIvfCandidate)
+DEFINE_SELECT_SMALLEST(select_nearest_lists, RuIvfListDist)
+
 /* qsort comparator for lists: nearest centroid first */
 static int
 cmp_listdist(const void *a, const void *b)
@@ -288,39 +334,7 @@ order_lists(RuIvfScanOpaque so, int upto)
 		return;
 	if (so->nordered == 0 && upto < n)
 	{
-		/* quickselect the `upto` nearest to the front */
-		int			lo = 0,
-					hi = n;
-
-		while (hi - lo > 1)
-		{
-			float		pivot = ld[lo + (hi - lo) / 2].dist;
-			int			i = lo,
-						j = hi - 1;
-
-			while (i <= j)
-			{
-				while (ld[i].dist < pivot)
-					i++;
-				while (ld[j].dist > pivot)
-					j--;
-				if (i <= j)
-				{
-					RuIvfListDist t = ld[i];
-
-					ld[i] = ld[j];
-					ld[j] = t;
-					i++;
-					j--;
-				}
-			}
-			if (upto <= j + 1)
-				hi = j + 1;
-			else if (upto >= i)
-				lo = i;
-			else
-				break;
-		}
+		select_nearest_lists(ld, 0, n, upto);
 		qsort(ld, upto, sizeof(RuIvfListDist), cmp_listdist);
 	}
 	else
@@ -547,47 +561,6 @@ index_vector_distance(IndexScanDesc scan, BlockNumber blk, int lane)
 		UnlockReleaseBuffer(buf);
 	}
 	return exact_distance(so, so->vecbuf);
-}
-
-/*
- * Partition cand[lo, hi) so that its k smallest estimates come first, in
- * no particular order (quickselect, middle pivot).
- */
-static void
-select_smallest(RuIvfCandidate *cand, int lo, int hi, int k)
-{
-	int			want = lo + k;
-
-	while (hi - lo > 1 && want > lo && want < hi)
-	{
-		float		pivot = cand[lo + (hi - lo) / 2].dist;
-		int			i = lo,
-					j = hi - 1;
-
-		while (i <= j)
-		{
-			while (cand[i].dist < pivot)
-				i++;
-			while (cand[j].dist > pivot)
-				j--;
-			if (i <= j)
-			{
-				RuIvfCandidate t = cand[i];
-
-				cand[i] = cand[j];
-				cand[j] = t;
-				i++;
-				j--;
-			}
-		}
-		/* now [lo, j] <= pivot <= [i, hi) */
-		if (want <= j + 1)
-			hi = j + 1;
-		else if (want >= i)
-			lo = i;
-		else
-			break;				/* want falls among elements equal to pivot */
-	}
 }
 
 /*

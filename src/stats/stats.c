@@ -111,6 +111,27 @@ table_size(int n)
 }
 
 /*
+ * Set every counter of an entry, key included, to zero: the first time
+ * (init) with pg_atomic_init_u64, later with atomic writes.  An entry is
+ * nothing but pg_atomic_uint64 fields.
+ */
+static void
+entry_zero(RvStatsEntry *e, bool init)
+{
+	pg_atomic_uint64 *f = (pg_atomic_uint64 *) e;
+
+	StaticAssertStmt(sizeof(RvStatsEntry) % sizeof(pg_atomic_uint64) == 0,
+					 "RvStatsEntry holds only 64-bit atomics");
+	for (Size k = 0; k < sizeof(RvStatsEntry) / sizeof(pg_atomic_uint64); k++)
+	{
+		if (init)
+			pg_atomic_init_u64(&f[k], 0);
+		else
+			pg_atomic_write_u64(&f[k], 0);
+	}
+}
+
+/*
  * Zero a table's entries and note the reset.  The generation is bumped
  * before and after, so that a backend flushing meanwhile looks its slot up
  * again instead of adding to a slot being cleared (a flush that still
@@ -121,22 +142,7 @@ table_clear(RvStatsTable *t)
 {
 	pg_atomic_fetch_add_u64(&t->generation, 1);
 	for (int i = 0; i < t->nentries; i++)
-	{
-		RvStatsEntry *e = &t->entries[i];
-
-		pg_atomic_write_u64(&e->key, 0);
-		pg_atomic_write_u64(&e->queries, 0);
-		pg_atomic_write_u64(&e->rows, 0);
-		pg_atomic_write_u64(&e->lists, 0);
-		pg_atomic_write_u64(&e->blocks, 0);
-		pg_atomic_write_u64(&e->codes, 0);
-		pg_atomic_write_u64(&e->reranks, 0);
-		pg_atomic_write_u64(&e->total_us, 0);
-		pg_atomic_write_u64(&e->mem_total, 0);
-		pg_atomic_write_u64(&e->mem_peak, 0);
-		for (int b = 0; b < RV_STATS_BUCKETS; b++)
-			pg_atomic_write_u64(&e->hist[b], 0);
-	}
+		entry_zero(&t->entries[i], false);
 	pg_atomic_write_u64(&t->dropped, 0);
 	pg_atomic_write_u64(&t->reset_time, (uint64) GetCurrentTimestamp());
 	pg_atomic_fetch_add_u64(&t->generation, 1);
@@ -152,22 +158,7 @@ table_init(RvStatsTable *t, int n, bool shared)
 	pg_atomic_init_u64(&t->reset_time, 0);
 	pg_atomic_init_u64(&t->dropped, 0);
 	for (int i = 0; i < n; i++)
-	{
-		RvStatsEntry *e = &t->entries[i];
-
-		pg_atomic_init_u64(&e->key, 0);
-		pg_atomic_init_u64(&e->queries, 0);
-		pg_atomic_init_u64(&e->rows, 0);
-		pg_atomic_init_u64(&e->lists, 0);
-		pg_atomic_init_u64(&e->blocks, 0);
-		pg_atomic_init_u64(&e->codes, 0);
-		pg_atomic_init_u64(&e->reranks, 0);
-		pg_atomic_init_u64(&e->total_us, 0);
-		pg_atomic_init_u64(&e->mem_total, 0);
-		pg_atomic_init_u64(&e->mem_peak, 0);
-		for (int b = 0; b < RV_STATS_BUCKETS; b++)
-			pg_atomic_init_u64(&e->hist[b], 0);
-	}
+		entry_zero(&t->entries[i], true);
 	table_clear(t);
 }
 
