@@ -16,7 +16,7 @@ $node->append_conf('postgresql.conf', "max_parallel_workers_per_gather = 0\n");
 $node->start;
 
 # a: 32 dimensions, one-page blocks, two inserters and a deleter/vacuum;
-# b: 5000 dimensions, blocks of 3 code pages and 20 vector pages (rerank =
+# b: 5000 dimensions, blocks of 5 code pages and 20 vector pages (rerank =
 # auto keeps full-precision vectors in the index at this size: an insert
 # logs the vector first, then the code pages).
 my %tables = (a => [ 32, 10 ], b => [ 5000, 2 ]);
