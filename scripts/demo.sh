@@ -87,6 +87,12 @@ FROM (
 						   ORDER BY (t.v <-> q.v) + 0 LIMIT 10)) AS hits
 	FROM test q WHERE q.id <= 100
 ) s;
+\echo == what the index is, and what its scans in this session did (ruvector_stats)
+SELECT version, dimensions, metric, lists, lanes_per_block, pages_per_block, rerank, pages
+FROM ruvector_index_info('train_v_ruivf');
+SELECT queries, rows_returned, lists_scanned, distances, reranks,
+       round(p50_ms::numeric, 3) AS p50_ms, round(p99_ms::numeric, 3) AS p99_ms, scope
+FROM ruvector_stats WHERE index = 'train_v_ruivf'::regclass;
 SQL
 
 if [ $keep -eq 1 ]; then

@@ -728,9 +728,9 @@ probe_more(IndexScanDesc scan)
 	return true;
 }
 
-/* amgettuple */
-bool
-ruivfgettuple(IndexScanDesc scan, ScanDirection dir)
+/* The next row of the scan (amgettuple without the timing). */
+static bool
+next_tuple(IndexScanDesc scan, ScanDirection dir)
 {
 	RuIvfScanOpaque so = (RuIvfScanOpaque) scan->opaque;
 	MemoryContext old;
@@ -797,6 +797,28 @@ ruivfgettuple(IndexScanDesc scan, ScanDirection dir)
 	so->nextresult++;
 	so->stats.rows++;
 	return true;
+}
+
+/* amgettuple: next_tuple, its time added to the query's (ruvector_stats) */
+bool
+ruivfgettuple(IndexScanDesc scan, ScanDirection dir)
+{
+	RuIvfScanOpaque so = (RuIvfScanOpaque) scan->opaque;
+	instr_time	t0,
+				t1;
+	bool		found;
+
+	if (!ruvector_track_stats)
+		return next_tuple(scan, dir);
+	INSTR_TIME_SET_CURRENT(t0);
+	found = next_tuple(scan, dir);
+	if (so->stats.active)
+	{
+		INSTR_TIME_SET_CURRENT(t1);
+		INSTR_TIME_SUBTRACT(t1, t0);
+		INSTR_TIME_ADD(so->stats.busy, t1);
+	}
+	return found;
 }
 
 /* amendscan */

@@ -27,8 +27,10 @@
  * indexes are counted in `dropped` only.
  *
  * LATENCY
- * From the query's first tuple request to the end of the scan, with the
- * monotonic clock.  Buckets are quarter octaves of microseconds: bucket b
+ * The time a query spends inside the index scan's calls (amgettuple: list
+ * ranking, scoring, re-ranking), summed over its calls with the monotonic
+ * clock; not the time the executor spends between them (fetching the rows
+ * it returns, or other plan nodes while a nested-loop scan stays open).  Buckets are quarter octaves of microseconds: bucket b
  * holds [2^(b/4), 2^((b+1)/4)) us, bucket 0 everything under 1.19 us and
  * the last one everything from ~14 s up.  A percentile is interpolated in
  * log space inside its bucket, so it is within ~19 % of the true value.
@@ -280,7 +282,7 @@ latency_bucket(double us)
 	return Min(b, RV_STATS_BUCKETS - 1);
 }
 
-/* A query begins: start its counters and its clock. */
+/* A query begins: zero its counters and its time. */
 void
 RvStatsBegin(RvScanStats *s)
 {
@@ -288,7 +290,7 @@ RvStatsBegin(RvScanStats *s)
 	if (!ruvector_track_stats)
 		return;
 	s->active = true;
-	INSTR_TIME_SET_CURRENT(s->start);
+	INSTR_TIME_SET_ZERO(s->busy);
 }
 
 /* A query ends: add its counters to its index's entry (atomics only). */
@@ -297,7 +299,6 @@ RvStatsEnd(Oid indexoid, RvScanStats *s, Size scanmem)
 {
 	RvStatsTable *t;
 	RvStatsEntry *e;
-	instr_time	now;
 	double		us;
 	int			slot;
 	uint64		peak;
@@ -305,9 +306,7 @@ RvStatsEnd(Oid indexoid, RvScanStats *s, Size scanmem)
 	if (!s->active)
 		return;
 	s->active = false;
-	INSTR_TIME_SET_CURRENT(now);
-	INSTR_TIME_SUBTRACT(now, s->start);
-	us = INSTR_TIME_GET_MICROSEC(now);
+	us = INSTR_TIME_GET_MICROSEC(s->busy);
 
 	t = get_table();
 	slot = find_slot(t, ((uint64) MyDatabaseId << 32) | (uint64) indexoid);

@@ -21,7 +21,7 @@
 typedef struct RvScanStats
 {
 	bool		active;			/* a query is being counted */
-	instr_time	start;
+	instr_time	busy;			/* time spent in the scan's own calls */
 	int64		rows;			/* rows returned */
 	int64		lists;			/* lists (posting chains) read */
 	int64		blocks;			/* SoA blocks scored */
