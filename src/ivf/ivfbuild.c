@@ -409,6 +409,37 @@ begin_sort(TupleDesc desc, int sortmem, Sharedsort *sharedsort, int nparticipant
 								Max(sortmem, 64), coordinate, TUPLESORT_NONE);
 }
 
+/* The batch buffers of phase 3 (the raw vectors only for rerank = index). */
+static void
+alloc_batch(RuIvfBuildState *bs)
+{
+	Size		floats = sizeof(float) * (Size) RUIVF_ASSIGN_BATCH * bs->dim;
+
+	bs->batch = palloc_extended(floats, MCXT_ALLOC_HUGE);
+	bs->batch_tids = palloc(sizeof(ItemPointerData) * RUIVF_ASSIGN_BATCH);
+	bs->batch_list = palloc(sizeof(int) * RUIVF_ASSIGN_BATCH);
+	bs->batch_best = palloc(sizeof(float) * RUIVF_ASSIGN_BATCH);
+	if (bs->st.meta.rerank == RUIVF_RERANK_INDEX)
+		bs->batch_raw = palloc_extended(floats, MCXT_ALLOC_HUGE);
+}
+
+/*
+ * Make assign_batch feed coded vectors to a sort by list: a serial one
+ * (sharedsort NULL) or this participant's part of a shared one.  Returns the
+ * sort's tuple descriptor.
+ */
+static TupleDesc
+start_coding_sort(RuIvfBuildState *bs, int sortmem, Sharedsort *sharedsort)
+{
+	TupleDesc	desc = sort_tupdesc();
+
+	bs->slot = MakeSingleTupleTableSlot(desc, &TTSOpsVirtual);
+	bs->sortcode = palloc(sort_code_size(&bs->st.meta));
+	SET_VARSIZE(bs->sortcode, sort_code_size(&bs->st.meta));
+	bs->sortstate = begin_sort(desc, sortmem, sharedsort, sharedsort != NULL ? -1 : 0);
+	return desc;
+}
+
 /*
  * Write coded vectors that come sorted by list as blocks, one list after the
  * other, with one block in memory (bs->single_block); each list's last
@@ -457,13 +488,8 @@ write_sorted(RuIvfBuildState *bs, Tuplesortstate *sort, TupleDesc desc)
 static void
 serial_sorted_assign(RuIvfBuildState *bs, Relation heap, Relation index, IndexInfo *indexInfo)
 {
-	const RuIvfMetaData *meta = &bs->st.meta;
-	TupleDesc	desc = sort_tupdesc();
+	TupleDesc	desc = start_coding_sort(bs, maintenance_work_mem, NULL);
 
-	bs->slot = MakeSingleTupleTableSlot(desc, &TTSOpsVirtual);
-	bs->sortcode = palloc(sort_code_size(meta));
-	SET_VARSIZE(bs->sortcode, sort_code_size(meta));
-	bs->sortstate = begin_sort(desc, maintenance_work_mem, NULL, 0);
 	elog(DEBUG1, "ruivf build: lists written through a sort, one block in memory");
 	table_index_build_scan(heap, index, indexInfo, true, true, assign_callback, bs, NULL);
 	assign_batch(bs);
@@ -488,7 +514,6 @@ participate(RuIvfShared *shared, Sharedsort *sharedsort, float *floats,
 	const RuIvfMetaData *meta = &shared->meta;
 	IndexInfo  *indexInfo = BuildIndexInfo(index);
 	TableScanDesc scan;
-	TupleDesc	desc = sort_tupdesc();
 	double		reltuples;
 
 	memset(&bs, 0, sizeof(bs));
@@ -502,16 +527,8 @@ participate(RuIvfShared *shared, Sharedsort *sharedsort, float *floats,
 	bs.tmp = palloc(sizeof(float) * bs.dim);
 	bs.tmpcxt = AllocSetContextCreate(CurrentMemoryContext, "ruivf build temporary",
 									  ALLOCSET_DEFAULT_SIZES);
-	bs.batch = palloc(sizeof(float) * (Size) RUIVF_ASSIGN_BATCH * bs.dim);
-	bs.batch_tids = palloc(sizeof(ItemPointerData) * RUIVF_ASSIGN_BATCH);
-	bs.batch_list = palloc(sizeof(int) * RUIVF_ASSIGN_BATCH);
-	bs.batch_best = palloc(sizeof(float) * RUIVF_ASSIGN_BATCH);
-	if (meta->rerank == RUIVF_RERANK_INDEX)
-		bs.batch_raw = palloc(sizeof(float) * (Size) RUIVF_ASSIGN_BATCH * bs.dim);
-	bs.sortcode = palloc(sort_code_size(meta));
-	SET_VARSIZE(bs.sortcode, sort_code_size(meta));
-	bs.slot = MakeSingleTupleTableSlot(desc, &TTSOpsVirtual);
-	bs.sortstate = begin_sort(desc, sortmem, sharedsort, -1);
+	alloc_batch(&bs);
+	start_coding_sort(&bs, sortmem, sharedsort);
 	bs.shared_done = &shared->tuples_done;
 
 	indexInfo->ii_Concurrent = shared->isconcurrent;
@@ -997,14 +1014,7 @@ ruivfbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 		;						/* done by the participants and the leader's merge */
 	else if (bs.seen > 0)
 	{
-		/* the batch buffers of a serial assignment (participants have their own) */
-		bs.batch = palloc_extended(sizeof(float) * (Size) RUIVF_ASSIGN_BATCH * bs.dim, MCXT_ALLOC_HUGE);
-		bs.batch_tids = palloc(sizeof(ItemPointerData) * RUIVF_ASSIGN_BATCH);
-		bs.batch_list = palloc(sizeof(int) * RUIVF_ASSIGN_BATCH);
-		bs.batch_best = palloc(sizeof(float) * RUIVF_ASSIGN_BATCH);
-		if (meta->rerank == RUIVF_RERANK_INDEX)
-			bs.batch_raw = palloc_extended(sizeof(float) * (Size) RUIVF_ASSIGN_BATCH * bs.dim,
-										   MCXT_ALLOC_HUGE);
+		alloc_batch(&bs);		/* participants have their own */
 		if (bs.single_block)
 			serial_sorted_assign(&bs, heap, index, indexInfo);
 		else

@@ -221,16 +221,15 @@ ruivfbeginscan(Relation index, int nkeys, int norderbys)
 	return scan;
 }
 
-/* amrescan: remember the query; the work starts at the first gettuple. */
-void
-ruivfrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, int norderbys)
+/*
+ * The query of a scan is over (rescan or endscan): add its counters to
+ * ruvector_stats, release the table AM's fetch state.
+ */
+static void
+end_query(IndexScanDesc scan)
 {
 	RuIvfScanOpaque so = (RuIvfScanOpaque) scan->opaque;
-	MemoryContext old;
 
-	(void) keys;
-	(void) nkeys;
-	(void) norderbys;
 	if (so->stats.active)
 		RvStatsEnd(RelationGetRelid(scan->indexRelation), &so->stats,
 				   MemoryContextMemAllocated(so->cxt, true));
@@ -244,6 +243,19 @@ ruivfrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, int n
 		table_index_fetch_end(so->fetch);
 		so->fetch = NULL;
 	}
+}
+
+/* amrescan: remember the query; the work starts at the first gettuple. */
+void
+ruivfrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, int norderbys)
+{
+	RuIvfScanOpaque so = (RuIvfScanOpaque) scan->opaque;
+	MemoryContext old;
+
+	(void) keys;
+	(void) nkeys;
+	(void) norderbys;
+	end_query(scan);
 	MemoryContextReset(so->cxt);
 	{
 		MemoryContext cxt = so->cxt;
@@ -265,6 +277,18 @@ ruivfrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, int n
 	old = MemoryContextSwitchTo(so->cxt);
 	so->query = (RuVector *) PG_DETOAST_DATUM_COPY(scan->orderByData[0].sk_argument);
 	MemoryContextSwitchTo(old);
+}
+
+/*
+ * Estimated distance (smaller is nearer) of a coded vector, from its factor
+ * and the SQ8 kernel's integer dot product with the query operand (ivf.h).
+ */
+static inline float
+sq8_estimate(RuIvfScanOpaque so, float factor, int32 dot)
+{
+	if (so->metric == RUIVF_METRIC_L2)
+		return so->qconst + factor - 2.0f * so->qinv * (float) dot;
+	return -(so->qinv * (float) dot + so->qconst);
 }
 
 /*
@@ -378,10 +402,7 @@ start_scan(IndexScanDesc scan)
 		rv_kernels.dot_sq8_batch(so->qpairs, st->centroid_codes, (dim + 1) / 2, lists, dot);
 		for (int c = 0; c < lists; c++)
 		{
-			if (so->metric == RUIVF_METRIC_L2)
-				ld[c].dist = so->qconst + st->centroid_factors[c] - 2.0f * so->qinv * (float) dot[c];
-			else
-				ld[c].dist = -(so->qinv * (float) dot[c] + so->qconst);
+			ld[c].dist = sq8_estimate(so, st->centroid_factors[c], dot[c]);
 			ld[c].list = c;
 		}
 		pfree(dot);
@@ -409,7 +430,7 @@ start_scan(IndexScanDesc scan)
 	so->blockdist = palloc(sizeof(int32) * st->meta.lanes);
 	so->window = 10 * Max(ruvector_rerank_factor, 1);
 
-	/* heap tables are read directly (heap_row_distance); others via their AM */
+	/* heap tables are read directly (table_row_distance); others via their AM */
 	so->is_heap = scan->heapRelation->rd_tableam == GetHeapamTableAmRoutine();
 	if (!so->is_heap)
 	{
@@ -499,10 +520,7 @@ scan_list(IndexScanDesc scan, int list)
 			c->tid = tids[l];
 			c->lane = (uint16) l;
 			c->blk = blkno;
-			if (so->metric == RUIVF_METRIC_L2)
-				c->dist = so->qconst + factors[l] - 2.0f * so->qinv * (float) so->blockdist[l];
-			else
-				c->dist = -(so->qinv * (float) so->blockdist[l] + so->qconst);
+			c->dist = sq8_estimate(so, factors[l], so->blockdist[l]);
 		}
 		blkno = next;
 	}
@@ -564,45 +582,71 @@ index_vector_distance(IndexScanDesc scan, BlockNumber blk, int lane)
 }
 
 /*
- * Exact distance of the row version at *tid visible to the scan's snapshot,
- * for a heap table: the block's page is pinned through the remembered
- * buffer when it is still there (no buffer-mapping lookup), and the HOT
- * chain searched under a share lock, as heapam's own index fetch does.  A
- * vector stored in the row is read in place under that lock; one stored
- * compressed or out of line is copied first and detoasted after the lock is
- * released.  False when no version is visible or the column is NULL.
+ * Exact distance of the row version at *tid visible to the scan's snapshot
+ * (dist NULL: only whether one is visible).  For a heap table the block's
+ * page is pinned through the remembered buffer when it is still there (no
+ * buffer-mapping lookup), and the HOT chain searched under a share lock, as
+ * heapam's own index fetch does; a vector stored in the row is read in
+ * place under that lock, one stored compressed or out of line is copied
+ * first and detoasted after the lock is released.  Another table AM goes
+ * through its own index fetch.  False when no version is visible or the
+ * column is NULL.
  */
 static bool
-heap_row_distance(IndexScanDesc scan, ItemPointer tid, double *dist)
+table_row_distance(IndexScanDesc scan, ItemPointer tid, double *dist)
 {
 	RuIvfScanOpaque so = (RuIvfScanOpaque) scan->opaque;
 	Relation	heap = scan->heapRelation;
-	ItemPointerData t = *tid;
-	Buffer		buf = RuIvfReadHeapBufferRecent(heap, so->st, ItemPointerGetBlockNumber(tid));
-	HeapTupleData tup;
 	struct varlena *raw = NULL;
 	bool		found;
 
-	LockBuffer(buf, BUFFER_LOCK_SHARE);
-	found = heap_hot_search_buffer(&t, heap, buf, scan->xs_snapshot, &tup, NULL, true);
-	if (found)
+	if (!so->is_heap)
 	{
+		bool		call_again = false;
+		bool		all_dead = false;
 		bool		isnull;
-		Datum		d = heap_getattr(&tup, so->heapattno, RelationGetDescr(heap), &isnull);
+		Datum		d;
 
-		if (isnull)
-			found = false;
-		else if (!VARATT_IS_EXTENDED(DatumGetPointer(d)))
-			*dist = exact_distance(so, ((RuVector *) DatumGetPointer(d))->x);
-		else
+		found = table_index_fetch_tuple(so->fetch, tid, scan->xs_snapshot, so->slot,
+										&call_again, &all_dead);
+		if (found && dist != NULL)
 		{
-			Size		len = VARSIZE_ANY(DatumGetPointer(d));
-
-			raw = palloc(len);
-			memcpy(raw, DatumGetPointer(d), len);
+			d = slot_getattr(so->slot, so->heapattno, &isnull);
+			if (isnull)
+				found = false;
+			else
+				*dist = exact_distance(so, DatumGetRuVector(d)->x);
 		}
+		ExecClearTuple(so->slot);
+		return found;
 	}
-	UnlockReleaseBuffer(buf);
+	else
+	{
+		ItemPointerData t = *tid;
+		Buffer		buf = RuIvfReadHeapBufferRecent(heap, so->st, ItemPointerGetBlockNumber(tid));
+		HeapTupleData tup;
+
+		LockBuffer(buf, BUFFER_LOCK_SHARE);
+		found = heap_hot_search_buffer(&t, heap, buf, scan->xs_snapshot, &tup, NULL, true);
+		if (found && dist != NULL)
+		{
+			bool		isnull;
+			Datum		d = heap_getattr(&tup, so->heapattno, RelationGetDescr(heap), &isnull);
+
+			if (isnull)
+				found = false;
+			else if (!VARATT_IS_EXTENDED(DatumGetPointer(d)))
+				*dist = exact_distance(so, ((RuVector *) DatumGetPointer(d))->x);
+			else
+			{
+				Size		len = VARSIZE_ANY(DatumGetPointer(d));
+
+				raw = palloc(len);
+				memcpy(raw, DatumGetPointer(d), len);
+			}
+		}
+		UnlockReleaseBuffer(buf);
+	}
 	if (raw != NULL)
 	{
 		RuVector   *v = DatumGetRuVector(PointerGetDatum(raw));
@@ -611,37 +655,6 @@ heap_row_distance(IndexScanDesc scan, ItemPointer tid, double *dist)
 		if ((Pointer) v != (Pointer) raw)
 			pfree(v);
 		pfree(raw);
-	}
-	return found;
-}
-
-/* Is a version of the row at *tid visible to the scan's snapshot? */
-static bool
-row_visible(IndexScanDesc scan, ItemPointer tid)
-{
-	RuIvfScanOpaque so = (RuIvfScanOpaque) scan->opaque;
-	bool		found;
-
-	if (so->is_heap)
-	{
-		ItemPointerData t = *tid;
-		Buffer		buf = RuIvfReadHeapBufferRecent(scan->heapRelation, so->st,
-												ItemPointerGetBlockNumber(tid));
-		HeapTupleData tup;
-
-		LockBuffer(buf, BUFFER_LOCK_SHARE);
-		found = heap_hot_search_buffer(&t, scan->heapRelation, buf, scan->xs_snapshot, &tup,
-									   NULL, true);
-		UnlockReleaseBuffer(buf);
-	}
-	else
-	{
-		bool		call_again = false;
-		bool		all_dead = false;
-
-		found = table_index_fetch_tuple(so->fetch, tid, scan->xs_snapshot, so->slot,
-										&call_again, &all_dead);
-		ExecClearTuple(so->slot);
 	}
 	return found;
 }
@@ -670,31 +683,8 @@ rerank_window(IndexScanDesc scan)
 		CHECK_FOR_INTERRUPTS();
 		if (so->vecbuf != NULL)
 			dist = index_vector_distance(scan, c->blk, c->lane);
-		else if (so->is_heap)
-		{
-			if (!heap_row_distance(scan, &c->tid, &dist))
-				continue;
-		}
-		else
-		{
-			/* another table AM: its own index fetch */
-			bool		call_again = false;
-			bool		all_dead = false;
-			bool		isnull;
-			Datum		d;
-
-			if (!table_index_fetch_tuple(so->fetch, &c->tid, scan->xs_snapshot, so->slot,
-										 &call_again, &all_dead))
-				continue;
-			d = slot_getattr(so->slot, so->heapattno, &isnull);
-			if (isnull)
-			{
-				ExecClearTuple(so->slot);
-				continue;
-			}
-			dist = exact_distance(so, DatumGetRuVector(d)->x);
-			ExecClearTuple(so->slot);
-		}
+		else if (!table_row_distance(scan, &c->tid, &dist))
+			continue;
 		so->result[so->nresult].tid = c->tid;
 		so->result[so->nresult].dist = (float) dist;
 		so->nresult++;
@@ -775,7 +765,7 @@ next_tuple(IndexScanDesc scan, ScanDirection dir)
 		 * must not make visible rows be skipped).
 		 */
 		if (so->strict && so->vecbuf != NULL &&
-			!row_visible(scan, &so->result[so->nextresult].tid))
+			!table_row_distance(scan, &so->result[so->nextresult].tid, NULL))
 		{
 			so->nextresult++;
 			continue;
@@ -827,13 +817,7 @@ ruivfendscan(IndexScanDesc scan)
 {
 	RuIvfScanOpaque so = (RuIvfScanOpaque) scan->opaque;
 
-	if (so->stats.active)
-		RvStatsEnd(RelationGetRelid(scan->indexRelation), &so->stats,
-				   MemoryContextMemAllocated(so->cxt, true));
-	if (so->slot != NULL)
-		ExecDropSingleTupleTableSlot(so->slot);
-	if (so->fetch != NULL)
-		table_index_fetch_end(so->fetch);
+	end_query(scan);
 	MemoryContextDelete(so->cxt);
 	pfree(so);
 	scan->opaque = NULL;
