@@ -576,3 +576,60 @@ CREATE INDEX ii_btree ON ii (id);
 SELECT * FROM ruvector_index_info('ii_btree');
 SELECT * FROM ruvector_index_info('ii');
 DROP TABLE ii;
+
+-- Lazy re-rank.  Each lane stores its coding error, which bounds the exact
+-- distance around the estimate, and a window is re-ranked only as far as
+-- the bounds require.  With a window covering every row (rerank_factor
+-- 1000) the answers must equal an exact scan's, in the same order, also
+-- for rows inserted after the build far outside the build's value range
+-- (their codes are clamped, their errors large).
+CREATE TABLE lz (id int, v ruvector(8));
+INSERT INTO lz SELECT i, (SELECT array_agg(0.5 + 0.5 * sin(i * 0.37 * d + d))::real[]
+                            FROM generate_series(1, 8) d)
+  FROM generate_series(1, 2000) i;
+CREATE INDEX lz_l2 ON lz USING ruivf (v ruvector_l2_ops) WITH (lists = 8);
+CREATE INDEX lz_ip ON lz USING ruivf (v ruvector_ip_ops) WITH (lists = 8);
+CREATE INDEX lz_cos ON lz USING ruivf (v ruvector_cosine_ops) WITH (lists = 8);
+SET ruvector.probes = 8;
+SET enable_seqscan = off;
+SET enable_indexscan = on;
+-- precise codes: a LIMIT 10 query re-ranks about 10 of the 40 the first
+-- window holds
+SELECT ruvector_stats_reset();
+SELECT count(*) FROM (SELECT id FROM lz ORDER BY v <-> '[0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8]' LIMIT 10) s;
+SELECT rows_returned, reranks BETWEEN 10 AND 20 AS few_reranks, distances AS scored
+  FROM ruvector_stats WHERE index = 'lz_l2'::regclass;
+INSERT INTO lz SELECT 10000 + i, (SELECT array_agg(3.0 * sin(i * 1.3 * d) - 1.0)::real[]
+                                    FROM generate_series(1, 8) d)
+  FROM generate_series(1, 300) i;
+CREATE TABLE lzq (qid int, q ruvector(8));
+INSERT INTO lzq SELECT j, (SELECT array_agg(2.0 * cos(j * 0.71 * d + 0.3) - 0.5)::real[]
+                             FROM generate_series(1, 8) d)
+  FROM generate_series(1, 12) j;
+SET ruvector.rerank_factor = 1000;
+CREATE TEMP TABLE lz_index AS
+SELECT 'l2' AS op, qid, array_agg(id ORDER BY rn) AS ids FROM lzq,
+  LATERAL (SELECT id, row_number() OVER () AS rn FROM (SELECT id FROM lz ORDER BY v <-> q LIMIT 10) s) s
+  GROUP BY qid
+UNION ALL
+SELECT 'ip', qid, array_agg(id ORDER BY rn) FROM lzq,
+  LATERAL (SELECT id, row_number() OVER () AS rn FROM (SELECT id FROM lz ORDER BY v <#> q LIMIT 10) s) s
+  GROUP BY qid
+UNION ALL
+SELECT 'cos', qid, array_agg(id ORDER BY rn) FROM lzq,
+  LATERAL (SELECT id, row_number() OVER () AS rn FROM (SELECT id FROM lz ORDER BY v <=> q LIMIT 10) s) s
+  GROUP BY qid;
+SELECT op, count(*) AS queries, count(*) FILTER (WHERE ids && ARRAY(SELECT generate_series(10001, 10300))) AS with_clamped_rows
+  FROM lz_index GROUP BY op ORDER BY op;
+RESET enable_seqscan;
+SET enable_indexscan = off;
+SELECT op, qid, ids AS index_order, exact AS exact_order
+  FROM lz_index JOIN lzq USING (qid), LATERAL (
+    SELECT array_agg(id ORDER BY d) AS exact FROM (
+      SELECT id, CASE op WHEN 'l2' THEN v <-> q WHEN 'ip' THEN v <#> q ELSE v <=> q END AS d
+        FROM lz ORDER BY d LIMIT 10) e) e
+ WHERE ids <> exact;
+RESET enable_indexscan;
+RESET ruvector.probes;
+RESET ruvector.rerank_factor;
+DROP TABLE lz, lzq;

@@ -35,10 +35,12 @@
  * pads its last pair with a zero code.  The pairs feed the integer kernel
  * (src/simd/kernels.h: one vpmaddwd per pair of dimensions and 8 lanes; the
  * query is scaled to 16-bit integers per scan, see ivfscan.c).  After the codes of the
- * first page come the B heap TIDs, then B float4 factors: lane l's
- * sum_d (s_d c_d)^2, so that an L2 estimate is
+ * first page come the B heap TIDs, then B RuIvfLaneFactors (two float4):
+ * lane l's factor sum_d (s_d c_d)^2, so that an L2 estimate is
  *		|q - m|^2 + factor_l - 2 sum_d (q_d - m_d) s_d c_d
- * and every metric is scored with the one SQ8 dot-product kernel.
+ * and every metric is scored with the one SQ8 dot-product kernel; and its
+ * coding error |x - x'| (x' the decoded code), which bounds the exact
+ * distance around the estimate (version 3).
  *
  * Geometry (RuIvfComputeGeometry): up to ~116 dimensions a block is one
  * page of as many lanes as fit (at most 1024).  Above, B is the multiple of
@@ -100,7 +102,8 @@
 #include "../simd/kernels.h"
 
 #define RUIVF_MAGIC				0x52564946	/* "RVIF" */
-#define RUIVF_VERSION			2	/* 2: codes interleaved in pairs of dimensions */
+#define RUIVF_VERSION			3	/* 2: codes interleaved in pairs of dimensions;
+									 * 3: a coding error bound per lane */
 #define RUIVF_PAGE_ID			0xFF91
 
 #define RUIVF_METAPAGE_BLKNO	0
@@ -120,6 +123,20 @@ typedef enum RuIvfMetric
 #define RUIVF_PAGE_DATA			4	/* first page of a data block */
 #define RUIVF_PAGE_DATA_MORE	5	/* further pages of a multi-page block */
 #define RUIVF_PAGE_VECTORS		6	/* full-precision vectors of a block (rerank = index) */
+
+/*
+ * What a lane keeps next to its code (first page of its block): the factor
+ * sum_d (s_d c_d)^2 that turns the kernel's dot product into an estimate,
+ * and err = |x - x'|, the distance between the (prepared) vector x and its
+ * decoded code x'_d = m_d + s_d c_d, which bounds how far the exact
+ * distance can be from the estimate (ivfscan.c uses it to re-rank only the
+ * candidates whose order the estimates cannot decide).
+ */
+typedef struct RuIvfLaneFactors
+{
+	float		factor;
+	float		err;
+} RuIvfLaneFactors;
 
 typedef struct RuIvfPageOpaqueData
 {
@@ -175,7 +192,7 @@ typedef struct RuIvfMetaData
 #define RUIVF_LISTS_PER_PAGE	((int) (RUIVF_PAGE_AVAIL / sizeof(BlockNumber)))
 #define RUIVF_MAX_LANES			1024
 #define RUIVF_MIN_LANES			8
-#define RUIVF_LANE_HEADER		(sizeof(ItemPointerData) + sizeof(float))	/* TID + factor */
+#define RUIVF_LANE_HEADER		(sizeof(ItemPointerData) + sizeof(RuIvfLaneFactors))	/* TID + factors */
 #define RUIVF_MAX_BLOCK_PAGES	4	/* blocks VACUUM can rewrite in one record */
 #define RUIVF_MAX_LISTS			32768
 #define RUIVF_MAX_PAGES_PER_BLOCK 64	/* bound for per-block page arrays (16,000 dims: 16) */
@@ -249,12 +266,12 @@ extern Buffer RuIvfReadHeapBufferRecent(Relation heap, RuIvfState *st, BlockNumb
 extern BlockNumber RuIvfListDirBlock(const RuIvfMetaData *meta, int list, int *slot);
 extern void RuIvfNormalize(float *x, int dim);
 extern void RuIvfPrepareVector(RuIvfMetric metric, const float *in, int dim, float *out);
-extern float RuIvfEncode(const RuIvfState *st, const float *x, unsigned char *code);
+extern RuIvfLaneFactors RuIvfEncode(const RuIvfState *st, const float *x, unsigned char *code);
 extern int	RuIvfNearestList(const RuIvfState *st, const float *x);
 extern void RuIvfCentroidDistances(const RuIvfState *st, const float *x, float *out);
 extern unsigned char *RuIvfPageCodes(Page page);
 extern ItemPointerData *RuIvfPageTids(Page page, const RuIvfMetaData *meta);
-extern float *RuIvfPageFactors(Page page, const RuIvfMetaData *meta);
+extern RuIvfLaneFactors *RuIvfPageFactors(Page page, const RuIvfMetaData *meta);
 extern void RuIvfWriteLane(Page *pages, const RuIvfMetaData *meta, int lane,
 						   const unsigned char *code);
 extern void RuIvfWriteLanePage(Page page, const RuIvfMetaData *meta, int k, int lane,
@@ -280,7 +297,7 @@ extern bool ruivfinsert(Relation index, Datum *values, bool *isnull, ItemPointer
 						Relation heap, IndexUniqueCheck checkUnique, bool indexUnchanged,
 						IndexInfo *indexInfo);
 extern void RuIvfInsertCode(Relation index, const RuIvfMetaData *meta, int list,
-							const unsigned char *code, float factor, ItemPointer tid,
+							const unsigned char *code, RuIvfLaneFactors factors, ItemPointer tid,
 							const float *raw);
 
 /* ivfscan.c */

@@ -120,7 +120,7 @@ typedef struct RuIvfBuildState
 	/* phase 3 of a parallel build: coded vectors go to a tuplesort */
 	Tuplesortstate *sortstate;
 	TupleTableSlot *slot;
-	bytea	   *sortcode;		/* factor, then the code */
+	bytea	   *sortcode;		/* factors, then the code */
 	pg_atomic_uint64 *shared_done;	/* tuples done by all participants */
 
 	float	   *tmp;
@@ -259,8 +259,8 @@ flush_block(RuIvfBuildState *bs, int list)
 
 /* Append one coded vector to its list's block in memory, writing it out when full. */
 static void
-append_lane(RuIvfBuildState *bs, int list, const unsigned char *code, float factor,
-			ItemPointer tid, const float *raw)
+append_lane(RuIvfBuildState *bs, int list, const unsigned char *code,
+			RuIvfLaneFactors factors, ItemPointer tid, const float *raw)
 {
 	const RuIvfMetaData *meta = &bs->st.meta;
 	Page		first = mem_page(bs, list, 0);
@@ -282,7 +282,7 @@ append_lane(RuIvfBuildState *bs, int list, const unsigned char *code, float fact
 								opaque->nlanes, (float *) raw, true);
 	}
 	RuIvfPageTids(first, meta)[opaque->nlanes] = *tid;
-	RuIvfPageFactors(first, meta)[opaque->nlanes] = factor;
+	RuIvfPageFactors(first, meta)[opaque->nlanes] = factors;
 	opaque->nlanes++;
 	if (opaque->nlanes == meta->lanes)
 		flush_block(bs, list);
@@ -312,17 +312,17 @@ assign_batch(RuIvfBuildState *bs)
 
 		if (bs->sortstate == NULL)
 		{
-			float		factor = RuIvfEncode(&bs->st, x, bs->code);
+			RuIvfLaneFactors factors = RuIvfEncode(&bs->st, x, bs->code);
 
-			append_lane(bs, bs->batch_list[i], bs->code, factor, &bs->batch_tids[i],
+			append_lane(bs, bs->batch_list[i], bs->code, factors, &bs->batch_tids[i],
 						bs->batch_raw ? bs->batch_raw + (Size) i * bs->dim : NULL);
 		}
 		else
 		{
-			unsigned char *code = (unsigned char *) VARDATA(bs->sortcode) + sizeof(float);
-			float		factor = RuIvfEncode(&bs->st, x, code);
+			unsigned char *code = (unsigned char *) VARDATA(bs->sortcode) + sizeof(RuIvfLaneFactors);
+			RuIvfLaneFactors factors = RuIvfEncode(&bs->st, x, code);
 
-			memcpy(VARDATA(bs->sortcode), &factor, sizeof(float));
+			memcpy(VARDATA(bs->sortcode), &factors, sizeof(RuIvfLaneFactors));
 			if (bs->batch_raw)
 				memcpy(code + bs->dim, bs->batch_raw + (Size) i * bs->dim, sizeof(float) * bs->dim);
 			ExecClearTuple(bs->slot);
@@ -372,7 +372,7 @@ assign_callback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 static Size
 sort_code_size(const RuIvfMetaData *meta)
 {
-	return VARHDRSZ + sizeof(float) + meta->dim +
+	return VARHDRSZ + sizeof(RuIvfLaneFactors) + meta->dim +
 		(meta->rerank == RUIVF_RERANK_INDEX ? sizeof(float) * meta->dim : 0);
 }
 
@@ -459,7 +459,7 @@ write_sorted(RuIvfBuildState *bs, Tuplesortstate *sort, TupleDesc desc)
 		int			list = DatumGetInt32(slot_getattr(slot, 1, &isnull));
 		ItemPointer tid = (ItemPointer) DatumGetPointer(slot_getattr(slot, 2, &isnull));
 		struct varlena *code = (struct varlena *) DatumGetPointer(slot_getattr(slot, 3, &isnull));
-		float		factor;
+		RuIvfLaneFactors factors;
 
 		Assert(VARSIZE_ANY_EXHDR(code) == sort_code_size(meta) - VARHDRSZ);
 		if (list != cur)
@@ -468,10 +468,12 @@ write_sorted(RuIvfBuildState *bs, Tuplesortstate *sort, TupleDesc desc)
 				flush_block(bs, cur);
 			cur = list;
 		}
-		memcpy(&factor, VARDATA_ANY(code), sizeof(float));
+		memcpy(&factors, VARDATA_ANY(code), sizeof(RuIvfLaneFactors));
 		if (meta->rerank == RUIVF_RERANK_INDEX)
-			memcpy(bs->tmp, VARDATA_ANY(code) + sizeof(float) + meta->dim, sizeof(float) * meta->dim);
-		append_lane(bs, list, (unsigned char *) VARDATA_ANY(code) + sizeof(float), factor, tid,
+			memcpy(bs->tmp, VARDATA_ANY(code) + sizeof(RuIvfLaneFactors) + meta->dim,
+				   sizeof(float) * meta->dim);
+		append_lane(bs, list, (unsigned char *) VARDATA_ANY(code) + sizeof(RuIvfLaneFactors),
+					factors, tid,
 					bs->tmp);
 		CHECK_FOR_INTERRUPTS();
 	}

@@ -101,7 +101,7 @@ write_vector_logged(Relation index, const RuIvfMetaData *meta, Buffer *bufs, Buf
  */
 static void
 write_lane_logged(Relation index, const RuIvfMetaData *meta, Buffer *bufs, Buffer *vbufs,
-				  const unsigned char *code, float factor, ItemPointer tid, const float *raw,
+				  const unsigned char *code, RuIvfLaneFactors factors, ItemPointer tid, const float *raw,
 				  bool fresh, Buffer dirbuf, int dirslot)
 {
 	int			ppb = meta->pages_per_block;
@@ -134,7 +134,7 @@ write_lane_logged(Relation index, const RuIvfMetaData *meta, Buffer *bufs, Buffe
 	lane = RuIvfPageGetOpaque(first)->nlanes;
 	RuIvfWriteLanePage(first, meta, 0, lane, code);
 	RuIvfPageTids(first, meta)[lane] = *tid;
-	RuIvfPageFactors(first, meta)[lane] = factor;
+	RuIvfPageFactors(first, meta)[lane] = factors;
 	RuIvfPageGetOpaque(first)->nlanes = lane + 1;
 	if (BufferIsValid(dirbuf))
 	{
@@ -167,7 +167,7 @@ unlock_block(const RuIvfMetaData *meta, Buffer *bufs)
 /* Append the lane to block `head` if it has a free lane; true if done. */
 static bool
 append_if_room(Relation index, const RuIvfMetaData *meta, BlockNumber head,
-			   const unsigned char *code, float factor, ItemPointer tid, const float *raw)
+			   const unsigned char *code, RuIvfLaneFactors factors, ItemPointer tid, const float *raw)
 {
 	Buffer		bufs[RUIVF_MAX_PAGES_PER_BLOCK];
 	bool		room;
@@ -177,7 +177,7 @@ append_if_room(Relation index, const RuIvfMetaData *meta, BlockNumber head,
 	lock_block(index, meta, head, bufs);
 	room = RuIvfPageGetOpaque(BufferGetPage(bufs[0]))->nlanes < meta->lanes;
 	if (room)
-		write_lane_logged(index, meta, bufs, NULL, code, factor, tid, raw, false, InvalidBuffer, 0);
+		write_lane_logged(index, meta, bufs, NULL, code, factors, tid, raw, false, InvalidBuffer, 0);
 	unlock_block(meta, bufs);
 	return room;
 }
@@ -185,7 +185,7 @@ append_if_room(Relation index, const RuIvfMetaData *meta, BlockNumber head,
 /* Append a code and its TID to list `list`. */
 void
 RuIvfInsertCode(Relation index, const RuIvfMetaData *meta, int list,
-				const unsigned char *code, float factor, ItemPointer tid, const float *raw)
+				const unsigned char *code, RuIvfLaneFactors factors, ItemPointer tid, const float *raw)
 {
 	int			slot;
 	BlockNumber dirblk = RuIvfListDirBlock(meta, list, &slot);
@@ -199,14 +199,14 @@ RuIvfInsertCode(Relation index, const RuIvfMetaData *meta, int list,
 	LockBuffer(dirbuf, BUFFER_LOCK_SHARE);
 	head = RuIvfListDirHeads(BufferGetPage(dirbuf))[slot];
 	UnlockReleaseBuffer(dirbuf);
-	if (append_if_room(index, meta, head, code, factor, tid, raw))
+	if (append_if_room(index, meta, head, code, factors, tid, raw))
 		return;
 
 	/* slow path: directory page exclusively, then recheck the head */
 	dirbuf = ReadBuffer(index, dirblk);
 	LockBuffer(dirbuf, BUFFER_LOCK_EXCLUSIVE);
 	head = RuIvfListDirHeads(BufferGetPage(dirbuf))[slot];
-	if (append_if_room(index, meta, head, code, factor, tid, raw))
+	if (append_if_room(index, meta, head, code, factors, tid, raw))
 	{
 		UnlockReleaseBuffer(dirbuf);
 		return;
@@ -244,7 +244,7 @@ RuIvfInsertCode(Relation index, const RuIvfMetaData *meta, int list,
 			ItemPointerSetInvalid(&tids[l]);
 		RuIvfPageGetOpaque(BufferGetPage(bufs[0]))->next = head;
 	}
-	write_lane_logged(index, meta, bufs, vbufs, code, factor, tid, raw, true, dirbuf, slot);
+	write_lane_logged(index, meta, bufs, vbufs, code, factors, tid, raw, true, dirbuf, slot);
 	unlock_block(meta, bufs);
 	if (vbufs != NULL)
 	{
@@ -267,7 +267,7 @@ ruivfinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid,
 	RuVector   *v;
 	float	   *x;
 	unsigned char *code;
-	float		factor;
+	RuIvfLaneFactors factors;
 
 	(void) heap;
 	(void) checkUnique;
@@ -287,8 +287,8 @@ ruivfinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid,
 	x = palloc(sizeof(float) * v->dim);
 	code = palloc(v->dim);
 	RuIvfPrepareVector(st->meta.metric, v->x, v->dim, x);
-	factor = RuIvfEncode(st, x, code);
-	RuIvfInsertCode(index, &st->meta, RuIvfNearestList(st, x), code, factor, heap_tid, v->x);
+	factors = RuIvfEncode(st, x, code);
+	RuIvfInsertCode(index, &st->meta, RuIvfNearestList(st, x), code, factors, heap_tid, v->x);
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(cxt);
 	return false;

@@ -20,11 +20,19 @@
  *	   its rounding costs about 1e-4 of the estimate, far below the codes'
  *	   own quantization.  Each lane in use with a valid TID becomes a candidate
  *	   (estimated distance, TID).
- *	3. Re-rank.  Candidates are taken in estimated order, a window at a time
- *	   (first 10 * ruvector.rerank_factor, then twice as many each time);
- *	   each is fetched from the heap with the scan's snapshot, its exact
- *	   distance computed with the pair kernels, and the window is returned
- *	   in exact order.  A candidate whose row is not visible is dropped.
+ *	3. Re-rank.  Candidates are taken a window at a time (the nearest
+ *	   10 * ruvector.rerank_factor estimates, then twice as many each time)
+ *	   and returned in exact order, re-ranking lazily: every lane stores
+ *	   its coding error e = |x - x'| (ivf.h), which turns an estimate into
+ *	   a lower bound of the exact distance (lower_bound); the window is
+ *	   re-ranked in lower-bound order, and the nearest re-ranked row is
+ *	   returned as soon as its exact distance is within the next lower
+ *	   bound, since no candidate still to re-rank can then be nearer.  With
+ *	   precise codes a LIMIT 10 query re-ranks little more than 10 rows;
+ *	   the rows and their order are those a full re-rank of the window
+ *	   would give.  A re-rank fetches the row from the heap with the
+ *	   scan's snapshot and computes its exact distance with the pair
+ *	   kernels; a candidate whose row is not visible is dropped.
  *	   With rerank = index the vector is read from the block's vector pages
  *	   instead (never the table or its TOAST), and the executor's heap fetch
  *	   drops rows the snapshot does not see.
@@ -44,7 +52,7 @@
  * read whole and every candidate is re-ranked.
  *
  * Memory: per scan, a context reset by every rescan holds the candidates
- * and the current window.  Locks: the pages of one data block at a time,
+ * and the heap of re-ranked rows not yet returned.  Locks: the pages of one data block at a time,
  * share mode, ascending; released before the heap is touched.
  *
  * src/ivf/ivfscan.c
@@ -73,7 +81,8 @@
 
 typedef struct RuIvfCandidate
 {
-	float		dist;			/* estimated, then exact */
+	float		dist;			/* estimated, then its lower bound, then exact */
+	float		err;			/* coding error |x - x'| of its lane */
 	ItemPointerData tid;
 	uint16		lane;			/* where its code is: lane ... */
 	BlockNumber blk;			/* ... of the block starting here */
@@ -94,6 +103,8 @@ typedef struct RuIvfScanOpaqueData
 	int32	   *qpairs;			/* kernel operand: round(qa_d * qscale), in pairs */
 	float		qinv;			/* 1 / qscale */
 	float		qconst;			/* L2: |q - m|^2; else sum q_d m_d */
+	float		dot_err;		/* bound of the operand's rounding in qinv * dot */
+	float		qnorm;			/* |qprep| */
 
 	int		   *order;			/* lists, nearest first */
 	struct RuIvfListDist *ld;	/* (estimated distance, list) of every list */
@@ -103,16 +114,17 @@ typedef struct RuIvfScanOpaqueData
 	int			max_probes;
 	int64		scanned;		/* codes scored so far */
 
-	RuIvfCandidate *cand;		/* unreturned candidates of the first pass */
+	RuIvfCandidate *cand;		/* candidates of the lists read last */
 	int			ncand;
 	int			candcap;
 	int			nextcand;		/* next candidate to re-rank */
+	int			winend;			/* end of the current window in cand[] */
 	int			window;			/* size of the next re-rank window */
 	bool		rerank_all;
 
-	RuIvfCandidate *result;		/* current window, exact order */
-	int			nresult;
-	int			nextresult;
+	RuIvfCandidate *ready;		/* re-ranked, not returned: min-heap on dist */
+	int			nready;
+	int			readycap;
 
 	int32	   *partial;		/* per-page kernel output */
 	int32	   *blockdist;		/* per-block sum over pages (fits: see start_scan) */
@@ -307,9 +319,10 @@ set_query_operand(RuIvfScanOpaque so, const RuIvfState *st)
 	float	   *qa = palloc(sizeof(float) * dim);
 	double		maxabs = 0.0,
 				sumabs = 0.0,
+				qconst = 0.0,
+				qnorm = 0.0,
 				scale;
 
-	so->qconst = 0.0f;
 	for (int d = 0; d < dim; d++)
 	{
 		if (so->metric == RUIVF_METRIC_L2)
@@ -317,21 +330,26 @@ set_query_operand(RuIvfScanOpaque so, const RuIvfState *st)
 			float		qt = so->qprep[d] - st->sq_m[d];
 
 			qa[d] = qt * st->sq_s[d];
-			so->qconst += qt * qt;
+			qconst += (double) qt * qt;
 		}
 		else
 		{
 			qa[d] = so->qprep[d] * st->sq_s[d];
-			so->qconst += so->qprep[d] * st->sq_m[d];
+			qconst += (double) so->qprep[d] * st->sq_m[d];
 		}
+		qnorm += (double) so->qprep[d] * so->qprep[d];
 		maxabs = Max(maxabs, fabs(qa[d]));
 		sumabs += fabs(qa[d]);
 	}
+	so->qconst = (float) qconst;
+	so->qnorm = (float) sqrt(qnorm);
 	scale = maxabs > 0.0 ? 32767.0 / maxabs : 1.0;
 	/* rounding adds at most 0.5 per dimension */
 	if (sumabs > 0.0 && 255.0 * (sumabs * scale + 0.5 * dim) > (double) PG_INT32_MAX)
 		scale = ((double) PG_INT32_MAX / 255.0 - 0.5 * dim) / sumabs;
 	so->qinv = (float) (1.0 / scale);
+	/* each rounded operand is within 0.5 of qa_d * scale, each code <= 255 */
+	so->dot_err = (float) (0.5 * 255.0 * dim / scale);
 	so->qpairs = palloc0(sizeof(int32) * (padded / 2));
 	for (int d = 0; d < dim; d++)
 	{
@@ -473,7 +491,7 @@ scan_list(IndexScanDesc scan, int list)
 		int			nlanes;
 		BlockNumber next;
 		ItemPointerData tids[RUIVF_MAX_LANES];
-		float		factors[RUIVF_MAX_LANES];
+		RuIvfLaneFactors factors[RUIVF_MAX_LANES];
 
 		CHECK_FOR_INTERRUPTS();
 		for (int k = 0; k < ppb; k++)
@@ -486,7 +504,7 @@ scan_list(IndexScanDesc scan, int list)
 		nlanes = opaque->nlanes;
 		next = opaque->next;
 		memcpy(tids, RuIvfPageTids(page, meta), sizeof(ItemPointerData) * nlanes);
-		memcpy(factors, RuIvfPageFactors(page, meta), sizeof(float) * nlanes);
+		memcpy(factors, RuIvfPageFactors(page, meta), sizeof(RuIvfLaneFactors) * nlanes);
 
 		for (int k = 0; k < ppb; k++)
 		{
@@ -520,7 +538,8 @@ scan_list(IndexScanDesc scan, int list)
 			c->tid = tids[l];
 			c->lane = (uint16) l;
 			c->blk = blkno;
-			c->dist = sq8_estimate(so, factors[l], so->blockdist[l]);
+			c->dist = sq8_estimate(so, factors[l].factor, so->blockdist[l]);
+			c->err = factors[l].err;
 		}
 		blkno = next;
 	}
@@ -659,40 +678,148 @@ table_row_distance(IndexScanDesc scan, ItemPointer tid, double *dist)
 	return found;
 }
 
-/* Re-rank the next window of candidates; false when none are left. */
+/*
+ * A lower bound of a candidate's exact distance, from its estimate (in
+ * c->dist) and its lane's coding error e = |x - x'|.  The estimate is the
+ * distance to the decoded x' up to the query operand's rounding (dot_err,
+ * twice over for L2's -2 q.x') and float rounding (slack); the exact
+ * distance differs from the distance to x' by at most e (L2, triangle
+ * inequality) or |q| e (inner product and cosine, Cauchy-Schwarz).
+ */
+static inline float
+lower_bound(RuIvfScanOpaque so, const RuIvfCandidate *c)
+{
+	double		est = c->dist;
+	double		slack = 1e-5 * (fabs(est) + 3.0 * fabs(so->qconst));
+	double		lb;
+
+	switch (so->metric)
+	{
+		case RUIVF_METRIC_L2:
+			lb = sqrt(Max(0.0, est - 2.0 * so->dot_err - slack)) - c->err;
+			break;
+		case RUIVF_METRIC_IP:
+			lb = est - so->dot_err - slack - so->qnorm * c->err;
+			break;
+		case RUIVF_METRIC_COSINE:
+		default:
+			lb = 1.0 + est - so->dot_err - slack - so->qnorm * c->err;
+			break;
+	}
+	return (float) (lb - 1e-5 * fabs(lb));
+}
+
+/* a precedes b in the ready heap: nearer, NaN last (as ORDER BY sorts it) */
+static inline bool
+ready_before(const RuIvfCandidate *a, const RuIvfCandidate *b)
+{
+	return cmp_candidate(a, b) < 0;
+}
+
+/* Add a re-ranked candidate to the ready heap. */
+static void
+ready_push(RuIvfScanOpaque so, const RuIvfCandidate *c)
+{
+	int			i = so->nready++;
+
+	while (i > 0 && ready_before(c, &so->ready[(i - 1) / 2]))
+	{
+		so->ready[i] = so->ready[(i - 1) / 2];
+		i = (i - 1) / 2;
+	}
+	so->ready[i] = *c;
+}
+
+/* Take the nearest re-ranked candidate off the ready heap. */
+static RuIvfCandidate
+ready_pop(RuIvfScanOpaque so)
+{
+	RuIvfCandidate top = so->ready[0];
+	RuIvfCandidate last = so->ready[--so->nready];
+	int			i = 0;
+
+	for (;;)
+	{
+		int			child = 2 * i + 1;
+
+		if (child >= so->nready)
+			break;
+		if (child + 1 < so->nready && ready_before(&so->ready[child + 1], &so->ready[child]))
+			child++;
+		if (!ready_before(&so->ready[child], &last))
+			break;
+		so->ready[i] = so->ready[child];
+		i = child;
+	}
+	if (so->nready > 0)
+		so->ready[i] = last;
+	return top;
+}
+
+/*
+ * Open the next window of candidates: the nearest `window` estimates (all
+ * of them for an index without centroids), ordered by their lower bounds.
+ * False when none are left.
+ */
 static bool
-rerank_window(IndexScanDesc scan)
+open_window(IndexScanDesc scan)
 {
 	RuIvfScanOpaque so = (RuIvfScanOpaque) scan->opaque;
 	int			n = so->rerank_all ? so->ncand - so->nextcand
 		: Min(so->window, so->ncand - so->nextcand);
 
-	so->nresult = 0;
-	so->nextresult = 0;
 	if (n <= 0)
 		return false;
 	select_smallest(so->cand, so->nextcand, so->ncand, n);
-	if (so->result != NULL)
-		pfree(so->result);
-	so->result = palloc(sizeof(RuIvfCandidate) * n);
-	for (int i = 0; i < n; i++)
+	for (int i = so->nextcand; i < so->nextcand + n; i++)
+		so->cand[i].dist = lower_bound(so, &so->cand[i]);
+	qsort(so->cand + so->nextcand, n, sizeof(RuIvfCandidate), cmp_candidate);
+	so->winend = so->nextcand + n;
+	if (n > so->readycap)
 	{
-		RuIvfCandidate *c = &so->cand[so->nextcand + i];
+		if (so->ready != NULL)
+			pfree(so->ready);
+		so->readycap = n;
+		so->ready = palloc(sizeof(RuIvfCandidate) * n);
+	}
+	so->window = Min(so->window, RUIVF_MAX_WINDOW / 2) * 2;
+	return true;
+}
+
+/*
+ * The next row of the current window in exact order, re-ranking no more
+ * candidates than that needs: the nearest re-ranked one is returned as soon
+ * as no candidate still to re-rank can be nearer (its exact distance is
+ * within every remaining lower bound), so a query that stops after k rows
+ * usually re-ranks little more than k when the codes are precise.  A
+ * candidate whose row is not visible is dropped.  False when the window is
+ * done.
+ */
+static bool
+window_next(IndexScanDesc scan, RuIvfCandidate *out)
+{
+	RuIvfScanOpaque so = (RuIvfScanOpaque) scan->opaque;
+
+	while (so->nextcand < so->winend)
+	{
+		RuIvfCandidate *c = &so->cand[so->nextcand];
 		double		dist;
 
+		if (so->nready > 0 && so->ready[0].dist <= c->dist)
+			break;
+		so->nextcand++;
 		CHECK_FOR_INTERRUPTS();
 		if (so->vecbuf != NULL)
 			dist = index_vector_distance(scan, c->blk, c->lane);
 		else if (!table_row_distance(scan, &c->tid, &dist))
 			continue;
-		so->result[so->nresult].tid = c->tid;
-		so->result[so->nresult].dist = (float) dist;
-		so->nresult++;
+		c->dist = (float) dist;
+		ready_push(so, c);
+		so->stats.reranks++;
 	}
-	so->stats.reranks += so->nresult;
-	so->nextcand += n;
-	so->window = Min(so->window, RUIVF_MAX_WINDOW / 2) * 2;
-	qsort(so->result, so->nresult, sizeof(RuIvfCandidate), cmp_candidate);
+	if (so->nready == 0)
+		return false;
+	*out = ready_pop(so);
 	return true;
 }
 
@@ -709,6 +836,7 @@ probe_more(IndexScanDesc scan)
 		return false;			/* the first lists are always read */
 	so->ncand = 0;
 	so->nextcand = 0;
+	so->winend = 0;
 	so->window = 10 * Max(ruvector_rerank_factor, 1);	/* new lists, first window again */
 	order_lists(so, end);
 	for (; so->probed < end; so->probed++)
@@ -724,6 +852,7 @@ next_tuple(IndexScanDesc scan, ScanDirection dir)
 {
 	RuIvfScanOpaque so = (RuIvfScanOpaque) scan->opaque;
 	MemoryContext old;
+	RuIvfCandidate row;
 
 	if (so->noresults)
 		return false;
@@ -741,22 +870,16 @@ next_tuple(IndexScanDesc scan, ScanDirection dir)
 	}
 	for (;;)
 	{
-		while (so->nextresult >= so->nresult)
+		if (!window_next(scan, &row))
 		{
-			if (rerank_window(scan))
+			if (open_window(scan) || probe_more(scan))
 				continue;
-			if (!probe_more(scan))
-			{
-				MemoryContextSwitchTo(old);
-				return false;
-			}
+			MemoryContextSwitchTo(old);
+			return false;
 		}
 		/* strict order: skip a row nearer than one already returned */
-		if (so->strict && so->returned && so->result[so->nextresult].dist < so->lastdist)
-		{
-			so->nextresult++;
+		if (so->strict && so->returned && row.dist < so->lastdist)
 			continue;
-		}
 
 		/*
 		 * With rerank = index nothing has checked the row's visibility yet;
@@ -764,27 +887,22 @@ next_tuple(IndexScanDesc scan, ScanDirection dir)
 		 * the next ones (an invisible row, which the executor would drop,
 		 * must not make visible rows be skipped).
 		 */
-		if (so->strict && so->vecbuf != NULL &&
-			!table_row_distance(scan, &so->result[so->nextresult].tid, NULL))
-		{
-			so->nextresult++;
+		if (so->strict && so->vecbuf != NULL && !table_row_distance(scan, &row.tid, NULL))
 			continue;
-		}
 		break;
 	}
 	MemoryContextSwitchTo(old);
 	if (so->strict)
 	{
-		so->lastdist = so->result[so->nextresult].dist;
+		so->lastdist = row.dist;
 		so->returned = true;
 	}
 
-	scan->xs_heaptid = so->result[so->nextresult].tid;
+	scan->xs_heaptid = row.tid;
 	scan->xs_recheck = false;
 	scan->xs_recheckorderby = false;
-	scan->xs_orderbyvals[0] = Float8GetDatum((double) so->result[so->nextresult].dist);
+	scan->xs_orderbyvals[0] = Float8GetDatum((double) row.dist);
 	scan->xs_orderbynulls[0] = false;
-	so->nextresult++;
 	so->stats.rows++;
 	return true;
 }

@@ -355,7 +355,7 @@ RuIvfGetState(Relation index)
 
 			for (int c = 0; c < lists; c++)
 			{
-				st->centroid_factors[c] = RuIvfEncode(st, st->centroids + (Size) c * dim, code);
+				st->centroid_factors[c] = RuIvfEncode(st, st->centroids + (Size) c * dim, code).factor;
 				for (int d = 0; d < dim; d++)
 					st->centroid_codes[RuIvfCodePos(d, c, lists)] = code[d];
 			}
@@ -458,20 +458,31 @@ RuIvfPrepareVector(RuIvfMetric metric, const float *in, int dim, float *out)
 		RuIvfNormalize(out, dim);
 }
 
-/* SQ8-encode a prepared vector; returns its factor sum_d (s_d c_d)^2. */
-float
+/*
+ * SQ8-encode a prepared vector; returns its factor sum_d (s_d c_d)^2 and its
+ * coding error |x - x'|, rounded up (a value outside the build sample's
+ * range is clamped, and the error says by how much).
+ */
+RuIvfLaneFactors
 RuIvfEncode(const RuIvfState *st, const float *x, unsigned char *code)
 {
-	double		factor = 0.0;
+	double		factor = 0.0,
+				err = 0.0;
+	RuIvfLaneFactors f;
 
 	for (int d = 0; d < st->meta.dim; d++)
 	{
 		float		v = rintf((x[d] - st->sq_m[d]) / st->sq_s[d]);
+		double		decoded;
 
 		code[d] = v <= 0.0f ? 0 : v >= 255.0f ? 255 : (unsigned char) v;
 		factor += (double) (st->sq_s[d] * code[d]) * (st->sq_s[d] * code[d]);
+		decoded = (double) st->sq_m[d] + (double) st->sq_s[d] * code[d];
+		err += (x[d] - decoded) * (x[d] - decoded);
 	}
-	return (float) factor;
+	f.factor = (float) factor;
+	f.err = (float) (sqrt(err) * (1.0 + 1e-6));
+	return f;
 }
 
 /* Distance (smaller is nearer) from a prepared vector to every centroid. */
@@ -525,10 +536,10 @@ RuIvfPageTids(Page page, const RuIvfMetaData *meta)
 }
 
 /* The per-lane factors of a block, on its first page after the TIDs. */
-float *
+RuIvfLaneFactors *
 RuIvfPageFactors(Page page, const RuIvfMetaData *meta)
 {
-	return (float *) (RuIvfPageTids(page, meta) + meta->lanes);
+	return (RuIvfLaneFactors *) (RuIvfPageTids(page, meta) + meta->lanes);
 }
 
 /* Write one lane's code into the pages of a block (not its TID). */

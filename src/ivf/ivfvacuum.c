@@ -71,7 +71,7 @@ vacuum_block(Relation index, const RuIvfMetaData *meta, BlockNumber blkno,
 		Page		wpages[RUIVF_MAX_BLOCK_PAGES];
 		RuIvfPageOpaque wop;
 		ItemPointerData *wtids;
-		float	   *wfactors;
+		RuIvfLaneFactors *wfactors;
 
 		for (int k = 0; k < nlock; k++)
 			wpages[k] = GenericXLogRegisterBuffer(xs, bufs[k], 0);
