@@ -590,6 +590,14 @@ INSERT INTO lz SELECT i, (SELECT array_agg(0.5 + 0.5 * sin(i * 0.37 * d + d))::r
 CREATE INDEX lz_l2 ON lz USING ruivf (v ruvector_l2_ops) WITH (lists = 8);
 CREATE INDEX lz_ip ON lz USING ruivf (v ruvector_ip_ops) WITH (lists = 8);
 CREATE INDEX lz_cos ON lz USING ruivf (v ruvector_cosine_ops) WITH (lists = 8);
+-- and the same rows with 4-bit codes (bits = 4)
+CREATE TABLE lz4 AS SELECT * FROM lz;
+CREATE INDEX lz_l2_4 ON lz4 USING ruivf (v ruvector_l2_ops) WITH (lists = 8, bits = 4);
+CREATE INDEX lz_ip_4 ON lz4 USING ruivf (v ruvector_ip_ops) WITH (lists = 8, bits = 4);
+CREATE INDEX lz_cos_4 ON lz4 USING ruivf (v ruvector_cosine_ops) WITH (lists = 8, bits = 4);
+SELECT bits, lanes_per_block, dims_per_page, pages_per_block FROM ruvector_index_info('lz_l2');
+SELECT bits, lanes_per_block, dims_per_page, pages_per_block FROM ruvector_index_info('lz_l2_4');
+CREATE INDEX lz_bad ON lz4 USING ruivf (v ruvector_l2_ops) WITH (bits = 3);
 SET ruvector.probes = 8;
 SET enable_seqscan = off;
 SET enable_indexscan = on;
@@ -602,6 +610,7 @@ SELECT rows_returned, reranks BETWEEN 10 AND 20 AS few_reranks, distances AS sco
 INSERT INTO lz SELECT 10000 + i, (SELECT array_agg(3.0 * sin(i * 1.3 * d) - 1.0)::real[]
                                     FROM generate_series(1, 8) d)
   FROM generate_series(1, 300) i;
+INSERT INTO lz4 SELECT * FROM lz WHERE id > 10000;
 CREATE TABLE lzq (qid int, q ruvector(8));
 INSERT INTO lzq SELECT j, (SELECT array_agg(2.0 * cos(j * 0.71 * d + 0.3) - 0.5)::real[]
                              FROM generate_series(1, 8) d)
@@ -630,6 +639,33 @@ SELECT op, qid, ids AS index_order, exact AS exact_order
         FROM lz ORDER BY d LIMIT 10) e) e
  WHERE ids <> exact;
 RESET enable_indexscan;
+SET enable_seqscan = off;
+-- 4-bit codes: the same answers, also after VACUUM has compacted blocks
+DELETE FROM lz4 WHERE id % 7 = 3;
+VACUUM lz4;
+CREATE TEMP TABLE lz_index4 AS
+SELECT 'l2' AS op, qid, array_agg(id ORDER BY rn) AS ids FROM lzq,
+  LATERAL (SELECT id, row_number() OVER () AS rn FROM (SELECT id FROM lz4 ORDER BY v <-> q LIMIT 10) s) s
+  GROUP BY qid
+UNION ALL
+SELECT 'ip', qid, array_agg(id ORDER BY rn) FROM lzq,
+  LATERAL (SELECT id, row_number() OVER () AS rn FROM (SELECT id FROM lz4 ORDER BY v <#> q LIMIT 10) s) s
+  GROUP BY qid
+UNION ALL
+SELECT 'cos', qid, array_agg(id ORDER BY rn) FROM lzq,
+  LATERAL (SELECT id, row_number() OVER () AS rn FROM (SELECT id FROM lz4 ORDER BY v <=> q LIMIT 10) s) s
+  GROUP BY qid;
+SELECT op, count(*) AS queries, count(*) FILTER (WHERE ids && ARRAY(SELECT generate_series(10001, 10300))) AS with_clamped_rows
+  FROM lz_index4 GROUP BY op ORDER BY op;
+RESET enable_seqscan;
+SET enable_indexscan = off;
+SELECT op, qid, ids AS index_order, exact AS exact_order
+  FROM lz_index4 JOIN lzq USING (qid), LATERAL (
+    SELECT array_agg(id ORDER BY d) AS exact FROM (
+      SELECT id, CASE op WHEN 'l2' THEN v <-> q WHEN 'ip' THEN v <#> q ELSE v <=> q END AS d
+        FROM lz4 ORDER BY d LIMIT 10) e) e
+ WHERE ids <> exact;
+RESET enable_indexscan;
 RESET ruvector.probes;
 RESET ruvector.rerank_factor;
-DROP TABLE lz, lzq;
+DROP TABLE lz, lz4, lzq;

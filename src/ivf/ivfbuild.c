@@ -312,7 +312,7 @@ assign_batch(RuIvfBuildState *bs)
 
 		if (bs->sortstate == NULL)
 		{
-			RuIvfLaneFactors factors = RuIvfEncode(&bs->st, x, bs->code);
+			RuIvfLaneFactors factors = RuIvfEncode(&bs->st, x, bs->code, meta->bits);
 
 			append_lane(bs, bs->batch_list[i], bs->code, factors, &bs->batch_tids[i],
 						bs->batch_raw ? bs->batch_raw + (Size) i * bs->dim : NULL);
@@ -320,7 +320,7 @@ assign_batch(RuIvfBuildState *bs)
 		else
 		{
 			unsigned char *code = (unsigned char *) VARDATA(bs->sortcode) + sizeof(RuIvfLaneFactors);
-			RuIvfLaneFactors factors = RuIvfEncode(&bs->st, x, code);
+			RuIvfLaneFactors factors = RuIvfEncode(&bs->st, x, code, meta->bits);
 
 			memcpy(VARDATA(bs->sortcode), &factors, sizeof(RuIvfLaneFactors));
 			if (bs->batch_raw)
@@ -826,11 +826,20 @@ index_rerank(Relation index, int dim)
 	return rerank;
 }
 
+/* The bits per code an index gets: its option (8 by default). */
+static int
+index_bits(Relation index)
+{
+	RuIvfOptions *opts = (RuIvfOptions *) index->rd_options;
+
+	return opts ? opts->bits : 8;
+}
+
 /* Fill the parts of the metadata that depend only on dim, metric and options. */
 static void
-init_meta(RuIvfMetaData *meta, int dim, RuIvfMetric metric, int lists, int rerank)
+init_meta(RuIvfMetaData *meta, int dim, RuIvfMetric metric, int lists, int rerank, int bits)
 {
-	RuIvfGeometry g = RuIvfComputeGeometry(dim, rerank == RUIVF_RERANK_INDEX);
+	RuIvfGeometry g = RuIvfComputeGeometry(dim, rerank == RUIVF_RERANK_INDEX, bits);
 
 	memset(meta, 0, sizeof(RuIvfMetaData));
 	meta->magic = RUIVF_MAGIC;
@@ -843,6 +852,7 @@ init_meta(RuIvfMetaData *meta, int dim, RuIvfMetric metric, int lists, int reran
 	meta->pages_per_block = g.pages_per_block;
 	meta->rerank = rerank;
 	meta->vec_pages_per_block = g.vec_pages_per_block;
+	meta->bits = bits;
 	meta->build_id = (uint64) GetCurrentTimestamp() ^ ((uint64) MyProcPid << 40);
 }
 
@@ -955,7 +965,7 @@ ruivfbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 
 	/* phase 2: k-means and SQ8 parameters */
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, RUIVF_PHASE_KMEANS);
-	init_meta(meta, bs.dim, bs.metric, lists, index_rerank(index, bs.dim));
+	init_meta(meta, bs.dim, bs.metric, lists, index_rerank(index, bs.dim), index_bits(index));
 	ntrain = Min(bs.nsample, RUIVF_SAMPLES_PER_LIST * Max(lists, 1));
 	shuffle_prefix(&bs, ntrain);
 	sq_params = palloc(sizeof(float) * bs.dim * 2);
@@ -1058,7 +1068,7 @@ ruivfbuildempty(Relation index)
 		sq_params[d] = 0.0f;
 		sq_params[dim + d] = 1.0f;
 	}
-	init_meta(&meta, dim, RuIvfGetMetric(index), 0, index_rerank(index, dim));
+	init_meta(&meta, dim, RuIvfGetMetric(index), 0, index_rerank(index, dim), index_bits(index));
 	write_header(index, INIT_FORKNUM, &meta, NULL, sq_params);
 	write_meta(index, INIT_FORKNUM, &meta, NULL);
 }

@@ -287,7 +287,7 @@ ruivfinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid,
 	x = palloc(sizeof(float) * v->dim);
 	code = palloc(v->dim);
 	RuIvfPrepareVector(st->meta.metric, v->x, v->dim, x);
-	factors = RuIvfEncode(st, x, code);
+	factors = RuIvfEncode(st, x, code, st->meta.bits);
 	RuIvfInsertCode(index, &st->meta, RuIvfNearestList(st, x), code, factors, heap_tid, v->x);
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(cxt);

@@ -100,10 +100,12 @@ typedef struct RuIvfScanOpaqueData
 
 	RuVector   *query;			/* as given, for the exact distances */
 	float	   *qprep;			/* prepared (unit for cosine) */
-	int32	   *qpairs;			/* kernel operand: round(qa_d * qscale), in pairs */
+	int32	   *qpairs;			/* SQ8 operand: round(qa_d * qscale), in pairs */
 	float		qinv;			/* 1 / qscale */
+	int16	   *qbytes;			/* SQ4 operand (bits 4): 8-bit, in pairs */
+	float		code_qinv;		/* what turns a list code dot into sum qa_d x'_d-ish */
 	float		qconst;			/* L2: |q - m|^2; else sum q_d m_d */
-	float		dot_err;		/* bound of the operand's rounding in qinv * dot */
+	float		dot_err;		/* bound of the operand's rounding in code_qinv * dot */
 	float		qnorm;			/* |qprep| */
 
 	int		   *order;			/* lists, nearest first */
@@ -293,14 +295,16 @@ ruivfrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, int n
 
 /*
  * Estimated distance (smaller is nearer) of a coded vector, from its factor
- * and the SQ8 kernel's integer dot product with the query operand (ivf.h).
+ * and a kernel's integer dot product with the query operand; qinv scales
+ * that product back to sum_d qa_d (x'_d - m_d) / s_d (1 / scale for SQ8
+ * codes, 17 / scale for SQ4; ivf.h).
  */
 static inline float
-sq8_estimate(RuIvfScanOpaque so, float factor, int32 dot)
+code_estimate(RuIvfScanOpaque so, float qinv, float factor, int32 dot)
 {
 	if (so->metric == RUIVF_METRIC_L2)
-		return so->qconst + factor - 2.0f * so->qinv * (float) dot;
-	return -(so->qinv * (float) dot + so->qconst);
+		return so->qconst + factor - 2.0f * qinv * (float) dot;
+	return -(qinv * (float) dot + so->qconst);
 }
 
 /*
@@ -348,8 +352,6 @@ set_query_operand(RuIvfScanOpaque so, const RuIvfState *st)
 	if (sumabs > 0.0 && 255.0 * (sumabs * scale + 0.5 * dim) > (double) PG_INT32_MAX)
 		scale = ((double) PG_INT32_MAX / 255.0 - 0.5 * dim) / sumabs;
 	so->qinv = (float) (1.0 / scale);
-	/* each rounded operand is within 0.5 of qa_d * scale, each code <= 255 */
-	so->dot_err = (float) (0.5 * 255.0 * dim / scale);
 	so->qpairs = palloc0(sizeof(int32) * (padded / 2));
 	for (int d = 0; d < dim; d++)
 	{
@@ -357,6 +359,29 @@ set_query_operand(RuIvfScanOpaque so, const RuIvfState *st)
 		uint32		u = (uint32) (uint16) (int16) Max(-32767, Min(32767, v));
 
 		so->qpairs[d / 2] = (int32) ((uint32) so->qpairs[d / 2] | (u << (16 * (d & 1))));
+	}
+	so->code_qinv = so->qinv;
+	/* each rounded operand is within 0.5 of qa_d * scale, each code <= 255 */
+	so->dot_err = (float) (0.5 * 255.0 * dim / scale);
+
+	/*
+	 * SQ4 lists: an 8-bit operand (|q| <= 127) for dot_sq4_batch; a code
+	 * counts RUIVF_SQ4_STEP SQ8 steps, so the estimate scales by that too.
+	 */
+	if (st->meta.bits == 4)
+	{
+		double		scale4 = maxabs > 0.0 ? 127.0 / maxabs : 1.0;
+
+		so->qbytes = palloc0(sizeof(int16) * (padded / 2));
+		for (int d = 0; d < dim; d++)
+		{
+			int32		v = (int32) rint(qa[d] * scale4);
+			uint16		u = (uint16) (uint8) (int8) Max(-127, Min(127, v));
+
+			so->qbytes[d / 2] = (int16) ((uint16) so->qbytes[d / 2] | (u << (8 * (d & 1))));
+		}
+		so->code_qinv = (float) (RUIVF_SQ4_STEP / scale4);
+		so->dot_err = (float) (0.5 * 15.0 * dim * RUIVF_SQ4_STEP / scale4);
 	}
 	pfree(qa);
 }
@@ -420,7 +445,7 @@ start_scan(IndexScanDesc scan)
 		rv_kernels.dot_sq8_batch(so->qpairs, st->centroid_codes, (dim + 1) / 2, lists, dot);
 		for (int c = 0; c < lists; c++)
 		{
-			ld[c].dist = sq8_estimate(so, st->centroid_factors[c], dot[c]);
+			ld[c].dist = code_estimate(so, so->qinv, st->centroid_factors[c], dot[c]);
 			ld[c].list = c;
 		}
 		pfree(dot);
@@ -512,8 +537,12 @@ scan_list(IndexScanDesc scan, int list)
 			int			nd = Min(meta->dim - d0, meta->dims_per_page);
 			int32	   *out = (k == 0) ? so->blockdist : so->partial;
 
-			rv_kernels.dot_sq8_batch(so->qpairs + d0 / 2, RuIvfPageCodes(BufferGetPage(bufs[k])),
-									 (nd + 1) / 2, B, out);
+			if (meta->bits == 4)
+				rv_kernels.dot_sq4_batch(so->qbytes + d0 / 2, RuIvfPageCodes(BufferGetPage(bufs[k])),
+										 (nd + 1) / 2, B, out);
+			else
+				rv_kernels.dot_sq8_batch(so->qpairs + d0 / 2, RuIvfPageCodes(BufferGetPage(bufs[k])),
+										 (nd + 1) / 2, B, out);
 			if (k > 0)
 				for (int l = 0; l < nlanes; l++)
 					so->blockdist[l] += so->partial[l];
@@ -538,7 +567,7 @@ scan_list(IndexScanDesc scan, int list)
 			c->tid = tids[l];
 			c->lane = (uint16) l;
 			c->blk = blkno;
-			c->dist = sq8_estimate(so, factors[l].factor, so->blockdist[l]);
+			c->dist = code_estimate(so, so->code_qinv, factors[l].factor, so->blockdist[l]);
 			c->err = factors[l].err;
 		}
 		blkno = next;

@@ -41,6 +41,11 @@ RuIvfRegisterOptions(void)
 		{"index", RUIVF_RERANK_INDEX},
 		{NULL, 0}
 	};
+	static relopt_enum_elt_def bits_values[] = {
+		{"8", 8},
+		{"4", 4},
+		{NULL, 0}
+	};
 
 	ruivf_relopt_kind = add_reloption_kind();
 	add_int_reloption(ruivf_relopt_kind, "lists",
@@ -52,6 +57,12 @@ RuIvfRegisterOptions(void)
 					   rerank_values, RUIVF_RERANK_AUTO,
 					   "Valid values are \"auto\", \"heap\" and \"index\".",
 					   AccessExclusiveLock);
+	add_enum_reloption(ruivf_relopt_kind, "bits",
+					   "Bits per dimension of the codes the first pass scores: 8 (SQ8) or 4 (SQ4, "
+					   "half the bytes to read, coarser estimates)",
+					   bits_values, 8,
+					   "Valid values are \"8\" and \"4\".",
+					   AccessExclusiveLock);
 }
 
 /* amoptions */
@@ -61,6 +72,7 @@ ruivfoptions(Datum reloptions, bool validate)
 	static const relopt_parse_elt tab[] = {
 		{"lists", RELOPT_TYPE_INT, offsetof(RuIvfOptions, lists)},
 		{"rerank", RELOPT_TYPE_ENUM, offsetof(RuIvfOptions, rerank)},
+		{"bits", RELOPT_TYPE_ENUM, offsetof(RuIvfOptions, bits)},
 	};
 
 	return (bytea *) build_reloptions(reloptions, validate, ruivf_relopt_kind,
@@ -77,10 +89,10 @@ ruivfvalidate(Oid opclassoid)
 
 /* Pages a block of `lanes` lanes needs for dim dimensions (dims spread evenly). */
 static RuIvfGeometry
-geometry_for_lanes(int dim, int lanes)
+geometry_for_lanes(int dim, int lanes, int bits)
 {
 	RuIvfGeometry g;
-	int			maxdims = (int) ((RUIVF_PAGE_AVAIL - lanes * RUIVF_LANE_HEADER) / lanes) & ~1;
+	int			maxdims = (int) ((RUIVF_PAGE_AVAIL - lanes * RUIVF_LANE_HEADER) * 8 / bits / lanes) & ~1;
 
 	g.lanes = lanes;
 	g.pages_per_block = (dim + maxdims - 1) / maxdims;
@@ -97,22 +109,23 @@ geometry_for_lanes(int dim, int lanes)
  * dimensions, 8 lanes over as many pages as needed.
  */
 RuIvfGeometry
-RuIvfComputeGeometry(int dim, bool vectors)
+RuIvfComputeGeometry(int dim, bool vectors, int bits)
 {
 	RuIvfGeometry g;
-	int			lanes = (int) (RUIVF_PAGE_AVAIL / (dim + (dim & 1) + RUIVF_LANE_HEADER));
+	double		lane_bytes = (double) (dim + (dim & 1)) * bits / 8;	/* codes of one lane */
+	int			lanes = (int) (RUIVF_PAGE_AVAIL / (lane_bytes + RUIVF_LANE_HEADER));
 	double		best_fill = -1.0;
 
 	lanes -= lanes % RUIVF_MIN_LANES;
 	if (lanes >= 64)
-		g = geometry_for_lanes(dim, Min(lanes, RUIVF_MAX_LANES));
+		g = geometry_for_lanes(dim, Min(lanes, RUIVF_MAX_LANES), bits);
 	else
 	{
-		g = geometry_for_lanes(dim, RUIVF_MIN_LANES);
+		g = geometry_for_lanes(dim, RUIVF_MIN_LANES, bits);
 		for (int b = 64; b >= RUIVF_MIN_LANES; b -= RUIVF_MIN_LANES)
 		{
-			RuIvfGeometry t = geometry_for_lanes(dim, b);
-			double		fill = (double) b * (dim + RUIVF_LANE_HEADER) /
+			RuIvfGeometry t = geometry_for_lanes(dim, b, bits);
+			double		fill = (double) b * (lane_bytes + RUIVF_LANE_HEADER) /
 				((double) t.pages_per_block * RUIVF_PAGE_AVAIL);
 
 			if (t.pages_per_block <= RUIVF_MAX_BLOCK_PAGES && fill > best_fill + 0.01)
@@ -122,7 +135,7 @@ RuIvfComputeGeometry(int dim, bool vectors)
 			}
 		}
 	}
-	Assert(RUIVF_CODES_OFFSET + (Size) g.dims_per_page * g.lanes +
+	Assert(RUIVF_CODES_OFFSET + (Size) g.dims_per_page * g.lanes * bits / 8 +
 		   g.lanes * RUIVF_LANE_HEADER <= BLCKSZ - RUIVF_SPECIAL_SIZE);
 	Assert((Size) g.dims_per_page * g.pages_per_block >= (Size) dim);
 	Assert(g.dims_per_page % 2 == 0);
@@ -355,7 +368,7 @@ RuIvfGetState(Relation index)
 
 			for (int c = 0; c < lists; c++)
 			{
-				st->centroid_factors[c] = RuIvfEncode(st, st->centroids + (Size) c * dim, code).factor;
+				st->centroid_factors[c] = RuIvfEncode(st, st->centroids + (Size) c * dim, code, 8).factor;
 				for (int d = 0; d < dim; d++)
 					st->centroid_codes[RuIvfCodePos(d, c, lists)] = code[d];
 			}
@@ -459,25 +472,30 @@ RuIvfPrepareVector(RuIvfMetric metric, const float *in, int dim, float *out)
 }
 
 /*
- * SQ8-encode a prepared vector; returns its factor sum_d (s_d c_d)^2 and its
+ * Encode a prepared vector with `bits` per dimension (SQ8: c_d in 0..255,
+ * x'_d = m_d + s_d c_d; SQ4: c_d in 0..15, x'_d = m_d + 17 s_d c_d), one
+ * code per byte of code[]; returns its factor sum_d (x'_d - m_d)^2 and its
  * coding error |x - x'|, rounded up (a value outside the build sample's
  * range is clamped, and the error says by how much).
  */
 RuIvfLaneFactors
-RuIvfEncode(const RuIvfState *st, const float *x, unsigned char *code)
+RuIvfEncode(const RuIvfState *st, const float *x, unsigned char *code, int bits)
 {
 	double		factor = 0.0,
 				err = 0.0;
+	float		cmax = (float) RuIvfCodeMax(bits);
+	float		mult = bits == 4 ? (float) RUIVF_SQ4_STEP : 1.0f;
 	RuIvfLaneFactors f;
 
 	for (int d = 0; d < st->meta.dim; d++)
 	{
-		float		v = rintf((x[d] - st->sq_m[d]) / st->sq_s[d]);
+		float		step = st->sq_s[d] * mult;
+		float		v = rintf((x[d] - st->sq_m[d]) / step);
 		double		decoded;
 
-		code[d] = v <= 0.0f ? 0 : v >= 255.0f ? 255 : (unsigned char) v;
-		factor += (double) (st->sq_s[d] * code[d]) * (st->sq_s[d] * code[d]);
-		decoded = (double) st->sq_m[d] + (double) st->sq_s[d] * code[d];
+		code[d] = v <= 0.0f ? 0 : v >= cmax ? (unsigned char) cmax : (unsigned char) v;
+		factor += (double) (step * code[d]) * (step * code[d]);
+		decoded = (double) st->sq_m[d] + (double) step * code[d];
 		err += (x[d] - decoded) * (x[d] - decoded);
 	}
 	f.factor = (float) factor;
@@ -531,8 +549,7 @@ RuIvfPageCodes(Page page)
 ItemPointerData *
 RuIvfPageTids(Page page, const RuIvfMetaData *meta)
 {
-	return (ItemPointerData *) ((char *) page + RUIVF_CODES_OFFSET +
-								(Size) meta->dims_per_page * meta->lanes);
+	return (ItemPointerData *) ((char *) page + RUIVF_CODES_OFFSET + RuIvfPageCodeBytes(meta));
 }
 
 /* The per-lane factors of a block, on its first page after the TIDs. */
@@ -540,6 +557,24 @@ RuIvfLaneFactors *
 RuIvfPageFactors(Page page, const RuIvfMetaData *meta)
 {
 	return (RuIvfLaneFactors *) (RuIvfPageTids(page, meta) + meta->lanes);
+}
+
+/*
+ * Move lane `from`'s codes to lane `to` on one page of a block (VACUUM's
+ * compaction; the TIDs and factors are the caller's).
+ */
+void
+RuIvfMoveLanePage(Page page, const RuIvfMetaData *meta, int from, int to)
+{
+	unsigned char *codes = RuIvfPageCodes(page);
+	int			B = meta->lanes;
+
+	if (meta->bits == 4)
+		for (int p = 0; p < meta->dims_per_page / 2; p++)
+			codes[RuIvfSq4Pos(p, to, B)] = codes[RuIvfSq4Pos(p, from, B)];
+	else
+		for (int d = 0; d < meta->dims_per_page; d++)
+			codes[RuIvfCodePos(d, to, B)] = codes[RuIvfCodePos(d, from, B)];
 }
 
 /* Write one lane's code into the pages of a block (not its TID). */
@@ -559,6 +594,13 @@ RuIvfWriteLanePage(Page page, const RuIvfMetaData *meta, int k, int lane,
 	int			d0 = k * meta->dims_per_page;
 	int			d1 = Min(meta->dim, d0 + meta->dims_per_page);
 
+	if (meta->bits == 4)
+	{
+		for (int d = d0; d < d1; d += 2)
+			codes[RuIvfSq4Pos((d - d0) / 2, lane, meta->lanes)] =
+				(unsigned char) (code[d] | (d + 1 < d1 ? code[d + 1] << 4 : 0));
+		return;
+	}
 	for (int d = d0; d < d1; d++)
 		codes[RuIvfCodePos(d - d0, lane, meta->lanes)] = code[d];
 	if ((d1 - d0) & 1)
@@ -569,7 +611,7 @@ PG_FUNCTION_INFO_V1(ruvector_index_info);
 
 /*
  * ruvector_index_info(index): what a ruivf index's metapage says (format
- * version, dimensions, metric, lists, block geometry, re-rank
+ * version, dimensions, metric, lists, bits per code, block geometry, re-rank
  * representation) and its size in pages.
  */
 Datum
@@ -579,8 +621,8 @@ ruvector_index_info(PG_FUNCTION_ARGS)
 	Relation	index;
 	RuIvfMetaData meta;
 	TupleDesc	desc;
-	Datum		values[10];
-	bool		nulls[10] = {0};
+	Datum		values[11];
+	bool		nulls[11] = {0};
 	BlockNumber npages;
 	static const char *metrics[] = {"?", "l2", "inner product", "cosine"};
 
@@ -605,11 +647,12 @@ ruvector_index_info(PG_FUNCTION_ARGS)
 	values[1] = Int32GetDatum(meta.dim);
 	values[2] = CStringGetTextDatum(metrics[(meta.metric >= 1 && meta.metric <= 3) ? meta.metric : 0]);
 	values[3] = Int32GetDatum(meta.lists);
-	values[4] = Int32GetDatum(meta.lanes);
-	values[5] = Int32GetDatum(meta.dims_per_page);
-	values[6] = Int32GetDatum(meta.pages_per_block);
-	values[7] = Int32GetDatum(meta.vec_pages_per_block);
-	values[8] = CStringGetTextDatum(meta.rerank == RUIVF_RERANK_INDEX ? "index" : "heap");
-	values[9] = Int64GetDatum((int64) npages);
+	values[4] = Int32GetDatum(meta.bits);
+	values[5] = Int32GetDatum(meta.lanes);
+	values[6] = Int32GetDatum(meta.dims_per_page);
+	values[7] = Int32GetDatum(meta.pages_per_block);
+	values[8] = Int32GetDatum(meta.vec_pages_per_block);
+	values[9] = CStringGetTextDatum(meta.rerank == RUIVF_RERANK_INDEX ? "index" : "heap");
+	values[10] = Int64GetDatum((int64) npages);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), values, nulls)));
 }

@@ -81,7 +81,6 @@ vacuum_block(Relation index, const RuIvfMetaData *meta, BlockNumber blkno,
 
 		if (compact)
 		{
-			int			B = meta->lanes;
 			int			to = 0;
 
 			/* slide the lanes in use (valid and not dead) down, on every page */
@@ -92,12 +91,7 @@ vacuum_block(Relation index, const RuIvfMetaData *meta, BlockNumber blkno,
 				if (to != l)
 				{
 					for (int k = 0; k < ppb; k++)
-					{
-						unsigned char *codes = RuIvfPageCodes(wpages[k]);
-
-						for (int d = 0; d < meta->dims_per_page; d++)
-							codes[RuIvfCodePos(d, to, B)] = codes[RuIvfCodePos(d, l, B)];
-					}
+						RuIvfMoveLanePage(wpages[k], meta, l, to);
 					wtids[to] = wtids[l];
 					wfactors[to] = wfactors[l];
 				}

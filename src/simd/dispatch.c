@@ -20,7 +20,7 @@ RvKernels	rv_kernels = {
 	RV_SIMD_SCALAR,
 	l2sq_f32_scalar, dot_f32_scalar, cosine_f32_scalar, l1_f32_scalar,
 	l2sq_f32_batch_scalar, dot_f32_batch_scalar, cosine_f32_batch_scalar, l1_f32_batch_scalar,
-	dot_sq8_batch_scalar, dot_f32_multi_scalar
+	dot_sq8_batch_scalar, dot_sq4_batch_scalar, dot_f32_multi_scalar
 };
 
 /* Was this level compiled into the binary? */
@@ -50,7 +50,8 @@ rv_kernels_for_level(RvSimdLevel level, RvKernels *out)
 				RV_SIMD_SCALAR,
 				l2sq_f32_scalar, dot_f32_scalar, cosine_f32_scalar, l1_f32_scalar,
 				l2sq_f32_batch_scalar, dot_f32_batch_scalar, cosine_f32_batch_scalar,
-				l1_f32_batch_scalar, dot_sq8_batch_scalar, dot_f32_multi_scalar
+				l1_f32_batch_scalar, dot_sq8_batch_scalar, dot_sq4_batch_scalar,
+				dot_f32_multi_scalar
 			};
 			return true;
 #ifdef RV_HAVE_X86_KERNELS
@@ -59,7 +60,8 @@ rv_kernels_for_level(RvSimdLevel level, RvKernels *out)
 				RV_SIMD_AVX2,
 				l2sq_f32_avx2, dot_f32_avx2, cosine_f32_avx2, l1_f32_avx2,
 				l2sq_f32_batch_avx2, dot_f32_batch_avx2, cosine_f32_batch_avx2,
-				l1_f32_batch_avx2, dot_sq8_batch_avx2, dot_f32_multi_avx2
+				l1_f32_batch_avx2, dot_sq8_batch_avx2, dot_sq4_batch_avx2,
+				dot_f32_multi_avx2
 			};
 			return true;
 		case RV_SIMD_AVX512:
@@ -69,6 +71,7 @@ rv_kernels_for_level(RvSimdLevel level, RvKernels *out)
 				l2sq_f32_batch_avx512, dot_f32_batch_avx512, cosine_f32_batch_avx512,
 				l1_f32_batch_avx512,
 				dot_sq8_batch_avx2,	/* AVX-512 BW/VNNI version: not yet written */
+				dot_sq4_batch_avx2,	/* AVX-512 BW version: not yet written */
 				dot_f32_multi_avx2	/* AVX-512 version: not yet written */
 			};
 			return true;

@@ -66,6 +66,22 @@ typedef void (*RvSq8DotFn) (const int32_t *qpairs, const unsigned char *codes,
 							size_t npairs, size_t width, int32_t *out);
 
 /*
+ * Batch kernel over 4-bit scalar-quantized (SQ4) SoA blocks, in integers.
+ * For pair p the `width` lanes are one byte each, the even dimension in the
+ * low nibble and the odd one in the high nibble,
+ *		codes[p * width + lane] = c_2p | c_{2p+1} << 4
+ * (an odd last dimension is padded with a zero code).  The query comes as
+ * 8-bit integers packed two per int16: qpairs[p] = (uint8) q_2p |
+ * q_{2p+1} << 8, with |q| <= 127.  Per lane:
+ *	dot_sq4:  out[lane] = sum_d q_d * c_d   (exact; |sum| <= 127 * 15 * dims)
+ * Half the bytes of SQ8 per lane: one vpmaddubsw multiplies and adds a
+ * pair of dimensions for 16 lanes, into 16-bit sums that are widened every
+ * 8 pairs (8 * 2 * 127 * 15 < 2^15).
+ */
+typedef void (*RvSq4DotFn) (const int16_t *qpairs, const unsigned char *codes,
+							size_t npairs, size_t width, int32_t *out);
+
+/*
  * Several queries against one dimension-major block (a small GEMM): for nx
  * row-major points x (x[i * dim + d]), out[i * width + lane] = sum_d
  * x[i][d] * block[d * width + lane].  Blocking four points per pass reads
@@ -88,6 +104,7 @@ typedef struct RvKernels
 	RvBatchFn	cosine_batch;
 	RvBatchFn	l1_batch;
 	RvSq8DotFn	dot_sq8_batch;
+	RvSq4DotFn	dot_sq4_batch;
 	RvMultiFn	dot_multi;
 } RvKernels;
 
@@ -129,6 +146,27 @@ rv_dot_sq8_lanes(const int32_t *qpairs, const unsigned char *codes, size_t npair
 	}
 }
 
+/* SQ4 dot products of lanes [first, width) one by one: the reference, and the SIMD kernels' tail. */
+static inline void
+rv_dot_sq4_lanes(const int16_t *qpairs, const unsigned char *codes, size_t npairs,
+				 size_t width, size_t first, int32_t *out)
+{
+	for (size_t l = first; l < width; l++)
+	{
+		int32_t		sum = 0;
+
+		for (size_t p = 0; p < npairs; p++)
+		{
+			unsigned	c = codes[p * width + l];
+			int32_t		q0 = (int8_t) (uint8_t) ((uint16_t) qpairs[p] & 0xFF);
+			int32_t		q1 = (int8_t) (uint8_t) ((uint16_t) qpairs[p] >> 8);
+
+			sum += q0 * (int32_t) (c & 15) + q1 * (int32_t) (c >> 4);
+		}
+		out[l] = sum;
+	}
+}
+
 /* cpu.c: what the CPU (and the OS) support; detected once, cached */
 extern bool rv_cpu_supports(RvSimdLevel level);
 extern RvSimdLevel rv_cpu_best_level(void);
@@ -151,6 +189,7 @@ extern void cosine_f32_batch_scalar(const float *q, const float *block, size_t d
 extern void l1_f32_batch_scalar(const float *q, const float *block, size_t dim, size_t width, float *out);
 extern void dot_f32_multi_scalar(const float *x, size_t nx, const float *block, size_t dim, size_t width, float *out);
 extern void dot_sq8_batch_scalar(const int32_t *qpairs, const unsigned char *codes, size_t npairs, size_t width, int32_t *out);
+extern void dot_sq4_batch_scalar(const int16_t *qpairs, const unsigned char *codes, size_t npairs, size_t width, int32_t *out);
 
 #if defined(__x86_64__) || defined(_M_X64)
 #define RV_HAVE_X86_KERNELS 1
@@ -165,6 +204,7 @@ extern void cosine_f32_batch_avx2(const float *q, const float *block, size_t dim
 extern void l1_f32_batch_avx2(const float *q, const float *block, size_t dim, size_t width, float *out);
 extern void dot_f32_multi_avx2(const float *x, size_t nx, const float *block, size_t dim, size_t width, float *out);
 extern void dot_sq8_batch_avx2(const int32_t *qpairs, const unsigned char *codes, size_t npairs, size_t width, int32_t *out);
+extern void dot_sq4_batch_avx2(const int16_t *qpairs, const unsigned char *codes, size_t npairs, size_t width, int32_t *out);
 /* kernels_avx512.c */
 extern float l2sq_f32_avx512(const float *a, const float *b, size_t dim);
 extern float dot_f32_avx512(const float *a, const float *b, size_t dim);

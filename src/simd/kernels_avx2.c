@@ -489,4 +489,84 @@ dot_sq8_batch_avx2(const int32_t *qpairs, const unsigned char *codes,
 	rv_dot_sq8_lanes(qpairs, codes, npairs, width, l, out);
 }
 
+/*
+ * Add one SQ4 pair row of 32 lanes to two 16-bit accumulators: the nibbles
+ * are split, interleaved per lane (even dimension, odd dimension) and fed
+ * to vpmaddubsw with the query pair; lanes 0-7 and 16-23 go to *a, 8-15
+ * and 24-31 to *b (the unpacks work within 128-bit halves).
+ */
+static inline void
+sq4_row32(const unsigned char *row, __m256i qq, __m256i *a, __m256i *b)
+{
+	const __m256i nib = _mm256_set1_epi8(0x0F);
+	__m256i		v = _mm256_loadu_si256((const __m256i *) row);
+	__m256i		lo = _mm256_and_si256(v, nib);
+	__m256i		hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), nib);
+
+	*a = _mm256_add_epi16(*a, _mm256_maddubs_epi16(_mm256_unpacklo_epi8(lo, hi), qq));
+	*b = _mm256_add_epi16(*b, _mm256_maddubs_epi16(_mm256_unpackhi_epi8(lo, hi), qq));
+}
+
+/*
+ * Batch dot product against SQ4 codes (kernels.h): groups of 32 lanes,
+ * then groups of 8, then lane by lane; the 16-bit sums are widened into
+ * int32 accumulators every 8 pairs, before they could overflow.
+ */
+void
+dot_sq4_batch_avx2(const int16_t *qpairs, const unsigned char *codes,
+				   size_t npairs, size_t width, int32_t *out)
+{
+	size_t		l = 0;
+
+	for (; l + 32 <= width; l += 32)
+	{
+		__m256i		s0 = _mm256_setzero_si256(),
+					s1 = _mm256_setzero_si256(),
+					s2 = _mm256_setzero_si256(),
+					s3 = _mm256_setzero_si256();
+
+		for (size_t p0 = 0; p0 < npairs; p0 += 8)
+		{
+			size_t		pend = p0 + 8 < npairs ? p0 + 8 : npairs;
+			__m256i		a = _mm256_setzero_si256(),
+						b = _mm256_setzero_si256();
+
+			for (size_t p = p0; p < pend; p++)
+				sq4_row32(codes + p * width + l, _mm256_set1_epi16(qpairs[p]), &a, &b);
+			s0 = _mm256_add_epi32(s0, _mm256_cvtepi16_epi32(_mm256_castsi256_si128(a)));
+			s1 = _mm256_add_epi32(s1, _mm256_cvtepi16_epi32(_mm256_castsi256_si128(b)));
+			s2 = _mm256_add_epi32(s2, _mm256_cvtepi16_epi32(_mm256_extracti128_si256(a, 1)));
+			s3 = _mm256_add_epi32(s3, _mm256_cvtepi16_epi32(_mm256_extracti128_si256(b, 1)));
+		}
+		_mm256_storeu_si256((__m256i *) (out + l), s0);
+		_mm256_storeu_si256((__m256i *) (out + l + 8), s1);
+		_mm256_storeu_si256((__m256i *) (out + l + 16), s2);
+		_mm256_storeu_si256((__m256i *) (out + l + 24), s3);
+	}
+	for (; l + 8 <= width; l += 8)
+	{
+		const __m128i nib = _mm_set1_epi8(0x0F);
+		__m256i		s = _mm256_setzero_si256();
+
+		for (size_t p0 = 0; p0 < npairs; p0 += 8)
+		{
+			size_t		pend = p0 + 8 < npairs ? p0 + 8 : npairs;
+			__m128i		a = _mm_setzero_si128();
+
+			for (size_t p = p0; p < pend; p++)
+			{
+				__m128i		v = _mm_loadl_epi64((const __m128i *) (codes + p * width + l));
+				__m128i		lo = _mm_and_si128(v, nib);
+				__m128i		hi = _mm_and_si128(_mm_srli_epi16(v, 4), nib);
+
+				a = _mm_add_epi16(a, _mm_maddubs_epi16(_mm_unpacklo_epi8(lo, hi),
+													   _mm_set1_epi16(qpairs[p])));
+			}
+			s = _mm256_add_epi32(s, _mm256_cvtepi16_epi32(a));
+		}
+		_mm256_storeu_si256((__m256i *) (out + l), s);
+	}
+	rv_dot_sq4_lanes(qpairs, codes, npairs, width, l, out);
+}
+
 #endif							/* RV_HAVE_X86_KERNELS */

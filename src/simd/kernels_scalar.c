@@ -165,3 +165,11 @@ dot_sq8_batch_scalar(const int32_t *qpairs, const unsigned char *codes,
 {
 	rv_dot_sq8_lanes(qpairs, codes, npairs, width, 0, out);
 }
+
+/* SQ4 batch dot product (kernels.h), lane by lane. */
+void
+dot_sq4_batch_scalar(const int16_t *qpairs, const unsigned char *codes,
+					 size_t npairs, size_t width, int32_t *out)
+{
+	rv_dot_sq4_lanes(qpairs, codes, npairs, width, 0, out);
+}

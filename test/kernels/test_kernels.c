@@ -383,6 +383,55 @@ test_level(const RvKernels *k, const char *name)
 		}
 	}
 
+	/* SQ4 batch: exact integer results against a 64-bit reference */
+	{
+		size_t		maxpairs = (MAX_DIM + 1) / 2;
+		Guarded		gcodes = guarded_alloc(maxpairs * 160);
+		Guarded		gq = guarded_alloc(maxpairs * sizeof(int16_t));
+		Guarded		gi = guarded_alloc(160 * sizeof(int32_t));
+
+		for (size_t dim = 1; dim <= MAX_DIM; dim++)
+		{
+			size_t		width = 1 + (dim * 29) % 160;
+			size_t		npairs = (dim + 1) / 2;
+			int16_t    *qp = (int16_t *) (gq.base + gq.usable) - npairs;
+			unsigned char *codes = (unsigned char *) (gcodes.base + gcodes.usable) - npairs * width;
+			int32_t    *out = (int32_t *) (gi.base + gi.usable) - width;
+			int8_t		q[2 * ((MAX_DIM + 1) / 2)];
+
+			for (size_t d = 0; d < 2 * npairs; d++)
+			{
+				q[d] = d < dim ? (int8_t) ((rnd() * 2.0 - 1.0) * 127.0) : 0;
+				if (dim % 5 == 0 && d < dim)
+					q[d] = (d & 1) ? -127 : 127;	/* extremes */
+			}
+			for (size_t p = 0; p < npairs; p++)
+				qp[p] = (int16_t) (uint16_t) ((uint8_t) q[2 * p] | ((uint16_t) (uint8_t) q[2 * p + 1] << 8));
+			for (size_t i = 0; i < npairs * width; i++)
+				codes[i] = (dim % 7 == 0) ? 255 : (unsigned char) (rnd() * 256.0);
+			k->dot_sq4_batch(qp, codes, npairs, width, out);
+			for (size_t l = 0; l < width; l++)
+			{
+				int64_t		ref = 0;
+
+				for (size_t d = 0; d < 2 * npairs; d++)
+				{
+					unsigned	c = codes[(d / 2) * width + l];
+
+					ref += (int64_t) q[d] * (int64_t) ((d & 1) ? c >> 4 : c & 15);
+				}
+				t.checks++;
+				if (ref != (int64_t) out[l])
+				{
+					t.failures++;
+					if (t.failures <= 10)
+						printf("FAIL %s sq4-batch dim %zu width %zu lane %zu: %d, expected %lld\n",
+							   name, dim, width, l, out[l], (long long) ref);
+				}
+			}
+		}
+	}
+
 	free(lane);
 	return t;
 }

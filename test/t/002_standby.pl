@@ -27,14 +27,20 @@ $standby->init_from_backup($primary, 'backup', has_streaming => 1);
 $standby->append_conf('postgresql.conf', "max_parallel_workers_per_gather = 0\n");
 $standby->start;
 
-# Four tables, for four block layouts: 16 dimensions (one-page blocks of
+# Five tables, for five block layouts: 16 dimensions (one-page blocks of
 # 256 lanes), 1200 (24 lanes over 4 pages: VACUUM compacts), 5000 (8 lanes
 # over 5 pages: VACUUM marks dead lanes; rerank = auto keeps full-precision
-# vectors in the index, 20 vector pages per block) and 40 with rerank =
-# index (vectors across page boundaries).  Vectors come from an integer
+# vectors in the index, 20 vector pages per block), 40 with rerank =
+# index (vectors across page boundaries) and 300 with 4-bit codes (two
+# dimensions per byte; VACUUM compacts).  Vectors come from an integer
 # hash, so every run builds the same data.
-my %tables = (s16 => [ 16, 8 ], s1200 => [ 1200, 4 ], s5000 => [ 5000, 2 ], s40x => [ 40, 4 ]);
-my %options = (s40x => ', rerank = index');
+my %tables = (
+	s16 => [ 16, 8 ],
+	s1200 => [ 1200, 4 ],
+	s5000 => [ 5000, 2 ],
+	s40x => [ 40, 4 ],
+	s300q4 => [ 300, 4 ]);
+my %options = (s40x => ', rerank = index', s300q4 => ', bits = 4');
 my @tables = sort keys %tables;
 
 $primary->safe_psql(
@@ -47,7 +53,7 @@ CREATE FUNCTION rv(i int, d int) RETURNS ruvector LANGUAGE sql IMMUTABLE STRICT 
 $$;
 });
 my %next_id;
-my %rows_per_cycle = (s16 => 1500, s1200 => 120, s5000 => 40, s40x => 1000);
+my %rows_per_cycle = (s16 => 1500, s1200 => 120, s5000 => 40, s40x => 1000, s300q4 => 300);
 foreach my $t (@tables)
 {
 	my ($dim, $lists) = @{ $tables{$t} };
