@@ -52,9 +52,11 @@ RuIvfInit(void)
 							&ruvector_max_scan_tuples, 0, 0, INT_MAX,
 							PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("ruvector.rerank_factor",
-							"Candidates re-ranked exactly per 10 rows, in the first window.",
-							"A ruivf scan re-ranks 10 x rerank_factor candidates first, "
-							"then twice as many each time the executor asks for more.",
+							"Candidates considered for the exact re-rank per 10 rows, in the first window.",
+							"A ruivf scan's first re-rank window holds the 10 x rerank_factor best "
+							"estimates, the next ones twice as many each time the executor asks for "
+							"more; within a window only the candidates whose error bounds leave "
+							"their order open are re-ranked.",
 							&ruvector_rerank_factor, 4, 1, 1000,
 							PGC_USERSET, 0, NULL, NULL, NULL);
 }

@@ -194,6 +194,7 @@ typedef struct RuIvfMetaData
 /* SQ4 codes step 17 SQ8 steps (255 = 15 * 17): one set of m[], s[] for both */
 #define RUIVF_SQ4_STEP			17
 #define RuIvfCodeMax(bits)		((bits) == 4 ? 15 : 255)
+#define RUIVF_SQ4_SIGMAS		2.7	/* SQ4 range: at most mean +- this many sd */
 
 /* bytes of codes on one page of a block */
 #define RuIvfPageCodeBytes(meta) \

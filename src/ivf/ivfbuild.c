@@ -11,8 +11,9 @@
  *	   sqrt(rows)).  Too little memory for even one sample per list is an
  *	   error that names the setting; less than the ideal sample only shrinks
  *	   the sample.
- *	2. k-means on the sample (kmeans.c), and the SQ8 parameters: per
- *	   dimension, the sample's minimum (m_d) and range / 255 (s_d).
+ *	2. k-means on the sample (kmeans.c), and the code parameters: per
+ *	   dimension, the sample's minimum (m_d) and range / 255 (s_d); with
+ *	   bits = 4 the range is at most mean +- 2.7 standard deviations.
  *	3. assigning: a second heap scan collects vectors in batches of
  *	   RUIVF_ASSIGN_BATCH, finds each one's nearest centroid chunk by chunk
  *	   (kmeans.c), codes it and appends it to its list's block in memory
@@ -973,6 +974,8 @@ ruivfbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 	{
 		float		lo = 0.0f,
 					hi = 0.0f;
+		double		sum = 0.0,
+					sumsq = 0.0;
 
 		for (int i = 0; i < bs.nsample; i++)
 		{
@@ -982,6 +985,25 @@ ruivfbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 				lo = v;
 			if (i == 0 || v > hi)
 				hi = v;
+			sum += v;
+			sumsq += (double) v * v;
+		}
+
+		/*
+		 * 4-bit codes have 16 levels: spread over the whole range, the bulk
+		 * of a bell-shaped dimension would get a handful of them.  They span
+		 * at most mean +- RUIVF_SQ4_SIGMAS standard deviations instead (about
+		 * the best uniform 16-level quantizer for a Gaussian); the rarer
+		 * values beyond are clamped, and each lane's coding error, which the
+		 * re-rank's bounds use, says by how much.
+		 */
+		if (meta->bits == 4 && bs.nsample > 1)
+		{
+			double		mean = sum / bs.nsample;
+			double		sd = sqrt(Max(0.0, sumsq / bs.nsample - mean * mean));
+
+			lo = (float) Max((double) lo, mean - RUIVF_SQ4_SIGMAS * sd);
+			hi = (float) Min((double) hi, mean + RUIVF_SQ4_SIGMAS * sd);
 		}
 		sq_params[d] = lo;
 		sq_params[bs.dim + d] = hi > lo ? (hi - lo) / 255.0f : 1.0f;
