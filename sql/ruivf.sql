@@ -655,6 +655,23 @@ UNION ALL
 SELECT 'cos', qid, array_agg(id ORDER BY rn) FROM lzq,
   LATERAL (SELECT id, row_number() OVER () AS rn FROM (SELECT id FROM lz4 ORDER BY v <=> q LIMIT 10) s) s
   GROUP BY qid;
+-- the same answers with the scalar kernels and operand
+SET ruvector.simd = scalar;
+CREATE TEMP TABLE lz_index4s AS
+SELECT 'l2' AS op, qid, array_agg(id ORDER BY rn) AS ids FROM lzq,
+  LATERAL (SELECT id, row_number() OVER () AS rn FROM (SELECT id FROM lz4 ORDER BY v <-> q LIMIT 10) s) s
+  GROUP BY qid
+UNION ALL
+SELECT 'ip', qid, array_agg(id ORDER BY rn) FROM lzq,
+  LATERAL (SELECT id, row_number() OVER () AS rn FROM (SELECT id FROM lz4 ORDER BY v <#> q LIMIT 10) s) s
+  GROUP BY qid
+UNION ALL
+SELECT 'cos', qid, array_agg(id ORDER BY rn) FROM lzq,
+  LATERAL (SELECT id, row_number() OVER () AS rn FROM (SELECT id FROM lz4 ORDER BY v <=> q LIMIT 10) s) s
+  GROUP BY qid;
+RESET ruvector.simd;
+SELECT count(*) AS rows, count(*) FILTER (WHERE a.ids <> b.ids) AS differ
+  FROM lz_index4 a JOIN lz_index4s b USING (op, qid);
 SELECT op, count(*) AS queries, count(*) FILTER (WHERE ids && ARRAY(SELECT generate_series(10001, 10300))) AS with_clamped_rows
   FROM lz_index4 GROUP BY op ORDER BY op;
 RESET enable_seqscan;

@@ -189,6 +189,7 @@ typedef struct RuIvfMetaData
 	int32		rerank;			/* RUIVF_RERANK_HEAP or RUIVF_RERANK_INDEX */
 	int32		vec_pages_per_block;	/* vector pages after each block (index mode) */
 	int32		bits;			/* bits per code: 8 (SQ8) or 4 (SQ4) */
+	int32		residual;		/* codes are of x - centroid (SQ4 with lists) */
 } RuIvfMetaData;
 
 /* SQ4 codes step 17 SQ8 steps (255 = 15 * 17): one set of m[], s[] for both */
@@ -248,8 +249,10 @@ typedef struct RuIvfState
 	float	   *centroids_soa;	/* dim x lists, dimension-major */
 	unsigned char *centroid_codes;	/* SQ8 codes of the centroids, one block of `lists` lanes */
 	float	   *centroid_factors;	/* and their factors (probe order, ivfscan.c) */
-	float	   *sq_m;			/* dim */
+	float	   *sq_m;			/* dim: the centroid codes' parameters */
 	float	   *sq_s;			/* dim */
+	float	   *code_m;			/* dim: the list codes' (sq_m unless residual) */
+	float	   *code_s;			/* dim */
 	MemoryContext cxt;			/* where the state lives (NULL: not cached) */
 	Buffer	   *recent;			/* per index block: the buffer it was last in */
 	BlockNumber nrecent;
@@ -292,8 +295,10 @@ extern Buffer RuIvfReadHeapBufferRecent(Relation heap, RuIvfState *st, BlockNumb
 extern BlockNumber RuIvfListDirBlock(const RuIvfMetaData *meta, int list, int *slot);
 extern void RuIvfNormalize(float *x, int dim);
 extern void RuIvfPrepareVector(RuIvfMetric metric, const float *in, int dim, float *out);
-extern RuIvfLaneFactors RuIvfEncode(const RuIvfState *st, const float *x, unsigned char *code,
-									int bits);
+extern RuIvfLaneFactors RuIvfEncode(const float *m, const float *s, int dim, const float *x,
+									const float *center, unsigned char *code, int bits);
+extern RuIvfLaneFactors RuIvfEncodeForList(const RuIvfState *st, const float *x, int list,
+										   unsigned char *code);
 extern int	RuIvfNearestList(const RuIvfState *st, const float *x);
 extern void RuIvfCentroidDistances(const RuIvfState *st, const float *x, float *out);
 extern unsigned char *RuIvfPageCodes(Page page);

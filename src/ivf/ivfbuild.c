@@ -313,7 +313,7 @@ assign_batch(RuIvfBuildState *bs)
 
 		if (bs->sortstate == NULL)
 		{
-			RuIvfLaneFactors factors = RuIvfEncode(&bs->st, x, bs->code, meta->bits);
+			RuIvfLaneFactors factors = RuIvfEncodeForList(&bs->st, x, bs->batch_list[i], bs->code);
 
 			append_lane(bs, bs->batch_list[i], bs->code, factors, &bs->batch_tids[i],
 						bs->batch_raw ? bs->batch_raw + (Size) i * bs->dim : NULL);
@@ -321,7 +321,7 @@ assign_batch(RuIvfBuildState *bs)
 		else
 		{
 			unsigned char *code = (unsigned char *) VARDATA(bs->sortcode) + sizeof(RuIvfLaneFactors);
-			RuIvfLaneFactors factors = RuIvfEncode(&bs->st, x, code, meta->bits);
+			RuIvfLaneFactors factors = RuIvfEncodeForList(&bs->st, x, bs->batch_list[i], code);
 
 			memcpy(VARDATA(bs->sortcode), &factors, sizeof(RuIvfLaneFactors));
 			if (bs->batch_raw)
@@ -527,6 +527,9 @@ participate(RuIvfShared *shared, Sharedsort *sharedsort, float *floats,
 	bs.chunks = floats;
 	bs.st.sq_m = floats + (Size) meta->lists * meta->dim;
 	bs.st.sq_s = bs.st.sq_m + meta->dim;
+	bs.st.code_m = bs.st.sq_m + 2 * meta->dim;
+	bs.st.code_s = bs.st.sq_m + 3 * meta->dim;
+	bs.st.centroids = meta->residual ? bs.st.sq_m + 4 * meta->dim : NULL;
 	bs.tmp = palloc(sizeof(float) * bs.dim);
 	bs.tmpcxt = AllocSetContextCreate(CurrentMemoryContext, "ruivf build temporary",
 									  ALLOCSET_DEFAULT_SIZES);
@@ -597,7 +600,8 @@ parallel_assign(RuIvfBuildState *bs, Relation heap, Relation index, IndexInfo *i
 	ParallelContext *pcxt;
 	Snapshot	snapshot;
 	Size		sharedsz;
-	Size		floatsz = sizeof(float) * ((Size) meta->lists * meta->dim + 2 * (Size) meta->dim);
+	Size		floatsz = sizeof(float) * ((Size) meta->lists * meta->dim * (meta->residual ? 2 : 1) +
+										   4 * (Size) meta->dim);
 	int			nparticipants = nworkers + 1;
 	RuIvfShared *shared;
 	Sharedsort *sharedsort;
@@ -638,10 +642,19 @@ parallel_assign(RuIvfBuildState *bs, Relation heap, Relation index, IndexInfo *i
 	tuplesort_initialize_shared(sharedsort, nparticipants, pcxt->seg);
 
 	floats = shm_toc_allocate(pcxt->toc, floatsz);
-	memcpy(floats, bs->chunks, sizeof(float) * (Size) meta->lists * meta->dim);
-	memcpy(floats + (Size) meta->lists * meta->dim, bs->st.sq_m, sizeof(float) * meta->dim);
-	memcpy(floats + (Size) meta->lists * meta->dim + meta->dim, bs->st.sq_s,
-		   sizeof(float) * meta->dim);
+	/* chunks, sq_m, sq_s, code_m, code_s, and for residual codes the centroids */
+	{
+		float	   *p = floats + (Size) meta->lists * meta->dim;
+
+		memcpy(floats, bs->chunks, sizeof(float) * (Size) meta->lists * meta->dim);
+		memcpy(p, bs->st.sq_m, sizeof(float) * meta->dim);
+		memcpy(p + meta->dim, bs->st.sq_s, sizeof(float) * meta->dim);
+		memcpy(p + 2 * meta->dim, bs->st.code_m, sizeof(float) * meta->dim);
+		memcpy(p + 3 * meta->dim, bs->st.code_s, sizeof(float) * meta->dim);
+		if (meta->residual)
+			memcpy(p + 4 * meta->dim, bs->st.centroids,
+				   sizeof(float) * (Size) meta->lists * meta->dim);
+	}
 
 	shm_toc_insert(pcxt->toc, RUIVF_KEY_SHARED, shared);
 	shm_toc_insert(pcxt->toc, RUIVF_KEY_TUPLESORT, sharedsort);
@@ -750,7 +763,8 @@ write_header(Relation index, ForkNumber fork, RuIvfMetaData *meta,
 	meta->centroid_start = meta->lists > 0
 		? write_floats(index, fork, centroids, (Size) meta->lists * meta->dim)
 		: InvalidBlockNumber;
-	meta->sq_start = write_floats(index, fork, sq_params, (Size) meta->dim * 2);
+	meta->sq_start = write_floats(index, fork, sq_params,
+								  (Size) meta->dim * (meta->residual ? 4 : 2));
 	meta->listdir_npages = (nlists + RUIVF_LISTS_PER_PAGE - 1) / RUIVF_LISTS_PER_PAGE;
 	for (int p = 0; p < meta->listdir_npages; p++)
 	{
@@ -854,7 +868,57 @@ init_meta(RuIvfMetaData *meta, int dim, RuIvfMetric metric, int lists, int reran
 	meta->rerank = rerank;
 	meta->vec_pages_per_block = g.vec_pages_per_block;
 	meta->bits = bits;
+	meta->residual = (bits == 4 && lists > 0);
 	meta->build_id = (uint64) GetCurrentTimestamp() ^ ((uint64) MyProcPid << 40);
+}
+
+/*
+ * Code parameters from the sample: per dimension the minimum (m) and range
+ * / 255 (s) of the values, or of the residuals from the sample's nearest
+ * centroids (assign not NULL).  With clip, the range spans at most mean +-
+ * RUIVF_SQ4_SIGMAS standard deviations: 4-bit codes have 16 levels, and
+ * spread over the whole range the bulk of a bell-shaped dimension would get
+ * a handful of them (this is about the best uniform 16-level quantizer for
+ * a Gaussian); the rarer values beyond are clamped, and each lane's coding
+ * error, which the re-rank's bounds use, says by how much.
+ */
+static void
+sample_params(RuIvfBuildState *bs, const int *assign, const float *centroids, bool clip,
+			  float *m, float *s)
+{
+	int			n = bs->nsample;
+
+	for (int d = 0; d < bs->dim; d++)
+	{
+		float		lo = 0.0f,
+					hi = 0.0f;
+		double		sum = 0.0,
+					sumsq = 0.0;
+
+		for (int i = 0; i < n; i++)
+		{
+			float		v = bs->sample[(Size) i * bs->dim + d];
+
+			if (assign)
+				v -= centroids[(Size) assign[i] * bs->dim + d];
+			if (i == 0 || v < lo)
+				lo = v;
+			if (i == 0 || v > hi)
+				hi = v;
+			sum += v;
+			sumsq += (double) v * v;
+		}
+		if (clip && n > 1)
+		{
+			double		mean = sum / n;
+			double		sd = sqrt(Max(0.0, sumsq / n - mean * mean));
+
+			lo = (float) Max((double) lo, mean - RUIVF_SQ4_SIGMAS * sd);
+			hi = (float) Min((double) hi, mean + RUIVF_SQ4_SIGMAS * sd);
+		}
+		m[d] = lo;
+		s[d] = hi > lo ? (hi - lo) / 255.0f : 1.0f;
+	}
 }
 
 /* lists for a row count: rows / 1000 up to a million rows, then sqrt(rows) */
@@ -969,45 +1033,9 @@ ruivfbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 	init_meta(meta, bs.dim, bs.metric, lists, index_rerank(index, bs.dim), index_bits(index));
 	ntrain = Min(bs.nsample, RUIVF_SAMPLES_PER_LIST * Max(lists, 1));
 	shuffle_prefix(&bs, ntrain);
-	sq_params = palloc(sizeof(float) * bs.dim * 2);
-	for (int d = 0; d < bs.dim; d++)
-	{
-		float		lo = 0.0f,
-					hi = 0.0f;
-		double		sum = 0.0,
-					sumsq = 0.0;
-
-		for (int i = 0; i < bs.nsample; i++)
-		{
-			float		v = bs.sample[(Size) i * bs.dim + d];
-
-			if (i == 0 || v < lo)
-				lo = v;
-			if (i == 0 || v > hi)
-				hi = v;
-			sum += v;
-			sumsq += (double) v * v;
-		}
-
-		/*
-		 * 4-bit codes have 16 levels: spread over the whole range, the bulk
-		 * of a bell-shaped dimension would get a handful of them.  They span
-		 * at most mean +- RUIVF_SQ4_SIGMAS standard deviations instead (about
-		 * the best uniform 16-level quantizer for a Gaussian); the rarer
-		 * values beyond are clamped, and each lane's coding error, which the
-		 * re-rank's bounds use, says by how much.
-		 */
-		if (meta->bits == 4 && bs.nsample > 1)
-		{
-			double		mean = sum / bs.nsample;
-			double		sd = sqrt(Max(0.0, sumsq / bs.nsample - mean * mean));
-
-			lo = (float) Max((double) lo, mean - RUIVF_SQ4_SIGMAS * sd);
-			hi = (float) Min((double) hi, mean + RUIVF_SQ4_SIGMAS * sd);
-		}
-		sq_params[d] = lo;
-		sq_params[bs.dim + d] = hi > lo ? (hi - lo) / 255.0f : 1.0f;
-	}
+	sq_params = palloc(sizeof(float) * bs.dim * 4);
+	sample_params(&bs, NULL, NULL, meta->bits == 4 && !meta->residual,
+				  sq_params, sq_params + bs.dim);
 	bs.st.sq_m = sq_params;
 	bs.st.sq_s = sq_params + bs.dim;
 	if (lists > 0)
@@ -1017,6 +1045,21 @@ ruivfbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 					bs.metric == RUIVF_METRIC_COSINE);
 		bs.chunks = palloc(sizeof(float) * (Size) lists * bs.dim);
 		RuIvfCentroidChunks(bs.st.centroids, lists, bs.dim, bs.chunks);
+	}
+	bs.st.code_m = bs.st.sq_m;
+	bs.st.code_s = bs.st.sq_s;
+	if (meta->residual)
+	{
+		/* the residuals' parameters, from the sample and its nearest centroids */
+		int		   *assign = palloc(sizeof(int) * bs.nsample);
+		float	   *best = palloc(sizeof(float) * bs.nsample);
+
+		RuIvfAssignNearest(bs.chunks, lists, bs.dim, bs.sample, bs.nsample, assign, best);
+		bs.st.code_m = sq_params + 2 * bs.dim;
+		bs.st.code_s = sq_params + 3 * bs.dim;
+		sample_params(&bs, assign, bs.st.centroids, true, bs.st.code_m, bs.st.code_s);
+		pfree(assign);
+		pfree(best);
 	}
 	pfree(bs.sample);
 	bs.sample = NULL;

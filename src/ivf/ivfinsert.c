@@ -268,6 +268,7 @@ ruivfinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid,
 	float	   *x;
 	unsigned char *code;
 	RuIvfLaneFactors factors;
+	int			list;
 
 	(void) heap;
 	(void) checkUnique;
@@ -287,8 +288,9 @@ ruivfinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid,
 	x = palloc(sizeof(float) * v->dim);
 	code = palloc(v->dim);
 	RuIvfPrepareVector(st->meta.metric, v->x, v->dim, x);
-	factors = RuIvfEncode(st, x, code, st->meta.bits);
-	RuIvfInsertCode(index, &st->meta, RuIvfNearestList(st, x), code, factors, heap_tid, v->x);
+	list = RuIvfNearestList(st, x);
+	factors = RuIvfEncodeForList(st, x, list, code);
+	RuIvfInsertCode(index, &st->meta, list, code, factors, heap_tid, v->x);
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(cxt);
 	return false;

@@ -74,6 +74,9 @@
 #include "utils/rel.h"
 
 #include "ivf.h"
+#ifdef RV_HAVE_X86_KERNELS
+#include <immintrin.h>
+#endif
 #include "../stats/stats.h"
 #include "../type/vector.h"
 
@@ -88,6 +91,17 @@ typedef struct RuIvfCandidate
 	BlockNumber blk;			/* ... of the block starting here */
 } RuIvfCandidate;
 
+/* a query operand for one kind of codes (make_operand) */
+typedef struct RuIvfOperand
+{
+	int32	   *qpairs;			/* SQ8 operand */
+	int16	   *qbytes;			/* SQ4 operand */
+	float		qinv;			/* scales a kernel's dot product back */
+	float		qconst;			/* the estimate's constant term */
+	float		dot_err;		/* bound of the operand's rounding in qinv * dot */
+	bool		made;			/* the integer operand is filled */
+} RuIvfOperand;
+
 typedef struct RuIvfScanOpaqueData
 {
 	MemoryContext cxt;			/* reset at every rescan */
@@ -100,12 +114,13 @@ typedef struct RuIvfScanOpaqueData
 
 	RuVector   *query;			/* as given, for the exact distances */
 	float	   *qprep;			/* prepared (unit for cosine) */
-	int32	   *qpairs;			/* SQ8 operand: round(qa_d * qscale), in pairs */
-	float		qinv;			/* 1 / qscale */
-	int16	   *qbytes;			/* SQ4 operand (bits 4): 8-bit, in pairs */
-	float		code_qinv;		/* what turns a list code dot into sum qa_d x'_d-ish */
-	float		qconst;			/* L2: |q - m|^2; else sum q_d m_d */
-	float		dot_err;		/* bound of the operand's rounding in code_qinv * dot */
+	float	   *qa;				/* scratches of make_operand */
+	float	   *qt;
+	RuIvfOperand cop;			/* the centroid codes' operand (SQ8) */
+	RuIvfOperand lop;			/* the list codes' operand (set_list_operand) */
+	bool		lop_ready;		/* lop made (codes that are not residual) */
+	float		bound_qconst;	/* largest |lop.qconst| of the lists read */
+	float		bound_dot_err;	/* largest lop.dot_err of the lists read */
 	float		qnorm;			/* |qprep| */
 
 	int		   *order;			/* lists, nearest first */
@@ -295,95 +310,241 @@ ruivfrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, int n
 
 /*
  * Estimated distance (smaller is nearer) of a coded vector, from its factor
- * and a kernel's integer dot product with the query operand; qinv scales
- * that product back to sum_d qa_d (x'_d - m_d) / s_d (1 / scale for SQ8
- * codes, 17 / scale for SQ4; ivf.h).
+ * and a kernel's integer dot product with the operand *op (make_operand).
  */
 static inline float
-code_estimate(RuIvfScanOpaque so, float qinv, float factor, int32 dot)
+code_estimate(RuIvfScanOpaque so, const RuIvfOperand *op, float factor, int32 dot)
 {
 	if (so->metric == RUIVF_METRIC_L2)
-		return so->qconst + factor - 2.0f * qinv * (float) dot;
-	return -(qinv * (float) dot + so->qconst);
+		return op->qconst + factor - 2.0f * op->qinv * (float) dot;
+	return -(op->qinv * (float) dot + op->qconst);
 }
 
 /*
- * The SQ8 kernel's query operand: qa_d = (q_d - m_d) s_d for L2, q_d s_d
- * otherwise (ivf.h), scaled to 16-bit integers and packed in pairs as the
- * code pages hold them (padded to whole pages of dims_per_page, an even
- * number, so page k's pairs start at k * dims_per_page / 2).  The scale is
- * the largest that keeps |q| <= 32767 and 255 * sum |q| < 2^31, so no
- * lane's sum, over one page or a whole block, overflows an int32.
+ * A query operand for one kind of codes, and what turns a kernel's integer
+ * dot product with it into an estimate: the codes decode as x'_d = c_d +
+ * m_d + step_d k_d (c the list's centroid for residual codes, else 0; step
+ * s_d for SQ8, 17 s_d for SQ4), and with qa_d = (q_d - c_d - m_d) s_d (L2)
+ * or q_d s_d (inner product, cosine) an estimate is
+ *	L2:  qconst + factor - 2 qinv dot,  qconst = |q - c - m|^2
+ *	IP:  -(qinv dot + qconst),           qconst = q . (c + m)
+ * SQ8: 16-bit integers two per int32, the scale the largest that keeps
+ * |q| <= 32767 and 255 * sum |q| < 2^31 (no lane's sum overflows an int32);
+ * SQ4: 8-bit integers two per int16, |q| <= 127.  dot_err bounds what the
+ * rounding of the operand does to qinv * dot (each rounded value is within
+ * 0.51 of qa_d * scale, rounded in float; each code at most 255 or 15).  The operand is
+ * padded to whole pages of dims_per_page (an even number), so page k's
+ * pairs start at k * dims_per_page / 2.
+ */
+/* x rounded to the nearest integer, halves away from zero (no libm call) */
+static inline int32
+round_int(float x)
+{
+	return (int32) (x >= 0.0f ? x + 0.5f : x - 0.5f);
+}
+
+/*
+ * The integer operand, in dimension order: round(qa_d * scale) as int16
+ * (SQ8: qpairs, two per int32, little-endian) or int8 (SQ4: qbytes, two
+ * per int16); |qa_d * scale| is at most 32767 or 127 by the choice of scale.
  */
 static void
-set_query_operand(RuIvfScanOpaque so, const RuIvfState *st)
+pack_operand(const float *qa, int dim, float scale, int bits, void *out)
+{
+	if (bits == 4)
+		for (int d = 0; d < dim; d++)
+			((int8 *) out)[d] = (int8) Max(-127, Min(127, round_int(qa[d] * scale)));
+	else
+		for (int d = 0; d < dim; d++)
+			((int16 *) out)[d] = (int16) Max(-32767, Min(32767, round_int(qa[d] * scale)));
+}
+
+#ifdef RV_HAVE_X86_KERNELS
+/* pack_operand with AVX2: convert 8 floats at a time, pack with saturation */
+__attribute__((target("avx2,fma")))
+static void
+pack_operand_avx2(const float *qa, int dim, float scale, int bits, void *out)
+{
+	__m256		f = _mm256_set1_ps(scale);
+	int			d = 0;
+
+	if (bits == 4)
+	{
+		for (; d + 32 <= dim; d += 32)
+		{
+			__m256i		a = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(qa + d), f));
+			__m256i		b = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(qa + d + 8), f));
+			__m256i		c = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(qa + d + 16), f));
+			__m256i		e = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(qa + d + 24), f));
+			__m256i		ab = _mm256_permute4x64_epi64(_mm256_packs_epi32(a, b), 0xD8);
+			__m256i		ce = _mm256_permute4x64_epi64(_mm256_packs_epi32(c, e), 0xD8);
+			__m256i		all = _mm256_permute4x64_epi64(_mm256_packs_epi16(ab, ce), 0xD8);
+
+			_mm256_storeu_si256((__m256i *) ((int8 *) out + d), all);
+		}
+	}
+	else
+	{
+		for (; d + 16 <= dim; d += 16)
+		{
+			__m256i		a = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(qa + d), f));
+			__m256i		b = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(qa + d + 8), f));
+
+			_mm256_storeu_si256((__m256i *) ((int16 *) out + d),
+								_mm256_permute4x64_epi64(_mm256_packs_epi32(a, b), 0xD8));
+		}
+	}
+	pack_operand(qa + d, dim - d, scale, bits, bits == 4 ? (void *) ((int8 *) out + d)
+				 : (void *) ((int16 *) out + d));
+}
+#endif
+
+/*
+ * Fill *op for codes of `bits` bits with parameters m, s around center
+ * (NULL: none).  Called for every list a scan reads when the codes are
+ * residual, so its loops are written to vectorize; the inner-product
+ * operand does not depend on the center, and once made only its constant
+ * is recomputed.
+ */
+static inline __attribute__((always_inline)) void
+make_operand_body(RuIvfScanOpaque so, const float *center, const float *m, const float *s,
+				  int bits, int padded, RuIvfOperand *op, bool avx2)
 {
 	int			dim = so->dim;
-	int			padded = st->meta.pages_per_block * st->meta.dims_per_page;
-	float	   *qa = palloc(sizeof(float) * dim);
-	double		maxabs = 0.0,
-				sumabs = 0.0,
-				qconst = 0.0,
-				qnorm = 0.0,
-				scale;
+	float	   *qa = so->qa;
+	float	   *qt = so->qt;
+	const float *q = so->qprep;
+	float		mx[8] = {0},
+				sm[8] = {0},
+				maxabs = 0.0f,
+				sumabs = 0.0f,
+				fscale;
+	double		scale;
+	int			d;
 
-	for (int d = 0; d < dim; d++)
+#ifdef RV_HAVE_X86_KERNELS
+#define PACK(out) \
+	(avx2 ? pack_operand_avx2(qa, dim, fscale, bits, (out)) : pack_operand(qa, dim, fscale, bits, (out)))
+#else
+#define PACK(out) pack_operand(qa, dim, fscale, bits, (out))
+#endif
+
+	if (so->metric != RUIVF_METRIC_L2)
 	{
-		if (so->metric == RUIVF_METRIC_L2)
-		{
-			float		qt = so->qprep[d] - st->sq_m[d];
-
-			qa[d] = qt * st->sq_s[d];
-			qconst += (double) qt * qt;
-		}
+		op->qconst = rv_kernels.dot(q, m, dim) + (center ? rv_kernels.dot(q, center, dim) : 0.0f);
+		if (op->made)
+			return;
+		for (d = 0; d < dim; d++)
+			qa[d] = q[d] * s[d];
+	}
+	else
+	{
+		if (center)
+			for (d = 0; d < dim; d++)
+				qt[d] = q[d] - m[d] - center[d];
 		else
+			for (d = 0; d < dim; d++)
+				qt[d] = q[d] - m[d];
+		for (d = 0; d < dim; d++)
+			qa[d] = qt[d] * s[d];
+		op->qconst = rv_kernels.dot(qt, qt, dim);
+	}
+	for (d = 0; d + 8 <= dim; d += 8)
+		for (int j = 0; j < 8; j++)
 		{
-			qa[d] = so->qprep[d] * st->sq_s[d];
-			qconst += (double) so->qprep[d] * st->sq_m[d];
+			float		a = fabsf(qa[d + j]);
+
+			mx[j] = a > mx[j] ? a : mx[j];
+			sm[j] += a;
 		}
-		qnorm += (double) so->qprep[d] * so->qprep[d];
-		maxabs = Max(maxabs, fabs(qa[d]));
-		sumabs += fabs(qa[d]);
-	}
-	so->qconst = (float) qconst;
-	so->qnorm = (float) sqrt(qnorm);
-	scale = maxabs > 0.0 ? 32767.0 / maxabs : 1.0;
-	/* rounding adds at most 0.5 per dimension */
-	if (sumabs > 0.0 && 255.0 * (sumabs * scale + 0.5 * dim) > (double) PG_INT32_MAX)
-		scale = ((double) PG_INT32_MAX / 255.0 - 0.5 * dim) / sumabs;
-	so->qinv = (float) (1.0 / scale);
-	so->qpairs = palloc0(sizeof(int32) * (padded / 2));
-	for (int d = 0; d < dim; d++)
+	for (; d < dim; d++)
 	{
-		int32		v = (int32) rint(qa[d] * scale);
-		uint32		u = (uint32) (uint16) (int16) Max(-32767, Min(32767, v));
+		float		a = fabsf(qa[d]);
 
-		so->qpairs[d / 2] = (int32) ((uint32) so->qpairs[d / 2] | (u << (16 * (d & 1))));
+		mx[0] = a > mx[0] ? a : mx[0];
+		sm[0] += a;
 	}
-	so->code_qinv = so->qinv;
-	/* each rounded operand is within 0.5 of qa_d * scale, each code <= 255 */
-	so->dot_err = (float) (0.5 * 255.0 * dim / scale);
-
-	/*
-	 * SQ4 lists: an 8-bit operand (|q| <= 127) for dot_sq4_batch; a code
-	 * counts RUIVF_SQ4_STEP SQ8 steps, so the estimate scales by that too.
-	 */
-	if (st->meta.bits == 4)
+	for (int j = 0; j < 8; j++)
 	{
-		double		scale4 = maxabs > 0.0 ? 127.0 / maxabs : 1.0;
-
-		so->qbytes = palloc0(sizeof(int16) * (padded / 2));
-		for (int d = 0; d < dim; d++)
-		{
-			int32		v = (int32) rint(qa[d] * scale4);
-			uint16		u = (uint16) (uint8) (int8) Max(-127, Min(127, v));
-
-			so->qbytes[d / 2] = (int16) ((uint16) so->qbytes[d / 2] | (u << (8 * (d & 1))));
-		}
-		so->code_qinv = (float) (RUIVF_SQ4_STEP / scale4);
-		so->dot_err = (float) (0.5 * 15.0 * dim * RUIVF_SQ4_STEP / scale4);
+		maxabs = Max(maxabs, mx[j]);
+		sumabs += sm[j];
 	}
-	pfree(qa);
+	op->made = true;
+
+	if (bits == 4)
+	{
+		scale = maxabs > 0.0f ? 127.0 / maxabs : 1.0;
+		fscale = (float) scale;
+		if (op->qbytes == NULL)
+			op->qbytes = palloc0(sizeof(int16) * (padded / 2));
+		PACK(op->qbytes);
+		op->qinv = (float) (RUIVF_SQ4_STEP / scale);
+		op->dot_err = (float) (0.51 * 15.0 * dim * RUIVF_SQ4_STEP / scale);
+		return;
+	}
+	scale = maxabs > 0.0f ? 32767.0 / maxabs : 1.0;
+	/* rounding (in float) adds at most 0.51 per dimension */
+	if (sumabs > 0.0f && 255.0 * ((double) sumabs * scale + 0.51 * dim) > (double) PG_INT32_MAX)
+		scale = ((double) PG_INT32_MAX / 255.0 - 0.51 * dim) / sumabs;
+	fscale = (float) scale;
+	if (op->qpairs == NULL)
+		op->qpairs = palloc0(sizeof(int32) * (padded / 2));
+	PACK(op->qpairs);
+	op->qinv = (float) (1.0 / scale);
+	op->dot_err = (float) (0.51 * 255.0 * dim / scale);
+#undef PACK
+}
+
+#ifdef RV_HAVE_X86_KERNELS
+/* make_operand_body compiled for AVX2 (its loops vectorize 8 wide) */
+__attribute__((target("avx2,fma")))
+static void
+make_operand_avx2(RuIvfScanOpaque so, const float *center, const float *m, const float *s,
+				  int bits, int padded, RuIvfOperand *op)
+{
+	make_operand_body(so, center, m, s, bits, padded, op, true);
+}
+#endif
+
+/* make_operand_body for the SIMD level in use (ruvector.simd) */
+static void
+make_operand(RuIvfScanOpaque so, const float *center, const float *m, const float *s,
+			 int bits, int padded, RuIvfOperand *op)
+{
+#ifdef RV_HAVE_X86_KERNELS
+	if (rv_kernels.level >= RV_SIMD_AVX2)
+	{
+		make_operand_avx2(so, center, m, s, bits, padded, op);
+		return;
+	}
+#endif
+	make_operand_body(so, center, m, s, bits, padded, op, false);
+}
+
+/*
+ * The list codes' operand for `list`: with residual codes (ivf.h) it
+ * depends on the list's centroid and is made again for every list; the
+ * bounds keep the largest error terms of the lists read.
+ */
+static void
+set_list_operand(RuIvfScanOpaque so, int list)
+{
+	const RuIvfState *st = so->st;
+	int			padded = st->meta.pages_per_block * st->meta.dims_per_page;
+
+	if (st->meta.residual)
+		make_operand(so, st->centroids + (Size) list * so->dim, st->code_m, st->code_s,
+					 st->meta.bits, padded, &so->lop);
+	else if (!so->lop_ready)
+	{
+		if (st->meta.bits == 8)
+			so->lop = so->cop;	/* the centroids' operand serves */
+		else
+			make_operand(so, NULL, st->code_m, st->code_s, st->meta.bits, padded, &so->lop);
+		so->lop_ready = true;
+	}
+	so->bound_qconst = Max(so->bound_qconst, fabsf(so->lop.qconst));
+	so->bound_dot_err = Max(so->bound_dot_err, so->lop.dot_err);
 }
 
 /*
@@ -433,7 +594,17 @@ start_scan(IndexScanDesc scan)
 
 	so->qprep = palloc(sizeof(float) * dim);
 	RuIvfPrepareVector(so->metric, so->query->x, dim, so->qprep);
-	set_query_operand(so, st);
+	so->qa = palloc(sizeof(float) * dim);
+	so->qt = palloc(sizeof(float) * dim);
+	{
+		double		qn = 0.0;
+
+		for (int d = 0; d < dim; d++)
+			qn += (double) so->qprep[d] * so->qprep[d];
+		so->qnorm = (float) sqrt(qn);
+	}
+	make_operand(so, NULL, st->sq_m, st->sq_s, 8,
+				 st->meta.pages_per_block * st->meta.dims_per_page, &so->cop);
 
 	so->nlists = Max(lists, 1);
 	so->order = palloc(sizeof(int) * so->nlists);
@@ -442,10 +613,10 @@ start_scan(IndexScanDesc scan)
 		RuIvfListDist *ld = palloc(sizeof(RuIvfListDist) * lists);
 		int32	   *dot = palloc(sizeof(int32) * lists);
 
-		rv_kernels.dot_sq8_batch(so->qpairs, st->centroid_codes, (dim + 1) / 2, lists, dot);
+		rv_kernels.dot_sq8_batch(so->cop.qpairs, st->centroid_codes, (dim + 1) / 2, lists, dot);
 		for (int c = 0; c < lists; c++)
 		{
-			ld[c].dist = code_estimate(so, so->qinv, st->centroid_factors[c], dot[c]);
+			ld[c].dist = code_estimate(so, &so->cop, st->centroid_factors[c], dot[c]);
 			ld[c].list = c;
 		}
 		pfree(dot);
@@ -508,6 +679,7 @@ scan_list(IndexScanDesc scan, int list)
 	blkno = RuIvfListDirHeads(BufferGetPage(buf))[slot];
 	UnlockReleaseBuffer(buf);
 	so->stats.lists++;
+	set_list_operand(so, list);
 
 	while (blkno != InvalidBlockNumber)
 	{
@@ -538,10 +710,10 @@ scan_list(IndexScanDesc scan, int list)
 			int32	   *out = (k == 0) ? so->blockdist : so->partial;
 
 			if (meta->bits == 4)
-				rv_kernels.dot_sq4_batch(so->qbytes + d0 / 2, RuIvfPageCodes(BufferGetPage(bufs[k])),
+				rv_kernels.dot_sq4_batch(so->lop.qbytes + d0 / 2, RuIvfPageCodes(BufferGetPage(bufs[k])),
 										 (nd + 1) / 2, B, out);
 			else
-				rv_kernels.dot_sq8_batch(so->qpairs + d0 / 2, RuIvfPageCodes(BufferGetPage(bufs[k])),
+				rv_kernels.dot_sq8_batch(so->lop.qpairs + d0 / 2, RuIvfPageCodes(BufferGetPage(bufs[k])),
 										 (nd + 1) / 2, B, out);
 			if (k > 0)
 				for (int l = 0; l < nlanes; l++)
@@ -567,7 +739,7 @@ scan_list(IndexScanDesc scan, int list)
 			c->tid = tids[l];
 			c->lane = (uint16) l;
 			c->blk = blkno;
-			c->dist = code_estimate(so, so->code_qinv, factors[l].factor, so->blockdist[l]);
+			c->dist = code_estimate(so, &so->lop, factors[l].factor, so->blockdist[l]);
 			c->err = factors[l].err;
 		}
 		blkno = next;
@@ -719,20 +891,20 @@ static inline float
 lower_bound(RuIvfScanOpaque so, const RuIvfCandidate *c)
 {
 	double		est = c->dist;
-	double		slack = 1e-5 * (fabs(est) + 3.0 * fabs(so->qconst));
+	double		slack = 1e-5 * (fabs(est) + 3.0 * so->bound_qconst);
 	double		lb;
 
 	switch (so->metric)
 	{
 		case RUIVF_METRIC_L2:
-			lb = sqrt(Max(0.0, est - 2.0 * so->dot_err - slack)) - c->err;
+			lb = sqrt(Max(0.0, est - 2.0 * so->bound_dot_err - slack)) - c->err;
 			break;
 		case RUIVF_METRIC_IP:
-			lb = est - so->dot_err - slack - so->qnorm * c->err;
+			lb = est - so->bound_dot_err - slack - so->qnorm * c->err;
 			break;
 		case RUIVF_METRIC_COSINE:
 		default:
-			lb = 1.0 + est - so->dot_err - slack - so->qnorm * c->err;
+			lb = 1.0 + est - so->bound_dot_err - slack - so->qnorm * c->err;
 			break;
 	}
 	return (float) (lb - 1e-5 * fabs(lb));

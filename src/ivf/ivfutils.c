@@ -344,9 +344,11 @@ RuIvfGetState(Relation index)
 	lists = meta.lists;
 	st = palloc0(sizeof(RuIvfState));
 	st->meta = meta;
-	st->sq_m = palloc(sizeof(float) * dim * 2);
+	st->sq_m = palloc(sizeof(float) * dim * (meta.residual ? 4 : 2));
 	st->sq_s = st->sq_m + dim;
-	read_floats(index, meta.sq_start, (Size) dim * 2, st->sq_m);
+	read_floats(index, meta.sq_start, (Size) dim * (meta.residual ? 4 : 2), st->sq_m);
+	st->code_m = meta.residual ? st->sq_m + 2 * dim : st->sq_m;
+	st->code_s = st->code_m + dim;
 	if (lists > 0)
 	{
 		st->centroids = palloc(sizeof(float) * (Size) lists * dim);
@@ -368,7 +370,8 @@ RuIvfGetState(Relation index)
 
 			for (int c = 0; c < lists; c++)
 			{
-				st->centroid_factors[c] = RuIvfEncode(st, st->centroids + (Size) c * dim, code, 8).factor;
+				st->centroid_factors[c] = RuIvfEncode(st->sq_m, st->sq_s, dim, st->centroids + (Size) c * dim,
+													   NULL, code, 8).factor;
 				for (int d = 0; d < dim; d++)
 					st->centroid_codes[RuIvfCodePos(d, c, lists)] = code[d];
 			}
@@ -472,14 +475,17 @@ RuIvfPrepareVector(RuIvfMetric metric, const float *in, int dim, float *out)
 }
 
 /*
- * Encode a prepared vector with `bits` per dimension (SQ8: c_d in 0..255,
- * x'_d = m_d + s_d c_d; SQ4: c_d in 0..15, x'_d = m_d + 17 s_d c_d), one
+ * Encode a prepared vector, or its residual x - center when center is not
+ * NULL, with `bits` per dimension and parameters m, s (SQ8: k_d in 0..255,
+ * x'_d = m_d + s_d k_d; SQ4: k_d in 0..15, x'_d = m_d + 17 s_d k_d), one
  * code per byte of code[]; returns its factor sum_d (x'_d - m_d)^2 and its
- * coding error |x - x'|, rounded up (a value outside the build sample's
- * range is clamped, and the error says by how much).
+ * coding error |x - x'| (of the residual: the same), rounded up (a value
+ * outside the parameters' range is clamped, and the error says by how
+ * much).
  */
 RuIvfLaneFactors
-RuIvfEncode(const RuIvfState *st, const float *x, unsigned char *code, int bits)
+RuIvfEncode(const float *m, const float *s, int dim, const float *x, const float *center,
+			unsigned char *code, int bits)
 {
 	double		factor = 0.0,
 				err = 0.0;
@@ -487,20 +493,30 @@ RuIvfEncode(const RuIvfState *st, const float *x, unsigned char *code, int bits)
 	float		mult = bits == 4 ? (float) RUIVF_SQ4_STEP : 1.0f;
 	RuIvfLaneFactors f;
 
-	for (int d = 0; d < st->meta.dim; d++)
+	for (int d = 0; d < dim; d++)
 	{
-		float		step = st->sq_s[d] * mult;
-		float		v = rintf((x[d] - st->sq_m[d]) / step);
+		float		xd = center ? x[d] - center[d] : x[d];
+		float		step = s[d] * mult;
+		float		v = rintf((xd - m[d]) / step);
 		double		decoded;
 
 		code[d] = v <= 0.0f ? 0 : v >= cmax ? (unsigned char) cmax : (unsigned char) v;
 		factor += (double) (step * code[d]) * (step * code[d]);
-		decoded = (double) st->sq_m[d] + (double) step * code[d];
-		err += (x[d] - decoded) * (x[d] - decoded);
+		decoded = (double) m[d] + (double) step * code[d];
+		err += (xd - decoded) * (xd - decoded);
 	}
 	f.factor = (float) factor;
 	f.err = (float) (sqrt(err) * (1.0 + 1e-6));
 	return f;
+}
+
+/* Encode a prepared vector as a lane of `list` (around its centroid if residual). */
+RuIvfLaneFactors
+RuIvfEncodeForList(const RuIvfState *st, const float *x, int list, unsigned char *code)
+{
+	const float *center = st->meta.residual ? st->centroids + (Size) list * st->meta.dim : NULL;
+
+	return RuIvfEncode(st->code_m, st->code_s, st->meta.dim, x, center, code, st->meta.bits);
 }
 
 /* Distance (smaller is nearer) from a prepared vector to every centroid. */
