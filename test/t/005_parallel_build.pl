@@ -113,6 +113,22 @@ for my $workers (0, 2)
 	$node->safe_psql('postgres', 'DROP INDEX items_idx');
 }
 
+# 4-bit residual codes: the workers code around the same centroids with the
+# same parameters, so a parallel build equals a serial one; reading every
+# list, the answers are the exact ones
+{
+	my $create = "CREATE INDEX items_idx ON items USING ruivf (v ruvector_l2_ops) WITH (lists = 40, bits = 4)";
+	my ($serial, $ssize) = build($create, '<->', 0);
+	$node->safe_psql('postgres', 'DROP INDEX items_idx');
+	my ($par, $psize, $perr) = build($create, '<->', 2);
+	like($perr, qr/parallel workers launched/, 'bits = 4: parallel build launched workers');
+	is($psize, $ssize, 'bits = 4: parallel build, same index size');
+	is($par, $serial, 'bits = 4: parallel build, same answers');
+	is( $node->safe_psql('postgres', "SET ruvector.probes = 40; SELECT answers('<->')"),
+		$exact, 'bits = 4: every list read gives the exact answers');
+	$node->safe_psql('postgres', 'DROP INDEX items_idx');
+}
+
 # the index holds every live row once: a full scan through it returns them all
 $node->safe_psql('postgres',
 	"SET max_parallel_maintenance_workers = 2; CREATE INDEX items_idx ON items USING ruivf (v ruvector_l2_ops) WITH (lists = 40)");
