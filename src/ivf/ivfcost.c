@@ -76,7 +76,7 @@ ruivfcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 	ratio = Min(1.0, (double) Max(ruvector_probes, 1) / lists);
 	tuples = Max(info->tuples, 1.0);
 	header_pages = 2 + ceil((double) meta.lists * meta.dim / RUIVF_FLOATS_PER_PAGE) +
-		ceil(2.0 * meta.dim / RUIVF_FLOATS_PER_PAGE);
+		ceil((meta.residual ? 4.0 : 2.0) * meta.dim / RUIVF_FLOATS_PER_PAGE);
 	data_pages = Max(info->pages - header_pages, 1.0);
 	if (meta.vec_pages_per_block > 0)
 		data_pages *= (double) meta.pages_per_block /

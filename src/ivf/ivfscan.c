@@ -415,10 +415,10 @@ make_operand_body(RuIvfScanOpaque so, const float *center, const float *m, const
 	float	   *qt = so->qt;
 	const float *q = so->qprep;
 	float		mx[8] = {0},
-				sm[8] = {0},
 				maxabs = 0.0f,
-				sumabs = 0.0f,
 				fscale;
+	double		sm[8] = {0},
+				sumabs = 0.0;
 	double		scale;
 	int			d;
 
@@ -441,7 +441,7 @@ make_operand_body(RuIvfScanOpaque so, const float *center, const float *m, const
 	{
 		if (center)
 			for (d = 0; d < dim; d++)
-				qt[d] = q[d] - m[d] - center[d];
+				qt[d] = (q[d] - center[d]) - m[d];	/* q - c first: exact when near */
 		else
 			for (d = 0; d < dim; d++)
 				qt[d] = q[d] - m[d];
@@ -479,19 +479,20 @@ make_operand_body(RuIvfScanOpaque so, const float *center, const float *m, const
 			op->qbytes = palloc0(sizeof(int16) * (padded / 2));
 		PACK(op->qbytes);
 		op->qinv = (float) (RUIVF_SQ4_STEP / scale);
-		op->dot_err = (float) (0.51 * 15.0 * dim * RUIVF_SQ4_STEP / scale);
+		/* an all-zero operand is exact */
+		op->dot_err = maxabs > 0.0f ? (float) (0.51 * 15.0 * dim * RUIVF_SQ4_STEP / scale) : 0.0f;
 		return;
 	}
 	scale = maxabs > 0.0f ? 32767.0 / maxabs : 1.0;
 	/* rounding (in float) adds at most 0.51 per dimension */
-	if (sumabs > 0.0f && 255.0 * ((double) sumabs * scale + 0.51 * dim) > (double) PG_INT32_MAX)
+	if (sumabs > 0.0 && 255.0 * (sumabs * scale + 0.51 * dim) > (double) PG_INT32_MAX)
 		scale = ((double) PG_INT32_MAX / 255.0 - 0.51 * dim) / sumabs;
 	fscale = (float) scale;
 	if (op->qpairs == NULL)
 		op->qpairs = palloc0(sizeof(int32) * (padded / 2));
 	PACK(op->qpairs);
 	op->qinv = (float) (1.0 / scale);
-	op->dot_err = (float) (0.51 * 255.0 * dim / scale);
+	op->dot_err = maxabs > 0.0f ? (float) (0.51 * 255.0 * dim / scale) : 0.0f;
 #undef PACK
 }
 
@@ -894,6 +895,9 @@ lower_bound(RuIvfScanOpaque so, const RuIvfCandidate *c)
 	double		slack = 1e-5 * (fabs(est) + 3.0 * so->bound_qconst);
 	double		lb;
 
+	if (!isfinite(est))
+		return -INFINITY;		/* no bound: re-rank it before anything is returned */
+
 	switch (so->metric)
 	{
 		case RUIVF_METRIC_L2:
@@ -981,7 +985,7 @@ open_window(IndexScanDesc scan)
 		if (so->ready != NULL)
 			pfree(so->ready);
 		so->readycap = n;
-		so->ready = palloc(sizeof(RuIvfCandidate) * n);
+		so->ready = palloc_extended(sizeof(RuIvfCandidate) * n, MCXT_ALLOC_HUGE);
 	}
 	so->window = Min(so->window, RUIVF_MAX_WINDOW / 2) * 2;
 	return true;
