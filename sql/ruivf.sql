@@ -682,6 +682,21 @@ SELECT op, qid, ids AS index_order, exact AS exact_order
       SELECT id, CASE op WHEN 'l2' THEN v <-> q WHEN 'ip' THEN v <#> q ELSE v <=> q END AS d
         FROM lz4 ORDER BY d LIMIT 10) e) e
  WHERE ids <> exact;
+-- 4-bit codes with the re-rank copy in the index (rerank = index)
+CREATE INDEX lz_l2_4x ON lz4 USING ruivf (v ruvector_l2_ops) WITH (lists = 8, bits = 4, rerank = index);
+DROP INDEX lz_l2_4;
+SELECT bits, rerank, vector_pages_per_block > 0 AS has_vector_pages FROM ruvector_index_info('lz_l2_4x');
+SET enable_seqscan = off;
+SET enable_indexscan = on;
+SELECT ruvector_stats_reset();
+CREATE TEMP TABLE lz_index4x AS
+SELECT qid, array(SELECT id FROM lz4 ORDER BY v <-> q LIMIT 10) AS ids FROM lzq;
+SELECT queries AS index_scans FROM ruvector_stats WHERE index = 'lz_l2_4x'::regclass;
+SET enable_indexscan = off;
+RESET enable_seqscan;
+SELECT count(*) AS queries,
+       count(*) FILTER (WHERE ids <> array(SELECT id FROM lz4 ORDER BY v <-> q LIMIT 10)) AS differ
+  FROM lz_index4x JOIN lzq USING (qid);
 RESET enable_indexscan;
 RESET ruvector.probes;
 RESET ruvector.rerank_factor;
