@@ -340,15 +340,74 @@ cosine_f32_batch_avx2(const float *q, const float *block, size_t dim,
 
 /*
  * Dot products of nx points against every lane of a block (kernels.h):
- * four points by 16 lanes per pass, eight accumulators, each block row
- * loaded once for the four points; then groups of 8 lanes, then the last
- * lanes one by one; leftover points go through dot_f32_batch_avx2.
+ * where the width allows, six points by 16 lanes per pass (twelve
+ * accumulators, enough independent FMAs to cover their latency; each block
+ * row loaded once for the six points); then four points by 16 lanes, eight
+ * accumulators; then groups of 8 lanes, then the last lanes one by one;
+ * leftover points go through dot_f32_batch_avx2.
  */
 void
 dot_f32_multi_avx2(const float *x, size_t nx, const float *block, size_t dim,
 				   size_t width, float *out)
 {
 	size_t		i = 0;
+
+	/* six points at a time while every lane is in a group of 16 */
+	for (; width % 16 == 0 && i + 6 <= nx; i += 6)
+	{
+		const float *x0 = x + i * dim;
+		float	   *o = out + i * width;
+
+		for (size_t l = 0; l < width; l += 16)
+		{
+			__m256		a00 = _mm256_setzero_ps(), a01 = _mm256_setzero_ps(),
+						a10 = _mm256_setzero_ps(), a11 = _mm256_setzero_ps(),
+						a20 = _mm256_setzero_ps(), a21 = _mm256_setzero_ps(),
+						a30 = _mm256_setzero_ps(), a31 = _mm256_setzero_ps(),
+						a40 = _mm256_setzero_ps(), a41 = _mm256_setzero_ps(),
+						a50 = _mm256_setzero_ps(), a51 = _mm256_setzero_ps();
+
+			for (size_t d = 0; d < dim; d++)
+			{
+				const float *row = block + d * width + l;
+				const float *xd = x0 + d;
+				__m256		b0 = _mm256_loadu_ps(row),
+							b1 = _mm256_loadu_ps(row + 8);
+				__m256		s;
+
+				s = _mm256_broadcast_ss(xd);
+				a00 = _mm256_fmadd_ps(s, b0, a00);
+				a01 = _mm256_fmadd_ps(s, b1, a01);
+				s = _mm256_broadcast_ss(xd + dim);
+				a10 = _mm256_fmadd_ps(s, b0, a10);
+				a11 = _mm256_fmadd_ps(s, b1, a11);
+				s = _mm256_broadcast_ss(xd + 2 * dim);
+				a20 = _mm256_fmadd_ps(s, b0, a20);
+				a21 = _mm256_fmadd_ps(s, b1, a21);
+				s = _mm256_broadcast_ss(xd + 3 * dim);
+				a30 = _mm256_fmadd_ps(s, b0, a30);
+				a31 = _mm256_fmadd_ps(s, b1, a31);
+				s = _mm256_broadcast_ss(xd + 4 * dim);
+				a40 = _mm256_fmadd_ps(s, b0, a40);
+				a41 = _mm256_fmadd_ps(s, b1, a41);
+				s = _mm256_broadcast_ss(xd + 5 * dim);
+				a50 = _mm256_fmadd_ps(s, b0, a50);
+				a51 = _mm256_fmadd_ps(s, b1, a51);
+			}
+			_mm256_storeu_ps(o + l, a00);
+			_mm256_storeu_ps(o + l + 8, a01);
+			_mm256_storeu_ps(o + width + l, a10);
+			_mm256_storeu_ps(o + width + l + 8, a11);
+			_mm256_storeu_ps(o + 2 * width + l, a20);
+			_mm256_storeu_ps(o + 2 * width + l + 8, a21);
+			_mm256_storeu_ps(o + 3 * width + l, a30);
+			_mm256_storeu_ps(o + 3 * width + l + 8, a31);
+			_mm256_storeu_ps(o + 4 * width + l, a40);
+			_mm256_storeu_ps(o + 4 * width + l + 8, a41);
+			_mm256_storeu_ps(o + 5 * width + l, a50);
+			_mm256_storeu_ps(o + 5 * width + l + 8, a51);
+		}
+	}
 
 	for (; i + 4 <= nx; i += 4)
 	{
