@@ -6,7 +6,8 @@
  * THE BUILD, IN PHASES (shown in pg_stat_progress_create_index)
  *	1. sampling: one heap scan draws a uniform reservoir sample of the
  *	   vectors, as large as maintenance_work_mem allows (half of it) and at
- *	   most 50 per list; it also counts the rows, from which `lists` is
+ *	   most 20 per list (more measured no better: see docs/TUNING.md); it
+ *	   also counts the rows, from which `lists` is
  *	   chosen when the option is 0 (rows / 1000 up to a million rows, then
  *	   sqrt(rows)).  Too little memory for even one sample per list is an
  *	   error that names the setting; less than the ideal sample only shrinks
@@ -75,7 +76,7 @@
 #include "ivf.h"
 #include "../type/vector.h"
 
-#define RUIVF_SAMPLES_PER_LIST	50
+#define RUIVF_SAMPLES_PER_LIST	20
 #define RUIVF_ASSIGN_BATCH		1024
 
 /* shm_toc keys of a parallel build */
