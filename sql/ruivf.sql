@@ -616,88 +616,59 @@ INSERT INTO lzq SELECT j, (SELECT array_agg(2.0 * cos(j * 0.71 * d + 0.3) - 0.5)
                              FROM generate_series(1, 8) d)
   FROM generate_series(1, 12) j;
 SET ruvector.rerank_factor = 1000;
-CREATE TEMP TABLE lz_index AS
-SELECT 'l2' AS op, qid, array_agg(id ORDER BY rn) AS ids FROM lzq,
-  LATERAL (SELECT id, row_number() OVER () AS rn FROM (SELECT id FROM lz ORDER BY v <-> q LIMIT 10) s) s
-  GROUP BY qid
-UNION ALL
-SELECT 'ip', qid, array_agg(id ORDER BY rn) FROM lzq,
-  LATERAL (SELECT id, row_number() OVER () AS rn FROM (SELECT id FROM lz ORDER BY v <#> q LIMIT 10) s) s
-  GROUP BY qid
-UNION ALL
-SELECT 'cos', qid, array_agg(id ORDER BY rn) FROM lzq,
-  LATERAL (SELECT id, row_number() OVER () AS rn FROM (SELECT id FROM lz ORDER BY v <=> q LIMIT 10) s) s
-  GROUP BY qid;
+-- the top 10 of every query of lzq in tbl, for each operator, as the
+-- session's settings plan it (index scans here), and the exact top 10
+CREATE FUNCTION lz_top10(tbl regclass) RETURNS TABLE (op text, qid int, ids int[])
+LANGUAGE plpgsql AS $$
+DECLARE o record;
+BEGIN
+  FOR o IN SELECT * FROM (VALUES ('l2', '<->'), ('ip', '<#>'), ('cos', '<=>')) v(name, opr) LOOP
+    RETURN QUERY EXECUTE format(
+      'SELECT %L::text, qid, array(SELECT id FROM %s ORDER BY v %s q LIMIT 10) FROM lzq',
+      o.name, tbl, o.opr);
+  END LOOP;
+END $$;
+CREATE FUNCTION lz_mismatches(tbl regclass, answers text)
+  RETURNS TABLE (op text, qid int, index_order int[], exact_order int[])
+LANGUAGE plpgsql AS $$
+BEGIN
+  SET LOCAL enable_indexscan = off;
+  SET LOCAL enable_seqscan = on;
+  RETURN QUERY EXECUTE format(
+    'SELECT a.op, a.qid, a.ids, e.exact FROM %s a JOIN lzq USING (qid), LATERAL ('
+    '  SELECT array_agg(id ORDER BY d) AS exact FROM ('
+    '    SELECT id, CASE a.op WHEN ''l2'' THEN v <-> q WHEN ''ip'' THEN v <#> q ELSE v <=> q END AS d'
+    '      FROM %s ORDER BY d LIMIT 10) x) e'
+    ' WHERE a.ids <> e.exact', answers, tbl);
+END $$;
+CREATE TEMP TABLE lz_index AS SELECT * FROM lz_top10('lz');
 SELECT op, count(*) AS queries, count(*) FILTER (WHERE ids && ARRAY(SELECT generate_series(10001, 10300))) AS with_clamped_rows
   FROM lz_index GROUP BY op ORDER BY op;
-RESET enable_seqscan;
-SET enable_indexscan = off;
-SELECT op, qid, ids AS index_order, exact AS exact_order
-  FROM lz_index JOIN lzq USING (qid), LATERAL (
-    SELECT array_agg(id ORDER BY d) AS exact FROM (
-      SELECT id, CASE op WHEN 'l2' THEN v <-> q WHEN 'ip' THEN v <#> q ELSE v <=> q END AS d
-        FROM lz ORDER BY d LIMIT 10) e) e
- WHERE ids <> exact;
-RESET enable_indexscan;
-SET enable_seqscan = off;
+SELECT * FROM lz_mismatches('lz', 'lz_index');
 -- 4-bit codes: the same answers, also after VACUUM has compacted blocks
 DELETE FROM lz4 WHERE id % 7 = 3;
 VACUUM lz4;
-CREATE TEMP TABLE lz_index4 AS
-SELECT 'l2' AS op, qid, array_agg(id ORDER BY rn) AS ids FROM lzq,
-  LATERAL (SELECT id, row_number() OVER () AS rn FROM (SELECT id FROM lz4 ORDER BY v <-> q LIMIT 10) s) s
-  GROUP BY qid
-UNION ALL
-SELECT 'ip', qid, array_agg(id ORDER BY rn) FROM lzq,
-  LATERAL (SELECT id, row_number() OVER () AS rn FROM (SELECT id FROM lz4 ORDER BY v <#> q LIMIT 10) s) s
-  GROUP BY qid
-UNION ALL
-SELECT 'cos', qid, array_agg(id ORDER BY rn) FROM lzq,
-  LATERAL (SELECT id, row_number() OVER () AS rn FROM (SELECT id FROM lz4 ORDER BY v <=> q LIMIT 10) s) s
-  GROUP BY qid;
+CREATE TEMP TABLE lz_index4 AS SELECT * FROM lz_top10('lz4');
 -- the same answers with the scalar kernels and operand
 SET ruvector.simd = scalar;
-CREATE TEMP TABLE lz_index4s AS
-SELECT 'l2' AS op, qid, array_agg(id ORDER BY rn) AS ids FROM lzq,
-  LATERAL (SELECT id, row_number() OVER () AS rn FROM (SELECT id FROM lz4 ORDER BY v <-> q LIMIT 10) s) s
-  GROUP BY qid
-UNION ALL
-SELECT 'ip', qid, array_agg(id ORDER BY rn) FROM lzq,
-  LATERAL (SELECT id, row_number() OVER () AS rn FROM (SELECT id FROM lz4 ORDER BY v <#> q LIMIT 10) s) s
-  GROUP BY qid
-UNION ALL
-SELECT 'cos', qid, array_agg(id ORDER BY rn) FROM lzq,
-  LATERAL (SELECT id, row_number() OVER () AS rn FROM (SELECT id FROM lz4 ORDER BY v <=> q LIMIT 10) s) s
-  GROUP BY qid;
+CREATE TEMP TABLE lz_index4s AS SELECT * FROM lz_top10('lz4');
 RESET ruvector.simd;
 SELECT count(*) AS rows, count(*) FILTER (WHERE a.ids <> b.ids) AS differ
   FROM lz_index4 a JOIN lz_index4s b USING (op, qid);
 SELECT op, count(*) AS queries, count(*) FILTER (WHERE ids && ARRAY(SELECT generate_series(10001, 10300))) AS with_clamped_rows
   FROM lz_index4 GROUP BY op ORDER BY op;
-RESET enable_seqscan;
-SET enable_indexscan = off;
-SELECT op, qid, ids AS index_order, exact AS exact_order
-  FROM lz_index4 JOIN lzq USING (qid), LATERAL (
-    SELECT array_agg(id ORDER BY d) AS exact FROM (
-      SELECT id, CASE op WHEN 'l2' THEN v <-> q WHEN 'ip' THEN v <#> q ELSE v <=> q END AS d
-        FROM lz4 ORDER BY d LIMIT 10) e) e
- WHERE ids <> exact;
+SELECT * FROM lz_mismatches('lz4', 'lz_index4');
 -- 4-bit codes with the re-rank copy in the index (rerank = index)
 CREATE INDEX lz_l2_4x ON lz4 USING ruivf (v ruvector_l2_ops) WITH (lists = 8, bits = 4, rerank = index);
 DROP INDEX lz_l2_4;
 SELECT bits, rerank, vector_pages_per_block > 0 AS has_vector_pages FROM ruvector_index_info('lz_l2_4x');
-SET enable_seqscan = off;
-SET enable_indexscan = on;
 SELECT ruvector_stats_reset();
-CREATE TEMP TABLE lz_index4x AS
-SELECT qid, array(SELECT id FROM lz4 ORDER BY v <-> q LIMIT 10) AS ids FROM lzq;
+CREATE TEMP TABLE lz_index4x AS SELECT * FROM lz_top10('lz4') WHERE op = 'l2';
 SELECT queries AS index_scans FROM ruvector_stats WHERE index = 'lz_l2_4x'::regclass;
-SET enable_indexscan = off;
+SELECT count(*) AS mismatches FROM lz_mismatches('lz4', 'lz_index4x');
 RESET enable_seqscan;
-SELECT count(*) AS queries,
-       count(*) FILTER (WHERE ids <> array(SELECT id FROM lz4 ORDER BY v <-> q LIMIT 10)) AS differ
-  FROM lz_index4x JOIN lzq USING (qid);
 RESET enable_indexscan;
 RESET ruvector.probes;
 RESET ruvector.rerank_factor;
 DROP TABLE lz, lz4, lzq;
+DROP FUNCTION lz_top10(regclass), lz_mismatches(regclass, text);
