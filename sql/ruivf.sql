@@ -666,6 +666,24 @@ SELECT ruvector_stats_reset();
 CREATE TEMP TABLE lz_index4x AS SELECT * FROM lz_top10('lz4') WHERE op = 'l2';
 SELECT queries AS index_scans FROM ruvector_stats WHERE index = 'lz_l2_4x'::regclass;
 SELECT count(*) AS mismatches FROM lz_mismatches('lz4', 'lz_index4x');
+-- 4-bit codes at an odd dimension count (the last pair padded) and more
+-- dimensions than fit one page's pairs for many lanes: still exact answers
+CREATE TABLE lz9 (id int, v ruvector(9));
+INSERT INTO lz9 SELECT i, (SELECT array_agg(cos(i * 0.53 * d + 2 * d))::real[] FROM generate_series(1, 9) d)
+  FROM generate_series(1, 1500) i;
+CREATE INDEX lz9_idx ON lz9 USING ruivf (v ruvector_l2_ops) WITH (lists = 4, bits = 4);
+SET enable_seqscan = off;
+CREATE TEMP TABLE lz9_index AS
+SELECT g, array(SELECT id FROM lz9 ORDER BY v <-> (SELECT v FROM lz9 WHERE id = g) LIMIT 10) AS ids
+  FROM generate_series(1, 1500, 150) g;
+RESET enable_seqscan;
+SET enable_indexscan = off;
+SELECT count(*) AS queries, count(*) FILTER (WHERE ids <> exact) AS differ
+  FROM lz9_index,
+       LATERAL (SELECT array(SELECT id FROM lz9 ORDER BY v <-> (SELECT v FROM lz9 WHERE id = g)
+                              LIMIT 10) AS exact) e;
+RESET enable_indexscan;
+DROP TABLE lz9;
 RESET enable_seqscan;
 RESET enable_indexscan;
 RESET ruvector.probes;
