@@ -6,7 +6,8 @@
 #   2. the pg_regress suite (sql/, expected/),
 #   3. the TAP tests (test/t: recall, streaming standby, crash recovery),
 #      run as the unprivileged server user,
-#   4. the benchmark runner's smoke test.
+#   4. the alternating-rounds tool's test (bench/alternate-test.sh),
+#   5. the benchmark runner's smoke test.
 # Ends with one line "N passed, N failed" (suites passed / failed).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -35,6 +36,10 @@ make -s installcheck PG_CONFIG="$RV_PGBIN/pg_config"
 rc=$?
 [ $rc -ne 0 ] && [ -f regression.diffs ] && head -200 regression.diffs
 record "pg_regress" $rc
+
+echo "== bench/alternate test"
+bash bench/alternate-test.sh
+record "bench/alternate test" $?
 
 echo "== TAP tests"
 tapdir=$(mktemp -d /tmp/ruvector-tap.XXXXXX)
