@@ -15,10 +15,12 @@
  *	   one page at a time under a share lock and scored with the SQ8 batch
  *	   kernel (one call per page; a block of several pages sums its pages'
  *	   partial sums).  The kernel works in integers: the query operand is
- *	   scaled once per scan to 16-bit integers, as large as the bounds of
+ *	   scaled to 16-bit integers for SQ8 codes, as large as the bounds of
  *	   kernels.h allow (|q| <= 32767, every lane's sum within an int32), so
  *	   its rounding costs about 1e-4 of the estimate, far below the codes'
- *	   own quantization.  Each lane in use with a valid TID becomes a candidate
+ *	   own quantization; for SQ4 codes, which are residuals from their
+ *	   list's centroid, to 8-bit integers made again for every list
+ *	   (make_operand).  The rounding's bound enters the lower bounds below.  Each lane in use with a valid TID becomes a candidate
  *	   (estimated distance, TID).
  *	3. Re-rank.  Candidates are taken a window at a time (the nearest
  *	   10 * ruvector.rerank_factor estimates, then twice as many each time)
@@ -320,22 +322,6 @@ code_estimate(RuIvfScanOpaque so, const RuIvfOperand *op, float factor, int32 do
 	return -(op->qinv * (float) dot + op->qconst);
 }
 
-/*
- * A query operand for one kind of codes, and what turns a kernel's integer
- * dot product with it into an estimate: the codes decode as x'_d = c_d +
- * m_d + step_d k_d (c the list's centroid for residual codes, else 0; step
- * s_d for SQ8, 17 s_d for SQ4), and with qa_d = (q_d - c_d - m_d) s_d (L2)
- * or q_d s_d (inner product, cosine) an estimate is
- *	L2:  qconst + factor - 2 qinv dot,  qconst = |q - c - m|^2
- *	IP:  -(qinv dot + qconst),           qconst = q . (c + m)
- * SQ8: 16-bit integers two per int32, the scale the largest that keeps
- * |q| <= 32767 and 255 * sum |q| < 2^31 (no lane's sum overflows an int32);
- * SQ4: 8-bit integers two per int16, |q| <= 127.  dot_err bounds what the
- * rounding of the operand does to qinv * dot (each rounded value is within
- * 0.51 of qa_d * scale, rounded in float; each code at most 255 or 15).  The operand is
- * padded to whole pages of dims_per_page (an even number), so page k's
- * pairs start at k * dims_per_page / 2.
- */
 /* x rounded to the nearest integer, halves away from zero (no libm call) */
 static inline int32
 round_int(float x)
@@ -400,11 +386,26 @@ pack_operand_avx2(const float *qa, int dim, float scale, int bits, void *out)
 #endif
 
 /*
- * Fill *op for codes of `bits` bits with parameters m, s around center
- * (NULL: none).  Called for every list a scan reads when the codes are
- * residual, so its loops are written to vectorize; the inner-product
- * operand does not depend on the center, and once made only its constant
- * is recomputed.
+ * A query operand for one kind of codes, and what turns a kernel's integer
+ * dot product with it into an estimate: the codes decode as x'_d = c_d +
+ * m_d + step_d k_d (c the list's centroid for residual codes, else 0; step
+ * s_d for SQ8, 17 s_d for SQ4), and with qa_d = (q_d - c_d - m_d) s_d (L2)
+ * or q_d s_d (inner product, cosine) an estimate is
+ *	L2:  qconst + factor - 2 qinv dot,  qconst = |q - c - m|^2
+ *	IP:  -(qinv dot + qconst),           qconst = q . (c + m)
+ * SQ8: 16-bit integers two per int32, the scale the largest that keeps
+ * |q| <= 32767 and 255 * sum |q| < 2^31 (no lane's sum overflows an int32);
+ * SQ4: 8-bit integers two per int16, |q| <= 127.  dot_err bounds what the
+ * rounding of the operand does to qinv * dot (each rounded value is within
+ * 0.51 of qa_d * scale, rounded in float; each code at most 255 or 15).
+ * The operand is padded to whole pages of dims_per_page (an even number),
+ * so page k's pairs start at k * dims_per_page / 2.
+ *
+ * make_operand_body fills *op for codes of `bits` bits with parameters m, s
+ * around center (NULL: none).  It runs for every list a scan reads when the
+ * codes are residual, so its loops are written to vectorize; the
+ * inner-product operand does not depend on the center, and once made only
+ * its constant is recomputed.
  */
 static inline __attribute__((always_inline)) void
 make_operand_body(RuIvfScanOpaque so, const float *center, const float *m, const float *s,
@@ -480,19 +481,20 @@ make_operand_body(RuIvfScanOpaque so, const float *center, const float *m, const
 		PACK(op->qbytes);
 		op->qinv = (float) (RUIVF_SQ4_STEP / scale);
 		/* an all-zero operand is exact */
-		op->dot_err = maxabs > 0.0f ? (float) (0.51 * 15.0 * dim * RUIVF_SQ4_STEP / scale) : 0.0f;
+		op->dot_err = maxabs > 0.0f
+			? (float) (0.51 * RuIvfCodeMax(4) * dim * RUIVF_SQ4_STEP / scale) : 0.0f;
 		return;
 	}
 	scale = maxabs > 0.0f ? 32767.0 / maxabs : 1.0;
 	/* rounding (in float) adds at most 0.51 per dimension */
-	if (sumabs > 0.0 && 255.0 * (sumabs * scale + 0.51 * dim) > (double) PG_INT32_MAX)
-		scale = ((double) PG_INT32_MAX / 255.0 - 0.51 * dim) / sumabs;
+	if (sumabs > 0.0 && RuIvfCodeMax(8) * (sumabs * scale + 0.51 * dim) > (double) PG_INT32_MAX)
+		scale = ((double) PG_INT32_MAX / RuIvfCodeMax(8) - 0.51 * dim) / sumabs;
 	fscale = (float) scale;
 	if (op->qpairs == NULL)
 		op->qpairs = palloc0(sizeof(int32) * (padded / 2));
 	PACK(op->qpairs);
 	op->qinv = (float) (1.0 / scale);
-	op->dot_err = maxabs > 0.0f ? (float) (0.51 * 255.0 * dim / scale) : 0.0f;
+	op->dot_err = maxabs > 0.0f ? (float) (0.51 * RuIvfCodeMax(8) * dim / scale) : 0.0f;
 #undef PACK
 }
 
