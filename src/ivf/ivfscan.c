@@ -616,7 +616,7 @@ start_scan(IndexScanDesc scan)
 		RuIvfListDist *ld = palloc(sizeof(RuIvfListDist) * lists);
 		int32	   *dot = palloc(sizeof(int32) * lists);
 
-		rv_kernels.dot_sq8_batch(so->cop.qpairs, st->centroid_codes, (dim + 1) / 2, lists, dot);
+		rv_kernels.dot_sq8_batch(so->cop.qpairs, st->centroid_codes, (dim + 1) / 2, lists, dot, NULL);
 		for (int c = 0; c < lists; c++)
 		{
 			ld[c].dist = code_estimate(so, &so->cop, st->centroid_factors[c], dot[c]);
@@ -661,8 +661,11 @@ start_scan(IndexScanDesc scan)
  * Score every block of one list into the candidate array.  The pages of a
  * block are pinned and share-locked together (ascending, per the lock
  * order), so a concurrent VACUUM cannot move lanes between them while their
- * partial sums are added.  (Software prefetch of the next pages' codes was
- * tried and measured no gain on fashion-mnist.)
+ * partial sums are added.  The next block's first page is pinned (not
+ * locked) as soon as its number is read, so that the kernel can prefetch
+ * the codes of the page after the one it scores, across blocks too
+ * (kernels.h): a list's pages are cold more often than not, and their
+ * memory latency then costs more than their arithmetic.
  */
 static void
 scan_list(IndexScanDesc scan, int list)
@@ -676,6 +679,7 @@ scan_list(IndexScanDesc scan, int list)
 	BlockNumber blkno = RuIvfListDirBlock(meta, list, &slot);
 	Buffer		buf;
 	Buffer		bufs[RUIVF_MAX_PAGES_PER_BLOCK];
+	Buffer		nextbuf = InvalidBuffer;	/* the next block's first page */
 
 	buf = RuIvfReadBufferRecent(index, so->st, blkno);
 	LockBuffer(buf, BUFFER_LOCK_SHARE);
@@ -694,7 +698,9 @@ scan_list(IndexScanDesc scan, int list)
 		RuIvfLaneFactors factors[RUIVF_MAX_LANES];
 
 		CHECK_FOR_INTERRUPTS();
-		for (int k = 0; k < ppb; k++)
+		bufs[0] = BufferIsValid(nextbuf) ? nextbuf : RuIvfReadBufferRecent(index, so->st, blkno);
+		nextbuf = InvalidBuffer;
+		for (int k = 1; k < ppb; k++)
 			bufs[k] = RuIvfReadBufferRecent(index, so->st, blkno + k);
 		for (int k = 0; k < ppb; k++)
 			LockBuffer(bufs[k], BUFFER_LOCK_SHARE);
@@ -705,19 +711,25 @@ scan_list(IndexScanDesc scan, int list)
 		next = opaque->next;
 		memcpy(tids, RuIvfPageTids(page, meta), sizeof(ItemPointerData) * nlanes);
 		memcpy(factors, RuIvfPageFactors(page, meta), sizeof(RuIvfLaneFactors) * nlanes);
+		if (next != InvalidBlockNumber)
+			nextbuf = RuIvfReadBufferRecent(index, so->st, next);
 
 		for (int k = 0; k < ppb; k++)
 		{
 			int			d0 = k * meta->dims_per_page;
 			int			nd = Min(meta->dim - d0, meta->dims_per_page);
 			int32	   *out = (k == 0) ? so->blockdist : so->partial;
+			const unsigned char *codes = RuIvfPageCodes(BufferGetPage(bufs[k]));
+			const unsigned char *pf = NULL; /* the codes scored next */
 
+			if (k + 1 < ppb)
+				pf = RuIvfPageCodes(BufferGetPage(bufs[k + 1]));
+			else if (BufferIsValid(nextbuf))
+				pf = RuIvfPageCodes(BufferGetPage(nextbuf));
 			if (meta->bits == 4)
-				rv_kernels.dot_sq4_batch(so->lop.qbytes + d0 / 2, RuIvfPageCodes(BufferGetPage(bufs[k])),
-										 (nd + 1) / 2, B, out);
+				rv_kernels.dot_sq4_batch(so->lop.qbytes + d0 / 2, codes, (nd + 1) / 2, B, out, pf);
 			else
-				rv_kernels.dot_sq8_batch(so->lop.qpairs + d0 / 2, RuIvfPageCodes(BufferGetPage(bufs[k])),
-										 (nd + 1) / 2, B, out);
+				rv_kernels.dot_sq8_batch(so->lop.qpairs + d0 / 2, codes, (nd + 1) / 2, B, out, pf);
 			if (k > 0)
 				for (int l = 0; l < nlanes; l++)
 					so->blockdist[l] += so->partial[l];

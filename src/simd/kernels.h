@@ -61,9 +61,17 @@ typedef void (*RvBatchFn) (const float *q, const float *block, size_t dim,
  *	dot_sq8:  out[lane] = sum_d q_d * c_d   (exact)
  * One vpmaddwd multiplies and adds a pair of dimensions for 8 lanes, so the
  * kernel runs at about twice the speed of widening codes to floats.
+ *
+ * `next` (NULL: none) is the codes of the block page the caller scores
+ * next, as many bytes as these: the SIMD kernels prefetch it one cache line
+ * per pair row while they work, so that its memory latency overlaps this
+ * page's arithmetic (a page fetched cold from a shared buffer otherwise
+ * waits on memory several times as long as its arithmetic takes).  It does
+ * not change the result; the scalar kernels ignore it.
  */
 typedef void (*RvSq8DotFn) (const int32_t *qpairs, const unsigned char *codes,
-							size_t npairs, size_t width, int32_t *out);
+							size_t npairs, size_t width, int32_t *out,
+							const unsigned char *next);
 
 /*
  * Batch kernel over 4-bit scalar-quantized (SQ4) SoA blocks, in integers.
@@ -76,10 +84,11 @@ typedef void (*RvSq8DotFn) (const int32_t *qpairs, const unsigned char *codes,
  *	dot_sq4:  out[lane] = sum_d q_d * c_d   (exact; |sum| <= 127 * 15 * dims)
  * Half the bytes of SQ8 per lane: one vpmaddubsw multiplies and adds a
  * pair of dimensions for 16 lanes, into 16-bit sums that are widened every
- * 8 pairs (8 * 2 * 127 * 15 < 2^15).
+ * 8 pairs (8 * 2 * 127 * 15 < 2^15).  `next` as for SQ8.
  */
 typedef void (*RvSq4DotFn) (const int16_t *qpairs, const unsigned char *codes,
-							size_t npairs, size_t width, int32_t *out);
+							size_t npairs, size_t width, int32_t *out,
+							const unsigned char *next);
 
 /*
  * Several queries against one dimension-major block (a small GEMM): for nx
@@ -188,8 +197,8 @@ extern void dot_f32_batch_scalar(const float *q, const float *block, size_t dim,
 extern void cosine_f32_batch_scalar(const float *q, const float *block, size_t dim, size_t width, float *out);
 extern void l1_f32_batch_scalar(const float *q, const float *block, size_t dim, size_t width, float *out);
 extern void dot_f32_multi_scalar(const float *x, size_t nx, const float *block, size_t dim, size_t width, float *out);
-extern void dot_sq8_batch_scalar(const int32_t *qpairs, const unsigned char *codes, size_t npairs, size_t width, int32_t *out);
-extern void dot_sq4_batch_scalar(const int16_t *qpairs, const unsigned char *codes, size_t npairs, size_t width, int32_t *out);
+extern void dot_sq8_batch_scalar(const int32_t *qpairs, const unsigned char *codes, size_t npairs, size_t width, int32_t *out, const unsigned char *next);
+extern void dot_sq4_batch_scalar(const int16_t *qpairs, const unsigned char *codes, size_t npairs, size_t width, int32_t *out, const unsigned char *next);
 
 #if defined(__x86_64__) || defined(_M_X64)
 #define RV_HAVE_X86_KERNELS 1
@@ -203,8 +212,8 @@ extern void dot_f32_batch_avx2(const float *q, const float *block, size_t dim, s
 extern void cosine_f32_batch_avx2(const float *q, const float *block, size_t dim, size_t width, float *out);
 extern void l1_f32_batch_avx2(const float *q, const float *block, size_t dim, size_t width, float *out);
 extern void dot_f32_multi_avx2(const float *x, size_t nx, const float *block, size_t dim, size_t width, float *out);
-extern void dot_sq8_batch_avx2(const int32_t *qpairs, const unsigned char *codes, size_t npairs, size_t width, int32_t *out);
-extern void dot_sq4_batch_avx2(const int16_t *qpairs, const unsigned char *codes, size_t npairs, size_t width, int32_t *out);
+extern void dot_sq8_batch_avx2(const int32_t *qpairs, const unsigned char *codes, size_t npairs, size_t width, int32_t *out, const unsigned char *next);
+extern void dot_sq4_batch_avx2(const int16_t *qpairs, const unsigned char *codes, size_t npairs, size_t width, int32_t *out, const unsigned char *next);
 /* kernels_avx512.c */
 extern float l2sq_f32_avx512(const float *a, const float *b, size_t dim);
 extern float dot_f32_avx512(const float *a, const float *b, size_t dim);

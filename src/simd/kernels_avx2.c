@@ -504,15 +504,32 @@ madd8_sq8(const unsigned char *p, __m256i qpair)
 }
 
 /*
+ * Prefetch the next cache line of the page to score next (kernels.h), if
+ * any is left: *at walks from 0 to end in steps of a line.
+ */
+static inline void
+prefetch_step(const unsigned char *next, size_t *at, size_t end)
+{
+	if (*at < end)
+	{
+		_mm_prefetch((const char *) next + *at, _MM_HINT_T0);
+		*at += 64;
+	}
+}
+
+/*
  * Batch dot product against pair-interleaved SQ8 codes (kernels.h): groups
  * of 32 lanes with four int32 accumulators, then groups of 8, then lane by
- * lane.
+ * lane; one line of `next` is prefetched per pair row.
  */
 void
 dot_sq8_batch_avx2(const int32_t *qpairs, const unsigned char *codes,
-				   size_t npairs, size_t width, int32_t *out)
+				   size_t npairs, size_t width, int32_t *out,
+				   const unsigned char *next)
 {
 	size_t		l = 0;
+	size_t		pf = 0,
+				pfend = next ? npairs * width * 2 : 0;
 
 	for (; l + 32 <= width; l += 32)
 	{
@@ -526,6 +543,7 @@ dot_sq8_batch_avx2(const int32_t *qpairs, const unsigned char *codes,
 			const unsigned char *row = codes + (p * width + l) * 2;
 			__m256i		qp = _mm256_set1_epi32(qpairs[p]);
 
+			prefetch_step(next, &pf, pfend);
 			a0 = _mm256_add_epi32(a0, madd8_sq8(row, qp));
 			a1 = _mm256_add_epi32(a1, madd8_sq8(row + 16, qp));
 			a2 = _mm256_add_epi32(a2, madd8_sq8(row + 32, qp));
@@ -541,8 +559,11 @@ dot_sq8_batch_avx2(const int32_t *qpairs, const unsigned char *codes,
 		__m256i		acc = _mm256_setzero_si256();
 
 		for (size_t p = 0; p < npairs; p++)
+		{
+			prefetch_step(next, &pf, pfend);
 			acc = _mm256_add_epi32(acc, madd8_sq8(codes + (p * width + l) * 2,
 												  _mm256_set1_epi32(qpairs[p])));
+		}
 		_mm256_storeu_si256((__m256i *) (out + l), acc);
 	}
 	rv_dot_sq8_lanes(qpairs, codes, npairs, width, l, out);
@@ -569,13 +590,17 @@ sq4_row32(const unsigned char *row, __m256i qq, __m256i *a, __m256i *b)
 /*
  * Batch dot product against SQ4 codes (kernels.h): groups of 32 lanes,
  * then groups of 8, then lane by lane; the 16-bit sums are widened into
- * int32 accumulators every 8 pairs, before they could overflow.
+ * int32 accumulators every 8 pairs, before they could overflow.  One line
+ * of `next` is prefetched per pair row.
  */
 void
 dot_sq4_batch_avx2(const int16_t *qpairs, const unsigned char *codes,
-				   size_t npairs, size_t width, int32_t *out)
+				   size_t npairs, size_t width, int32_t *out,
+				   const unsigned char *next)
 {
 	size_t		l = 0;
+	size_t		pf = 0,
+				pfend = next ? npairs * width : 0;
 
 	for (; l + 32 <= width; l += 32)
 	{
@@ -591,7 +616,10 @@ dot_sq4_batch_avx2(const int16_t *qpairs, const unsigned char *codes,
 						b = _mm256_setzero_si256();
 
 			for (size_t p = p0; p < pend; p++)
+			{
+				prefetch_step(next, &pf, pfend);
 				sq4_row32(codes + p * width + l, _mm256_set1_epi16(qpairs[p]), &a, &b);
+			}
 			s0 = _mm256_add_epi32(s0, _mm256_cvtepi16_epi32(_mm256_castsi256_si128(a)));
 			s1 = _mm256_add_epi32(s1, _mm256_cvtepi16_epi32(_mm256_castsi256_si128(b)));
 			s2 = _mm256_add_epi32(s2, _mm256_cvtepi16_epi32(_mm256_extracti128_si256(a, 1)));
@@ -618,6 +646,7 @@ dot_sq4_batch_avx2(const int16_t *qpairs, const unsigned char *codes,
 				__m128i		lo = _mm_and_si128(v, nib);
 				__m128i		hi = _mm_and_si128(_mm_srli_epi16(v, 4), nib);
 
+				prefetch_step(next, &pf, pfend);
 				a = _mm_add_epi16(a, _mm_maddubs_epi16(_mm_unpacklo_epi8(lo, hi),
 													   _mm_set1_epi16(qpairs[p])));
 			}

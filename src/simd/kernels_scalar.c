@@ -161,15 +161,19 @@ dot_f32_multi_scalar(const float *x, size_t nx, const float *block, size_t dim,
 /* Batch dot product against pair-interleaved SQ8 codes, in integers (kernels.h). */
 void
 dot_sq8_batch_scalar(const int32_t *qpairs, const unsigned char *codes,
-					 size_t npairs, size_t width, int32_t *out)
+					 size_t npairs, size_t width, int32_t *out,
+					 const unsigned char *next)
 {
+	(void) next;
 	rv_dot_sq8_lanes(qpairs, codes, npairs, width, 0, out);
 }
 
 /* SQ4 batch dot product (kernels.h), lane by lane. */
 void
 dot_sq4_batch_scalar(const int16_t *qpairs, const unsigned char *codes,
-					 size_t npairs, size_t width, int32_t *out)
+					 size_t npairs, size_t width, int32_t *out,
+					 const unsigned char *next)
 {
+	(void) next;
 	rv_dot_sq4_lanes(qpairs, codes, npairs, width, 0, out);
 }

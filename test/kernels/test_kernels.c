@@ -334,11 +334,13 @@ test_level(const RvKernels *k, const char *name)
 	 * SQ8 dot kernel, pair-interleaved codes and 16-bit query pairs: every
 	 * dimension 1..MAX_DIM (odd ones padded), widths cycling 1..160, query
 	 * values up to the caller's bound (255 * sum |q| < 2^31) and codes
-	 * across 0..255.  Integer arithmetic: the result must be exact.
+	 * across 0..255.  Integer arithmetic: the result must be exact, with and
+	 * without a page to prefetch (`next`, every other dimension).
 	 */
 	{
 		size_t		maxpairs = (MAX_DIM + 1) / 2;
 		Guarded		gcodes = guarded_alloc(maxpairs * 2 * 160);
+		Guarded		gnext = guarded_alloc(maxpairs * 2 * 160);
 		Guarded		gq = guarded_alloc(maxpairs * sizeof(int32_t));
 		Guarded		gi = guarded_alloc(160 * sizeof(int32_t));
 
@@ -364,7 +366,8 @@ test_level(const RvKernels *k, const char *name)
 				qp[p] = (int32_t) ((uint32_t) (uint16_t) q[2 * p] | ((uint32_t) (uint16_t) q[2 * p + 1] << 16));
 			for (size_t i = 0; i < npairs * 2 * width; i++)
 				codes[i] = (dim % 7 == 0) ? 255 : (unsigned char) (rnd() * 256.0);
-			k->dot_sq8_batch(qp, codes, npairs, width, out);
+			k->dot_sq8_batch(qp, codes, npairs, width, out,
+							 (dim & 1) ? NULL : (unsigned char *) (gnext.base + gnext.usable) - npairs * 2 * width);
 			for (size_t l = 0; l < width; l++)
 			{
 				int64_t		ref = 0;
@@ -387,6 +390,7 @@ test_level(const RvKernels *k, const char *name)
 	{
 		size_t		maxpairs = (MAX_DIM + 1) / 2;
 		Guarded		gcodes = guarded_alloc(maxpairs * 160);
+		Guarded		gnext = guarded_alloc(maxpairs * 160);
 		Guarded		gq = guarded_alloc(maxpairs * sizeof(int16_t));
 		Guarded		gi = guarded_alloc(160 * sizeof(int32_t));
 
@@ -409,7 +413,8 @@ test_level(const RvKernels *k, const char *name)
 				qp[p] = (int16_t) (uint16_t) ((uint8_t) q[2 * p] | ((uint16_t) (uint8_t) q[2 * p + 1] << 8));
 			for (size_t i = 0; i < npairs * width; i++)
 				codes[i] = (dim % 7 == 0) ? 255 : (unsigned char) (rnd() * 256.0);
-			k->dot_sq4_batch(qp, codes, npairs, width, out);
+			k->dot_sq4_batch(qp, codes, npairs, width, out,
+							 (dim & 1) ? NULL : (unsigned char *) (gnext.base + gnext.usable) - npairs * width);
 			for (size_t l = 0; l < width; l++)
 			{
 				int64_t		ref = 0;
