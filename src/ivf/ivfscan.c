@@ -157,6 +157,8 @@ typedef struct RuIvfScanOpaqueData
 	float		lastdist;		/* strict: distance of the last row returned */
 	bool		returned;		/* strict: a row was returned */
 
+	Buffer		ahead;			/* pinned: the first page of the list read next */
+
 	RvScanStats stats;			/* this query's counters (ruvector_stats) */
 } RuIvfScanOpaqueData;
 
@@ -264,6 +266,11 @@ end_query(IndexScanDesc scan)
 	if (so->stats.active)
 		RvStatsEnd(RelationGetRelid(scan->indexRelation), &so->stats,
 				   MemoryContextMemAllocated(so->cxt, true));
+	if (BufferIsValid(so->ahead))
+	{
+		ReleaseBuffer(so->ahead);
+		so->ahead = InvalidBuffer;
+	}
 	if (so->slot != NULL)
 	{
 		ExecDropSingleTupleTableSlot(so->slot);
@@ -657,34 +664,79 @@ start_scan(IndexScanDesc scan)
 	so->started = true;
 }
 
+/* The first block of a list's chain, from the list directory. */
+static BlockNumber
+read_list_head(IndexScanDesc scan, int list)
+{
+	RuIvfScanOpaque so = (RuIvfScanOpaque) scan->opaque;
+	int			slot;
+	Buffer		buf = RuIvfReadBufferRecent(scan->indexRelation, so->st,
+											RuIvfListDirBlock(&so->st->meta, list, &slot));
+	BlockNumber head;
+
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	head = RuIvfListDirHeads(BufferGetPage(buf))[slot];
+	UnlockReleaseBuffer(buf);
+	return head;
+}
+
 /*
- * Score every block of one list into the candidate array.  The pages of a
- * block are pinned and share-locked together (ascending, per the lock
- * order), so a concurrent VACUUM cannot move lanes between them while their
- * partial sums are added.  The next block's first page is pinned (not
- * locked) as soon as its number is read, so that the kernel can prefetch
- * the codes of the page after the one it scores, across blocks too
- * (kernels.h): a list's pages are cold more often than not, and their
- * memory latency then costs more than their arithmetic.
+ * Pin (not lock) the first page of the block starting at blkno, the one a
+ * scan reads next, and prefetch its TIDs, factors and opaque area; the
+ * kernel prefetches its codes while it scores the page before (kernels.h).
+ */
+static Buffer
+pin_ahead(IndexScanDesc scan, BlockNumber blkno)
+{
+	RuIvfScanOpaque so = (RuIvfScanOpaque) scan->opaque;
+	const RuIvfMetaData *meta = &so->st->meta;
+	Buffer		buf = RuIvfReadBufferRecent(scan->indexRelation, so->st, blkno);
+	Page		page = BufferGetPage(buf);
+	const char *lanedata = (const char *) RuIvfPageTids(page, meta);
+	Size		len = meta->lanes * (sizeof(ItemPointerData) + sizeof(RuIvfLaneFactors));
+
+	for (Size off = 0; off < len; off += 64)
+		__builtin_prefetch(lanedata + off);
+	__builtin_prefetch((const char *) RuIvfPageGetOpaque(page));
+	return buf;
+}
+
+/*
+ * Score every block of one list, whose chain starts at `head`, into the
+ * candidate array.  The pages of a block are pinned and share-locked
+ * together (ascending, per the lock order), so a concurrent VACUUM cannot
+ * move lanes between them while their partial sums are added.  The page a
+ * scan reads next is pinned (not locked) before the current one is scored,
+ * so that the kernel prefetches its codes (pin_ahead): the next page of the
+ * block, else the next block's first page, else the first page of `follow`
+ * (the chain read next, InvalidBlockNumber if none), which so->ahead then
+ * holds for the next call.  A list's pages are cold more often than not,
+ * and their memory latency then costs more than their arithmetic.  Chains
+ * only grow at their heads and a block never leaves its list (ivfinsert.c,
+ * ivfvacuum.c), so a head read before the list is scanned is still a
+ * start of the list: blocks added since hold rows the scan's snapshot
+ * cannot see.
  */
 static void
-scan_list(IndexScanDesc scan, int list)
+scan_list(IndexScanDesc scan, int list, BlockNumber head, BlockNumber follow)
 {
 	RuIvfScanOpaque so = (RuIvfScanOpaque) scan->opaque;
 	Relation	index = scan->indexRelation;
 	const RuIvfMetaData *meta = &so->st->meta;
 	int			B = meta->lanes;
 	int			ppb = meta->pages_per_block;
-	int			slot;
-	BlockNumber blkno = RuIvfListDirBlock(meta, list, &slot);
-	Buffer		buf;
+	BlockNumber blkno = head;
 	Buffer		bufs[RUIVF_MAX_PAGES_PER_BLOCK];
 	Buffer		nextbuf = InvalidBuffer;	/* the next block's first page */
 
-	buf = RuIvfReadBufferRecent(index, so->st, blkno);
-	LockBuffer(buf, BUFFER_LOCK_SHARE);
-	blkno = RuIvfListDirHeads(BufferGetPage(buf))[slot];
-	UnlockReleaseBuffer(buf);
+	if (BufferIsValid(so->ahead))
+	{
+		if (BufferGetBlockNumber(so->ahead) == head)
+			nextbuf = so->ahead;
+		else
+			ReleaseBuffer(so->ahead);
+		so->ahead = InvalidBuffer;
+	}
 	so->stats.lists++;
 	set_list_operand(so, list);
 
@@ -712,7 +764,9 @@ scan_list(IndexScanDesc scan, int list)
 		memcpy(tids, RuIvfPageTids(page, meta), sizeof(ItemPointerData) * nlanes);
 		memcpy(factors, RuIvfPageFactors(page, meta), sizeof(RuIvfLaneFactors) * nlanes);
 		if (next != InvalidBlockNumber)
-			nextbuf = RuIvfReadBufferRecent(index, so->st, next);
+			nextbuf = pin_ahead(scan, next);
+		else if (follow != InvalidBlockNumber)
+			so->ahead = pin_ahead(scan, follow);
 
 		for (int k = 0; k < ppb; k++)
 		{
@@ -726,6 +780,8 @@ scan_list(IndexScanDesc scan, int list)
 				pf = RuIvfPageCodes(BufferGetPage(bufs[k + 1]));
 			else if (BufferIsValid(nextbuf))
 				pf = RuIvfPageCodes(BufferGetPage(nextbuf));
+			else if (BufferIsValid(so->ahead))
+				pf = RuIvfPageCodes(BufferGetPage(so->ahead));
 			if (meta->bits == 4)
 				rv_kernels.dot_sq4_batch(so->lop.qbytes + d0 / 2, codes, (nd + 1) / 2, B, out, pf);
 			else
@@ -1047,7 +1103,9 @@ static bool
 probe_more(IndexScanDesc scan)
 {
 	RuIvfScanOpaque so = (RuIvfScanOpaque) scan->opaque;
+	int			first = so->probed;
 	int			end = Min(so->probed + Max(ruvector_probes, 1), so->max_probes);
+	BlockNumber *heads;
 
 	if (so->probed >= end)
 		return false;
@@ -1058,8 +1116,14 @@ probe_more(IndexScanDesc scan)
 	so->winend = 0;
 	so->window = 10 * Max(ruvector_rerank_factor, 1);	/* new lists, first window again */
 	order_lists(so, end);
+	heads = palloc(sizeof(BlockNumber) * (end - so->probed));
+	for (int i = so->probed; i < end; i++)
+		heads[i - first] = read_list_head(scan, so->order[i]);
 	for (; so->probed < end; so->probed++)
-		scan_list(scan, so->order[so->probed]);
+		scan_list(scan, so->order[so->probed], heads[so->probed - first],
+				  so->probed + 1 < end ? heads[so->probed + 1 - first] : InvalidBlockNumber);
+	pfree(heads);
+	Assert(!BufferIsValid(so->ahead));
 	so->scanned += so->ncand;
 	pgstat_count_index_tuples(scan->indexRelation, so->ncand);
 	return true;
