@@ -5,10 +5,11 @@
  *
  * HOW A SCAN WORKS
  *	1. Probe order.  The query is prepared like the stored vectors (a unit
- *	   vector for cosine) and compared with every centroid in one call of
- *	   the SQ8 kernel over the centroids' codes (cached per backend: one
- *	   byte per dimension, a quarter of the floats' memory traffic, which
- *	   with many lists is as much as the codes of the probed lists).  The
+ *	   vector for cosine) and compared with every centroid by the SQ8
+ *	   kernel over the centroids' codes (cached per backend: one byte per
+ *	   dimension, a quarter of the floats' memory traffic, which with many
+ *	   lists is as much as the codes of the probed lists; in contiguous
+ *	   blocks of RUIVF_CENTROID_GROUP lanes, ivf.h).  The
  *	   nearest `ruvector.probes` lists are selected and sorted; the rest
  *	   are sorted only if the scan goes on into them.
  *	2. First pass.  The blocks of the next `ruvector.probes` lists are read
@@ -755,7 +756,10 @@ start_scan(IndexScanDesc scan)
 		RuIvfListDist *ld = palloc(sizeof(RuIvfListDist) * lists);
 		int32	   *dot = palloc(sizeof(int32) * lists);
 
-		rv_kernels.dot_sq8_batch(so->cop.qpairs, st->centroid_codes, (dim + 1) / 2, lists, dot, NULL);
+		/* block by block (RUIVF_CENTROID_GROUP), each a contiguous stream */
+		for (int g = 0; g < lists; g += RUIVF_CENTROID_GROUP)
+			rv_kernels.dot_sq8_batch(so->cop.qpairs, st->centroid_codes + (Size) g * (dim + (dim & 1)),
+									 (dim + 1) / 2, Min(RUIVF_CENTROID_GROUP, lists - g), dot + g, NULL);
 		for (int c = 0; c < lists; c++)
 		{
 			ld[c].dist = code_estimate(so, &so->cop, st->centroid_factors[c], dot[c]);

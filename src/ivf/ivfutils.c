@@ -359,9 +359,10 @@ RuIvfGetState(Relation index)
 				st->centroids_soa[(Size) d * lists + c] = st->centroids[(Size) c * dim + d];
 
 		/*
-		 * The centroids coded like the vectors, as one SoA block of `lists`
-		 * lanes in pairs of dimensions: a scan orders its lists with the
-		 * integer SQ8 kernel over a quarter of the bytes of the floats.
+		 * The centroids coded like the vectors, as SoA blocks of
+		 * RUIVF_CENTROID_GROUP lanes in pairs of dimensions: a scan orders
+		 * its lists with the integer SQ8 kernel over a quarter of the bytes
+		 * of the floats.
 		 */
 		st->centroid_codes = palloc0((Size) lists * (dim + (dim & 1)));
 		st->centroid_factors = palloc(sizeof(float) * lists);
@@ -370,10 +371,15 @@ RuIvfGetState(Relation index)
 
 			for (int c = 0; c < lists; c++)
 			{
+				int			g = c / RUIVF_CENTROID_GROUP;
+				int			w = Min(RUIVF_CENTROID_GROUP, lists - g * RUIVF_CENTROID_GROUP);
+				unsigned char *block = st->centroid_codes +
+					(Size) g * RUIVF_CENTROID_GROUP * (dim + (dim & 1));
+
 				st->centroid_factors[c] = RuIvfEncode(st->sq_m, st->sq_s, dim, st->centroids + (Size) c * dim,
 													   NULL, code, 8).factor;
 				for (int d = 0; d < dim; d++)
-					st->centroid_codes[RuIvfCodePos(d, c, lists)] = code[d];
+					block[RuIvfCodePos(d, c % RUIVF_CENTROID_GROUP, w)] = code[d];
 			}
 			pfree(code);
 		}
