@@ -818,23 +818,16 @@ read_list_head(IndexScanDesc scan, int list)
 
 /*
  * Pin (not lock) the first page of the block starting at blkno, the one a
- * scan reads next, and prefetch its TIDs, factors and opaque area; the
- * kernel prefetches its codes while it scores the page before (kernels.h).
+ * scan reads next, so that the kernel can prefetch its codes while it
+ * scores the page before (kernels.h).  (Prefetching its TIDs and factors
+ * here as well measured no gain.)
  */
 static Buffer
 pin_ahead(IndexScanDesc scan, BlockNumber blkno)
 {
 	RuIvfScanOpaque so = (RuIvfScanOpaque) scan->opaque;
-	const RuIvfMetaData *meta = &so->st->meta;
-	Buffer		buf = RuIvfReadBufferRecent(scan->indexRelation, so->st, blkno);
-	Page		page = BufferGetPage(buf);
-	const char *lanedata = (const char *) RuIvfPageTids(page, meta);
-	Size		len = meta->lanes * (sizeof(ItemPointerData) + sizeof(RuIvfLaneFactors));
 
-	for (Size off = 0; off < len; off += 64)
-		__builtin_prefetch(lanedata + off);
-	__builtin_prefetch((const char *) RuIvfPageGetOpaque(page));
-	return buf;
+	return RuIvfReadBufferRecent(scan->indexRelation, so->st, blkno);
 }
 
 /*
