@@ -259,7 +259,7 @@ typedef struct RuIvfState
 {
 	RuIvfMetaData meta;
 	float	   *centroids;		/* lists x dim, row-major (NULL if lists 0) */
-	float	   *centroids_soa;	/* dim x lists, dimension-major */
+	float	   *centroid_chunks;	/* the same in chunks (RuIvfCentroidChunks) */
 	unsigned char *centroid_codes;	/* SQ8 codes of the centroids, in groups of
 									 * RUIVF_CENTROID_GROUP lanes (RuIvfGetState) */
 	float	   *centroid_factors;	/* and their factors (probe order, ivfscan.c) */

@@ -353,10 +353,8 @@ RuIvfGetState(Relation index)
 	{
 		st->centroids = palloc(sizeof(float) * (Size) lists * dim);
 		read_floats(index, meta.centroid_start, (Size) lists * dim, st->centroids);
-		st->centroids_soa = palloc(sizeof(float) * (Size) lists * dim);
-		for (int c = 0; c < lists; c++)
-			for (int d = 0; d < dim; d++)
-				st->centroids_soa[(Size) d * lists + c] = st->centroids[(Size) c * dim + d];
+		st->centroid_chunks = palloc(sizeof(float) * (Size) lists * dim);
+		RuIvfCentroidChunks(st->centroids, lists, dim, st->centroid_chunks);
 
 		/*
 		 * The centroids coded like the vectors, as SoA blocks of
@@ -530,15 +528,22 @@ void
 RuIvfCentroidDistances(const RuIvfState *st, const float *x, float *out)
 {
 	int			lists = st->meta.lists;
+	int			dim = st->meta.dim;
 
-	if (st->meta.metric == RUIVF_METRIC_L2)
-		rv_kernels.l2sq_batch(x, st->centroids_soa, st->meta.dim, lists, out);
-	else
+	/* chunk by chunk: each is one contiguous stream for the kernel */
+	for (int c0 = 0; c0 < lists; c0 += RUIVF_CHUNK)
 	{
-		rv_kernels.dot_batch(x, st->centroids_soa, st->meta.dim, lists, out);
+		int			w = Min(RUIVF_CHUNK, lists - c0);
+		const float *chunk = st->centroid_chunks + (Size) c0 * dim;
+
+		if (st->meta.metric == RUIVF_METRIC_L2)
+			rv_kernels.l2sq_batch(x, chunk, dim, w, out + c0);
+		else
+			rv_kernels.dot_batch(x, chunk, dim, w, out + c0);
+	}
+	if (st->meta.metric != RUIVF_METRIC_L2)
 		for (int c = 0; c < lists; c++)
 			out[c] = -out[c];
-	}
 }
 
 /* The list a prepared vector belongs to (0 when the index has no centroids). */
