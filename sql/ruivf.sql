@@ -683,7 +683,43 @@ SELECT count(*) AS queries, count(*) FILTER (WHERE ids <> exact) AS differ
        LATERAL (SELECT array(SELECT id FROM lz9 ORDER BY v <-> (SELECT v FROM lz9 WHERE id = g)
                               LIMIT 10) AS exact) e;
 RESET enable_indexscan;
-DROP TABLE lz9;
+-- ruvector.check_bounds re-ranks every candidate of a window and fails on
+-- a lower bound above its exact distance: every bound of these queries
+-- holds (8 and 4 bits, three metrics, clamped rows, an odd dimension
+-- count, and 33-d random data whose estimates lean on the query operand's
+-- rounding bound)
+SET ruvector.check_bounds = on;
+SET enable_seqscan = off;
+SELECT op, count(*) AS queries FROM lz_top10('lz') GROUP BY op ORDER BY op;
+SELECT op, count(*) AS queries FROM lz_top10('lz4') GROUP BY op ORDER BY op;
+SELECT count(*) AS queries, sum(cardinality(ids)) AS rows
+  FROM generate_series(1, 1500, 150) g,
+       LATERAL (SELECT array(SELECT id FROM lz9 ORDER BY v <-> (SELECT v FROM lz9 WHERE id = g) LIMIT 10) AS ids) x;
+SELECT ruvector_stats_reset();
+SELECT setseed(0.25);
+CREATE TABLE lzr (id int, v ruvector(33));
+INSERT INTO lzr SELECT i, (SELECT array_agg((random() - 0.3) * (1 + d % 5))::real[] FROM generate_series(1, 33) d)
+  FROM generate_series(1, 3000) i;
+CREATE INDEX lzr_l2_8 ON lzr USING ruivf (v ruvector_l2_ops) WITH (lists = 6);
+CREATE INDEX lzr_ip_4 ON lzr USING ruivf (v ruvector_ip_ops) WITH (lists = 6, bits = 4);
+CREATE INDEX lzr_cos_4 ON lzr USING ruivf (v ruvector_cosine_ops) WITH (lists = 6, bits = 4);
+SELECT count(*) AS queries, sum(x.n + y.n + z.n) AS rows
+  FROM generate_series(1, 3000, 100) g,
+       LATERAL (SELECT count(*) AS n FROM (SELECT id FROM lzr ORDER BY v <-> (SELECT v FROM lzr WHERE id = g) LIMIT 10) a) x,
+       LATERAL (SELECT count(*) AS n FROM (SELECT id FROM lzr ORDER BY v <#> (SELECT v FROM lzr WHERE id = g) LIMIT 10) a) y,
+       LATERAL (SELECT count(*) AS n FROM (SELECT id FROM lzr ORDER BY v <=> (SELECT v FROM lzr WHERE id = g) LIMIT 10) a) z
+;
+DROP INDEX lzr_l2_8;
+CREATE INDEX lzr_l2_4 ON lzr USING ruivf (v ruvector_l2_ops) WITH (lists = 6, bits = 4);
+SELECT count(*) AS queries, sum(cardinality(ids)) AS rows
+  FROM generate_series(1, 3000, 100) g,
+       LATERAL (SELECT array(SELECT id FROM lzr ORDER BY v <-> (SELECT v FROM lzr WHERE id = g) LIMIT 10) AS ids) x;
+-- every code of every query was scored and checked
+SELECT index, queries, reranks = distances AS all_checked FROM ruvector_stats
+ WHERE index::text LIKE 'lzr%' ORDER BY index::text;
+RESET enable_seqscan;
+RESET ruvector.check_bounds;
+DROP TABLE lz9, lzr;
 RESET enable_seqscan;
 RESET enable_indexscan;
 RESET ruvector.probes;

@@ -59,6 +59,12 @@ RuIvfInit(void)
 							"their order open are re-ranked.",
 							&ruvector_rerank_factor, 4, 1, 1000,
 							PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomBoolVariable("ruvector.check_bounds",
+							 "Checks every lower bound of a ruivf scan's lazy re-rank (slow; for testing).",
+							 "Every candidate of a re-rank window is re-ranked, and an exact distance "
+							 "below the candidate's lower bound is an error.  Answers are unchanged.",
+							 &ruvector_check_bounds, false,
+							 PGC_USERSET, GUC_NOT_IN_SAMPLE, NULL, NULL, NULL);
 }
 
 PG_FUNCTION_INFO_V1(ruivf_handler);

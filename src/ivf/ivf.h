@@ -288,6 +288,7 @@ typedef enum RuIvfIterativeScan
 	RUIVF_ITERATIVE_STRICT = 2	/* go on, skipping rows nearer than one returned */
 } RuIvfIterativeScan;
 extern int	ruvector_rerank_factor;
+extern bool ruvector_check_bounds;
 
 /* ivf.c */
 extern void RuIvfInit(void);

@@ -1209,7 +1209,8 @@ window_next(IndexScanDesc scan, RuIvfCandidate *out)
 		RuIvfCandidate *c = &so->cand[so->nextcand];
 		double		dist;
 
-		if (so->nready > 0 && so->ready[0].dist <= c->dist)
+		/* ruvector.check_bounds: re-rank them all, checking each bound */
+		if (so->nready > 0 && so->ready[0].dist <= c->dist && !ruvector_check_bounds)
 			break;
 		so->nextcand++;
 		CHECK_FOR_INTERRUPTS();
@@ -1217,6 +1218,13 @@ window_next(IndexScanDesc scan, RuIvfCandidate *out)
 			dist = index_vector_distance(scan, c->blk, c->lane);
 		else if (!table_row_distance(scan, &c->tid, &dist))
 			continue;
+		if (ruvector_check_bounds && !((float) dist >= c->dist) && !isnan(dist))
+			ereport(ERROR,
+					(errcode(ERRCODE_INTERNAL_ERROR),
+					 errmsg("ruivf lower bound %g exceeds the exact distance %g of row (%u,%u) in index \"%s\"",
+							c->dist, dist, ItemPointerGetBlockNumber(&c->tid),
+							ItemPointerGetOffsetNumber(&c->tid),
+							RelationGetRelationName(scan->indexRelation))));
 		c->dist = (float) dist;
 		ready_push(so, c);
 		so->stats.reranks++;

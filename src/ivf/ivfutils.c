@@ -28,6 +28,7 @@ int			ruvector_max_probes = -1;
 int			ruvector_iterative_scan = RUIVF_ITERATIVE_RELAXED;
 int			ruvector_max_scan_tuples = 0;
 int			ruvector_rerank_factor = 4;
+bool		ruvector_check_bounds = false;
 
 static relopt_kind ruivf_relopt_kind;
 
