@@ -132,6 +132,10 @@ seed_plusplus(const float *x, int n, int dim, int k, float *centroids)
 {
 	pg_prng_state rng;
 	float	   *mind = palloc(sizeof(float) * n);
+	float	   *xnorm = palloc(sizeof(float) * n);
+	float	   *batch = palloc(sizeof(float) * KMEANS_SEED_BATCH * dim);
+	float		bnorm[KMEANS_SEED_BATCH];
+	float		dot[RUIVF_MULTI * KMEANS_SEED_BATCH];
 	double		targets[KMEANS_SEED_BATCH];
 	int			first;
 	int			c = 1;
@@ -140,7 +144,10 @@ seed_plusplus(const float *x, int n, int dim, int k, float *centroids)
 	first = (int) pg_prng_uint64_range(&rng, 0, n - 1);
 	memcpy(centroids, x + (Size) first * dim, sizeof(float) * dim);
 	for (int i = 0; i < n; i++)
+	{
 		mind[i] = rv_kernels.l2sq(x + (Size) i * dim, centroids, dim);
+		xnorm[i] = rv_kernels.dot(x + (Size) i * dim, x + (Size) i * dim, dim);
+	}
 
 	while (c < k)
 	{
@@ -169,22 +176,36 @@ seed_plusplus(const float *x, int n, int dim, int k, float *centroids)
 			memcpy(centroids + (Size) (c + t) * dim,
 				   x + (Size) pg_prng_uint64_range(&rng, 0, n - 1) * dim, sizeof(float) * dim);
 
-		/* one pass: each point against the batch's new centroids (in L1) */
-		for (int i = 0; i < n; i++)
+		/*
+		 * One pass: each point against the batch's new centroids (in L1),
+		 * RUIVF_MULTI points per call of the multi-point kernel, |x - c|^2 =
+		 * |x|^2 + |c|^2 - 2 x.c (clamped at 0: the rounding of a point on
+		 * its centroid can make it slightly negative).
+		 */
+		RuIvfCentroidChunks(centroids + (Size) c * dim, b, dim, batch);
+		for (int j = 0; j < b; j++)
+			bnorm[j] = rv_kernels.dot(centroids + (Size) (c + j) * dim,
+									  centroids + (Size) (c + j) * dim, dim);
+		for (int i0 = 0; i0 < n; i0 += RUIVF_MULTI)
 		{
-			const float *xi = x + (Size) i * dim;
+			int			m = Min(RUIVF_MULTI, n - i0);
 
-			for (int j = 0; j < b; j++)
-			{
-				float		dd = rv_kernels.l2sq(xi, centroids + (Size) (c + j) * dim, dim);
+			rv_kernels.dot_multi(x + (Size) i0 * dim, m, batch, dim, b, dot);
+			for (int i = i0; i < i0 + m; i++)
+				for (int j = 0; j < b; j++)
+				{
+					float		dd = xnorm[i] + bnorm[j] - 2.0f * dot[(i - i0) * b + j];
 
-				if (dd < mind[i])
-					mind[i] = dd;
-			}
+					dd = Max(dd, 0.0f);
+					if (dd < mind[i])
+						mind[i] = dd;
+				}
 		}
 		c += b;
 	}
 	pfree(mind);
+	pfree(xnorm);
+	pfree(batch);
 }
 
 /*
