@@ -30,7 +30,12 @@
 
 #include "ivf.h"
 
-#define KMEANS_ITERATIONS	8
+/*
+ * Lloyd iterations: 5 gave the recall@10 of 8 within 0.001 (fashion-mnist,
+ * 1,000 lists, probes 6 / 10 / 16; 1,000,000 x 128 synthetic, probes 16 / 32
+ * / 48) for 3/8 less of k-means' time.
+ */
+#define KMEANS_ITERATIONS	5
 #define RUIVF_MULTI			16	/* points per dot_multi call */
 #define KMEANS_SEED_SAMPLE	16	/* k-means++ draws from at most 16 points per centroid */
 #define KMEANS_SEED_BATCH	8	/* k-means++ draws per pass over the points */
