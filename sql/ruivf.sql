@@ -717,6 +717,33 @@ SELECT count(*) AS queries, sum(cardinality(ids)) AS rows
 -- every code of every query was scored and checked
 SELECT index, queries, reranks = distances AS all_checked FROM ruvector_stats
  WHERE index::text LIKE 'lzr%' ORDER BY index::text;
+-- the same check with small windows (rerank_factor 1: the 10 best
+-- estimates, chosen by the bounded heap), two lists a round (the nearest
+-- lists chosen likewise), a filter that sends the scan on into further
+-- rounds, duplicate vectors (ties at the window's edge), and 1536-d
+-- vectors (blocks of several pages, their pages' partial sums added)
+SET ruvector.rerank_factor = 1;
+SET ruvector.probes = 2;
+CREATE TABLE lzd (id int, v ruvector(1536));
+INSERT INTO lzd SELECT i, (SELECT array_agg(sin(d * (1 + i % 97) * 0.01) + (i % 97) * 0.02)::real[]
+                             FROM generate_series(1, 1536) d)
+  FROM generate_series(1, 1200) i;
+CREATE INDEX lzd_l2 ON lzd USING ruivf (v ruvector_l2_ops) WITH (lists = 8);
+CREATE INDEX lzd_ip ON lzd USING ruivf (v ruvector_ip_ops) WITH (lists = 8, bits = 4);
+SELECT pages_per_block > 1 AS multi_page FROM ruvector_index_info('lzd_l2');
+SELECT pages_per_block > 1 AS multi_page FROM ruvector_index_info('lzd_ip');
+SELECT ruvector_stats_reset();
+SELECT count(*) AS queries, sum(cardinality(a)) AS l2_rows, sum(cardinality(b)) AS ip_rows
+  FROM generate_series(1, 1200, 60) g,
+       LATERAL (SELECT array(SELECT id FROM lzd WHERE id % 50 = 0
+                              ORDER BY v <-> (SELECT v FROM lzd WHERE id = g) LIMIT 10) AS a,
+                       array(SELECT id FROM lzd WHERE id % 50 = 0
+                              ORDER BY v <#> (SELECT v FROM lzd WHERE id = g) LIMIT 10) AS b) x;
+SELECT index, queries, lists_scanned > 2 * queries AS went_on FROM ruvector_stats
+ WHERE index::text LIKE 'lzd%' ORDER BY index::text;
+DROP TABLE lzd;
+SET ruvector.rerank_factor = 1000;
+SET ruvector.probes = 8;
 RESET enable_seqscan;
 RESET ruvector.check_bounds;
 DROP TABLE lz9, lzr;

@@ -246,7 +246,6 @@ typedef struct RuIvfOptions
 	int			bits;			/* 8 or 4 */
 } RuIvfOptions;
 
-/* what a scan or insert needs from the metapage, plus centroids */
 /*
  * The centroids' codes are SoA blocks of this many lanes, one after the
  * other (the last one narrower): each block is one contiguous stream for
@@ -255,6 +254,7 @@ typedef struct RuIvfOptions
  */
 #define RUIVF_CENTROID_GROUP 32
 
+/* what a scan or insert needs from the metapage, plus centroids */
 typedef struct RuIvfState
 {
 	RuIvfMetaData meta;
@@ -306,6 +306,7 @@ extern Buffer RuIvfNewBuffer(Relation index, ForkNumber fork);
 extern RuIvfState *RuIvfGetState(Relation index);
 extern void RuIvfReadMeta(Relation index, RuIvfMetaData *meta);
 extern Buffer RuIvfReadBufferRecent(Relation index, RuIvfState *st, BlockNumber blkno);
+extern Buffer RuIvfPinIfRecent(Relation index, RuIvfState *st, BlockNumber blkno);
 extern Buffer RuIvfReadHeapBufferRecent(Relation heap, RuIvfState *st, BlockNumber blkno);
 extern BlockNumber RuIvfListDirBlock(const RuIvfMetaData *meta, int list, int *slot);
 extern void RuIvfNormalize(float *x, int dim);

@@ -55,8 +55,11 @@
  * read whole and every candidate is re-ranked.
  *
  * Memory: per scan, a context reset by every rescan holds the candidates
- * and the heap of re-ranked rows not yet returned.  Locks: the pages of one data block at a time,
- * share mode, ascending; released before the heap is touched.
+ * and the heap of re-ranked rows not yet returned.  Locks: the pages of
+ * one data block at a time, share mode, ascending; released before the heap
+ * is touched.  Besides, a pin without a lock on the page scored next (the
+ * next block's first page, or so->ahead between lists), taken only when it
+ * needs no I/O (pin_ahead).
  *
  * src/ivf/ivfscan.c
  *
@@ -220,7 +223,10 @@ DEFINE_SELECT_SMALLEST(quickselect_lists, RuIvfListDist)
 
 #define SELECT_HEAP_MAX 256		/* largest k selected through a heap */
 
-/* a distance as selection orders it: NaN last, as ORDER BY sorts it */
+/*
+ * a distance as selection orders it: NaN last, as ORDER BY sorts it (tied
+ * with +Infinity, which is harmless: both bound nothing, lower_bound)
+ */
 static inline float
 select_key(float d)
 {
@@ -419,7 +425,8 @@ ruivfrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, int n
 
 /*
  * Estimated distance (smaller is nearer) of a coded vector, from its factor
- * and a kernel's integer dot product with the operand *op (make_operand).
+ * and a kernel's integer dot product with the operand *op (make_operand),
+ * less the operand's rounding shift (operand_rounding).
  */
 static inline float
 code_estimate(RuIvfScanOpaque so, const RuIvfOperand *op, float factor, int32 dot)
@@ -525,8 +532,10 @@ operand_rounding(const float *qa, const void *packed, int dim, float fscale, int
  * m_d + step_d k_d (c the list's centroid for residual codes, else 0; step
  * s_d for SQ8, 17 s_d for SQ4), and with qa_d = (q_d - c_d - m_d) s_d (L2)
  * or q_d s_d (inner product, cosine) an estimate is
- *	L2:  qconst + factor - 2 qinv dot,  qconst = |q - c - m|^2
- *	IP:  -(qinv dot + qconst),           qconst = q . (c + m)
+ *	L2:  qconst + factor - 2 qinv dot',  qconst = |q - c - m|^2
+ *	IP:  -(qinv dot' + qconst),           qconst = q . (c + m)
+ * where dot' = dot - dot_shift is the kernel's dot less the rounding shift
+ * (below).
  * SQ8: 16-bit integers two per int32, the scale the largest that keeps
  * |q| <= 32767 and 255 * sum |q| < 2^31 (no lane's sum overflows an int32);
  * SQ4: 8-bit integers two per int16, |q| <= 127.
@@ -819,15 +828,18 @@ read_list_head(IndexScanDesc scan, int list)
 /*
  * Pin (not lock) the first page of the block starting at blkno, the one a
  * scan reads next, so that the kernel can prefetch its codes while it
- * scores the page before (kernels.h).  (Prefetching its TIDs and factors
- * here as well measured no gain.)
+ * scores the page before (kernels.h).  The current block's pages are
+ * share-locked meanwhile, so only a pin that takes no I/O is taken
+ * (RuIvfPinIfRecent): InvalidBuffer when the page is not where it was last
+ * found, and the scan then reads it as usual after the locks are released.
+ * (Prefetching its TIDs and factors here as well measured no gain.)
  */
 static Buffer
 pin_ahead(IndexScanDesc scan, BlockNumber blkno)
 {
 	RuIvfScanOpaque so = (RuIvfScanOpaque) scan->opaque;
 
-	return RuIvfReadBufferRecent(scan->indexRelation, so->st, blkno);
+	return RuIvfPinIfRecent(scan->indexRelation, so->st, blkno);
 }
 
 /*
@@ -903,7 +915,7 @@ scan_list(IndexScanDesc scan, int list, BlockNumber head, BlockNumber follow)
 			int			nd = Min(meta->dim - d0, meta->dims_per_page);
 			int32	   *out = (k == 0) ? so->blockdist : so->partial;
 			const unsigned char *codes = RuIvfPageCodes(BufferGetPage(bufs[k]));
-			const unsigned char *pf = NULL; /* the codes scored next */
+			const unsigned char *pf = NULL;	/* the codes scored next */
 
 			if (k + 1 < ppb)
 				pf = RuIvfPageCodes(BufferGetPage(bufs[k + 1]));

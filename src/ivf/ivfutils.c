@@ -430,6 +430,20 @@ read_buffer_recent(Relation rel, MemoryContext cxt, Buffer **map, BlockNumber *n
 	return buf;
 }
 
+/*
+ * Pin an index page only if that takes no I/O and no buffer-mapping search:
+ * the buffer it was found in last time (read_buffer_recent) still holds it.
+ * InvalidBuffer otherwise.  For a pin taken while other pages are locked.
+ */
+Buffer
+RuIvfPinIfRecent(Relation index, RuIvfState *st, BlockNumber blkno)
+{
+	if (st->cxt != NULL && blkno < st->nrecent && BufferIsValid(st->recent[blkno]) &&
+		ReadRecentBuffer(index->rd_node, MAIN_FORKNUM, blkno, st->recent[blkno]))
+		return st->recent[blkno];
+	return InvalidBuffer;
+}
+
 /* Pin an index page (see read_buffer_recent); only for cached states. */
 Buffer
 RuIvfReadBufferRecent(Relation index, RuIvfState *st, BlockNumber blkno)

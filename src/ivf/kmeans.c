@@ -184,8 +184,9 @@ seed_plusplus(const float *x, int n, int dim, int k, float *centroids)
 		/*
 		 * One pass: each point against the batch's new centroids (in L1),
 		 * RUIVF_MULTI points per call of the multi-point kernel, |x - c|^2 =
-		 * |x|^2 + |c|^2 - 2 x.c (clamped at 0: the rounding of a point on
-		 * its centroid can make it slightly negative).
+		 * |x|^2 + |c|^2 - 2 x.c; where that is small against |x|^2 + |c|^2
+		 * its rounding could dominate it (data far from the origin), and the
+		 * pair kernel computes it again.
 		 */
 		RuIvfCentroidChunks(centroids + (Size) c * dim, b, dim, batch);
 		for (int j = 0; j < b; j++)
@@ -201,7 +202,9 @@ seed_plusplus(const float *x, int n, int dim, int k, float *centroids)
 				{
 					float		dd = xnorm[i] + bnorm[j] - 2.0f * dot[(i - i0) * b + j];
 
-					dd = Max(dd, 0.0f);
+					/* cancellation: near points of data far from 0 */
+					if (dd < 1e-3f * (xnorm[i] + bnorm[j]))
+						dd = rv_kernels.l2sq(x + (Size) i * dim, centroids + (Size) (c + j) * dim, dim);
 					if (dd < mind[i])
 						mind[i] = dd;
 				}
