@@ -306,7 +306,7 @@ extern Buffer RuIvfNewBuffer(Relation index, ForkNumber fork);
 extern RuIvfState *RuIvfGetState(Relation index);
 extern void RuIvfReadMeta(Relation index, RuIvfMetaData *meta);
 extern Buffer RuIvfReadBufferRecent(Relation index, RuIvfState *st, BlockNumber blkno);
-extern Buffer RuIvfPinIfRecent(Relation index, RuIvfState *st, BlockNumber blkno);
+extern Buffer RuIvfPinIfCached(Relation index, RuIvfState *st, BlockNumber blkno);
 extern Buffer RuIvfReadHeapBufferRecent(Relation heap, RuIvfState *st, BlockNumber blkno);
 extern BlockNumber RuIvfListDirBlock(const RuIvfMetaData *meta, int list, int *slot);
 extern void RuIvfNormalize(float *x, int dim);

@@ -830,8 +830,8 @@ read_list_head(IndexScanDesc scan, int list)
  * scan reads next, so that the kernel can prefetch its codes while it
  * scores the page before (kernels.h).  The current block's pages are
  * share-locked meanwhile, so only a pin that takes no I/O is taken
- * (RuIvfPinIfRecent): InvalidBuffer when the page is not where it was last
- * found, and the scan then reads it as usual after the locks are released.
+ * (RuIvfPinIfCached): InvalidBuffer when the page is not in shared buffers,
+ * and the scan then reads it as usual after the locks are released.
  * (Prefetching its TIDs and factors here as well measured no gain.)
  */
 static Buffer
@@ -839,7 +839,7 @@ pin_ahead(IndexScanDesc scan, BlockNumber blkno)
 {
 	RuIvfScanOpaque so = (RuIvfScanOpaque) scan->opaque;
 
-	return RuIvfPinIfRecent(scan->indexRelation, so->st, blkno);
+	return RuIvfPinIfCached(scan->indexRelation, so->st, blkno);
 }
 
 /*

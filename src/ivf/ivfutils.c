@@ -394,6 +394,28 @@ RuIvfGetState(Relation index)
 
 #define RUIVF_MAX_RECENT_BLOCKS	(1 << 22)	/* remember at most 4M blocks (16 MB) */
 
+/* Remember that block blkno of a relation is in buffer buf (*map grown in cxt). */
+static void
+remember_buffer(MemoryContext cxt, Buffer **map, BlockNumber *n, BlockNumber blkno, Buffer buf)
+{
+	if (blkno >= RUIVF_MAX_RECENT_BLOCKS)
+		return;
+	if (blkno >= *n)
+	{
+		BlockNumber grow = Min(Max(blkno + 1, Max(*n * 2, 1024)), RUIVF_MAX_RECENT_BLOCKS);
+
+		if (*map == NULL)
+			*map = MemoryContextAllocZero(cxt, sizeof(Buffer) * grow);
+		else
+		{
+			*map = repalloc(*map, sizeof(Buffer) * grow);
+			memset(*map + *n, 0, sizeof(Buffer) * (grow - *n));
+		}
+		*n = grow;
+	}
+	(*map)[blkno] = buf;
+}
+
 /*
  * Pin block blkno of rel, trying first the buffer it was found in last time:
  * ReadRecentBuffer checks that buffer's tag instead of searching the buffer
@@ -411,36 +433,34 @@ read_buffer_recent(Relation rel, MemoryContext cxt, Buffer **map, BlockNumber *n
 		return (*map)[blkno];
 
 	buf = ReadBuffer(rel, blkno);
-	if (blkno >= RUIVF_MAX_RECENT_BLOCKS)
-		return buf;
-	if (blkno >= *n)
-	{
-		BlockNumber grow = Min(Max(blkno + 1, Max(*n * 2, 1024)), RUIVF_MAX_RECENT_BLOCKS);
-
-		if (*map == NULL)
-			*map = MemoryContextAllocZero(cxt, sizeof(Buffer) * grow);
-		else
-		{
-			*map = repalloc(*map, sizeof(Buffer) * grow);
-			memset(*map + *n, 0, sizeof(Buffer) * (grow - *n));
-		}
-		*n = grow;
-	}
-	(*map)[blkno] = buf;
+	remember_buffer(cxt, map, n, blkno, buf);
 	return buf;
 }
 
 /*
- * Pin an index page only if that takes no I/O and no buffer-mapping search:
- * the buffer it was found in last time (read_buffer_recent) still holds it.
- * InvalidBuffer otherwise.  For a pin taken while other pages are locked.
+ * Pin an index page only if that takes no I/O: from the buffer it was found
+ * in last time (read_buffer_recent), else from the buffer the mapping table
+ * names for it (PrefetchBuffer, which otherwise starts an asynchronous read
+ * where the platform can).  InvalidBuffer when the page is not in shared
+ * buffers.  For a pin taken while other pages are locked.
  */
 Buffer
-RuIvfPinIfRecent(Relation index, RuIvfState *st, BlockNumber blkno)
+RuIvfPinIfCached(Relation index, RuIvfState *st, BlockNumber blkno)
 {
-	if (st->cxt != NULL && blkno < st->nrecent && BufferIsValid(st->recent[blkno]) &&
+	PrefetchBufferResult r;
+
+	if (st->cxt == NULL)
+		return InvalidBuffer;
+	if (blkno < st->nrecent && BufferIsValid(st->recent[blkno]) &&
 		ReadRecentBuffer(index->rd_node, MAIN_FORKNUM, blkno, st->recent[blkno]))
 		return st->recent[blkno];
+	r = PrefetchBuffer(index, MAIN_FORKNUM, blkno);
+	if (BufferIsValid(r.recent_buffer) &&
+		ReadRecentBuffer(index->rd_node, MAIN_FORKNUM, blkno, r.recent_buffer))
+	{
+		remember_buffer(st->cxt, &st->recent, &st->nrecent, blkno, r.recent_buffer);
+		return r.recent_buffer;
+	}
 	return InvalidBuffer;
 }
 
