@@ -259,7 +259,8 @@ typedef struct RuIvfState
 {
 	RuIvfMetaData meta;
 	float	   *centroids;		/* lists x dim, row-major (NULL if lists 0) */
-	float	   *centroid_chunks;	/* the same in chunks (RuIvfCentroidChunks) */
+	float	   *centroid_chunks;	/* the same in chunks, made by the first insert
+									 * (RuIvfCentroidDistances) */
 	unsigned char *centroid_codes;	/* SQ8 codes of the centroids, in groups of
 									 * RUIVF_CENTROID_GROUP lanes (RuIvfGetState) */
 	float	   *centroid_factors;	/* and their factors (probe order, ivfscan.c) */
@@ -315,8 +316,8 @@ extern RuIvfLaneFactors RuIvfEncode(const float *m, const float *s, int dim, con
 									const float *center, unsigned char *code, int bits);
 extern RuIvfLaneFactors RuIvfEncodeForList(const RuIvfState *st, const float *x, int list,
 										   unsigned char *code);
-extern int	RuIvfNearestList(const RuIvfState *st, const float *x);
-extern void RuIvfCentroidDistances(const RuIvfState *st, const float *x, float *out);
+extern int	RuIvfNearestList(RuIvfState *st, const float *x);
+extern void RuIvfCentroidDistances(RuIvfState *st, const float *x, float *out);
 extern unsigned char *RuIvfPageCodes(Page page);
 extern ItemPointerData *RuIvfPageTids(Page page, const RuIvfMetaData *meta);
 extern RuIvfLaneFactors *RuIvfPageFactors(Page page, const RuIvfMetaData *meta);

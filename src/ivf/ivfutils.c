@@ -354,8 +354,6 @@ RuIvfGetState(Relation index)
 	{
 		st->centroids = palloc(sizeof(float) * (Size) lists * dim);
 		read_floats(index, meta.centroid_start, (Size) lists * dim, st->centroids);
-		st->centroid_chunks = palloc(sizeof(float) * (Size) lists * dim);
-		RuIvfCentroidChunks(st->centroids, lists, dim, st->centroid_chunks);
 
 		/*
 		 * The centroids coded like the vectors, as SoA blocks of
@@ -558,12 +556,23 @@ RuIvfEncodeForList(const RuIvfState *st, const float *x, int list, unsigned char
 	return RuIvfEncode(st->code_m, st->code_s, st->meta.dim, x, center, code, st->meta.bits);
 }
 
-/* Distance (smaller is nearer) from a prepared vector to every centroid. */
+/*
+ * Distance (smaller is nearer) from a prepared vector to every centroid.
+ * The centroids in chunks are made at the first call (an insert's): a
+ * backend that only scans never holds them.
+ */
 void
-RuIvfCentroidDistances(const RuIvfState *st, const float *x, float *out)
+RuIvfCentroidDistances(RuIvfState *st, const float *x, float *out)
 {
 	int			lists = st->meta.lists;
 	int			dim = st->meta.dim;
+
+	if (st->centroid_chunks == NULL)
+	{
+		st->centroid_chunks = MemoryContextAlloc(st->cxt ? st->cxt : CurrentMemoryContext,
+												 sizeof(float) * (Size) lists * dim);
+		RuIvfCentroidChunks(st->centroids, lists, dim, st->centroid_chunks);
+	}
 
 	/* chunk by chunk: each is one contiguous stream for the kernel */
 	for (int c0 = 0; c0 < lists; c0 += RUIVF_CHUNK)
@@ -583,7 +592,7 @@ RuIvfCentroidDistances(const RuIvfState *st, const float *x, float *out)
 
 /* The list a prepared vector belongs to (0 when the index has no centroids). */
 int
-RuIvfNearestList(const RuIvfState *st, const float *x)
+RuIvfNearestList(RuIvfState *st, const float *x)
 {
 	int			lists = st->meta.lists;
 	float	   *dist;
