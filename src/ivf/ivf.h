@@ -258,7 +258,8 @@ typedef struct RuIvfOptions
 typedef struct RuIvfState
 {
 	RuIvfMetaData meta;
-	float	   *centroids;		/* lists x dim, row-major (NULL if lists 0) */
+	float	   *centroids;		/* lists x dim, row-major (NULL if lists 0, or
+								 * if the codes are not residual) */
 	float	   *centroid_chunks;	/* the same in chunks, made by the first insert
 									 * (RuIvfCentroidDistances) */
 	unsigned char *centroid_codes;	/* SQ8 codes of the centroids, in groups of
@@ -316,8 +317,8 @@ extern RuIvfLaneFactors RuIvfEncode(const float *m, const float *s, int dim, con
 									const float *center, unsigned char *code, int bits);
 extern RuIvfLaneFactors RuIvfEncodeForList(const RuIvfState *st, const float *x, int list,
 										   unsigned char *code);
-extern int	RuIvfNearestList(RuIvfState *st, const float *x);
-extern void RuIvfCentroidDistances(RuIvfState *st, const float *x, float *out);
+extern int	RuIvfNearestList(Relation index, RuIvfState *st, const float *x);
+extern void RuIvfCentroidDistances(Relation index, RuIvfState *st, const float *x, float *out);
 extern unsigned char *RuIvfPageCodes(Page page);
 extern ItemPointerData *RuIvfPageTids(Page page, const RuIvfMetaData *meta);
 extern RuIvfLaneFactors *RuIvfPageFactors(Page page, const RuIvfMetaData *meta);

@@ -288,7 +288,7 @@ ruivfinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid,
 	x = palloc(sizeof(float) * v->dim);
 	code = palloc(v->dim);
 	RuIvfPrepareVector(st->meta.metric, v->x, v->dim, x);
-	list = RuIvfNearestList(st, x);
+	list = RuIvfNearestList(index, st, x);
 	factors = RuIvfEncodeForList(st, x, list, code);
 	RuIvfInsertCode(index, &st->meta, list, code, factors, heap_tid, v->x);
 	MemoryContextSwitchTo(old);

@@ -380,6 +380,18 @@ RuIvfGetState(Relation index)
 			}
 			pfree(code);
 		}
+
+		/*
+		 * The float centroids themselves only serve residual codes here (the
+		 * scan's per-list operand, the coding of an insert); otherwise an
+		 * insert reads them again (RuIvfNearestList), and a backend that only
+		 * scans does not hold them.
+		 */
+		if (!meta.residual)
+		{
+			pfree(st->centroids);
+			st->centroids = NULL;
+		}
 	}
 	MemoryContextSwitchTo(old);
 
@@ -558,20 +570,32 @@ RuIvfEncodeForList(const RuIvfState *st, const float *x, int list, unsigned char
 
 /*
  * Distance (smaller is nearer) from a prepared vector to every centroid.
- * The centroids in chunks are made at the first call (an insert's): a
- * backend that only scans never holds them.
+ * The centroids in chunks are made at the first call (an insert's), from
+ * the index's pages when the state does not keep the float centroids
+ * (RuIvfGetState): a backend that only scans never holds them.
  */
 void
-RuIvfCentroidDistances(RuIvfState *st, const float *x, float *out)
+RuIvfCentroidDistances(Relation index, RuIvfState *st, const float *x, float *out)
 {
 	int			lists = st->meta.lists;
 	int			dim = st->meta.dim;
 
 	if (st->centroid_chunks == NULL)
 	{
+		const float *rows = st->centroids;
+		float	   *read = NULL;
+
+		if (rows == NULL)
+		{
+			read = palloc(sizeof(float) * (Size) lists * dim);
+			read_floats(index, st->meta.centroid_start, (Size) lists * dim, read);
+			rows = read;
+		}
 		st->centroid_chunks = MemoryContextAlloc(st->cxt ? st->cxt : CurrentMemoryContext,
 												 sizeof(float) * (Size) lists * dim);
-		RuIvfCentroidChunks(st->centroids, lists, dim, st->centroid_chunks);
+		RuIvfCentroidChunks(rows, lists, dim, st->centroid_chunks);
+		if (read)
+			pfree(read);
 	}
 
 	/* chunk by chunk: each is one contiguous stream for the kernel */
@@ -592,7 +616,7 @@ RuIvfCentroidDistances(RuIvfState *st, const float *x, float *out)
 
 /* The list a prepared vector belongs to (0 when the index has no centroids). */
 int
-RuIvfNearestList(RuIvfState *st, const float *x)
+RuIvfNearestList(Relation index, RuIvfState *st, const float *x)
 {
 	int			lists = st->meta.lists;
 	float	   *dist;
@@ -601,7 +625,7 @@ RuIvfNearestList(RuIvfState *st, const float *x)
 	if (lists == 0)
 		return 0;
 	dist = palloc(sizeof(float) * lists);
-	RuIvfCentroidDistances(st, x, dist);
+	RuIvfCentroidDistances(index, st, x, dist);
 	for (int c = 1; c < lists; c++)
 		if (dist[c] < dist[best])
 			best = c;
