@@ -304,6 +304,53 @@ typedef struct RuIvfCacheEntry
 static RuIvfCacheEntry state_cache[RUIVF_CACHE_SIZE];
 static int	state_cache_next = 0;
 
+/*
+ * The SQ8 codes of x (as RuIvfEncode makes them, 8 bits, no center), in a
+ * loop with no accumulation, which the compiler vectorizes (division and
+ * rounding of 8 dimensions at a time with AVX2).
+ */
+static inline __attribute__((always_inline)) void
+sq8_codes_body(const float *m, const float *s, int dim, const float *x, unsigned char *code)
+{
+	for (int d = 0; d < dim; d++)
+	{
+		float		v = rintf((x[d] - m[d]) / s[d]);
+
+		code[d] = v <= 0.0f ? 0 : v >= 255.0f ? 255 : (unsigned char) v;
+	}
+}
+
+#ifdef RV_HAVE_X86_KERNELS
+/* sq8_codes_body compiled for AVX2 */
+__attribute__((target("avx2")))
+static void
+sq8_codes_avx2(const float *m, const float *s, int dim, const float *x, unsigned char *code)
+{
+	sq8_codes_body(m, s, dim, x, code);
+}
+#endif
+
+/*
+ * A centroid's SQ8 codes and factor, equal to RuIvfEncode's (the same float
+ * operations; the factor summed in the same order), at a fraction of its
+ * time: coding the centroids was a fifth of a new backend's first query.
+ */
+static float
+centroid_sq8(const float *m, const float *s, int dim, const float *x, unsigned char *code)
+{
+	double		factor = 0.0;
+
+#ifdef RV_HAVE_X86_KERNELS
+	if (rv_kernels.level >= RV_SIMD_AVX2)
+		sq8_codes_avx2(m, s, dim, x, code);
+	else
+#endif
+		sq8_codes_body(m, s, dim, x, code);
+	for (int d = 0; d < dim; d++)
+		factor += (double) (s[d] * code[d]) * (s[d] * code[d]);
+	return (float) factor;
+}
+
 /* The state of an index: its metapage (read now) and its cached floats. */
 RuIvfState *
 RuIvfGetState(Relation index)
@@ -373,8 +420,8 @@ RuIvfGetState(Relation index)
 				unsigned char *block = st->centroid_codes +
 					(Size) g * RUIVF_CENTROID_GROUP * (dim + (dim & 1));
 
-				st->centroid_factors[c] = RuIvfEncode(st->sq_m, st->sq_s, dim, st->centroids + (Size) c * dim,
-													   NULL, code, 8).factor;
+				st->centroid_factors[c] = centroid_sq8(st->sq_m, st->sq_s, dim,
+													   st->centroids + (Size) c * dim, code);
 				for (int d = 0; d < dim; d++)
 					block[RuIvfCodePos(d, c % RUIVF_CENTROID_GROUP, w)] = code[d];
 			}
