@@ -305,47 +305,60 @@ static RuIvfCacheEntry state_cache[RUIVF_CACHE_SIZE];
 static int	state_cache_next = 0;
 
 /*
- * The SQ8 codes of x (as RuIvfEncode makes them, 8 bits, no center), in a
+ * The codes of x - center (center NULL: x) as RuIvfEncode makes them, in a
  * loop with no accumulation, which the compiler vectorizes (division and
  * rounding of 8 dimensions at a time with AVX2).
  */
 static inline __attribute__((always_inline)) void
-sq8_codes_body(const float *m, const float *s, int dim, const float *x, unsigned char *code)
+sq_codes_body(const float *m, const float *s, float mult, float cmax, int dim,
+			  const float *x, const float *center, unsigned char *code)
 {
 	for (int d = 0; d < dim; d++)
 	{
-		float		v = rintf((x[d] - m[d]) / s[d]);
+		float		xd = center ? x[d] - center[d] : x[d];
+		float		v = rintf((xd - m[d]) / (s[d] * mult));
 
-		code[d] = v <= 0.0f ? 0 : v >= 255.0f ? 255 : (unsigned char) v;
+		code[d] = v <= 0.0f ? 0 : v >= cmax ? (unsigned char) cmax : (unsigned char) v;
 	}
 }
 
 #ifdef RV_HAVE_X86_KERNELS
-/* sq8_codes_body compiled for AVX2 */
+/* sq_codes_body compiled for AVX2 */
 __attribute__((target("avx2")))
 static void
-sq8_codes_avx2(const float *m, const float *s, int dim, const float *x, unsigned char *code)
+sq_codes_avx2(const float *m, const float *s, float mult, float cmax, int dim,
+			  const float *x, const float *center, unsigned char *code)
 {
-	sq8_codes_body(m, s, dim, x, code);
+	sq_codes_body(m, s, mult, cmax, dim, x, center, code);
 }
 #endif
 
+/* sq_codes_body for the SIMD level in use */
+static void
+sq_codes(const float *m, const float *s, float mult, float cmax, int dim,
+		 const float *x, const float *center, unsigned char *code)
+{
+#ifdef RV_HAVE_X86_KERNELS
+	if (rv_kernels.level >= RV_SIMD_AVX2)
+	{
+		sq_codes_avx2(m, s, mult, cmax, dim, x, center, code);
+		return;
+	}
+#endif
+	sq_codes_body(m, s, mult, cmax, dim, x, center, code);
+}
+
 /*
  * A centroid's SQ8 codes and factor, equal to RuIvfEncode's (the same float
- * operations; the factor summed in the same order), at a fraction of its
- * time: coding the centroids was a fifth of a new backend's first query.
+ * operations; the factor summed in the same order), without its coding
+ * error: coding the centroids was a fifth of a new backend's first query.
  */
 static float
 centroid_sq8(const float *m, const float *s, int dim, const float *x, unsigned char *code)
 {
 	double		factor = 0.0;
 
-#ifdef RV_HAVE_X86_KERNELS
-	if (rv_kernels.level >= RV_SIMD_AVX2)
-		sq8_codes_avx2(m, s, dim, x, code);
-	else
-#endif
-		sq8_codes_body(m, s, dim, x, code);
+	sq_codes(m, s, 1.0f, 255.0f, dim, x, NULL, code);
 	for (int d = 0; d < dim; d++)
 		factor += (double) (s[d] * code[d]) * (s[d] * code[d]);
 	return (float) factor;
@@ -589,14 +602,13 @@ RuIvfEncode(const float *m, const float *s, int dim, const float *x, const float
 	float		mult = bits == 4 ? (float) RUIVF_SQ4_STEP : 1.0f;
 	RuIvfLaneFactors f;
 
+	sq_codes(m, s, mult, cmax, dim, x, center, code);
 	for (int d = 0; d < dim; d++)
 	{
 		float		xd = center ? x[d] - center[d] : x[d];
 		float		step = s[d] * mult;
-		float		v = rintf((xd - m[d]) / step);
 		double		decoded;
 
-		code[d] = v <= 0.0f ? 0 : v >= cmax ? (unsigned char) cmax : (unsigned char) v;
 		factor += (double) (step * code[d]) * (step * code[d]);
 		decoded = (double) m[d] + (double) step * code[d];
 		err += (xd - decoded) * (xd - decoded);
