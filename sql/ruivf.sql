@@ -576,6 +576,15 @@ CREATE INDEX ii_btree ON ii (id);
 SELECT * FROM ruvector_index_info('ii_btree');
 SELECT * FROM ruvector_index_info('ii');
 DROP TABLE ii;
+-- lists = 0 (the default): sqrt(rows), from the rows the build reads
+CREATE TABLE idl (v ruvector(4));
+INSERT INTO idl SELECT ARRAY[i % 7, i % 11, i % 13, i % 17]::real[] FROM generate_series(1, 2500) i;
+CREATE INDEX idl_2500 ON idl USING ruivf (v ruvector_l2_ops);
+INSERT INTO idl SELECT ARRAY[i % 5, i % 3, i % 19, i % 23]::real[] FROM generate_series(1, 7500) i;
+CREATE INDEX idl_10000 ON idl USING ruivf (v ruvector_l2_ops) WITH (lists = 0);
+SELECT lists FROM ruvector_index_info('idl_2500');
+SELECT lists FROM ruvector_index_info('idl_10000');
+DROP TABLE idl;
 
 -- Lazy re-rank.  Each lane stores its coding error, which bounds the exact
 -- distance around the estimate, and a window is re-ranked only as far as

@@ -7,11 +7,10 @@
  *	1. sampling: one heap scan draws a uniform reservoir sample of the
  *	   vectors, as large as maintenance_work_mem allows (half of it) and at
  *	   most 20 per list (more measured no better: see docs/TUNING.md); it
- *	   also counts the rows, from which `lists` is
- *	   chosen when the option is 0 (rows / 1000 up to a million rows, then
- *	   sqrt(rows)).  Too little memory for even one sample per list is an
- *	   error that names the setting; less than the ideal sample only shrinks
- *	   the sample.
+ *	   also counts the rows, from which `lists` is chosen when the option is
+ *	   0 (sqrt(rows), default_lists).  Too little memory for even one sample
+ *	   per list is an error that names the setting; less than the ideal
+ *	   sample only shrinks the sample.
  *	2. k-means on the sample (kmeans.c), and the code parameters: per
  *	   dimension, the sample's minimum (m_d) and range / 255 (s_d); with
  *	   bits = 4 the range is at most mean +- 2.7 standard deviations.
@@ -922,11 +921,17 @@ sample_params(RuIvfBuildState *bs, const int *assign, const float *centroids, bo
 	}
 }
 
-/* lists for a row count: rows / 1000 up to a million rows, then sqrt(rows) */
+/*
+ * lists for a row count: sqrt(rows).  (It was rows / 1000 up to a million
+ * rows, as for the incumbent's IVFFlat; on fashion-mnist, 60,000 rows, that
+ * made 60 lists, and at the default probes (8) a scan read 13 % of the
+ * table: recall@10 0.9997 at 660 QPS, where 245 lists give 0.992 at about
+ * three times the QPS.)
+ */
 static int
 default_lists(double rows)
 {
-	double		l = rows <= 1000000 ? rows / 1000 : sqrt(rows);
+	double		l = sqrt(rows);
 
 	return (int) Max(1, Min(l, RUIVF_MAX_LISTS));
 }
