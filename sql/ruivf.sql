@@ -576,7 +576,8 @@ CREATE INDEX ii_btree ON ii (id);
 SELECT * FROM ruvector_index_info('ii_btree');
 SELECT * FROM ruvector_index_info('ii');
 DROP TABLE ii;
--- lists = 0 (the default): sqrt(rows), from the rows the build reads
+-- lists = 0 (the default): sqrt(rows) / 2 (at least rows / 1000) up to a
+-- million rows, from the rows the build reads
 CREATE TABLE idl (v ruvector(4));
 INSERT INTO idl SELECT ARRAY[i % 7, i % 11, i % 13, i % 17]::real[] FROM generate_series(1, 2500) i;
 CREATE INDEX idl_2500 ON idl USING ruivf (v ruvector_l2_ops);
