@@ -348,22 +348,6 @@ sq_codes(const float *m, const float *s, float mult, float cmax, int dim,
 	sq_codes_body(m, s, mult, cmax, dim, x, center, code);
 }
 
-/*
- * A centroid's SQ8 codes and factor, equal to RuIvfEncode's (the same float
- * operations; the factor summed in the same order), without its coding
- * error: coding the centroids was a fifth of a new backend's first query.
- */
-static float
-centroid_sq8(const float *m, const float *s, int dim, const float *x, unsigned char *code)
-{
-	double		factor = 0.0;
-
-	sq_codes(m, s, 1.0f, 255.0f, dim, x, NULL, code);
-	for (int d = 0; d < dim; d++)
-		factor += (double) (s[d] * code[d]) * (s[d] * code[d]);
-	return (float) factor;
-}
-
 /* The state of an index: its metapage (read now) and its cached floats. */
 RuIvfState *
 RuIvfGetState(Relation index)
@@ -433,8 +417,9 @@ RuIvfGetState(Relation index)
 				unsigned char *block = st->centroid_codes +
 					(Size) g * RUIVF_CENTROID_GROUP * (dim + (dim & 1));
 
-				st->centroid_factors[c] = centroid_sq8(st->sq_m, st->sq_s, dim,
-													   st->centroids + (Size) c * dim, code);
+				st->centroid_factors[c] = RuIvfEncode(st->sq_m, st->sq_s, dim,
+													  st->centroids + (Size) c * dim,
+													  NULL, code, 8).factor;
 				for (int d = 0; d < dim; d++)
 					block[RuIvfCodePos(d, c % RUIVF_CENTROID_GROUP, w)] = code[d];
 			}
@@ -486,6 +471,16 @@ remember_buffer(MemoryContext cxt, Buffer **map, BlockNumber *n, BlockNumber blk
 	(*map)[blkno] = buf;
 }
 
+/* Pin block blkno of rel from the buffer *map says it was in last, if it still is there. */
+static Buffer
+pin_recent(Relation rel, Buffer *map, BlockNumber n, BlockNumber blkno)
+{
+	if (blkno < n && BufferIsValid(map[blkno]) &&
+		ReadRecentBuffer(rel->rd_node, MAIN_FORKNUM, blkno, map[blkno]))
+		return map[blkno];
+	return InvalidBuffer;
+}
+
 /*
  * Pin block blkno of rel, trying first the buffer it was found in last time:
  * ReadRecentBuffer checks that buffer's tag instead of searching the buffer
@@ -496,12 +491,10 @@ static Buffer
 read_buffer_recent(Relation rel, MemoryContext cxt, Buffer **map, BlockNumber *n,
 				   BlockNumber blkno)
 {
-	Buffer		buf;
+	Buffer		buf = pin_recent(rel, *map, *n, blkno);
 
-	if (blkno < *n && BufferIsValid((*map)[blkno]) &&
-		ReadRecentBuffer(rel->rd_node, MAIN_FORKNUM, blkno, (*map)[blkno]))
-		return (*map)[blkno];
-
+	if (BufferIsValid(buf))
+		return buf;
 	buf = ReadBuffer(rel, blkno);
 	remember_buffer(cxt, map, n, blkno, buf);
 	return buf;
@@ -518,12 +511,13 @@ Buffer
 RuIvfPinIfCached(Relation index, RuIvfState *st, BlockNumber blkno)
 {
 	PrefetchBufferResult r;
+	Buffer		buf;
 
 	if (st->cxt == NULL)
 		return InvalidBuffer;
-	if (blkno < st->nrecent && BufferIsValid(st->recent[blkno]) &&
-		ReadRecentBuffer(index->rd_node, MAIN_FORKNUM, blkno, st->recent[blkno]))
-		return st->recent[blkno];
+	buf = pin_recent(index, st->recent, st->nrecent, blkno);
+	if (BufferIsValid(buf))
+		return buf;
 	r = PrefetchBuffer(index, MAIN_FORKNUM, blkno);
 	if (BufferIsValid(r.recent_buffer) &&
 		ReadRecentBuffer(index->rd_node, MAIN_FORKNUM, blkno, r.recent_buffer))
