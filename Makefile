@@ -36,7 +36,7 @@ OBJS = \
 	src/planner/planner.o \
 	src/stats/stats.o
 
-REGRESS = type io_errors operators functions casts aggregates btree simd copy ruivf planner stats
+REGRESS = type io_errors operators functions casts aggregates btree simd copy ruivf ruivf_results planner stats
 REGRESS_OPTS = --load-extension=$(EXTENSION)
 
 OPTFLAGS ?=

@@ -182,14 +182,19 @@ EXECUTE knn(pg_temp.rv(5001, 8));
 EXECUTE knn(pg_temp.rv(5002, 8));
 SELECT array(SELECT id FROM t ORDER BY v <-> (SELECT v FROM q WHERE id = 1) LIMIT 5) AS ids_q1,
        array(SELECT id FROM t ORDER BY v <-> (SELECT v FROM q WHERE id = 2) LIMIT 5) AS ids_q2;
--- a NULL query vector: no rows through the index
-EXECUTE knn(NULL);
+-- a NULL query vector: the rows the plan without the index returns (every
+-- distance NULL, so in no particular order; ruivf_results tests more)
+PREPARE knn_count(ruvector) AS
+  SELECT count(*), count(DISTINCT id) FROM (SELECT id FROM t ORDER BY v <-> $1 LIMIT 5) s;
+EXPLAIN (COSTS OFF) EXECUTE knn_count(NULL);
+EXECUTE knn_count(NULL);
 DEALLOCATE knn;
+DEALLOCATE knn_count;
 RESET plan_cache_mode;
 -- a subquery
 EXPLAIN (COSTS OFF) SELECT id FROM t ORDER BY v <-> (SELECT v FROM q WHERE id = 1) LIMIT 5;
 SELECT id FROM t ORDER BY v <-> (SELECT v FROM q WHERE id = 1) LIMIT 5;
-SELECT id FROM t ORDER BY v <-> (SELECT v FROM q WHERE id = 999) LIMIT 5;
+SELECT count(*) FROM (SELECT id FROM t ORDER BY v <-> (SELECT v FROM q WHERE id = 999) LIMIT 5) s;
 -- a LATERAL join
 EXPLAIN (COSTS OFF)
 SELECT q.id AS q, n.id AS n FROM q,

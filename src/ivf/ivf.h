@@ -269,9 +269,11 @@ typedef struct RuIvfState
 	float	   *sq_s;			/* dim */
 	float	   *code_m;			/* dim: the list codes' (sq_m unless residual) */
 	float	   *code_s;			/* dim */
-	MemoryContext cxt;			/* where the state lives (NULL: not cached) */
-	Buffer	   *recent;			/* per index block: the buffer it was last in */
-	BlockNumber nrecent;
+	MemoryContext cxt;			/* where the state lives */
+	int			refcount;		/* holders (RuIvfGetState, RuIvfReleaseState) */
+	Buffer	   *recent;			/* index blocks: the buffer each was last in
+								 * (direct-mapped, ivfutils.c) */
+	BlockNumber nrecent;		/* slots of recent[], a power of two */
 	Buffer	   *heap_recent;	/* the same for the table's blocks (re-rank) */
 	BlockNumber nheap_recent;
 } RuIvfState;
@@ -306,6 +308,7 @@ extern RuIvfMetric RuIvfGetMetric(Relation index);
 extern void RuIvfInitPage(Page page, uint16 kind);
 extern Buffer RuIvfNewBuffer(Relation index, ForkNumber fork);
 extern RuIvfState *RuIvfGetState(Relation index);
+extern void RuIvfReleaseState(RuIvfState *st);
 extern void RuIvfReadMeta(Relation index, RuIvfMetaData *meta);
 extern Buffer RuIvfReadBufferRecent(Relation index, RuIvfState *st, BlockNumber blkno);
 extern Buffer RuIvfPinIfCached(Relation index, RuIvfState *st, BlockNumber blkno);

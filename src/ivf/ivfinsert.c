@@ -291,6 +291,7 @@ ruivfinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid,
 	list = RuIvfNearestList(index, st, x);
 	factors = RuIvfEncodeForList(st, x, list, code);
 	RuIvfInsertCode(index, &st->meta, list, code, factors, heap_tid, v->x);
+	RuIvfReleaseState(st);
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(cxt);
 	return false;

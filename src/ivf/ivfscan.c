@@ -113,7 +113,13 @@ typedef struct RuIvfScanOpaqueData
 {
 	MemoryContext cxt;			/* reset at every rescan */
 	bool		started;
-	bool		noresults;		/* NULL query */
+	bool		noresults;		/* no ORDER BY operand at all */
+	bool		nullquery;		/* a NULL query: every row, distance NULL */
+	int			null_list;		/* nullquery: the list being read ... */
+	BlockNumber null_blk;		/* ... its next block ... */
+	ItemPointerData *null_tids; /* ... the TIDs of the block read last */
+	int			null_ntids;
+	int			null_pos;
 	RuIvfState *st;
 	RuIvfMetric metric;
 	int			dim;
@@ -145,6 +151,12 @@ typedef struct RuIvfScanOpaqueData
 	int			winend;			/* end of the current window in cand[] */
 	int			window;			/* size of the next re-rank window */
 	bool		rerank_all;
+	float		rest_lb;		/* lower bound of every candidate after the
+								 * window: loose (rest_bound), -Inf if one
+								 * has no bound, +Inf if there are none */
+	bool		rest_exact;		/* rest_lb is the least of their bounds */
+	float		rest_min_est;	/* least estimate after the window */
+	float		rest_max_err;	/* largest coding error after the window */
 
 	RuIvfCandidate *ready;		/* re-ranked, not returned: min-heap on dist */
 	int			nready;
@@ -372,6 +384,11 @@ end_query(IndexScanDesc scan)
 	if (so->stats.active)
 		RvStatsEnd(RelationGetRelid(scan->indexRelation), &so->stats,
 				   MemoryContextMemAllocated(so->cxt, true));
+	if (so->st != NULL)
+	{
+		RuIvfReleaseState(so->st);
+		so->st = NULL;
+	}
 	if (BufferIsValid(so->ahead))
 	{
 		ReleaseBuffer(so->ahead);
@@ -413,9 +430,17 @@ ruivfrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, int n
 
 	if (orderbys && scan->numberOfOrderBys > 0)
 		memmove(scan->orderByData, orderbys, scan->numberOfOrderBys * sizeof(ScanKeyData));
-	if (scan->numberOfOrderBys == 0 || (scan->orderByData[0].sk_flags & SK_ISNULL))
+	if (scan->numberOfOrderBys == 0)
 	{
 		so->noresults = true;
+		return;
+	}
+	if (scan->orderByData[0].sk_flags & SK_ISNULL)
+	{
+		/* every distance is NULL: the rows in any order (null_next) */
+		so->nullquery = true;
+		so->null_list = -1;
+		so->null_blk = InvalidBlockNumber;
 		return;
 	}
 	old = MemoryContextSwitchTo(so->cxt);
@@ -1175,7 +1200,10 @@ ready_pop(RuIvfScanOpaque so)
 /*
  * Open the next window of candidates: the nearest `window` estimates (all
  * of them for an index without centroids), ordered by their lower bounds.
- * False when none are left.
+ * The re-ranked rows not yet returned stay in the ready heap: they compete
+ * with the new window's.  The candidates left after the window are
+ * summarized for rest_bound: their least estimate and largest coding error
+ * (a bound that cannot be computed is -Inf).  False when none are left.
  */
 static bool
 open_window(IndexScanDesc scan)
@@ -1183,6 +1211,9 @@ open_window(IndexScanDesc scan)
 	RuIvfScanOpaque so = (RuIvfScanOpaque) scan->opaque;
 	int			n = so->rerank_all ? so->ncand - so->nextcand
 		: Min(so->window, so->ncand - so->nextcand);
+	float		min_est = INFINITY;
+	float		max_err = 0.0f;
+	bool		unbounded = false;
 
 	if (n <= 0)
 		return false;
@@ -1191,39 +1222,110 @@ open_window(IndexScanDesc scan)
 		so->cand[i].dist = lower_bound(so, &so->cand[i]);
 	qsort(so->cand + so->nextcand, n, sizeof(RuIvfCandidate), cmp_candidate);
 	so->winend = so->nextcand + n;
-	if (n > so->readycap)
+	if (so->nready + n > so->readycap)
 	{
-		if (so->ready != NULL)
-			pfree(so->ready);
-		so->readycap = n;
-		so->ready = palloc_extended(sizeof(RuIvfCandidate) * n, MCXT_ALLOC_HUGE);
+		so->readycap = so->nready + n;
+		if (so->ready == NULL)
+			so->ready = palloc_extended(sizeof(RuIvfCandidate) * so->readycap, MCXT_ALLOC_HUGE);
+		else
+			so->ready = repalloc_huge(so->ready, sizeof(RuIvfCandidate) * so->readycap);
 	}
 	so->window = Min(so->window, RUIVF_MAX_WINDOW / 2) * 2;
+
+	for (int i = so->winend; i < so->ncand; i++)
+	{
+		float		d = so->cand[i].dist;
+
+		if (!isfinite(d))
+			unbounded = true;
+		min_est = Min(min_est, d);
+		max_err = Max(max_err, so->cand[i].err);
+	}
+	so->rest_min_est = min_est;
+	so->rest_max_err = max_err;
+	so->rest_exact = false;
+	if (so->winend == so->ncand)
+	{
+		so->rest_lb = INFINITY;
+		so->rest_exact = true;
+	}
+	else if (unbounded)
+	{
+		so->rest_lb = -INFINITY;
+		so->rest_exact = true;
+	}
+	else
+	{
+		RuIvfCandidate c;
+
+		c.dist = min_est;
+		c.err = max_err;
+		so->rest_lb = lower_bound(so, &c);
+	}
 	return true;
 }
 
 /*
- * The next row of the current window in exact order, re-ranking no more
+ * Whether no candidate after the current window can be nearer than d: its
+ * lower bound is at least d.  lower_bound grows with the estimate and falls
+ * with the coding error, so the least estimate with the largest error
+ * bounds them all at once; only when that loose bound is below d are their
+ * own bounds computed (once a window), and the least of them kept.
+ */
+static bool
+rest_bound(RuIvfScanOpaque so, float d)
+{
+	if (d <= so->rest_lb)
+		return true;
+	if (so->rest_exact)
+		return false;
+	so->rest_lb = INFINITY;
+	for (int i = so->winend; i < so->ncand; i++)
+	{
+		float		lb = lower_bound(so, &so->cand[i]);
+
+		so->rest_lb = Min(so->rest_lb, lb);
+	}
+	so->rest_exact = true;
+	return d <= so->rest_lb;
+}
+
+/*
+ * The next row of the lists read in exact order, re-ranking no more
  * candidates than that needs: the nearest re-ranked one is returned as soon
- * as no candidate still to re-rank can be nearer (its exact distance is
- * within every remaining lower bound), so a query that stops after k rows
- * usually re-ranks little more than k when the codes are precise.  A
- * candidate whose row is not visible is dropped.  False when the window is
- * done.
+ * as no candidate still to re-rank can be nearer, those of the current
+ * window (its exact distance is within the next window candidate's lower
+ * bound) and those after it (rest_bound), so a query that stops after k
+ * rows usually re-ranks little more than k when the codes are precise.  A
+ * candidate whose row is not visible is dropped.  A row with a NaN
+ * distance goes last, as ORDER BY sorts it.  False when the window is done
+ * and no re-ranked row can be returned before the next window is read (or
+ * none is left).
  */
 static bool
 window_next(IndexScanDesc scan, RuIvfCandidate *out)
 {
 	RuIvfScanOpaque so = (RuIvfScanOpaque) scan->opaque;
 
-	while (so->nextcand < so->winend)
+	for (;;)
 	{
-		RuIvfCandidate *c = &so->cand[so->nextcand];
+		RuIvfCandidate *c = so->nextcand < so->winend ? &so->cand[so->nextcand] : NULL;
 		double		dist;
 
-		/* ruvector.check_bounds: re-rank them all, checking each bound */
-		if (so->nready > 0 && so->ready[0].dist <= c->dist && !ruvector_check_bounds)
-			break;
+		if (so->nready > 0)
+		{
+			float		top = so->ready[0].dist;
+
+			/* the lists read are done: the rest in exact order */
+			if (c == NULL && so->winend >= so->ncand)
+				break;
+			/* ruvector.check_bounds: re-rank the whole window, checking each bound */
+			if ((c == NULL || (top <= c->dist && !ruvector_check_bounds)) &&
+				rest_bound(so, top))
+				break;
+		}
+		if (c == NULL)
+			return false;
 		so->nextcand++;
 		CHECK_FOR_INTERRUPTS();
 		if (so->vecbuf != NULL)
@@ -1278,6 +1380,66 @@ probe_more(IndexScanDesc scan)
 	return true;
 }
 
+/*
+ * The next row of a scan whose query is NULL: ORDER BY then sorts nothing
+ * (every distance is NULL), and the plan without the index returns every
+ * row, so this one returns every row of the index once, list by list, with
+ * a NULL distance.  The executor's heap fetch checks visibility.  A block's
+ * TIDs are copied under its share lock, as scan_list does.
+ */
+static bool
+null_next(IndexScanDesc scan)
+{
+	RuIvfScanOpaque so = (RuIvfScanOpaque) scan->opaque;
+	Relation	index = scan->indexRelation;
+
+	while (so->null_pos >= so->null_ntids)
+	{
+		Buffer		buf;
+		Page		page;
+		RuIvfPageOpaque opaque;
+		int			nlanes;
+
+		CHECK_FOR_INTERRUPTS();
+		if (so->st == NULL)
+		{
+			so->st = RuIvfGetState(index);
+			so->nlists = Max(so->st->meta.lists, 1);
+			so->null_tids = MemoryContextAlloc(so->cxt, sizeof(ItemPointerData) * so->st->meta.lanes);
+		}
+		if (so->null_blk == InvalidBlockNumber)
+		{
+			if (++so->null_list >= so->nlists)
+				return false;
+			so->null_blk = read_list_head(scan, so->null_list);
+			continue;
+		}
+		buf = RuIvfReadBufferRecent(index, so->st, so->null_blk);
+		LockBuffer(buf, BUFFER_LOCK_SHARE);
+		page = BufferGetPage(buf);
+		opaque = RuIvfPageGetOpaque(page);
+		nlanes = Min(opaque->nlanes, so->st->meta.lanes);
+		so->null_ntids = 0;
+		so->null_pos = 0;
+		for (int l = 0; l < nlanes; l++)
+		{
+			ItemPointerData t = RuIvfPageTids(page, &so->st->meta)[l];
+
+			if (ItemPointerIsValid(&t))
+				so->null_tids[so->null_ntids++] = t;
+		}
+		so->null_blk = opaque->next;
+		UnlockReleaseBuffer(buf);
+	}
+	scan->xs_heaptid = so->null_tids[so->null_pos++];
+	scan->xs_recheck = false;
+	scan->xs_recheckorderby = false;
+	scan->xs_orderbyvals[0] = (Datum) 0;
+	scan->xs_orderbynulls[0] = true;
+	so->stats.rows++;
+	return true;
+}
+
 /* The next row of the scan (amgettuple without the timing). */
 static bool
 next_tuple(IndexScanDesc scan, ScanDirection dir)
@@ -1292,6 +1454,8 @@ next_tuple(IndexScanDesc scan, ScanDirection dir)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("ruivf index scans go forward only")));
+	if (so->nullquery)
+		return null_next(scan);
 
 	old = MemoryContextSwitchTo(so->cxt);
 	if (!so->started)

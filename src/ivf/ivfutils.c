@@ -14,6 +14,7 @@
 
 #include "access/htup_details.h"
 #include "access/reloptions.h"
+#include "access/xact.h"
 #include "funcapi.h"
 #include "utils/builtins.h"
 #include "storage/lmgr.h"
@@ -290,6 +291,15 @@ read_floats(Relation index, BlockNumber blkno, Size n, float *out)
  * Per-backend cache of the read-only parts of an index (centroids and SQ8
  * parameters), keyed by index OID and build id, so a scan does not copy
  * them from the float pages every time.  A rebuilt index has a new build id.
+ *
+ * A state is held by whoever uses it (RuIvfGetState ... RuIvfReleaseState):
+ * a scan from its first row to its end, an insert for its call.  Only a
+ * state nobody holds is evicted; when every slot is held (more than
+ * RUIVF_CACHE_SIZE scans open at once, cursors or the partitions of one
+ * query), the state is made outside the cache and freed at its last
+ * release.  A holder that errors out never releases: at the end of the
+ * top-level transaction, when no scan can be open any more, every hold is
+ * dropped and the states made outside the cache are freed (cache_xact_end).
  */
 #define RUIVF_CACHE_SIZE 8
 
@@ -297,12 +307,13 @@ typedef struct RuIvfCacheEntry
 {
 	Oid			relid;
 	uint64		build_id;
-	MemoryContext cxt;
 	RuIvfState *state;
 } RuIvfCacheEntry;
 
 static RuIvfCacheEntry state_cache[RUIVF_CACHE_SIZE];
 static int	state_cache_next = 0;
+static List *uncached_states = NIL; /* held states outside the cache */
+static bool cache_callback_registered = false;
 
 /*
  * The codes of x - center (center NULL: x) as RuIvfEncode makes them, in a
@@ -348,47 +359,56 @@ sq_codes(const float *m, const float *s, float mult, float cmax, int dim,
 	sq_codes_body(m, s, mult, cmax, dim, x, center, code);
 }
 
-/* The state of an index: its metapage (read now) and its cached floats. */
-RuIvfState *
-RuIvfGetState(Relation index)
+/* Free a state and everything it holds. */
+static void
+free_state(RuIvfState *st)
 {
-	RuIvfMetaData meta;
-	RuIvfCacheEntry *e = NULL;
-	RuIvfState *st;
+	MemoryContextDelete(st->cxt);
+}
+
+/*
+ * End of a top-level transaction: no scan is open any more (a holdable
+ * cursor's rows were materialized at commit), so every hold is dropped,
+ * including those of scans and inserts that errored out.
+ */
+static void
+cache_xact_end(XactEvent event, void *arg)
+{
+	ListCell   *lc;
+
+	(void) arg;
+	if (event != XACT_EVENT_COMMIT && event != XACT_EVENT_ABORT &&
+		event != XACT_EVENT_PARALLEL_COMMIT && event != XACT_EVENT_PARALLEL_ABORT &&
+		event != XACT_EVENT_PREPARE)
+		return;
+	for (int i = 0; i < RUIVF_CACHE_SIZE; i++)
+		if (state_cache[i].state != NULL)
+			state_cache[i].state->refcount = 0;
+	foreach(lc, uncached_states)
+		free_state((RuIvfState *) lfirst(lc));
+	list_free(uncached_states);
+	uncached_states = NIL;
+}
+
+/* Read an index's read-only parts into a new state in its own context. */
+static RuIvfState *
+load_state(Relation index, const RuIvfMetaData *metap)
+{
+	RuIvfMetaData meta = *metap;
+	MemoryContext cxt;
 	MemoryContext old;
+	RuIvfState *st;
 	int			dim,
 				lists;
 
-	RuIvfReadMeta(index, &meta);
-	for (int i = 0; i < RUIVF_CACHE_SIZE; i++)
-	{
-		if (state_cache[i].state != NULL && state_cache[i].relid == RelationGetRelid(index))
-		{
-			if (state_cache[i].build_id == meta.build_id)
-			{
-				/* the metapage never changes after the build */
-				return state_cache[i].state;
-			}
-			e = &state_cache[i];	/* stale: reuse its slot */
-			break;
-		}
-	}
-	if (e == NULL)
-	{
-		e = &state_cache[state_cache_next];
-		state_cache_next = (state_cache_next + 1) % RUIVF_CACHE_SIZE;
-	}
-	if (e->cxt != NULL)
-		MemoryContextDelete(e->cxt);
-	e->state = NULL;
-	e->cxt = AllocSetContextCreate(TopMemoryContext, "ruivf index cache",
-								   ALLOCSET_DEFAULT_SIZES);
-	old = MemoryContextSwitchTo(e->cxt);
+	cxt = AllocSetContextCreate(TopMemoryContext, "ruivf index cache", ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(cxt);
 
 	dim = meta.dim;
 	lists = meta.lists;
 	st = palloc0(sizeof(RuIvfState));
 	st->meta = meta;
+	st->cxt = cxt;
 	st->sq_m = palloc(sizeof(float) * dim * (meta.residual ? 4 : 2));
 	st->sq_s = st->sq_m + dim;
 	read_floats(index, meta.sq_start, (Size) dim * (meta.residual ? 4 : 2), st->sq_m);
@@ -396,7 +416,7 @@ RuIvfGetState(Relation index)
 	st->code_s = st->code_m + dim;
 	if (lists > 0)
 	{
-		st->centroids = palloc(sizeof(float) * (Size) lists * dim);
+		st->centroids = palloc_extended(sizeof(float) * (Size) lists * dim, MCXT_ALLOC_HUGE);
 		read_floats(index, meta.centroid_start, (Size) lists * dim, st->centroids);
 
 		/*
@@ -405,7 +425,8 @@ RuIvfGetState(Relation index)
 		 * its lists with the integer SQ8 kernel over a quarter of the bytes
 		 * of the floats.
 		 */
-		st->centroid_codes = palloc0((Size) lists * (dim + (dim & 1)));
+		st->centroid_codes = palloc_extended((Size) lists * (dim + (dim & 1)),
+											 MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 		st->centroid_factors = palloc(sizeof(float) * lists);
 		{
 			unsigned char *code = palloc(dim);
@@ -439,45 +460,133 @@ RuIvfGetState(Relation index)
 		}
 	}
 	MemoryContextSwitchTo(old);
+	return st;
+}
 
-	st->cxt = e->cxt;
+/*
+ * The state of an index (its metapage, read now, and its cached floats),
+ * held by the caller until RuIvfReleaseState.
+ */
+RuIvfState *
+RuIvfGetState(Relation index)
+{
+	RuIvfMetaData meta;
+	RuIvfCacheEntry *e = NULL;
+	RuIvfState *st;
+
+	if (!cache_callback_registered)
+	{
+		RegisterXactCallback(cache_xact_end, NULL);
+		cache_callback_registered = true;
+	}
+	RuIvfReadMeta(index, &meta);
+	for (int i = 0; i < RUIVF_CACHE_SIZE; i++)
+	{
+		if (state_cache[i].state != NULL && state_cache[i].relid == RelationGetRelid(index))
+		{
+			if (state_cache[i].build_id == meta.build_id)
+			{
+				/* the metapage never changes after the build */
+				state_cache[i].state->refcount++;
+				return state_cache[i].state;
+			}
+			e = &state_cache[i];	/* stale: reuse its slot */
+			break;
+		}
+	}
+	/* otherwise an empty slot, or the next one nobody holds */
+	for (int n = 0; e == NULL && n < RUIVF_CACHE_SIZE; n++)
+	{
+		RuIvfCacheEntry *c = &state_cache[state_cache_next];
+
+		state_cache_next = (state_cache_next + 1) % RUIVF_CACHE_SIZE;
+		if (c->state == NULL || c->state->refcount == 0)
+			e = c;
+	}
+
+	st = load_state(index, &meta);
+	st->refcount = 1;
+	if (e == NULL)
+	{
+		/* every slot is held: outside the cache, freed at its last release */
+		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+
+		uncached_states = lappend(uncached_states, st);
+		MemoryContextSwitchTo(old);
+		return st;
+	}
+	if (e->state != NULL)
+	{
+		if (e->state->refcount == 0)
+			free_state(e->state);
+		else
+		{
+			/* a stale state still held: freed at its last release */
+			MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+
+			uncached_states = lappend(uncached_states, e->state);
+			MemoryContextSwitchTo(old);
+		}
+	}
 	e->relid = RelationGetRelid(index);
 	e->build_id = meta.build_id;
 	e->state = st;
 	return st;
 }
 
-#define RUIVF_MAX_RECENT_BLOCKS	(1 << 22)	/* remember at most 4M blocks (16 MB) */
+/* Release a state RuIvfGetState returned. */
+void
+RuIvfReleaseState(RuIvfState *st)
+{
+	if (st == NULL || st->refcount <= 0)
+		return;					/* holds were dropped at a transaction end */
+	if (--st->refcount == 0 && list_member_ptr(uncached_states, st))
+	{
+		uncached_states = list_delete_ptr(uncached_states, st);
+		free_state(st);
+	}
+}
+
+/*
+ * The maps of recent buffers are direct-mapped: block blkno's entry is
+ * slot blkno mod the map's size, a power of two that grows with the
+ * relation up to RUIVF_RECENT_SLOTS (512 kB, so at most 1 MB per cached
+ * index for its two maps).  Blocks of a larger relation share slots; a
+ * slot naming another block's buffer costs nothing but a miss, since
+ * ReadRecentBuffer checks the buffer's tag.
+ */
+#define RUIVF_RECENT_SLOTS		(1 << 17)
 
 /* Remember that block blkno of a relation is in buffer buf (*map grown in cxt). */
 static void
 remember_buffer(MemoryContext cxt, Buffer **map, BlockNumber *n, BlockNumber blkno, Buffer buf)
 {
-	if (blkno >= RUIVF_MAX_RECENT_BLOCKS)
-		return;
-	if (blkno >= *n)
+	if (blkno >= *n && *n < RUIVF_RECENT_SLOTS)
 	{
-		BlockNumber grow = Min(Max(blkno + 1, Max(*n * 2, 1024)), RUIVF_MAX_RECENT_BLOCKS);
+		BlockNumber grow = Max(*n, 1024);
 
-		if (*map == NULL)
-			*map = MemoryContextAllocZero(cxt, sizeof(Buffer) * grow);
-		else
-		{
-			*map = repalloc(*map, sizeof(Buffer) * grow);
-			memset(*map + *n, 0, sizeof(Buffer) * (grow - *n));
-		}
+		while (grow <= blkno && grow < RUIVF_RECENT_SLOTS)
+			grow *= 2;
+		/* the slots move with the size: start empty */
+		if (*map != NULL)
+			pfree(*map);
+		*map = MemoryContextAllocZero(cxt, sizeof(Buffer) * grow);
 		*n = grow;
 	}
-	(*map)[blkno] = buf;
+	(*map)[blkno & (*n - 1)] = buf;
 }
 
 /* Pin block blkno of rel from the buffer *map says it was in last, if it still is there. */
 static Buffer
 pin_recent(Relation rel, Buffer *map, BlockNumber n, BlockNumber blkno)
 {
-	if (blkno < n && BufferIsValid(map[blkno]) &&
-		ReadRecentBuffer(rel->rd_node, MAIN_FORKNUM, blkno, map[blkno]))
-		return map[blkno];
+	Buffer		buf;
+
+	if (n == 0)
+		return InvalidBuffer;
+	buf = map[blkno & (n - 1)];
+	if (BufferIsValid(buf) && ReadRecentBuffer(rel->rd_node, MAIN_FORKNUM, blkno, buf))
+		return buf;
 	return InvalidBuffer;
 }
 

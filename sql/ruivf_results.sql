@@ -1,0 +1,156 @@
+--
+-- ruivf returns what SQL promises: rows in ORDER BY order past the first
+-- re-rank window, more than eight ruivf indexes in use in one backend, and
+-- a NULL query vector through a generic plan.
+--
+\set SHOW_CONTEXT never
+SET max_parallel_workers_per_gather = 0;
+
+--
+-- Order past the first re-rank window (the window is 10 *
+-- ruvector.rerank_factor candidates): 20,000 random 32-d rows, every list
+-- probed, LIMIT 300.  Rows must come in non-decreasing exact distance and be
+-- the exact answer.
+--
+SELECT setseed(0.25);
+CREATE TABLE ord (id int PRIMARY KEY, v ruvector(32));
+INSERT INTO ord
+SELECT i, array(SELECT random()::real FROM generate_series(1, 32) j WHERE j > i * 0)::ruvector
+  FROM generate_series(1, 20000) i;
+CREATE TABLE ordq (qid int PRIMARY KEY, q ruvector(32));
+INSERT INTO ordq
+SELECT i, array(SELECT random()::real FROM generate_series(1, 32) j WHERE j > i * 0)::ruvector
+  FROM generate_series(1, 20) i;
+CREATE INDEX ord_l2 ON ord USING ruivf (v ruvector_l2_ops) WITH (lists = 20);
+CREATE INDEX ord_ip ON ord USING ruivf (v ruvector_ip_ops) WITH (lists = 20, bits = 4);
+CREATE INDEX ord_cos ON ord USING ruivf (v ruvector_cosine_ops) WITH (lists = 20, rerank = index);
+SET enable_seqscan = off;
+SET ruvector.probes = 20;
+-- a query's rows, as the index returns them, numbered in that order
+CREATE FUNCTION pg_temp.knn(op text, qv ruvector, k int)
+  RETURNS TABLE (rn bigint, id int, d float8) LANGUAGE plpgsql AS $$
+BEGIN
+  RETURN QUERY EXECUTE format(
+    'SELECT row_number() OVER (), s.id, s.d FROM
+       (SELECT id, v %s $1 AS d FROM ord ORDER BY v %s $1 LIMIT $2) s', op, op)
+    USING qv, k;
+END $$;
+-- the plan is an index scan
+EXPLAIN (COSTS OFF) SELECT id FROM ord ORDER BY v <-> (SELECT q FROM ordq WHERE qid = 1) LIMIT 300;
+-- rows out of order (a row nearer than the one before it): none
+SELECT o.op, count(*) FILTER (WHERE k.d < k.prev) AS out_of_order, count(*) AS rows
+  FROM (VALUES ('<->'), ('<#>'), ('<=>')) o(op),
+       ordq,
+       LATERAL (SELECT x.d, lag(x.d) OVER (ORDER BY x.rn) AS prev
+                  FROM pg_temp.knn(o.op, ordq.q, 300) x) k
+ GROUP BY o.op ORDER BY o.op;
+-- and the same rows as the exact answer, position by position (by distance)
+SET enable_indexscan = off;
+SET enable_seqscan = on;
+CREATE TEMP TABLE exact AS
+SELECT o.op, ordq.qid, x.rn, x.d
+  FROM (VALUES ('<->'), ('<#>'), ('<=>')) o(op), ordq, LATERAL pg_temp.knn(o.op, ordq.q, 300) x;
+RESET enable_indexscan;
+SET enable_seqscan = off;
+CREATE TEMP TABLE got AS
+SELECT o.op, ordq.qid, x.rn, x.d
+  FROM (VALUES ('<->'), ('<#>'), ('<=>')) o(op), ordq, LATERAL pg_temp.knn(o.op, ordq.q, 300) x;
+SELECT op, count(*) FILTER (WHERE abs(g.d - e.d) > 1e-6 * (1 + abs(e.d))) AS differ,
+       count(g.d) AS rows, count(e.d) AS exact_rows
+  FROM got g FULL JOIN exact e USING (op, qid, rn)
+ GROUP BY op ORDER BY op;
+-- OFFSET paging gives the pages of the one ordered answer
+SELECT count(*) AS pages_differ FROM ordq,
+  LATERAL (SELECT array_agg(id) a FROM (SELECT id FROM ord ORDER BY v <-> ordq.q LIMIT 100 OFFSET 200) s) p,
+  LATERAL (SELECT array_agg(x.id ORDER BY x.rn) a FROM pg_temp.knn('<->', ordq.q, 300) x WHERE x.rn > 200) w
+ WHERE p.a IS DISTINCT FROM w.a;
+RESET ruvector.probes;
+RESET enable_seqscan;
+DROP TABLE ord, ordq, exact, got;
+
+--
+-- More than eight ruivf indexes in one backend: nine cursors, each with a
+-- scan open on its own index, fetched interleaved.  A scan must keep what
+-- it read of its index however many others are opened meanwhile.
+--
+DO $$
+BEGIN
+  FOR t IN 1..9 LOOP
+    EXECUTE format('CREATE TABLE many%s (id int, v ruvector(%s))', t, CASE WHEN t = 9 THEN 256 ELSE 8 END);
+    EXECUTE format('INSERT INTO many%s SELECT i, array(SELECT ((i * 7 + j * 13 + %s) %% 101)::real
+                      FROM generate_series(1, %s) j)::ruvector FROM generate_series(1, 3000) i',
+                   t, t, CASE WHEN t = 9 THEN 256 ELSE 8 END);
+    EXECUTE format('CREATE INDEX many%s_idx ON many%s USING ruivf (v ruvector_l2_ops) WITH (lists = 4)', t, t);
+  END LOOP;
+END $$;
+SET enable_seqscan = off;
+-- one list a round: the scans go on into further lists after other indexes were opened
+SET ruvector.probes = 1;
+BEGIN;
+DECLARE k1 CURSOR FOR SELECT id FROM many1 ORDER BY v <-> (SELECT v FROM many1 WHERE id = 1);
+DECLARE k2 CURSOR FOR SELECT id FROM many2 ORDER BY v <-> (SELECT v FROM many2 WHERE id = 1);
+DECLARE k3 CURSOR FOR SELECT id FROM many3 ORDER BY v <-> (SELECT v FROM many3 WHERE id = 1);
+DECLARE k4 CURSOR FOR SELECT id FROM many4 ORDER BY v <-> (SELECT v FROM many4 WHERE id = 1);
+DECLARE k5 CURSOR FOR SELECT id FROM many5 ORDER BY v <-> (SELECT v FROM many5 WHERE id = 1);
+DECLARE k6 CURSOR FOR SELECT id FROM many6 ORDER BY v <-> (SELECT v FROM many6 WHERE id = 1);
+DECLARE k7 CURSOR FOR SELECT id FROM many7 ORDER BY v <-> (SELECT v FROM many7 WHERE id = 1);
+DECLARE k8 CURSOR FOR SELECT id FROM many8 ORDER BY v <-> (SELECT v FROM many8 WHERE id = 1);
+DECLARE k9 CURSOR FOR SELECT id FROM many9 ORDER BY v <-> (SELECT v FROM many9 WHERE id = 1);
+MOVE 1 IN k1; MOVE 1 IN k2; MOVE 1 IN k3; MOVE 1 IN k4; MOVE 1 IN k5;
+MOVE 1 IN k6; MOVE 1 IN k7; MOVE 1 IN k8; MOVE 1 IN k9;
+-- every row of each table once: the rest of a cursor, counted
+CREATE FUNCTION pg_temp.drain(cname text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+  c refcursor := cname;
+  r record;
+  ids int[] := '{}';
+BEGIN
+  LOOP
+    FETCH c INTO r;
+    EXIT WHEN NOT FOUND;
+    ids := ids || r.id;
+  END LOOP;
+  RETURN format('%s rows, %s distinct', cardinality(ids),
+                (SELECT count(DISTINCT x) FROM unnest(ids) x));
+END $$;
+SELECT pg_temp.drain('k1') AS k1, pg_temp.drain('k9') AS k9, pg_temp.drain('k5') AS k5;
+COMMIT;
+-- and the scans of nine indexes in one statement
+SELECT (SELECT count(*) FROM (SELECT id FROM many1 ORDER BY v <-> (SELECT v FROM many1 WHERE id = 2)) s1)
+     + (SELECT count(*) FROM (SELECT id FROM many2 ORDER BY v <-> (SELECT v FROM many2 WHERE id = 2)) s2)
+     + (SELECT count(*) FROM (SELECT id FROM many3 ORDER BY v <-> (SELECT v FROM many3 WHERE id = 2)) s3)
+     + (SELECT count(*) FROM (SELECT id FROM many4 ORDER BY v <-> (SELECT v FROM many4 WHERE id = 2)) s4)
+     + (SELECT count(*) FROM (SELECT id FROM many5 ORDER BY v <-> (SELECT v FROM many5 WHERE id = 2)) s5)
+     + (SELECT count(*) FROM (SELECT id FROM many6 ORDER BY v <-> (SELECT v FROM many6 WHERE id = 2)) s6)
+     + (SELECT count(*) FROM (SELECT id FROM many7 ORDER BY v <-> (SELECT v FROM many7 WHERE id = 2)) s7)
+     + (SELECT count(*) FROM (SELECT id FROM many8 ORDER BY v <-> (SELECT v FROM many8 WHERE id = 2)) s8)
+     + (SELECT count(*) FROM (SELECT id FROM many9 ORDER BY v <-> (SELECT v FROM many9 WHERE id = 2)) s9)
+  AS rows;
+RESET ruvector.probes;
+RESET enable_seqscan;
+DO $$ BEGIN FOR t IN 1..9 LOOP EXECUTE format('DROP TABLE many%s', t); END LOOP; END $$;
+
+--
+-- A NULL query vector: through the index, the rows the plan without it
+-- returns (every row, with a NULL distance).
+--
+CREATE TABLE nq (id int, v ruvector(3));
+INSERT INTO nq SELECT i, ARRAY[i, i % 7, 1]::ruvector FROM generate_series(1, 50) i;
+CREATE INDEX nq_idx ON nq USING ruivf (v ruvector_l2_ops) WITH (lists = 5);
+SET enable_seqscan = off;
+PREPARE p(ruvector) AS SELECT id, v <-> $1 AS d FROM nq ORDER BY v <-> $1 LIMIT 5;
+SET plan_cache_mode = force_generic_plan;
+EXPLAIN (COSTS OFF) EXECUTE p(NULL);
+-- the same statement run through a function with a generic plan
+CREATE FUNCTION pg_temp.nn(q ruvector, k int) RETURNS TABLE (id int, d float8)
+  LANGUAGE plpgsql AS $$
+BEGIN
+  RETURN QUERY SELECT nq.id, nq.v <-> q FROM nq ORDER BY nq.v <-> q LIMIT k;
+END $$;
+SELECT count(*) AS rows, count(d) AS distances, count(DISTINCT id) AS ids FROM pg_temp.nn(NULL, 5);
+SELECT count(*) AS rows, count(d) AS distances, count(DISTINCT id) AS ids FROM pg_temp.nn(NULL, 1000);
+-- a vector query still works in the same plan
+SELECT id, round(d::numeric, 4) FROM pg_temp.nn('[1,1,1]', 3);
+RESET plan_cache_mode;
+RESET enable_seqscan;
+DROP TABLE nq;
