@@ -154,3 +154,54 @@ SELECT id, round(d::numeric, 4) FROM pg_temp.nn('[1,1,1]', 3);
 RESET plan_cache_mode;
 RESET enable_seqscan;
 DROP TABLE nq;
+
+--
+-- A row goes to the same list whether the build or an insert places it:
+-- copies of the built rows, inserted afterwards, are found with their
+-- originals by a scan of one list (every metric).
+--
+CREATE TABLE asg (id int, v ruvector(6));
+INSERT INTO asg SELECT i, array(SELECT (((i * 37 + j * 11) % 23) - 7) * (1 + i % 5)::real
+                                 FROM generate_series(1, 6) j)::ruvector
+  FROM generate_series(1, 400) i;
+CREATE INDEX asg_l2 ON asg USING ruivf (v ruvector_l2_ops) WITH (lists = 8);
+CREATE INDEX asg_ip ON asg USING ruivf (v ruvector_ip_ops) WITH (lists = 8);
+CREATE INDEX asg_cos ON asg USING ruivf (v ruvector_cosine_ops) WITH (lists = 8);
+INSERT INTO asg SELECT id + 1000, v FROM asg;
+SET enable_seqscan = off;
+SET ruvector.probes = 1;
+SET ruvector.iterative_scan = off;
+-- for each query, the ids (mod 1000) found once but not twice: none
+CREATE FUNCTION pg_temp.unpaired(op text) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+  n bigint := 0;
+  m bigint;
+BEGIN
+  FOR q IN 1..40 LOOP
+    EXECUTE format('SELECT count(*) FROM (SELECT id %% 1000 AS k FROM
+                      (SELECT id FROM asg ORDER BY v %s (SELECT v FROM asg WHERE id = $1) LIMIT 100000) s
+                    GROUP BY 1 HAVING count(*) <> 2) u', op)
+      INTO m USING q * 10;
+    n := n + m;
+  END LOOP;
+  RETURN n;
+END $$;
+SELECT pg_temp.unpaired('<->') AS l2, pg_temp.unpaired('<#>') AS ip, pg_temp.unpaired('<=>') AS cosine;
+RESET ruvector.iterative_scan;
+RESET ruvector.probes;
+RESET enable_seqscan;
+DROP TABLE asg;
+
+--
+-- The build sizes its sample from the table's current size, not from a
+-- stale reltuples: analyzed at 10 rows, grown to 5,000, the default index
+-- has the lists of 5,000 rows (sqrt(5000) / 2 = 35), trained on enough rows.
+--
+CREATE TABLE grown (id int, v ruvector(4)) WITH (autovacuum_enabled = off);
+INSERT INTO grown SELECT i, ARRAY[i % 17, i % 13, i % 11, i % 7]::ruvector FROM generate_series(1, 10) i;
+ANALYZE grown;
+INSERT INTO grown SELECT i, ARRAY[i % 17, i % 13, i % 11, i % 7]::ruvector FROM generate_series(11, 5000) i;
+SELECT reltuples FROM pg_class WHERE relname = 'grown';
+CREATE INDEX grown_idx ON grown USING ruivf (v ruvector_l2_ops);
+SELECT lists FROM ruvector_index_info('grown_idx');
+DROP TABLE grown;

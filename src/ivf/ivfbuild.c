@@ -62,6 +62,7 @@
 #include "executor/tuptable.h"
 #include "miscadmin.h"
 #include "optimizer/optimizer.h"
+#include "optimizer/plancat.h"
 #include "pgstat.h"
 #include "storage/condition_variable.h"
 #include "storage/spin.h"
@@ -970,7 +971,7 @@ ruivfbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 	RuIvfMetaData *meta = &bs.st.meta;
 	int			lists_opt = opts ? opts->lists : 0;
 	int			lists;
-	double		reltuples = heap->rd_rel->reltuples;
+	double		reltuples;
 	Size		budget = (Size) maintenance_work_mem * 1024 / 2;
 	int			want;
 	int			ntrain;
@@ -995,6 +996,18 @@ ruivfbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 	bs.tmpcxt = AllocSetContextCreate(CurrentMemoryContext, "ruivf build temporary",
 									  ALLOCSET_DEFAULT_SIZES);
 	pg_prng_seed(&bs.rng, 0x52754956464255ULL);
+
+	/*
+	 * The rows to sample for, estimated as the planner does
+	 * (estimate_rel_size: the table's current pages at the density last
+	 * measured), not from reltuples alone, which may be stale or unset.
+	 */
+	{
+		BlockNumber pages;
+		double		allvisfrac;
+
+		estimate_rel_size(heap, NULL, &pages, &reltuples, &allvisfrac);
+	}
 
 	/* phase 1: sample */
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, RUIVF_PHASE_SAMPLE);
@@ -1049,10 +1062,10 @@ ruivfbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 	bs.st.sq_s = sq_params + bs.dim;
 	if (lists > 0)
 	{
-		bs.st.centroids = palloc(sizeof(float) * (Size) lists * bs.dim);
+		bs.st.centroids = palloc_extended(sizeof(float) * (Size) lists * bs.dim, MCXT_ALLOC_HUGE);
 		RuIvfKmeans(bs.sample, ntrain, bs.dim, lists, bs.st.centroids,
 					bs.metric == RUIVF_METRIC_COSINE);
-		bs.chunks = palloc(sizeof(float) * (Size) lists * bs.dim);
+		bs.chunks = palloc_extended(sizeof(float) * (Size) lists * bs.dim, MCXT_ALLOC_HUGE);
 		RuIvfCentroidChunks(bs.st.centroids, lists, bs.dim, bs.chunks);
 	}
 	bs.st.code_m = bs.st.sq_m;

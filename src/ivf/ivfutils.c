@@ -731,7 +731,11 @@ RuIvfEncodeForList(const RuIvfState *st, const float *x, int list, unsigned char
 }
 
 /*
- * Distance (smaller is nearer) from a prepared vector to every centroid.
+ * Squared L2 distance from a prepared vector to every centroid, for every
+ * metric: the build assigns rows to lists by L2 (RuIvfAssignNearest, after
+ * k-means), so an insert must too, or a row would land in another list
+ * than the same row built (for cosine, whose vectors and centroids are
+ * unit, L2 and inner product agree; for inner product they do not).
  * The centroids in chunks are made at the first call (an insert's), from
  * the index's pages when the state does not keep the float centroids
  * (RuIvfGetState): a backend that only scans never holds them.
@@ -749,12 +753,11 @@ RuIvfCentroidDistances(Relation index, RuIvfState *st, const float *x, float *ou
 
 		if (rows == NULL)
 		{
-			read = palloc(sizeof(float) * (Size) lists * dim);
+			read = palloc_extended(sizeof(float) * (Size) lists * dim, MCXT_ALLOC_HUGE);
 			read_floats(index, st->meta.centroid_start, (Size) lists * dim, read);
 			rows = read;
 		}
-		st->centroid_chunks = MemoryContextAlloc(st->cxt ? st->cxt : CurrentMemoryContext,
-												 sizeof(float) * (Size) lists * dim);
+		st->centroid_chunks = MemoryContextAllocHuge(st->cxt, sizeof(float) * (Size) lists * dim);
 		RuIvfCentroidChunks(rows, lists, dim, st->centroid_chunks);
 		if (read)
 			pfree(read);
@@ -766,14 +769,8 @@ RuIvfCentroidDistances(Relation index, RuIvfState *st, const float *x, float *ou
 		int			w = Min(RUIVF_CHUNK, lists - c0);
 		const float *chunk = st->centroid_chunks + (Size) c0 * dim;
 
-		if (st->meta.metric == RUIVF_METRIC_L2)
-			rv_kernels.l2sq_batch(x, chunk, dim, w, out + c0);
-		else
-			rv_kernels.dot_batch(x, chunk, dim, w, out + c0);
+		rv_kernels.l2sq_batch(x, chunk, dim, w, out + c0);
 	}
-	if (st->meta.metric != RUIVF_METRIC_L2)
-		for (int c = 0; c < lists; c++)
-			out[c] = -out[c];
 }
 
 /* The list a prepared vector belongs to (0 when the index has no centroids). */

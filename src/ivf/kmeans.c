@@ -223,11 +223,11 @@ seed_plusplus(const float *x, int n, int dim, int k, float *centroids)
 void
 RuIvfKmeans(const float *x, int n, int dim, int k, float *centroids, bool spherical)
 {
-	float	   *soa = palloc(sizeof(float) * (Size) k * dim);
+	float	   *soa = palloc_extended(sizeof(float) * (Size) k * dim, MCXT_ALLOC_HUGE);
 	int		   *assign = palloc(sizeof(int) * n);
 	int		   *prev = palloc(sizeof(int) * n);
 	float	   *best_dist = palloc(sizeof(float) * n);
-	double	   *sums = palloc(sizeof(double) * (Size) k * dim);
+	double	   *sums = palloc_extended(sizeof(double) * (Size) k * dim, MCXT_ALLOC_HUGE);
 	int		   *counts = palloc(sizeof(int) * k);
 
 	TimestampTz t0 = GetCurrentTimestamp();
