@@ -310,6 +310,8 @@ extern Buffer RuIvfNewBuffer(Relation index, ForkNumber fork);
 extern RuIvfState *RuIvfGetState(Relation index);
 extern void RuIvfReleaseState(RuIvfState *st);
 extern void RuIvfReadMeta(Relation index, RuIvfMetaData *meta);
+extern void RuIvfCheckPage(Relation index, const RuIvfMetaData *meta, Page page,
+						   BlockNumber blkno, uint16 kind);
 extern Buffer RuIvfReadBufferRecent(Relation index, RuIvfState *st, BlockNumber blkno);
 extern Buffer RuIvfPinIfCached(Relation index, RuIvfState *st, BlockNumber blkno);
 extern Buffer RuIvfReadHeapBufferRecent(Relation heap, RuIvfState *st, BlockNumber blkno);

@@ -153,6 +153,8 @@ lock_block(Relation index, const RuIvfMetaData *meta, BlockNumber blkno, Buffer 
 	{
 		bufs[k] = ReadBuffer(index, blkno + k);
 		LockBuffer(bufs[k], BUFFER_LOCK_EXCLUSIVE);
+		RuIvfCheckPage(index, meta, BufferGetPage(bufs[k]), blkno + k,
+					   k == 0 ? RUIVF_PAGE_DATA : RUIVF_PAGE_DATA_MORE);
 	}
 }
 

@@ -924,6 +924,9 @@ scan_list(IndexScanDesc scan, int list, BlockNumber head, BlockNumber follow)
 			LockBuffer(bufs[k], BUFFER_LOCK_SHARE);
 
 		page = BufferGetPage(bufs[0]);
+		for (int k = 0; k < ppb; k++)
+			RuIvfCheckPage(index, meta, BufferGetPage(bufs[k]), blkno + k,
+						   k == 0 ? RUIVF_PAGE_DATA : RUIVF_PAGE_DATA_MORE);
 		opaque = RuIvfPageGetOpaque(page);
 		nlanes = opaque->nlanes;
 		next = opaque->next;
@@ -1023,6 +1026,7 @@ index_vector_distance(IndexScanDesc scan, BlockNumber blk, int lane)
 		Buffer		buf = RuIvfReadBufferRecent(scan->indexRelation, so->st, vstart + first);
 
 		LockBuffer(buf, BUFFER_LOCK_SHARE);
+		RuIvfCheckPage(scan->indexRelation, meta, BufferGetPage(buf), vstart + first, RUIVF_PAGE_VECTORS);
 		dist = exact_distance(so, (float *) ((char *) BufferGetPage(buf) + RUIVF_CODES_OFFSET) + offset);
 		UnlockReleaseBuffer(buf);
 		return dist;
@@ -1032,6 +1036,7 @@ index_vector_distance(IndexScanDesc scan, BlockNumber blk, int lane)
 		Buffer		buf = RuIvfReadBufferRecent(scan->indexRelation, so->st, vstart + q);
 
 		LockBuffer(buf, BUFFER_LOCK_SHARE);
+		RuIvfCheckPage(scan->indexRelation, meta, BufferGetPage(buf), vstart + q, RUIVF_PAGE_VECTORS);
 		RuIvfLaneVectorPage(meta, BufferGetPage(buf), q, lane, so->vecbuf, false);
 		UnlockReleaseBuffer(buf);
 	}
@@ -1417,8 +1422,9 @@ null_next(IndexScanDesc scan)
 		buf = RuIvfReadBufferRecent(index, so->st, so->null_blk);
 		LockBuffer(buf, BUFFER_LOCK_SHARE);
 		page = BufferGetPage(buf);
+		RuIvfCheckPage(index, &so->st->meta, page, so->null_blk, RUIVF_PAGE_DATA);
 		opaque = RuIvfPageGetOpaque(page);
-		nlanes = Min(opaque->nlanes, so->st->meta.lanes);
+		nlanes = opaque->nlanes;
 		so->null_ntids = 0;
 		so->null_pos = 0;
 		for (int l = 0; l < nlanes; l++)

@@ -267,6 +267,66 @@ RuIvfReadMeta(Relation index, RuIvfMetaData *meta)
 				 errmsg("ruivf index \"%s\" has on-disk version %u, this ruvector reads version %d",
 						RelationGetRelationName(index), meta->version, RUIVF_VERSION),
 				 errhint("REINDEX INDEX %s;", RelationGetRelationName(index))));
+
+	/* the geometry every page access relies on */
+	{
+		bool		ok = meta->dim >= 1 && meta->dim <= RUVECTOR_MAX_DIM &&
+			meta->lists >= 0 && meta->lists <= RUIVF_MAX_LISTS &&
+			(meta->bits == 8 || meta->bits == 4) &&
+			(meta->rerank == RUIVF_RERANK_HEAP || meta->rerank == RUIVF_RERANK_INDEX) &&
+			meta->metric >= RUIVF_METRIC_L2 && meta->metric <= RUIVF_METRIC_COSINE;
+
+		if (ok)
+		{
+			RuIvfGeometry g = RuIvfComputeGeometry(meta->dim, meta->rerank == RUIVF_RERANK_INDEX,
+												   meta->bits);
+
+			ok = g.lanes == meta->lanes && g.dims_per_page == meta->dims_per_page &&
+				g.pages_per_block == meta->pages_per_block &&
+				g.vec_pages_per_block == meta->vec_pages_per_block;
+		}
+		if (!ok)
+			ereport(ERROR,
+					(errcode(ERRCODE_INDEX_CORRUPTED),
+					 errmsg("ruivf index \"%s\" has a corrupted metapage (block 0)",
+							RelationGetRelationName(index)),
+					 errhint("REINDEX INDEX %s;", RelationGetRelationName(index))));
+	}
+}
+
+/*
+ * Check that block blkno of an index, whose page is read under a lock, is
+ * a ruivf page of the kind expected where it was reached (a data block's
+ * first page, a further page, a vector page), and for a first page that
+ * its lane count fits the block: scans, inserts and VACUUM copy lanes into
+ * arrays of that size.  ERRCODE_INDEX_CORRUPTED otherwise.
+ */
+void
+RuIvfCheckPage(Relation index, const RuIvfMetaData *meta, Page page, BlockNumber blkno,
+			   uint16 kind)
+{
+	RuIvfPageOpaque opaque;
+
+	if (PageIsNew(page) || PageGetSpecialSize(page) != RUIVF_SPECIAL_SIZE)
+		ereport(ERROR,
+				(errcode(ERRCODE_INDEX_CORRUPTED),
+				 errmsg("ruivf index \"%s\" block %u is not a ruivf page",
+						RelationGetRelationName(index), blkno),
+				 errhint("REINDEX INDEX %s;", RelationGetRelationName(index))));
+	opaque = RuIvfPageGetOpaque(page);
+	if (opaque->page_id != RUIVF_PAGE_ID || opaque->kind != kind)
+		ereport(ERROR,
+				(errcode(ERRCODE_INDEX_CORRUPTED),
+				 errmsg("ruivf index \"%s\" block %u has page kind %u, expected %u",
+						RelationGetRelationName(index), blkno,
+						opaque->page_id == RUIVF_PAGE_ID ? opaque->kind : 0, kind),
+				 errhint("REINDEX INDEX %s;", RelationGetRelationName(index))));
+	if (kind == RUIVF_PAGE_DATA && opaque->nlanes > meta->lanes)
+		ereport(ERROR,
+				(errcode(ERRCODE_INDEX_CORRUPTED),
+				 errmsg("ruivf index \"%s\" block %u has %u lanes in use, more than its %d",
+						RelationGetRelationName(index), blkno, opaque->nlanes, meta->lanes),
+				 errhint("REINDEX INDEX %s;", RelationGetRelationName(index))));
 }
 
 /* Copy n floats packed across consecutive float pages starting at blkno. */

@@ -51,6 +51,8 @@ vacuum_block(Relation index, const RuIvfMetaData *meta, BlockNumber blkno,
 	{
 		bufs[k] = ReadBufferExtended(index, MAIN_FORKNUM, blkno + k, RBM_NORMAL, NULL);
 		LockBuffer(bufs[k], BUFFER_LOCK_EXCLUSIVE);
+		RuIvfCheckPage(index, meta, BufferGetPage(bufs[k]), blkno + k,
+					   k == 0 ? RUIVF_PAGE_DATA : RUIVF_PAGE_DATA_MORE);
 	}
 	page = BufferGetPage(bufs[0]);
 	opaque = RuIvfPageGetOpaque(page);
