@@ -113,16 +113,16 @@
 			 errhint("REINDEX rebuilds the index from its table.")))
 
 /* heapallindexed: a TID of the index and where it was found */
-typedef struct CheckTidEntry
+typedef struct RuIvfCheckTid
 {
 	ItemPointerData tid;		/* hash key */
 	BlockNumber blkno;			/* first page of its block */
 	int32		list;
 	uint16		lane;
 	bool		seen;			/* the table scan produced it */
-} CheckTidEntry;
+} RuIvfCheckTid;
 
-typedef struct CheckState
+typedef struct RuIvfCheckState
 {
 	Relation	index;
 	Relation	heap;
@@ -157,7 +157,7 @@ typedef struct CheckState
 	int64		deleted;
 	int64		orphans;
 	int64		rows;
-} CheckState;
+} RuIvfCheckState;
 
 /* A page kind's name, for messages. */
 static const char *
@@ -193,7 +193,7 @@ page_is_ruivf(Page page)
 
 /* Check that a copied page is an initialized ruivf page of the given kind. */
 static RuIvfPageOpaque
-check_page(CheckState *cs, Page page, BlockNumber blkno, uint16 kind)
+check_page(RuIvfCheckState *cs, Page page, BlockNumber blkno, uint16 kind)
 {
 	RuIvfPageOpaque op;
 
@@ -216,7 +216,7 @@ check_page(CheckState *cs, Page page, BlockNumber blkno, uint16 kind)
 
 /* Copy block blkno into out under its share lock. */
 static void
-copy_page(CheckState *cs, BlockNumber blkno, char *out)
+copy_page(RuIvfCheckState *cs, BlockNumber blkno, char *out)
 {
 	Buffer		buf = ReadBufferExtended(cs->index, MAIN_FORKNUM, blkno, RBM_NORMAL, cs->strategy);
 
@@ -238,7 +238,7 @@ current_blocks(Relation rel)
  * what names the array in messages.
  */
 static void
-read_float_pages(CheckState *cs, BlockNumber start, Size n, float *out, const char *what)
+read_float_pages(RuIvfCheckState *cs, BlockNumber start, Size n, float *out, const char *what)
 {
 	char	   *page = palloc(BLCKSZ);
 	BlockNumber blkno = start;
@@ -272,7 +272,7 @@ float_pages(Size n)
 
 /* Check a metapage field against what it must be. */
 static void
-check_meta_field(CheckState *cs, const char *field, int64 value, int64 want)
+check_meta_field(RuIvfCheckState *cs, const char *field, int64 value, int64 want)
 {
 	if (value != want)
 		corrupt("index \"%s\" block %u: metapage %s is " INT64_FORMAT ", it must be " INT64_FORMAT,
@@ -284,7 +284,7 @@ check_meta_field(CheckState *cs, const char *field, int64 value, int64 want)
  * and the directory from it.
  */
 static void
-check_metapage(CheckState *cs)
+check_metapage(RuIvfCheckState *cs)
 {
 	char	   *page = palloc(BLCKSZ);
 	RuIvfMetaData *meta = &cs->meta;
@@ -356,7 +356,7 @@ check_metapage(CheckState *cs)
 
 /* Read and check the float pages: centroids and code parameters. */
 static void
-check_float_pages(CheckState *cs)
+check_float_pages(RuIvfCheckState *cs)
 {
 	const RuIvfMetaData *meta = &cs->meta;
 	int			dim = meta->dim;
@@ -388,7 +388,7 @@ check_float_pages(CheckState *cs)
 
 /* Check the directory pages' kinds, and that the slots past the last list are empty. */
 static void
-check_directory(CheckState *cs)
+check_directory(RuIvfCheckState *cs)
 {
 	const RuIvfMetaData *meta = &cs->meta;
 	char	   *page = palloc(BLCKSZ);
@@ -420,7 +420,7 @@ check_directory(CheckState *cs)
  * re-reading its block count once if they seem to lie past the end.
  */
 static bool
-data_blocks_in_range(CheckState *cs, BlockNumber blkno, int npages)
+data_blocks_in_range(RuIvfCheckState *cs, BlockNumber blkno, int npages)
 {
 	if (blkno < cs->first_data || blkno == InvalidBlockNumber)
 		return false;
@@ -430,9 +430,12 @@ data_blocks_in_range(CheckState *cs, BlockNumber blkno, int npages)
 	return (uint64) blkno + npages <= cs->nblocks;
 }
 
-/* Mark the pages of the block at blkno as reached by list's chain; a page reached before is an error. */
+/*
+ * Mark the pages of the block at blkno as reached by list's chain (from
+ * block `from`); a page reached before is an error.
+ */
 static void
-mark_block(CheckState *cs, BlockNumber blkno, int list, BlockNumber from)
+mark_block(RuIvfCheckState *cs, BlockNumber blkno, int list, BlockNumber from)
 {
 	if (blkno + cs->block_pages > cs->nowner)
 	{
@@ -465,7 +468,7 @@ mark_block(CheckState *cs, BlockNumber blkno, int list, BlockNumber from)
  * pages one at a time (see LOCKS).
  */
 static void
-copy_block(CheckState *cs, BlockNumber blkno)
+copy_block(RuIvfCheckState *cs, BlockNumber blkno)
 {
 	const RuIvfMetaData *meta = &cs->meta;
 	Buffer		bufs[RUIVF_MAX_PAGES_PER_BLOCK];
@@ -489,7 +492,7 @@ copy_block(CheckState *cs, BlockNumber blkno)
  * last dimension of each page are 0.
  */
 static void
-decode_lane(CheckState *cs, Page *pages, BlockNumber blkno, int lane)
+decode_lane(RuIvfCheckState *cs, Page *pages, BlockNumber blkno, int lane)
 {
 	const RuIvfMetaData *meta = &cs->meta;
 	int			B = meta->lanes;
@@ -525,7 +528,7 @@ decode_lane(CheckState *cs, Page *pages, BlockNumber blkno, int lane)
 
 /* Check a lane's factor (and the sanity of its error) against its codes in cs->code. */
 static void
-check_factor(CheckState *cs, BlockNumber blkno, int lane, RuIvfLaneFactors f)
+check_factor(RuIvfCheckState *cs, BlockNumber blkno, int lane, RuIvfLaneFactors f)
 {
 	double		factor = 0.0;
 
@@ -553,7 +556,7 @@ check_factor(CheckState *cs, BlockNumber blkno, int lane, RuIvfLaneFactors f)
  * elements finite, and the coding error within the lane's stored error.
  */
 static void
-check_coding(CheckState *cs, BlockNumber blkno, int lane, int list, RuIvfLaneFactors f,
+check_coding(RuIvfCheckState *cs, BlockNumber blkno, int lane, int list, RuIvfLaneFactors f,
 			 const float *raw, const char *source)
 {
 	const RuIvfMetaData *meta = &cs->meta;
@@ -588,7 +591,7 @@ check_coding(CheckState *cs, BlockNumber blkno, int lane, int list, RuIvfLaneFac
 
 /* Copy lane's full-precision vector out of its block's vector pages (vpages[q]: vector page q). */
 static void
-lane_vector(CheckState *cs, Page *vpages, int lane, float *out)
+lane_vector(RuIvfCheckState *cs, Page *vpages, int lane, float *out)
 {
 	int			first,
 				npages,
@@ -601,7 +604,7 @@ lane_vector(CheckState *cs, Page *vpages, int lane, float *out)
 
 /* Check a lane's TID: invalid (deleted by VACUUM) or within the table. */
 static bool
-check_tid(CheckState *cs, BlockNumber blkno, int lane, ItemPointer tid)
+check_tid(RuIvfCheckState *cs, BlockNumber blkno, int lane, ItemPointer tid)
 {
 	BlockNumber tblk;
 	OffsetNumber off;
@@ -627,10 +630,10 @@ check_tid(CheckState *cs, BlockNumber blkno, int lane, ItemPointer tid)
 
 /* heapallindexed: remember a TID of the index; one seen before is an error. */
 static void
-remember_tid(CheckState *cs, BlockNumber blkno, int lane, int list, ItemPointer tid)
+remember_tid(RuIvfCheckState *cs, BlockNumber blkno, int lane, int list, ItemPointer tid)
 {
 	bool		found;
-	CheckTidEntry *e = hash_search(cs->tids, tid, HASH_ENTER, &found);
+	RuIvfCheckTid *e = hash_search(cs->tids, tid, HASH_ENTER, &found);
 
 	if (found)
 		corrupt("index \"%s\" block %u lane %d: TID (%u,%u) is also in block %u lane %d",
@@ -644,7 +647,7 @@ remember_tid(CheckState *cs, BlockNumber blkno, int lane, int list, ItemPointer 
 
 /* Check the block copied into cs->pages, which list's chain reached at blkno. */
 static void
-check_block(CheckState *cs, BlockNumber blkno, int list)
+check_block(RuIvfCheckState *cs, BlockNumber blkno, int list)
 {
 	const RuIvfMetaData *meta = &cs->meta;
 	Page		pages[RUIVF_MAX_PAGES_PER_BLOCK];
@@ -703,7 +706,7 @@ check_block(CheckState *cs, BlockNumber blkno, int list)
 
 /* Walk every list's chain from its directory slot. */
 static void
-check_chains(CheckState *cs)
+check_chains(RuIvfCheckState *cs)
 {
 	const RuIvfMetaData *meta = &cs->meta;
 
@@ -727,11 +730,11 @@ check_chains(CheckState *cs)
 			{
 				if (from == dirblk)
 					corrupt("index \"%s\" block %u: list %d's head, block %u, is out of range "
-							"(data blocks of %d pages lie in %u .. %u)",
+							"(data blocks, %d pages each, lie in %u .. %u)",
 							cs->name, dirblk, list, blkno, cs->block_pages, cs->first_data,
 							cs->nblocks - 1);
 				corrupt("index \"%s\" block %u: next link %u (list %d) is out of range "
-						"(data blocks of %d pages lie in %u .. %u)",
+						"(data blocks, %d pages each, lie in %u .. %u)",
 						cs->name, from, blkno, list, cs->block_pages, cs->first_data,
 						cs->nblocks - 1);
 			}
@@ -750,7 +753,7 @@ check_chains(CheckState *cs)
  * BLOCKS) are allowed.
  */
 static void
-check_unreached(CheckState *cs)
+check_unreached(RuIvfCheckState *cs)
 {
 	char	   *page = palloc(BLCKSZ);
 
@@ -792,9 +795,9 @@ static void
 heap_callback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 			  bool tupleIsAlive, void *state)
 {
-	CheckState *cs = (CheckState *) state;
+	RuIvfCheckState *cs = (RuIvfCheckState *) state;
 	const RuIvfMetaData *meta = &cs->meta;
-	CheckTidEntry *e;
+	RuIvfCheckTid *e;
 	RuVector   *v;
 	Buffer		bufs[RUIVF_MAX_PAGES_PER_BLOCK];
 	Page		pages[RUIVF_MAX_PAGES_PER_BLOCK];
@@ -842,7 +845,7 @@ heap_callback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 		for (int d = 0; d < meta->dim; d++)
 			if (memcmp(&cs->vec[d], &v->x[d], sizeof(float)) != 0)
 				corrupt("index \"%s\" block %u lane %d: element %d of the index's copy of the "
-						"vector is %g, row (%u,%u) of the table has %g",
+						"vector is %.9g, row (%u,%u) of the table has %.9g",
 						cs->name, e->blkno, e->lane, d, (double) cs->vec[d],
 						ItemPointerGetBlockNumber(tid), ItemPointerGetOffsetNumber(tid),
 						(double) v->x[d]);
@@ -869,7 +872,7 @@ heap_callback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 
 /* heapallindexed: scan the table as an index build would, checking each row. */
 static void
-check_heap(CheckState *cs)
+check_heap(RuIvfCheckState *cs)
 {
 	IndexInfo  *ii = BuildIndexInfo(cs->index);
 
@@ -960,7 +963,7 @@ ruvector_index_check(PG_FUNCTION_ARGS)
 	LOCKMODE	lockmode = heapallindexed ? ShareLock : AccessShareLock;
 	MemoryContext cxt;
 	MemoryContext old;
-	CheckState *cs;
+	RuIvfCheckState *cs;
 	Relation	heap;
 	Relation	index;
 
@@ -974,7 +977,7 @@ ruvector_index_check(PG_FUNCTION_ARGS)
 								ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(cxt);
 
-	cs = palloc0(sizeof(CheckState));
+	cs = palloc0(sizeof(RuIvfCheckState));
 	cs->index = index;
 	cs->heap = heap;
 	cs->name = RelationGetRelationName(index);
@@ -1000,7 +1003,7 @@ ruvector_index_check(PG_FUNCTION_ARGS)
 		HASHCTL		ctl;
 
 		ctl.keysize = sizeof(ItemPointerData);
-		ctl.entrysize = sizeof(CheckTidEntry);
+		ctl.entrysize = sizeof(RuIvfCheckTid);
 		ctl.hcxt = cxt;
 		cs->tids = hash_create("ruvector_index_check TIDs", 1024, &ctl,
 							   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
