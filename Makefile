@@ -33,10 +33,11 @@ OBJS = \
 	src/ivf/ivfscan.o \
 	src/ivf/ivfvacuum.o \
 	src/ivf/ivfcost.o \
+	src/ivf/ivfcheck.o \
 	src/planner/planner.o \
 	src/stats/stats.o
 
-REGRESS = type io_errors operators functions casts aggregates btree simd copy ruivf ruivf_results planner stats
+REGRESS = type io_errors operators functions casts aggregates btree simd copy ruivf ruivf_results ruivf_check planner stats
 REGRESS_OPTS = --load-extension=$(EXTENSION)
 
 OPTFLAGS ?=

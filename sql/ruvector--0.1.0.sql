@@ -440,3 +440,14 @@ CREATE FUNCTION ruvector_index_info(idx regclass,
 
 COMMENT ON FUNCTION ruvector_index_info(regclass) IS
 	'format version, dimensions, metric, lists, bits per code, block geometry and re-rank representation of a ruivf index';
+
+-- Checking a ruivf index ---------------------------------------------------
+
+CREATE FUNCTION ruvector_index_check(index regclass, heapallindexed boolean DEFAULT false)
+	RETURNS void
+	AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE STRICT PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION ruvector_index_check(regclass, boolean) IS
+	'checks a ruivf index''s pages, chains, TIDs and codes (and with heapallindexed that it holds every row of its table); raises XX002 on corruption';
+
+REVOKE ALL ON FUNCTION ruvector_index_check(regclass, boolean) FROM PUBLIC;

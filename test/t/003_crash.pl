@@ -1,6 +1,6 @@
 # ruivf crash recovery: concurrent inserters (and a concurrent VACUUM) are
 # cut off by an immediate shutdown; after crash recovery the index is usable
-# and finds every committed row.
+# and finds every committed row, and ruvector_index_check passes.
 use strict;
 use warnings;
 
@@ -113,6 +113,18 @@ sub check_index
 	{
 		my ($dim, $lists) = @{ $tables{$t} };
 		my $settings = "SET enable_seqscan = off; SET ruvector.probes = $lists;";
+
+		# the structure, and every row in the index once (pages an insert
+		# cut off by the crash left unlinked are allowed)
+		foreach my $heapallindexed ('false', 'true')
+		{
+			my ($rc, $out, $err) = $node->psql('postgres',
+				"SET client_min_messages = debug1; SELECT ruvector_index_check('${t}_idx', $heapallindexed)");
+			my ($summary) = $err =~ /DEBUG:\s+(ruivf index .* checked: .*)/;
+			is($rc, 0, "$stage: $t: ruvector_index_check (heapallindexed $heapallindexed) passes")
+			  or diag $err;
+			note $summary // $err;
+		}
 
 		like(
 			$node->safe_psql('postgres',
