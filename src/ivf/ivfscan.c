@@ -120,6 +120,7 @@ typedef struct RuIvfScanOpaqueData
 	ItemPointerData *null_tids; /* ... the TIDs of the block read last */
 	int			null_ntids;
 	int			null_pos;
+	BlockNumber null_visited;	/* blocks of the list read so far */
 	RuIvfState *st;
 	RuIvfMetric metric;
 	int			dim;
@@ -143,6 +144,7 @@ typedef struct RuIvfScanOpaqueData
 	int			probed;			/* lists read so far */
 	int			max_probes;
 	int64		scanned;		/* codes scored so far */
+	BlockNumber nblocks;		/* the index's size when the heads were read */
 
 	RuIvfCandidate *cand;		/* candidates of the lists read last */
 	int			ncand;
@@ -894,6 +896,7 @@ scan_list(IndexScanDesc scan, int list, BlockNumber head, BlockNumber follow)
 	BlockNumber blkno = head;
 	Buffer		bufs[RUIVF_MAX_PAGES_PER_BLOCK];
 	Buffer		nextbuf = InvalidBuffer;	/* the next block's first page */
+	BlockNumber nvisited = 0;
 
 	if (BufferIsValid(so->ahead))
 	{
@@ -915,6 +918,19 @@ scan_list(IndexScanDesc scan, int list, BlockNumber head, BlockNumber follow)
 		ItemPointerData tids[RUIVF_MAX_LANES];
 		RuIvfLaneFactors factors[RUIVF_MAX_LANES];
 
+		/*
+		 * Chains grow at their heads only, so every block reached from a
+		 * head read after so->nblocks was taken lies below it, and a chain
+		 * visits each block once: more blocks than that is a cycle.
+		 */
+		if ((uint64) blkno + ppb > so->nblocks || ++nvisited > so->nblocks / ppb)
+			ereport(ERROR,
+					(errcode(ERRCODE_INDEX_CORRUPTED),
+					 errmsg("ruivf index \"%s\" list %d: %s at block %u",
+							RelationGetRelationName(index), list,
+							nvisited > so->nblocks / ppb ? "its chain loops" : "its chain leaves the index",
+							blkno),
+					 errhint("REINDEX INDEX %s;", RelationGetRelationName(index))));
 		CHECK_FOR_INTERRUPTS();
 		bufs[0] = BufferIsValid(nextbuf) ? nextbuf : RuIvfReadBufferRecent(index, so->st, blkno);
 		nextbuf = InvalidBuffer;
@@ -932,9 +948,9 @@ scan_list(IndexScanDesc scan, int list, BlockNumber head, BlockNumber follow)
 		next = opaque->next;
 		memcpy(tids, RuIvfPageTids(page, meta), sizeof(ItemPointerData) * nlanes);
 		memcpy(factors, RuIvfPageFactors(page, meta), sizeof(RuIvfLaneFactors) * nlanes);
-		if (next != InvalidBlockNumber)
+		if (next != InvalidBlockNumber && (uint64) next + ppb <= so->nblocks)
 			nextbuf = pin_ahead(scan, next);
-		else if (follow != InvalidBlockNumber)
+		else if (follow != InvalidBlockNumber && (uint64) follow + ppb <= so->nblocks)
 			so->ahead = pin_ahead(scan, follow);
 
 		for (int k = 0; k < ppb; k++)
@@ -1373,6 +1389,8 @@ probe_more(IndexScanDesc scan)
 	so->window = 10 * Max(ruvector_rerank_factor, 1);	/* new lists, first window again */
 	order_lists(so, end);
 	heads = palloc(sizeof(BlockNumber) * (end - so->probed));
+	/* every block a chain reaches from these heads exists now (scan_list) */
+	so->nblocks = RelationGetNumberOfBlocks(scan->indexRelation);
 	for (int i = so->probed; i < end; i++)
 		heads[i - first] = read_list_head(scan, so->order[i]);
 	for (; so->probed < end; so->probed++)
@@ -1416,9 +1434,19 @@ null_next(IndexScanDesc scan)
 		{
 			if (++so->null_list >= so->nlists)
 				return false;
+			so->nblocks = RelationGetNumberOfBlocks(index);
+			so->null_visited = 0;
 			so->null_blk = read_list_head(scan, so->null_list);
 			continue;
 		}
+		/* as in scan_list: the chain stays within the index, once a block */
+		if ((uint64) so->null_blk + so->st->meta.pages_per_block > so->nblocks ||
+			++so->null_visited > so->nblocks / so->st->meta.pages_per_block)
+			ereport(ERROR,
+					(errcode(ERRCODE_INDEX_CORRUPTED),
+					 errmsg("ruivf index \"%s\" list %d: its chain loops or leaves the index at block %u",
+							RelationGetRelationName(index), so->null_list, so->null_blk),
+					 errhint("REINDEX INDEX %s;", RelationGetRelationName(index))));
 		buf = RuIvfReadBufferRecent(index, so->st, so->null_blk);
 		LockBuffer(buf, BUFFER_LOCK_SHARE);
 		page = BufferGetPage(buf);
