@@ -919,9 +919,10 @@ scan_list(IndexScanDesc scan, int list, BlockNumber head, BlockNumber follow)
 		RuIvfLaneFactors factors[RUIVF_MAX_LANES];
 
 		/*
-		 * Chains grow at their heads only, so every block reached from a
-		 * head read after so->nblocks was taken lies below it, and a chain
-		 * visits each block once: more blocks than that is a cycle.
+		 * Chains grow at their heads only, and a block exists before it is
+		 * linked, so every block reached from a head read before so->nblocks
+		 * was taken lies below it, and a chain visits each block once: more
+		 * blocks than that is a cycle.
 		 */
 		if ((uint64) blkno + ppb > so->nblocks || ++nvisited > so->nblocks / ppb)
 			ereport(ERROR,
@@ -1389,10 +1390,10 @@ probe_more(IndexScanDesc scan)
 	so->window = 10 * Max(ruvector_rerank_factor, 1);	/* new lists, first window again */
 	order_lists(so, end);
 	heads = palloc(sizeof(BlockNumber) * (end - so->probed));
-	/* every block a chain reaches from these heads exists now (scan_list) */
-	so->nblocks = RelationGetNumberOfBlocks(scan->indexRelation);
 	for (int i = so->probed; i < end; i++)
 		heads[i - first] = read_list_head(scan, so->order[i]);
+	/* every block a chain reaches from these heads exists now (scan_list) */
+	so->nblocks = RelationGetNumberOfBlocks(scan->indexRelation);
 	for (; so->probed < end; so->probed++)
 		scan_list(scan, so->order[so->probed], heads[so->probed - first],
 				  so->probed + 1 < end ? heads[so->probed + 1 - first] : InvalidBlockNumber);
@@ -1434,9 +1435,9 @@ null_next(IndexScanDesc scan)
 		{
 			if (++so->null_list >= so->nlists)
 				return false;
-			so->nblocks = RelationGetNumberOfBlocks(index);
 			so->null_visited = 0;
 			so->null_blk = read_list_head(scan, so->null_list);
+			so->nblocks = RelationGetNumberOfBlocks(index);
 			continue;
 		}
 		/* as in scan_list: the chain stays within the index, once a block */
