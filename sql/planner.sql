@@ -80,6 +80,27 @@ SET ruvector.enable_hook = off;
 EXPLAIN (COSTS OFF) SELECT count(*) FROM items WHERE cat < 10;
 RESET ruvector.enable_hook;
 
+-- a parameterized index path reads the rows that match one outer row (the
+-- inner side of a nested loop: here the btree on cat probed by cats.id), not
+-- the rows that pass the filter: it does not make the exact scan.  The
+-- filter has no index of its own, so the ruivf scan stays, as for one table
+CREATE TABLE cats (id int PRIMARY KEY);
+INSERT INTO cats SELECT generate_series(0, 999);
+ANALYZE cats;
+SET ruvector.exact_scan_threshold = 50000;
+EXPLAIN (COSTS OFF) SELECT i.id FROM items i WHERE i.id % 1000 < 500
+  ORDER BY i.v <-> '[5,5,5,5]' LIMIT 10;
+EXPLAIN (COSTS OFF) SELECT i.id FROM items i JOIN cats c ON c.id = i.cat
+  WHERE i.id % 1000 < 500 ORDER BY i.v <-> '[5,5,5,5]' LIMIT 10;
+-- the same with the join clause from a lateral reference
+EXPLAIN (COSTS OFF) SELECT s.id FROM cats c,
+  LATERAL (SELECT i.id, i.v FROM items i WHERE i.cat = c.id AND i.id % 1000 < 500) s
+  ORDER BY s.v <-> '[5,5,5,5]' LIMIT 10;
+-- a filter on an indexed column still makes the exact scan in a join
+EXPLAIN (COSTS OFF) SELECT i.id FROM items i JOIN cats c ON c.id = i.cat
+  WHERE i.id < 20000 ORDER BY i.v <-> '[5,5,5,5]' LIMIT 10;
+RESET ruvector.exact_scan_threshold;
+
 -- EXPLAIN notes come from the planning of the explained query only.  Under
 -- EXPLAIN ANALYZE, functions plan queries of their own (through SPI) while
 -- the plan runs: those add no notes, and the explained query's own notes

@@ -28,6 +28,12 @@
  * per chunk) against 14 ms through the index, which the unadjusted costs
  * had the other way round.
  *
+ * Only a path that reads the filtered rows for the query as a whole counts
+ * as such an index: a parameterized path (the inner side of a nested loop,
+ * its index condition a join clause or a lateral reference) reads the rows
+ * of one outer row, whatever the filter passes, so it leaves the ruivf path
+ * in place.
+ *
  * EXPLAIN (text format) shows the decision and the estimate behind it in a
  * "ruvector strategy" line (ExplainOneQuery_hook, also chained).  Queries
  * without a ruivf-orderable path, or without a filter, are left alone.
@@ -135,7 +141,11 @@ count_ruivf_paths(List *paths)
 	return n;
 }
 
-/* Does the list hold a path that reads only the filtered rows (an index or bitmap path other than ruivf's)? */
+/*
+ * Does the list hold a path that reads only the filtered rows: an index or
+ * bitmap path other than ruivf's, with index conditions, and unparameterized
+ * (a parameterized one reads the rows of one outer row of a join)?
+ */
 static bool
 has_filtered_access_path(List *paths)
 {
@@ -145,6 +155,8 @@ has_filtered_access_path(List *paths)
 	{
 		Path	   *p = (Path *) lfirst(lc);
 
+		if (PATH_REQ_OUTER(p) != NULL)
+			continue;
 		if (IsA(p, BitmapHeapPath) ||
 			(IsA(p, IndexPath) && !is_ruivf_ordered_path(p) &&
 			 ((IndexPath *) p)->indexclauses != NIL))
