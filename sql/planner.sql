@@ -80,6 +80,85 @@ SET ruvector.enable_hook = off;
 EXPLAIN (COSTS OFF) SELECT count(*) FROM items WHERE cat < 10;
 RESET ruvector.enable_hook;
 
+-- a parameterized index path reads the rows that match one outer row (the
+-- inner side of a nested loop: here the btree on cat probed by cats.id), not
+-- the rows that pass the filter: it does not make the exact scan.  The
+-- filter has no index of its own, so the ruivf scan stays, as for one table
+CREATE TABLE cats (id int PRIMARY KEY);
+INSERT INTO cats SELECT generate_series(0, 999);
+ANALYZE cats;
+SET ruvector.exact_scan_threshold = 50000;
+EXPLAIN (COSTS OFF) SELECT i.id FROM items i WHERE i.id % 1000 < 500
+  ORDER BY i.v <-> '[5,5,5,5]' LIMIT 10;
+EXPLAIN (COSTS OFF) SELECT i.id FROM items i JOIN cats c ON c.id = i.cat
+  WHERE i.id % 1000 < 500 ORDER BY i.v <-> '[5,5,5,5]' LIMIT 10;
+-- the same with the join clause from a lateral reference
+EXPLAIN (COSTS OFF) SELECT s.id FROM cats c,
+  LATERAL (SELECT i.id, i.v FROM items i WHERE i.cat = c.id AND i.id % 1000 < 500) s
+  ORDER BY s.v <-> '[5,5,5,5]' LIMIT 10;
+-- a filter on an indexed column still makes the exact scan in a join
+EXPLAIN (COSTS OFF) SELECT i.id FROM items i JOIN cats c ON c.id = i.cat
+  WHERE i.id < 20000 ORDER BY i.v <-> '[5,5,5,5]' LIMIT 10;
+RESET ruvector.exact_scan_threshold;
+
+-- EXPLAIN notes come from the planning of the explained query only.  Under
+-- EXPLAIN ANALYZE, functions plan queries of their own (through SPI) while
+-- the plan runs: those add no notes, and the explained query's own notes
+-- are kept.  strategy_lines() returns the notes of EXPLAIN ANALYZE of a query
+-- (through SPI itself)
+CREATE FUNCTION strategy_lines(q text) RETURNS SETOF text LANGUAGE plpgsql AS $$
+DECLARE
+	l text;
+BEGIN
+	FOR l IN EXECUTE 'EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) ' || q LOOP
+		IF l LIKE 'ruvector strategy:%' THEN
+			RETURN NEXT l;
+		END IF;
+	END LOOP;
+END
+$$;
+-- a filtered k-NN query planned at every call (a custom plan per value)
+CREATE FUNCTION nearest_in(c int) RETURNS int LANGUAGE plpgsql AS $$
+DECLARE
+	r int;
+BEGIN
+	SELECT id INTO r FROM items WHERE cat = c ORDER BY v <-> '[5,5,5,5]' LIMIT 1;
+	RETURN r;
+END
+$$;
+-- EXPLAIN of a query that plans an EXPLAIN of its own, which fails after
+-- planning; the error is caught
+CREATE FUNCTION failing_explain() RETURNS int LANGUAGE plpgsql AS $$
+BEGIN
+	EXECUTE 'EXPLAIN ANALYZE SELECT id, 1 / (id - id) FROM items WHERE cat = 4 ORDER BY v <-> ''[1,1,1,1]'' LIMIT 1';
+	RETURN 0;
+EXCEPTION WHEN division_by_zero THEN
+	RETURN 1;
+END
+$$;
+-- no note: the explained query has no vector ORDER BY, the ten calls do
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+  SELECT nearest_in(g) FROM generate_series(1, 10) g;
+SELECT * FROM strategy_lines('SELECT nearest_in(g) FROM generate_series(1, 10) g');
+-- one note: the explained query's, not those of its calls
+SELECT * FROM strategy_lines($$SELECT id, nearest_in(id % 7) FROM items WHERE cat = 3
+  ORDER BY v <-> '[5,5,5,5]' LIMIT 3$$);
+-- one note, kept across an EXPLAIN run (and planned) inside the plan
+SELECT * FROM strategy_lines($$SELECT id, (SELECT count(*) FROM strategy_lines(
+  'SELECT id FROM items WHERE cat = 5 ORDER BY v <-> ''[1,1,1,1]'' LIMIT 1')) AS inner_notes
+  FROM items WHERE cat = 3 ORDER BY v <-> '[5,5,5,5]' LIMIT 3$$);
+-- and across an EXPLAIN inside the plan that fails
+SELECT * FROM strategy_lines($$SELECT id, failing_explain() FROM items WHERE cat = 3
+  ORDER BY v <-> '[5,5,5,5]' LIMIT 2$$);
+-- an EXPLAIN that fails leaves nothing behind: the next one has its own note
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+  SELECT id, 1 / (id - id) FROM items WHERE cat = 3 ORDER BY v <-> '[5,5,5,5]' LIMIT 3;
+EXPLAIN (COSTS OFF) SELECT id FROM items WHERE cat = 3 ORDER BY v <-> '[5,5,5,5]' LIMIT 3;
+SELECT id, nearest_in(2) IS NOT NULL AS found FROM items WHERE cat = 3
+  ORDER BY v <-> '[5,5,5,5]' LIMIT 3;
+DROP FUNCTION strategy_lines(text), nearest_in(int), failing_explain();
+DROP TABLE cats;
+
 -- the settings
 SHOW ruvector.exact_scan_threshold;
 SHOW ruvector.enable_hook;

@@ -56,5 +56,91 @@ RESET ROLE;
 SELECT ruvector_stats_reset();
 SELECT count(*) FROM ruvector_stats;
 
+-- the slot of a dropped index is given back when its DROP commits: 70
+-- create / query / drop cycles, each its own transaction (more than the 64
+-- slots of a backend's table), leave no rows behind, and a new index is
+-- counted after them
+CREATE TABLE cyc (id int, v ruvector(3));
+INSERT INTO cyc SELECT i, array[i, i % 5, 1]::ruvector(3) FROM generate_series(1, 50) i;
+DO $$
+BEGIN
+	FOR i IN 1..70 LOOP
+		CREATE INDEX cyc_idx ON cyc USING ruivf (v ruvector_l2_ops) WITH (lists = 1);
+		PERFORM count(*) FROM (SELECT id FROM cyc ORDER BY v <-> '[1,2,3]' LIMIT 2) s;
+		DROP INDEX cyc_idx;
+		COMMIT;
+	END LOOP;
+END
+$$;
+SELECT count(*) AS rows_of_dropped_indexes FROM ruvector_stats;
+CREATE INDEX cyc_idx ON cyc USING ruivf (v ruvector_l2_ops) WITH (lists = 1);
+SELECT count(*) FROM (SELECT id FROM cyc ORDER BY v <-> '[1,2,3]' LIMIT 2) s;
+SELECT index, queries, rows_returned, dropped FROM ruvector_stats;
+-- a DROP that rolls back (the transaction, or its savepoint) keeps the row
+BEGIN;
+DROP INDEX cyc_idx;
+ROLLBACK;
+BEGIN;
+SAVEPOINT s;
+DROP INDEX cyc_idx;
+ROLLBACK TO s;
+COMMIT;
+SELECT index, queries FROM ruvector_stats;
+-- a DROP in a released savepoint commits with its transaction, whatever a
+-- later savepoint does
+BEGIN;
+SAVEPOINT a;
+DROP INDEX cyc_idx;
+RELEASE a;
+SAVEPOINT b;
+ROLLBACK TO b;
+COMMIT;
+SELECT count(*) FROM ruvector_stats;
+-- DROP TABLE drops its indexes' rows
+CREATE INDEX cyc_idx ON cyc USING ruivf (v ruvector_l2_ops) WITH (lists = 1);
+SELECT count(*) FROM (SELECT id FROM cyc ORDER BY v <-> '[1,2,3]' LIMIT 2) s;
+SELECT count(*) FROM ruvector_stats;
+DROP TABLE cyc;
+SELECT count(*) FROM ruvector_stats;
+
+-- a removal leaves every other entry reachable: 64 indexes fill the 64 slots
+-- (probe runs meet), every other one is dropped in one transaction, the
+-- rest queried again: each is found, none has a second row
+DO $$
+BEGIN
+	FOR i IN 1..64 LOOP
+		EXECUTE format('CREATE TABLE rm%s (v ruvector(2))', i);
+		EXECUTE format('INSERT INTO rm%s VALUES (''[1,2]''), (''[3,4]'')', i);
+		EXECUTE format('CREATE INDEX ON rm%s USING ruivf (v ruvector_l2_ops) WITH (lists = 1)', i);
+		EXECUTE format('SELECT count(*) FROM (SELECT 1 FROM rm%s ORDER BY v <-> ''[0,0]'' LIMIT 1) s', i);
+	END LOOP;
+END
+$$;
+SELECT count(*), sum(queries) FROM ruvector_stats;
+DO $$
+BEGIN
+	FOR i IN 1..64 BY 2 LOOP
+		EXECUTE format('DROP TABLE rm%s', i);
+	END LOOP;
+END
+$$;
+SELECT count(*) FROM ruvector_stats;
+DO $$
+BEGIN
+	FOR i IN 2..64 BY 2 LOOP
+		EXECUTE format('SELECT count(*) FROM (SELECT 1 FROM rm%s ORDER BY v <-> ''[0,0]'' LIMIT 1) s', i);
+	END LOOP;
+END
+$$;
+SELECT count(*), min(queries), max(queries), count(DISTINCT index) FROM ruvector_stats;
+DO $$
+BEGIN
+	FOR i IN 2..64 BY 2 LOOP
+		EXECUTE format('DROP TABLE rm%s', i);
+	END LOOP;
+END
+$$;
+SELECT count(*) FROM ruvector_stats;
+
 DROP ROLE rv_stats_user;
 DROP TABLE st;

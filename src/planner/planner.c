@@ -28,10 +28,27 @@
  * per chunk) against 14 ms through the index, which the unadjusted costs
  * had the other way round.
  *
+ * Only a path that reads the filtered rows for the query as a whole counts
+ * as such an index: a parameterized path (the inner side of a nested loop,
+ * its index condition a join clause or a lateral reference) reads the rows
+ * of one outer row, whatever the filter passes, so it leaves the ruivf path
+ * in place.
+ *
  * EXPLAIN (text format) shows the decision and the estimate behind it in a
  * "ruvector strategy" line (ExplainOneQuery_hook, also chained).  Queries
  * without a ruivf-orderable path, or without a filter, are left alone.
  * ruvector.enable_hook = off turns all of this off, to compare plans.
+ *
+ * Where the EXPLAIN notes live.  The hook notes the decisions made while the
+ * explained query itself is planned: a relation whose top-level PlannerInfo
+ * (subqueries and CTEs included) plans that very Query.  Queries planned
+ * meanwhile by anything else (through SPI or SQL functions that EXPLAIN
+ * ANALYZE runs, or that the planner folds into constants) add nothing.
+ * The notes are kept in a memory context of the hook's own, a child of the
+ * EXPLAIN's, deleted once they are printed.  An EXPLAIN run inside another
+ * (a function called under EXPLAIN ANALYZE) saves and restores the outer
+ * one's state, on success and on error alike, so nothing points into freed
+ * memory after either.
  *
  * src/planner/planner.c
  *
@@ -44,12 +61,14 @@
 #include "commands/defrem.h"
 #include "commands/explain.h"
 #include "executor/instrument.h"
+#include "lib/stringinfo.h"
 #include "nodes/pathnodes.h"
 #include "optimizer/optimizer.h"
 #include "optimizer/paths.h"
 #include "tcop/tcopprot.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/syscache.h"
 
 #include "planner.h"
@@ -60,9 +79,16 @@ static int	ruvector_exact_scan_threshold = 2000;
 static set_rel_pathlist_hook_type prev_set_rel_pathlist_hook = NULL;
 static ExplainOneQuery_hook_type prev_explain_hook = NULL;
 
-/* decisions noted while EXPLAIN plans a query (NIL outside EXPLAIN) */
-static bool collecting = false;
-static List *notes = NIL;
+/* the EXPLAIN in progress: the query it plans and its notes */
+typedef struct RvExplainNotes
+{
+	Query	   *query;			/* the explained query, as given to the hook */
+	MemoryContext cxt;			/* holds notes and their strings */
+	List	   *notes;			/* char * each, in the order decided */
+} RvExplainNotes;
+
+/* the innermost EXPLAIN in progress in this backend; NULL outside EXPLAIN */
+static RvExplainNotes *explaining = NULL;
 
 /* Is this path an ordered scan of a ruivf index? */
 static bool
@@ -115,7 +141,11 @@ count_ruivf_paths(List *paths)
 	return n;
 }
 
-/* Does the list hold a path that reads only the filtered rows (an index or bitmap path other than ruivf's)? */
+/*
+ * Does the list hold a path that reads only the filtered rows: an index or
+ * bitmap path other than ruivf's, with index conditions, and unparameterized
+ * (a parameterized one reads the rows of one outer row of a join)?
+ */
 static bool
 has_filtered_access_path(List *paths)
 {
@@ -125,12 +155,53 @@ has_filtered_access_path(List *paths)
 	{
 		Path	   *p = (Path *) lfirst(lc);
 
+		if (PATH_REQ_OUTER(p) != NULL)
+			continue;
 		if (IsA(p, BitmapHeapPath) ||
 			(IsA(p, IndexPath) && !is_ruivf_ordered_path(p) &&
 			 ((IndexPath *) p)->indexclauses != NIL))
 			return true;
 	}
 	return false;
+}
+
+/* Is this relation planned as part of the query an EXPLAIN in progress explains? */
+static bool
+noting(PlannerInfo *root)
+{
+	PlannerInfo *top = root;
+
+	if (explaining == NULL)
+		return false;
+	while (top->parent_root != NULL)
+		top = top->parent_root;
+	return top->parse == explaining->query;
+}
+
+static void add_note(const char *fmt,...) pg_attribute_printf(1, 2);
+
+/* Add a note for the EXPLAIN in progress, in its memory context. */
+static void
+add_note(const char *fmt,...)
+{
+	MemoryContext old = MemoryContextSwitchTo(explaining->cxt);
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	for (;;)
+	{
+		va_list		args;
+		int			needed;
+
+		va_start(args, fmt);
+		needed = appendStringInfoVA(&buf, fmt, args);
+		va_end(args);
+		if (needed == 0)
+			break;
+		enlargeStringInfo(&buf, needed);
+	}
+	explaining->notes = lappend(explaining->notes, buf.data);
+	MemoryContextSwitchTo(old);
 }
 
 /*
@@ -227,10 +298,9 @@ rv_set_rel_pathlist(PlannerInfo *root, RelOptInfo *rel, Index rti, RangeTblEntry
 		charge_detoast(rel->pathlist, per_row);
 		charge_detoast(rel->partial_pathlist, per_row);
 		list_sort(rel->partial_pathlist, cmp_total_cost);	/* Gather takes the first */
-		if (collecting)
-			notes = lappend(notes,
-							psprintf("vectors of \"%s\" are stored out of line (%d TOAST chunks each): paths other than the ruivf index charged %.2f per row for fetching them",
-									 get_rel_name(rte->relid), chunks, per_row));
+		if (noting(root))
+			add_note("vectors of \"%s\" are stored out of line (%d TOAST chunks each): paths other than the ruivf index charged %.2f per row for fetching them",
+					 get_rel_name(rte->relid), chunks, per_row);
 	}
 	if (rel->baserestrictinfo == NIL)
 		return;
@@ -239,69 +309,88 @@ rv_set_rel_pathlist(PlannerInfo *root, RelOptInfo *rel, Index rti, RangeTblEntry
 	{
 		drop_ruivf_paths(&rel->pathlist);
 		drop_ruivf_paths(&rel->partial_pathlist);
-		if (collecting)
-			notes = lappend(notes,
-							psprintf("exact scan of \"%s\": ~%.0f rows pass the filter, fewer than ruvector.exact_scan_threshold (%d)",
-									 get_rel_name(rte->relid), rel->rows,
-									 ruvector_exact_scan_threshold));
+		if (noting(root))
+			add_note("exact scan of \"%s\": ~%.0f rows pass the filter, fewer than ruvector.exact_scan_threshold (%d)",
+					 get_rel_name(rte->relid), rel->rows,
+					 ruvector_exact_scan_threshold);
 	}
-	else if (collecting)
-		notes = lappend(notes,
-						psprintf("ruivf index scan of \"%s\" allowed: ~%.0f rows pass the filter%s (ruvector.exact_scan_threshold %d); the scan reads further lists until the LIMIT is filled",
-								 get_rel_name(rte->relid), rel->rows,
-								 rel->rows < ruvector_exact_scan_threshold ? " but no index reads just them" : "",
-								 ruvector_exact_scan_threshold));
+	else if (noting(root))
+		add_note("ruivf index scan of \"%s\" allowed: ~%.0f rows pass the filter%s (ruvector.exact_scan_threshold %d); the scan reads further lists until the LIMIT is filled",
+				 get_rel_name(rte->relid), rel->rows,
+				 rel->rows < ruvector_exact_scan_threshold ? " but no index reads just them" : "",
+				 ruvector_exact_scan_threshold);
 }
 
-/* ExplainOneQuery_hook: plan as usual, then print the noted decisions. */
+/* Plan and explain one query: the previous hook, or what ExplainOneQuery does. */
+static void
+explain_query(Query *query, int cursorOptions, IntoClause *into,
+			  ExplainState *es, const char *queryString,
+			  ParamListInfo params, QueryEnvironment *queryEnv)
+{
+	PlannedStmt *plan;
+	instr_time	planstart,
+				planduration;
+	BufferUsage bufusage_start,
+				bufusage;
+
+	if (prev_explain_hook)
+	{
+		prev_explain_hook(query, cursorOptions, into, es, queryString, params, queryEnv);
+		return;
+	}
+	if (es->buffers)
+		bufusage_start = pgBufferUsage;
+	INSTR_TIME_SET_CURRENT(planstart);
+	plan = pg_plan_query(query, queryString, cursorOptions, params);
+	INSTR_TIME_SET_CURRENT(planduration);
+	INSTR_TIME_SUBTRACT(planduration, planstart);
+	if (es->buffers)
+	{
+		memset(&bufusage, 0, sizeof(BufferUsage));
+		BufferUsageAccumDiff(&bufusage, &pgBufferUsage, &bufusage_start);
+	}
+	ExplainOnePlan(plan, into, es, queryString, params, queryEnv,
+				   &planduration, (es->buffers ? &bufusage : NULL));
+}
+
+/*
+ * ExplainOneQuery_hook: plan and explain as usual, noting the decisions
+ * made for this query, then print them.  The outer EXPLAIN's state (when
+ * this one runs inside it) is restored on success and on error.
+ */
 static void
 rv_explain_one_query(Query *query, int cursorOptions, IntoClause *into,
 					 ExplainState *es, const char *queryString,
 					 ParamListInfo params, QueryEnvironment *queryEnv)
 {
+	RvExplainNotes *outer = explaining;
+	MemoryContext caller = CurrentMemoryContext;
+	RvExplainNotes mine;
 	ListCell   *lc;
 
-	collecting = true;
-	notes = NIL;
+	mine.query = query;
+	mine.cxt = AllocSetContextCreate(caller, "ruvector EXPLAIN notes", ALLOCSET_SMALL_SIZES);
+	mine.notes = NIL;
+	explaining = &mine;
 	PG_TRY();
 	{
-		if (prev_explain_hook)
-			prev_explain_hook(query, cursorOptions, into, es, queryString, params, queryEnv);
-		else
-		{
-			/* what ExplainOneQuery does for a plannable query */
-			PlannedStmt *plan;
-			instr_time	planstart,
-						planduration;
-			BufferUsage bufusage_start,
-						bufusage;
-
-			if (es->buffers)
-				bufusage_start = pgBufferUsage;
-			INSTR_TIME_SET_CURRENT(planstart);
-			plan = pg_plan_query(query, queryString, cursorOptions, params);
-			INSTR_TIME_SET_CURRENT(planduration);
-			INSTR_TIME_SUBTRACT(planduration, planstart);
-			if (es->buffers)
-			{
-				memset(&bufusage, 0, sizeof(BufferUsage));
-				BufferUsageAccumDiff(&bufusage, &pgBufferUsage, &bufusage_start);
-			}
-			ExplainOnePlan(plan, into, es, queryString, params, queryEnv,
-						   &planduration, (es->buffers ? &bufusage : NULL));
-		}
+		explain_query(query, cursorOptions, into, es, queryString, params, queryEnv);
 	}
-	PG_FINALLY();
+	PG_CATCH();
 	{
-		collecting = false;
+		explaining = outer;
+		MemoryContextSwitchTo(caller);
+		MemoryContextDelete(mine.cxt);
+		PG_RE_THROW();
 	}
 	PG_END_TRY();
+	explaining = outer;
 
 	/* the other formats have closed their document already */
 	if (es->format == EXPLAIN_FORMAT_TEXT)
-		foreach(lc, notes)
+		foreach(lc, mine.notes)
 			ExplainPropertyText("ruvector strategy", (char *) lfirst(lc), es);
-	notes = NIL;
+	MemoryContextDelete(mine.cxt);
 }
 
 /* Define the planner settings and install the hooks; called from _PG_init. */

@@ -14,17 +14,43 @@
  * both: atomics on backend-local memory cost the same and are simply
  * uncontended.
  *
- * NO LOCKS ON THE QUERY PATH
+ * FINDING AN ENTRY
  * A scan counts into its own RvScanStats and flushes once per query
  * (RvStatsEnd): about a dozen atomic adds.  An entry is found by open
- * addressing on its key; a free entry (key 0) is claimed with one
- * compare-and-swap, so two backends racing for it agree on the winner.  A
+ * addressing with linear probing from its key's home slot; a free entry
+ * (key 0) is claimed with one compare-and-swap, so two backends racing for
+ * it agree on the winner.  Between an entry's home slot and the entry no
+ * slot is free, so a probe ends at the key or at the first free slot.  A
  * backend remembers the slot of each index in a small direct-mapped cache,
- * tagged with the table's reset generation: ruvector_stats_reset() clears
- * the keys and bumps the generation, so every backend looks its slots up
- * again.  A flush that races with a reset may land in the cleared table or
- * be lost; statistics tolerate that.  When the table is full, further
- * indexes are counted in `dropped` only.
+ * tagged with the table's generation, which every reset and every removal
+ * bumps, so that every backend looks its slots up again.  When the table is
+ * full, further indexes are counted in `dropped` only.
+ *
+ * LOCKING
+ * The shared table has one LWLock (tranche "ruvector stats"); a backend's
+ * own table needs none.  Shared mode: a flush (lookup, claim and adds), the
+ * view's read, and the probe of the drop hook: they run side by side, the
+ * counters being atomics and claims compare-and-swaps.  Exclusive mode:
+ * ruvector_stats_reset() and the removal of entries, the only changes that
+ * free or move an entry, so no flush ever adds to an entry being cleared or
+ * moved, and no reader sees one half cleared.  The lock is taken alone,
+ * last: a scan flushes from rescan / endscan with no buffer locked, the
+ * reset and the removal at commit hold no other LWLock, and while it is held
+ * nothing else is locked.
+ *
+ * DROPPED INDEXES
+ * An object-access hook notes the index (OAT_DROP of a relation that has an
+ * entry) or the database (OAT_DROP of a database) being dropped; a
+ * transaction callback removes their entries when the transaction commits,
+ * and forgets them when it (or the subtransaction that dropped them) aborts:
+ * as PostgreSQL's own statistics, so a rolled-back DROP keeps its counters.
+ * The hook sees every drop where it happens, in the dropping database, which
+ * a sweep of pg_class on claim could not: entries of other databases, and
+ * of dropped databases, are out of a backend's sight.  Not covered: a DROP
+ * in a prepared transaction (its entry stays until a reset), and more
+ * indexes created and dropped in one transaction than there are slots.  A
+ * removal moves the later entries of its probe run back (backward-shift
+ * deletion), so that no free slot ever sits between a key and its home.
  *
  * LATENCY
  * The time a query spends inside the index scan's calls (amgettuple: list
@@ -43,6 +69,10 @@
 
 #include <math.h>
 
+#include "access/xact.h"
+#include "catalog/objectaccess.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_database.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -79,7 +109,9 @@ typedef struct RvStatsEntry
 
 typedef struct RvStatsTable
 {
-	pg_atomic_uint64 generation;	/* bumped by every reset */
+	LWLock	   *lock;			/* the shared table's; NULL for a backend's own */
+	uint64		generation;		/* bumped by every reset and removal (lock
+								 * held exclusively) */
 	pg_atomic_uint64 reset_time;	/* TimestampTz of the last reset */
 	pg_atomic_uint64 dropped;	/* queries not counted: table full */
 	int			nentries;
@@ -94,13 +126,23 @@ typedef struct RvSlotCache
 	int			slot;
 } RvSlotCache;
 
+/* an index or a database dropped by the current transaction */
+typedef struct RvPendingDrop
+{
+	Oid			dbid;
+	Oid			indexoid;		/* InvalidOid: every index of the database */
+	int			nestlevel;		/* the (sub)transaction that dropped it */
+} RvPendingDrop;
+
 bool		ruvector_track_stats = true;
 
 static RvStatsTable *table = NULL;
 static RvSlotCache slot_cache[RV_STATS_CACHE];
+static List *pending_drops = NIL;	/* RvPendingDrop *, in TopTransactionContext */
 
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
+static object_access_hook_type prev_object_access_hook = NULL;
 
 PG_FUNCTION_INFO_V1(ruvector_stats);
 PG_FUNCTION_INFO_V1(ruvector_stats_reset);
@@ -133,30 +175,45 @@ entry_zero(RvStatsEntry *e, bool init)
 	}
 }
 
+/* Take a table's lock in the given mode (a backend's own table has none). */
+static inline void
+table_lock(RvStatsTable *t, LWLockMode mode)
+{
+	if (t->lock != NULL)
+		LWLockAcquire(t->lock, mode);
+}
+
+/* Release a table's lock. */
+static inline void
+table_unlock(RvStatsTable *t)
+{
+	if (t->lock != NULL)
+		LWLockRelease(t->lock);
+}
+
 /*
- * Zero a table's entries and note the reset.  The generation is bumped
- * before and after, so that a backend flushing meanwhile looks its slot up
- * again instead of adding to a slot being cleared (a flush that still
- * races may be lost or land in the new table: statistics tolerate that).
+ * Zero a table's entries and note the reset; the caller holds the lock
+ * exclusively (or the table is not yet shared).  The new generation sends
+ * every backend to look its slots up again.
  */
 static void
 table_clear(RvStatsTable *t)
 {
-	pg_atomic_fetch_add_u64(&t->generation, 1);
 	for (int i = 0; i < t->nentries; i++)
 		entry_zero(&t->entries[i], false);
 	pg_atomic_write_u64(&t->dropped, 0);
 	pg_atomic_write_u64(&t->reset_time, (uint64) GetCurrentTimestamp());
-	pg_atomic_fetch_add_u64(&t->generation, 1);
+	t->generation++;
 }
 
 /* Initialise every atomic of a new table, then clear it. */
 static void
 table_init(RvStatsTable *t, int n, bool shared)
 {
+	t->lock = NULL;
 	t->nentries = n;
 	t->shared = shared;
-	pg_atomic_init_u64(&t->generation, 0);
+	t->generation = 0;
 	pg_atomic_init_u64(&t->reset_time, 0);
 	pg_atomic_init_u64(&t->dropped, 0);
 	for (int i = 0; i < n; i++)
@@ -171,6 +228,7 @@ rv_stats_shmem_request(void)
 	if (prev_shmem_request_hook)
 		prev_shmem_request_hook();
 	RequestAddinShmemSpace(table_size(RV_STATS_SHARED_ENTRIES));
+	RequestNamedLWLockTranche("ruvector stats", 1);
 }
 
 /* shmem_startup_hook: find or create the shared table. */
@@ -185,12 +243,25 @@ rv_stats_shmem_startup(void)
 	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
 	t = ShmemInitStruct("ruvector stats", table_size(RV_STATS_SHARED_ENTRIES), &found);
 	if (!found)
+	{
 		table_init(t, RV_STATS_SHARED_ENTRIES, true);
+		t->lock = &(GetNamedLWLockTranche("ruvector stats"))->lock;
+	}
 	LWLockRelease(AddinShmemInitLock);
 	table = t;
 }
 
-/* Define ruvector.track_stats; reserve shared memory when preloaded. */
+static void rv_stats_object_access(ObjectAccessType access, Oid classId,
+								   Oid objectId, int subId, void *arg);
+static void rv_stats_xact_callback(XactEvent event, void *arg);
+static void rv_stats_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+									  SubTransactionId parentSubid, void *arg);
+
+/*
+ * Define ruvector.track_stats; reserve shared memory when preloaded; watch
+ * drops, and the end of transactions, to give back the entries of dropped
+ * indexes.
+ */
 void
 RvStatsInit(void)
 {
@@ -209,6 +280,10 @@ RvStatsInit(void)
 		prev_shmem_startup_hook = shmem_startup_hook;
 		shmem_startup_hook = rv_stats_shmem_startup;
 	}
+	prev_object_access_hook = object_access_hook;
+	object_access_hook = rv_stats_object_access;
+	RegisterXactCallback(rv_stats_xact_callback, NULL);
+	RegisterSubXactCallback(rv_stats_subxact_callback, NULL);
 }
 
 /* The table this backend counts into: shared if attached, else its own. */
@@ -233,11 +308,21 @@ key_hash(uint64 key)
 	return (uint32) ((key * UINT64CONST(0x9E3779B97F4A7C15)) >> 32);
 }
 
-/* The entry of `key`, claimed if new; -1 when the table is full. */
+/* The home slot of a key: where its probe starts. */
+static inline int
+home_slot(RvStatsTable *t, uint64 key)
+{
+	return (int) (key_hash(key) % (uint32) t->nentries);
+}
+
+/*
+ * The entry of `key`, claimed if new; -1 when the table is full.  The
+ * caller holds the lock (shared is enough: claims are compare-and-swaps).
+ */
 static int
 find_slot(RvStatsTable *t, uint64 key)
 {
-	uint64		gen = pg_atomic_read_u64(&t->generation);
+	uint64		gen = t->generation;
 	uint32		h = key_hash(key);
 	RvSlotCache *c = &slot_cache[h % RV_STATS_CACHE];
 	int			n = t->nentries;
@@ -270,6 +355,191 @@ find_slot(RvStatsTable *t, uint64 key)
 	return -1;
 }
 
+/* The entry of `key`, or -1 (never claims); the caller holds the lock. */
+static int
+lookup_slot(RvStatsTable *t, uint64 key)
+{
+	int			n = t->nentries;
+	int			slot = home_slot(t, key);
+
+	for (int i = 0; i < n; i++, slot = (slot + 1) % n)
+	{
+		uint64		cur = pg_atomic_read_u64(&t->entries[slot].key);
+
+		if (cur == key)
+			return slot;
+		if (cur == 0)
+			break;
+	}
+	return -1;
+}
+
+/*
+ * Free the entry at `slot`, moving the later entries of its probe run back
+ * into the gap (backward-shift deletion), so that no free slot is left
+ * between an entry and its home.  The caller holds the lock exclusively.
+ */
+static void
+remove_slot(RvStatsTable *t, int slot)
+{
+	int			n = t->nentries;
+	int			gap = slot;
+
+	entry_zero(&t->entries[gap], false);
+	for (int j = (gap + 1) % n;; j = (j + 1) % n)
+	{
+		uint64		key = pg_atomic_read_u64(&t->entries[j].key);
+		pg_atomic_uint64 *dst = (pg_atomic_uint64 *) &t->entries[gap];
+		pg_atomic_uint64 *src = (pg_atomic_uint64 *) &t->entries[j];
+		int			home;
+
+		if (key == 0)
+			break;				/* the end of the run (the gap at the latest) */
+		home = home_slot(t, key);
+		/* stays if its home lies cyclically in (gap, j] */
+		if (gap < j ? (gap < home && home <= j) : (gap < home || home <= j))
+			continue;
+		for (Size k = 0; k < sizeof(RvStatsEntry) / sizeof(pg_atomic_uint64); k++)
+			pg_atomic_write_u64(&dst[k], pg_atomic_read_u64(&src[k]));
+		entry_zero(&t->entries[j], false);
+		gap = j;
+	}
+}
+
+/*
+ * Remove the entries of the drops a transaction committed: an index each,
+ * or every index of a database.  Takes the lock exclusively; allocates
+ * nothing and cannot fail (it runs after the commit).
+ */
+static void
+remove_dropped(RvStatsTable *t, List *drops)
+{
+	ListCell   *lc;
+	bool		removed = false;
+
+	table_lock(t, LW_EXCLUSIVE);
+	foreach(lc, drops)
+	{
+		RvPendingDrop *d = (RvPendingDrop *) lfirst(lc);
+
+		if (OidIsValid(d->indexoid))
+		{
+			int			slot = lookup_slot(t, ((uint64) d->dbid << 32) | d->indexoid);
+
+			if (slot >= 0)
+			{
+				remove_slot(t, slot);
+				removed = true;
+			}
+			continue;
+		}
+		/* a database: a slot is looked at again when an entry moved into it */
+		for (int i = 0; i < t->nentries; i++)
+		{
+			uint64		key;
+
+			while ((key = pg_atomic_read_u64(&t->entries[i].key)) != 0 &&
+				   (Oid) (key >> 32) == d->dbid)
+			{
+				remove_slot(t, i);
+				removed = true;
+			}
+		}
+	}
+	if (removed)
+		t->generation++;
+	table_unlock(t);
+}
+
+/* Note an index or a database dropped by the current (sub)transaction. */
+static void
+pend_drop(Oid dbid, Oid indexoid)
+{
+	MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
+	RvPendingDrop *d = palloc(sizeof(RvPendingDrop));
+
+	d->dbid = dbid;
+	d->indexoid = indexoid;
+	d->nestlevel = GetCurrentTransactionNestLevel();
+	pending_drops = lappend(pending_drops, d);
+	MemoryContextSwitchTo(old);
+}
+
+/* object_access_hook: note the drop of a counted index, or of a database. */
+static void
+rv_stats_object_access(ObjectAccessType access, Oid classId, Oid objectId,
+					   int subId, void *arg)
+{
+	if (prev_object_access_hook)
+		prev_object_access_hook(access, classId, objectId, subId, arg);
+	if (access != OAT_DROP || subId != 0 || table == NULL)
+		return;
+	if (classId == RelationRelationId)
+	{
+		bool		counted;
+
+		table_lock(table, LW_SHARED);
+		counted = lookup_slot(table, ((uint64) MyDatabaseId << 32) | objectId) >= 0;
+		table_unlock(table);
+		if (counted)
+			pend_drop(MyDatabaseId, objectId);
+	}
+	else if (classId == DatabaseRelationId)
+		pend_drop(objectId, InvalidOid);
+}
+
+/* Transaction end: remove the entries of committed drops; forget the rest. */
+static void
+rv_stats_xact_callback(XactEvent event, void *arg)
+{
+	(void) arg;
+	switch (event)
+	{
+		case XACT_EVENT_COMMIT:
+			if (pending_drops != NIL && table != NULL)
+				remove_dropped(table, pending_drops);
+			pending_drops = NIL;
+			break;
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PARALLEL_COMMIT:
+		case XACT_EVENT_PARALLEL_ABORT:
+		case XACT_EVENT_PREPARE:
+			pending_drops = NIL;	/* freed with TopTransactionContext */
+			break;
+		default:
+			break;
+	}
+}
+
+/*
+ * Subtransaction end: an abort forgets the drops made in it (and in its
+ * children); a commit hands them to its parent.
+ */
+static void
+rv_stats_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+						  SubTransactionId parentSubid, void *arg)
+{
+	int			level = GetCurrentTransactionNestLevel();
+	ListCell   *lc;
+
+	(void) mySubid;
+	(void) parentSubid;
+	(void) arg;
+	if (event != SUBXACT_EVENT_ABORT_SUB && event != SUBXACT_EVENT_COMMIT_SUB)
+		return;
+	foreach(lc, pending_drops)
+	{
+		RvPendingDrop *d = (RvPendingDrop *) lfirst(lc);
+
+		if (d->nestlevel < level)
+			continue;
+		if (event == SUBXACT_EVENT_ABORT_SUB)
+			pending_drops = foreach_delete_current(pending_drops, lc);
+		else
+			d->nestlevel = level - 1;
+	}
+}
+
 /* Latency bucket of a duration in microseconds. */
 static inline int
 latency_bucket(double us)
@@ -293,7 +563,7 @@ RvStatsBegin(RvScanStats *s)
 	INSTR_TIME_SET_ZERO(s->busy);
 }
 
-/* A query ends: add its counters to its index's entry (atomics only). */
+/* A query ends: add its counters to its index's entry (lock shared). */
 void
 RvStatsEnd(Oid indexoid, RvScanStats *s, Size scanmem)
 {
@@ -309,10 +579,12 @@ RvStatsEnd(Oid indexoid, RvScanStats *s, Size scanmem)
 	us = INSTR_TIME_GET_MICROSEC(s->busy);
 
 	t = get_table();
+	table_lock(t, LW_SHARED);
 	slot = find_slot(t, ((uint64) MyDatabaseId << 32) | (uint64) indexoid);
 	if (slot < 0)
 	{
 		pg_atomic_fetch_add_u64(&t->dropped, 1);
+		table_unlock(t);
 		return;
 	}
 	e = &t->entries[slot];
@@ -329,6 +601,7 @@ RvStatsEnd(Oid indexoid, RvScanStats *s, Size scanmem)
 	while (peak < (uint64) scanmem &&
 		   !pg_atomic_compare_exchange_u64(&e->mem_peak, &peak, (uint64) scanmem))
 		;						/* peak now holds the current value: retry */
+	table_unlock(t);
 }
 
 /* The latency (ms) below which a fraction p of the counted queries fell. */
@@ -357,6 +630,7 @@ percentile_ms(const uint64 *hist, uint64 total, double p)
 /*
  * ruvector_stats(): one row per counted index of the current database,
  * with QPS since the last reset and latency percentiles from the histogram.
+ * The lock is held shared while reading (an error releases it at abort).
  */
 Datum
 ruvector_stats(PG_FUNCTION_ARGS)
@@ -367,6 +641,7 @@ ruvector_stats(PG_FUNCTION_ARGS)
 	double		elapsed = (double) (GetCurrentTimestamp() - reset) / 1e6;
 
 	InitMaterializedSRF(fcinfo, 0);
+	table_lock(t, LW_SHARED);
 	for (int i = 0; i < t->nentries; i++)
 	{
 		RvStatsEntry *e = &t->entries[i];
@@ -405,6 +680,7 @@ ruvector_stats(PG_FUNCTION_ARGS)
 		values[16] = Int64GetDatum((int64) pg_atomic_read_u64(&t->dropped));
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
+	table_unlock(t);
 	return (Datum) 0;
 }
 
@@ -412,6 +688,10 @@ ruvector_stats(PG_FUNCTION_ARGS)
 Datum
 ruvector_stats_reset(PG_FUNCTION_ARGS)
 {
-	table_clear(get_table());
+	RvStatsTable *t = get_table();
+
+	table_lock(t, LW_EXCLUSIVE);
+	table_clear(t);
+	table_unlock(t);
 	PG_RETURN_VOID();
 }

@@ -5,8 +5,9 @@
  *
  * A scan counts into an RvScanStats of its own (plain integers, no
  * atomics, no locks) and flushes it once, when the query ends (rescan or
- * endscan), with one atomic add per counter into its index's entry.  See
- * stats.c for where the entries live.
+ * endscan), with one atomic add per counter into its index's entry, under
+ * the table's lock in shared mode.  See stats.c for where the entries live
+ * and for the locking.
  *
  * src/stats/stats.h
  *

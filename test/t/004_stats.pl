@@ -1,13 +1,15 @@
 # ruvector_stats with ruvector in shared_preload_libraries: counters shared
 # by every backend of the cluster (scope 'cluster'), kept per database,
 # cleared for all backends by ruvector_stats_reset(), including a backend
-# that has its index's slot cached.
+# that has its index's slot cached; slots given back when an index or a
+# database is dropped; resets racing with queries in other backends.
 use strict;
 use warnings;
 
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use IPC::Run;
 
 my $node = PostgreSQL::Test::Cluster->new('stats');
 $node->init;
@@ -66,6 +68,134 @@ is( $node->safe_psql('postgres',
 	is($node->safe_psql('postgres', "SELECT queries, lists_scanned FROM ruvector_stats"),
 		"1|1", "a scan under PGOPTIONS settings reads one list and is counted");
 }
+
+# Slots are given back when the DROP of their index commits: 520 create /
+# query / drop cycles, each its own transaction, more than the 512 slots of
+# the shared table, and a new index is still counted.
+my $cycles = q{
+CREATE TABLE cyc (id int, v ruvector(3));
+INSERT INTO cyc SELECT i, array[i, i % 5, 1]::ruvector(3) FROM generate_series(1, 50) i;
+SET enable_seqscan = off;
+DO $$
+BEGIN
+	FOR i IN 1..520 LOOP
+		CREATE INDEX cyc_idx ON cyc USING ruivf (v ruvector_l2_ops) WITH (lists = 1);
+		PERFORM count(*) FROM (SELECT id FROM cyc ORDER BY v <-> '[1,2,3]' LIMIT 2) s;
+		DROP INDEX cyc_idx;
+		COMMIT;
+	END LOOP;
+END
+$$;
+CREATE INDEX cyc_idx ON cyc USING ruivf (v ruvector_l2_ops) WITH (lists = 1);
+SELECT count(*) FROM (SELECT id FROM cyc ORDER BY v <-> '[1,2,3]' LIMIT 2) s;
+};
+$node->safe_psql('postgres', 'SELECT ruvector_stats_reset()');
+$node->safe_psql('postgres', $cycles);
+my $rows = "SELECT count(*), string_agg(format('%s %s', index, queries), ', ' ORDER BY index::text) "
+  . "FILTER (WHERE \"table\" IS NOT NULL), max(dropped) FROM ruvector_stats";
+is($node->safe_psql('postgres', $rows),
+	'1|cyc_idx 1|0',
+	'after 520 create / query / drop cycles a new index is counted, and no dropped index has a row');
+
+# A dropped database gives back the slots of its indexes: 'filled' counts
+# one index on each of 520 tables: 511 take the slots left (cyc_idx has
+# one), 9 go to `dropped`.  A query on a new index of 'postgres' is then not
+# counted either; once 'filled' is dropped, it is.
+$node->safe_psql('postgres', 'CREATE DATABASE filled');
+$node->safe_psql('filled', q{
+CREATE EXTENSION ruvector;
+SET enable_seqscan = off;
+DO $$
+BEGIN
+	FOR i IN 1..520 LOOP
+		EXECUTE format('CREATE TABLE t%s (v ruvector(2))', i);
+		EXECUTE format('INSERT INTO t%s VALUES (''[1,2]''), (''[3,4]'')', i);
+		EXECUTE format('CREATE INDEX ON t%s USING ruivf (v ruvector_l2_ops) WITH (lists = 1)', i);
+		EXECUTE format('SELECT count(*) FROM (SELECT 1 FROM t%s ORDER BY v <-> ''[0,0]'' LIMIT 1) s', i);
+		COMMIT;
+	END LOOP;
+END
+$$;
+});
+is($node->safe_psql('filled', 'SELECT count(*), max(dropped) FROM ruvector_stats'),
+	'511|9', "the table is full: 511 of 'filled's indexes counted, 9 not");
+my $q_new = q{
+SET enable_seqscan = off;
+SELECT count(*) FROM (SELECT id FROM cyc2 ORDER BY v <-> '[1,2,3]' LIMIT 2) s;
+};
+$node->safe_psql('postgres',
+	"CREATE TABLE cyc2 AS SELECT * FROM cyc; CREATE INDEX cyc2_idx ON cyc2 USING ruivf (v ruvector_l2_ops) WITH (lists = 1); $q_new");
+is($node->safe_psql('postgres', $rows),
+	'1|cyc_idx 1|10', 'with the table full, a query on a new index is not counted');
+$node->safe_psql('postgres', 'DROP DATABASE filled');
+$node->safe_psql('postgres', $q_new);
+is($node->safe_psql('postgres', $rows),
+	'2|cyc2_idx 1, cyc_idx 1|10',
+	'after DROP DATABASE its slots are free: the new index is counted');
+
+# Resets racing with queries: two backends each query their own index (5
+# and 3 rows a query) and after each query read its row, while a third
+# resets the table as fast as it can.  Between two reads a backend ran one
+# query, so its row shows 0 queries (reset since), 1 (reset before its
+# query), or one more than before; and rows_returned is 5 (or 3) times
+# queries.  A query's counters are never half cleared, never land in a
+# freed slot or another index's, and a reset never half clears a row.
+$node->safe_psql('postgres', q{
+CREATE TABLE ra AS SELECT id, v FROM cyc;
+CREATE TABLE rb AS SELECT id, v FROM cyc;
+CREATE INDEX ra_idx ON ra USING ruivf (v ruvector_l2_ops) WITH (lists = 2);
+CREATE INDEX rb_idx ON rb USING ruivf (v ruvector_l2_ops) WITH (lists = 2);
+ANALYZE ra, rb;
+CREATE FUNCTION race_worker(idx regclass, k int, n int) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+	prev bigint := 0;
+	q bigint;
+	r bigint;
+	bad int := 0;
+	first text;
+BEGIN
+	SET LOCAL enable_seqscan = off;
+	SET LOCAL enable_bitmapscan = off;
+	FOR i IN 1..n LOOP
+		EXECUTE format('SELECT count(*) FROM (SELECT id FROM %s ORDER BY v <-> ''[1,2,3]'' LIMIT %s) s',
+					   (SELECT indrelid::regclass FROM pg_index WHERE indexrelid = idx), k);
+		SELECT coalesce(max(s.queries), 0), coalesce(max(s.rows_returned), 0) INTO q, r
+		  FROM ruvector_stats() s WHERE s.indexrelid = idx;
+		IF r <> k * q OR q NOT IN (0, 1, prev + 1) THEN
+			bad := bad + 1;
+			first := coalesce(first, format('query %s: queries %s (before it %s), rows %s', i, q, prev, r));
+		END IF;
+		prev := q;
+	END LOOP;
+	RETURN format('%s of %s reads wrong; first: %s', bad, n, coalesce(first, 'none'));
+END
+$$;
+CREATE PROCEDURE race_resetter(n int) LANGUAGE plpgsql AS $$
+BEGIN
+	FOR i IN 1..n LOOP
+		PERFORM ruvector_stats_reset();
+	END LOOP;
+END
+$$;
+});
+my $n_race = 20000;
+my @race;
+for my $w (["SELECT race_worker('ra_idx', 5, $n_race)"],
+	["SELECT race_worker('rb_idx', 3, $n_race)"],
+	["CALL race_resetter($n_race)"])
+{
+	my ($out, $err) = ('', '');
+	my $h = IPC::Run::start(
+		[ 'psql', '-XAtq', '-d', $node->connstr('postgres'), '-c', $w->[0] ],
+		'>', \$out, '2>', \$err);
+	push @race, [ $h, \$out, \$err ];
+}
+$_->[0]->finish for @race;
+is(${ $race[0][1] }, "0 of $n_race reads wrong; first: none\n",
+	'index read after each query while another backend resets (5 rows a query)');
+is(${ $race[1][1] }, "0 of $n_race reads wrong; first: none\n",
+	'the same for a second index (3 rows a query)');
+is(${ $race[2][2] }, '', 'the resets ran without error');
 
 # backend-local form: a backend of a cluster without the preload
 $node->stop;
