@@ -98,12 +98,21 @@ sub start_session
 }
 
 # Wait for a condition (SQL, on the progress views), then sleep $delay
-# seconds and crash the server; ends every session.  Returns whether the
-# condition was seen, and per session [ exit status, stdout, stderr ].
+# seconds and crash the server; ends every session.  The wait ends early
+# when session $watch has ended (the work it watched for is over), and
+# after 60 s.  Returns whether the condition was seen, and per session
+# [ exit status, stdout, stderr ].
 sub crash_when
 {
-	my ($cond, $delay) = @_;
-	my $seen = $node->safe_psql('postgres', "SELECT wait_for(\$c\$$cond\$c\$, 60)") eq 't';
+	my ($cond, $delay, $watch) = @_;
+	my ($w) = grep { $_->{name} eq $watch } @sessions or die "no session $watch";
+	my $seen = 0;
+	my $t0 = time;
+	while (time - $t0 < 60 && $w->{h}->pumpable)
+	{
+		$seen = $node->safe_psql('postgres', "SELECT wait_for(\$c\$$cond\$c\$, 0.5)") eq 't';
+		last if $seen;
+	}
 	usleep($delay * 1_000_000) if $delay;
 	$node->stop('immediate');
 	my %result;
@@ -185,7 +194,7 @@ foreach my $case ([ 'serial', 0, '', 0.3 ], [ 'parallel', 2, '', 0.5 ], [ 'concu
 	my ($seen, $r) = crash_when(
 		"EXISTS (SELECT FROM pg_stat_progress_create_index WHERE relid = 'big'::regclass "
 		  . "AND phase LIKE 'building index: assigning%' AND tuples_done >= tuples_total * $fraction "
-		  . "AND tuples_total > 0)");
+		  . "AND tuples_total > 0)", 0, "build_$name");
 	my ($rc, undef, $err) = @{ $r->{"build_$name"} };
 	my $state = $node->safe_psql('postgres',
 		"SELECT coalesce((SELECT indisvalid::text FROM pg_index WHERE indexrelid = to_regclass('big_idx')), 'none')");
@@ -260,7 +269,7 @@ DELETE FROM $t WHERE (id + $round) % 3 <> 0;
 			  ($base + 50001 .. $base + 60000)));
 	my ($seen, $r) = crash_when(
 		"EXISTS (SELECT FROM pg_stat_progress_vacuum WHERE relid = '$t'::regclass AND phase = 'vacuuming indexes')",
-		$delay);
+		$delay, "vac_$round");
 	my ($rc, undef, $err) = @{ $r->{"vac_$round"} };
 	note sprintf("%s: index phase seen: %s, crash %.0f ms later, VACUUM %s", $stage,
 		$seen ? 'yes' : 'no', $delay * 1000, $rc == 0 ? 'had finished' : 'was cut off');
@@ -290,7 +299,7 @@ foreach my $c (1, 2)
 			  ($from + 1 .. $from + 20000)));
 }
 start_session('ci_vac', join('', map { "DELETE FROM ci WHERE id = $_; VACUUM ci;\n" } (1 .. 1000)));
-my ($seen, $r) = crash_when("(SELECT count(*) >= 1000 FROM ci WHERE id > 100000)");
+my ($seen, $r) = crash_when("(SELECT count(*) >= 1000 FROM ci WHERE id > 100000)", 0, 'ci1');
 ok($seen, 'inserts into ci got going before the crash');
 my @ci_ids = map { committed_ids($_, $r->{$_}) } qw(ci1 ci2);
 unlike($r->{ci_vac}->[2], qr/ERROR:/, 'session ci_vac: no error before the crash');
