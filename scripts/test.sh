@@ -4,6 +4,9 @@
 # throwaway PostgreSQL cluster, and runs
 #   1. the standalone kernel tests (every compiled SIMD level),
 #   2. the pg_regress suite (sql/, expected/),
+#   2b. the differential test of the ruivf index against exact scans
+#      (test/diff/ruivf_diff.py: random tables and queries, a random seed
+#      printed first, a fixed time budget),
 #   3. the TAP tests (test/t: recall, streaming standby, crash recovery),
 #      run as the unprivileged server user,
 #   4. the alternating-rounds tool's test (bench/alternate-test.sh),
@@ -13,7 +16,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/common.sh
 
-rv_install_deps gnuplot-nox libipc-run-perl python3
+rv_install_deps gnuplot-nox libipc-run-perl python3 python3-psycopg
 rv_build_install || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
 
 passed=0
@@ -36,6 +39,15 @@ make -s installcheck PG_CONFIG="$RV_PGBIN/pg_config"
 rc=$?
 [ $rc -ne 0 ] && [ -f regression.diffs ] && head -200 regression.diffs
 record "pg_regress" $rc
+
+# Debian's python3: python3-psycopg is installed for it, not for another
+# python3 that may come first in PATH.  Its own database, dropped after.
+echo "== differential test"
+psql -X -q -d postgres -c "DROP DATABASE IF EXISTS ruivf_diff" -c "CREATE DATABASE ruivf_diff"
+PGDATABASE=ruivf_diff /usr/bin/python3 test/diff/ruivf_diff.py --time-budget 100
+rc=$?
+psql -X -q -d postgres -c "DROP DATABASE IF EXISTS ruivf_diff"
+record "differential test" $rc
 
 echo "== bench/alternate test"
 bash bench/alternate-test.sh
