@@ -205,3 +205,34 @@ SELECT reltuples FROM pg_class WHERE relname = 'grown';
 CREATE INDEX grown_idx ON grown USING ruivf (v ruvector_l2_ops);
 SELECT lists FROM ruvector_index_info('grown_idx');
 DROP TABLE grown;
+
+--
+-- A zero vector's cosine distance is NaN, which ORDER BY sorts after every
+-- number: through the index too, in every iterative scan mode, and a NaN
+-- row filtered out above the scan must not break strict order.
+--
+CREATE TABLE z (id int, v ruvector(2));
+INSERT INTO z SELECT i, ARRAY[cos(i), sin(i)]::real[] FROM generate_series(1, 100) i;
+INSERT INTO z VALUES (0, '[0,0]');
+CREATE INDEX ON z USING ruivf (v ruvector_cosine_ops) WITH (lists = 2);
+SET enable_seqscan = off;
+SET ruvector.probes = 1;
+CREATE FUNCTION pg_temp.zorder(filter text) RETURNS TABLE (rows bigint, out_of_order bigint, nan_at bigint)
+  LANGUAGE plpgsql AS $$
+BEGIN
+  RETURN QUERY EXECUTE format(
+    'SELECT count(*), count(*) FILTER (WHERE d < prev), max(rn) FILTER (WHERE d = ''NaN'')
+       FROM (SELECT d, lag(d) OVER (ORDER BY rn) AS prev, rn
+               FROM (SELECT row_number() OVER () AS rn, s.d
+                       FROM (SELECT v <=> ''[-1,0]'' AS d FROM z %s ORDER BY v <=> ''[-1,0]'') s) n) x', filter);
+END $$;
+SET ruvector.iterative_scan = strict_order;
+SELECT * FROM pg_temp.zorder('');
+SELECT * FROM pg_temp.zorder('WHERE id <> 0');
+SET ruvector.iterative_scan = relaxed_order;
+SET ruvector.probes = 2;
+SELECT * FROM pg_temp.zorder('');
+RESET ruvector.iterative_scan;
+RESET ruvector.probes;
+RESET enable_seqscan;
+DROP TABLE z;

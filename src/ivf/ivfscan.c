@@ -172,6 +172,11 @@ typedef struct RuIvfScanOpaqueData
 	IndexFetchTableData *fetch; /* otherwise, the table AM's fetch and a slot */
 	TupleTableSlot *slot;
 
+	RuIvfCandidate *nanrows;	/* rows whose distance is NaN, returned last */
+	int			nnan;
+	int			nancap;
+	int			nanpos;			/* next of them to return, once the rest is done */
+
 	bool		strict;			/* iterative_scan = strict_order */
 	float		lastdist;		/* strict: distance of the last row returned */
 	bool		returned;		/* strict: a row was returned */
@@ -1505,8 +1510,27 @@ next_tuple(IndexScanDesc scan, ScanDirection dir)
 		{
 			if (open_window(scan) || probe_more(scan))
 				continue;
+			/* the rows with a NaN distance go last, as ORDER BY sorts them */
+			if (so->nanpos < so->nnan)
+			{
+				row = so->nanrows[so->nanpos++];
+				break;
+			}
 			MemoryContextSwitchTo(old);
 			return false;
+		}
+		if (isnan(row.dist))
+		{
+			/* a zero vector's cosine distance: after every other row */
+			if (so->nnan == so->nancap)
+			{
+				so->nancap = Max(16, so->nancap * 2);
+				so->nanrows = so->nanrows == NULL ?
+					palloc(sizeof(RuIvfCandidate) * so->nancap) :
+					repalloc_huge(so->nanrows, sizeof(RuIvfCandidate) * so->nancap);
+			}
+			so->nanrows[so->nnan++] = row;
+			continue;
 		}
 		/* strict order: skip a row nearer than one already returned */
 		if (so->strict && so->returned && row.dist < so->lastdist)
