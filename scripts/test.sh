@@ -7,7 +7,10 @@
 #   3. the TAP tests (test/t: recall, streaming standby, crash recovery),
 #      run as the unprivileged server user,
 #   4. the alternating-rounds tool's test (bench/alternate-test.sh),
-#   5. the benchmark runner's smoke test.
+#   5. the benchmark runner's smoke test;
+#   and "clients" (after pg_regress): node-postgres with the pgvector npm
+#   package and psycopg 3 against the compatibility extension `vector`
+#   (test/clients/run.sh).
 # Ends with one line "N passed, N failed" (suites passed / failed).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -36,6 +39,14 @@ make -s installcheck PG_CONFIG="$RV_PGBIN/pg_config"
 rc=$?
 [ $rc -ne 0 ] && [ -f regression.diffs ] && head -200 regression.diffs
 record "pg_regress" $rc
+
+echo "== clients"
+# node-postgres + pgvector (npm) and psycopg 3 against the compatibility
+# extension `vector`, and the install guard (test/clients/run.sh)
+{ command -v node && command -v npm; } >/dev/null || rv_install_deps nodejs npm
+rv_install_deps python3-psycopg
+RV_PGBIN="$RV_PGBIN" bash test/clients/run.sh
+record "clients" $?
 
 echo "== bench/alternate test"
 bash bench/alternate-test.sh
