@@ -216,6 +216,42 @@ SELECT id FROM chunks ORDER BY embedding <-> :'q1536' LIMIT 3;
 RESET hnsw.ef_search;
 SELECT pg_temp.errstate('INSERT INTO chunks VALUES (0, ''[1,2,3]'')');
 
+-- what pg_dump writes for a pgvector table and its index restores as is
+-- (schema-qualified names, options as strings, COPY in text form)
+CREATE TABLE public.restored (
+    id bigint NOT NULL,
+    embedding public.vector(3)
+);
+COPY public.restored (id, embedding) FROM stdin;
+1	[1,2,3]
+2	[-1,0.5,2.25]
+3	\N
+4	[0,0,1e-3]
+\.
+CREATE INDEX restored_embedding_idx ON public.restored USING hnsw (embedding public.vector_cosine_ops) WITH (m='16', ef_construction='64');
+CREATE INDEX restored_embedding_idx1 ON public.restored USING ivfflat (embedding public.vector_l2_ops) WITH (lists='2');
+SELECT id, embedding FROM restored ORDER BY embedding <=> '[1,2,3.5]' LIMIT 2;
+-- ivfflat.probes = 1, pgvector's default, reads one of the two lists: as in
+-- pgvector, the scan returns that list's rows only; all lists: every row
+-- but the NULL one
+SELECT count(*) AS one_list FROM (SELECT id FROM restored ORDER BY embedding <-> '[1,2,3.5]') s;
+SET ivfflat.probes = 2;
+SELECT count(*) AS all_lists FROM (SELECT id FROM restored ORDER BY embedding <-> '[1,2,3.5]') s;
+RESET ivfflat.probes;
+DROP TABLE restored;
+
+-- in-place migration: a ruvector column becomes a vector column and back
+-- (no USING: the casts apply on assignment)
+CREATE TABLE migrated (id int, e ruvector(2));
+INSERT INTO migrated VALUES (1, '[1,2]'), (2, '[3,4]');
+ALTER TABLE migrated ALTER COLUMN e TYPE vector(2);
+CREATE INDEX ON migrated USING hnsw (e vector_l2_ops);
+SELECT id, e, pg_typeof(e) FROM migrated ORDER BY e <-> '[3,3]' LIMIT 1;
+DROP INDEX migrated_e_idx;
+ALTER TABLE migrated ALTER COLUMN e TYPE ruvector(2);
+SELECT id, e, pg_typeof(e) FROM migrated ORDER BY id;
+DROP TABLE migrated;
+
 ------------------------------------------------------------------------------
 -- Casts
 ------------------------------------------------------------------------------

@@ -7,7 +7,10 @@
 #      from the npm registry into a temporary directory),
 #   2. psycopg 3 from Debian (python3-psycopg) with a binary dumper and
 #      loader after TypeInfo.fetch (psycopg_test.py),
-#   3. the install guard: `make install` refuses to overwrite another
+#   3. migration by dump and restore: pg_dump of a database that uses
+#      `vector` (as pgvector's users have), restored with psql into a new
+#      database where ruvector exists, answers the same queries alike,
+#   4. the install guard: `make install` refuses to overwrite another
 #      extension's vector.control (a temporary DESTDIR holding a foreign one).
 # Each client gets a new database in which ruvector is created first, as an
 # administrator would (CREATE EXTENSION vector requires it); the clients
@@ -58,6 +61,39 @@ elif db=$(new_db psycopg); then
 	"$pgbin/dropdb" "$db"
 fi
 record "psycopg" $rc
+
+echo "-- pg_dump | psql: a database using vector restores into one where ruvector exists"
+rc=1
+if src=$(new_db dumpsrc) && dst=$(new_db dumpdst); then
+	"$pgbin/psql" -X -q -v ON_ERROR_STOP=1 -d "$src" >/dev/null <<-'EOF'
+		SET client_min_messages = warning;
+		CREATE EXTENSION IF NOT EXISTS vector;
+		CREATE TABLE items (id int PRIMARY KEY, embedding vector(4));
+		INSERT INTO items SELECT i, ARRAY[i % 5, i % 7, i % 11, i * 0.001] FROM generate_series(1, 300) i;
+		CREATE INDEX items_hnsw ON items USING hnsw (embedding vector_cosine_ops) WITH (m = 16);
+		CREATE INDEX items_ivfflat ON items USING ivfflat (embedding vector_l2_ops) WITH (lists = 4);
+	EOF
+	q="SET enable_seqscan = off; SET hnsw.ef_search = 1000; SET ivfflat.probes = 4;
+	   SELECT string_agg(id::text, ',') FROM (SELECT id FROM items ORDER BY embedding <=> '[1,2,3,0.1]' LIMIT 5) a
+	   UNION ALL SELECT string_agg(id::text, ',') FROM (SELECT id FROM items ORDER BY embedding <-> '[1,2,3,0.1]' LIMIT 5) b
+	   UNION ALL SELECT string_agg(indexdef, '; ' ORDER BY indexname) FROM pg_indexes WHERE tablename = 'items'"
+	want=$("$pgbin/psql" -X -q -A -t -d "$src" -c "$q")
+	# without ruvector's own lines, the dump is what a pgvector database gives
+	"$pgbin/pg_dump" "$src" | grep -v '^\(CREATE\|COMMENT ON\) EXTENSION .*ruvector' |
+		"$pgbin/psql" -X -q -v ON_ERROR_STOP=1 -d "$dst" >/dev/null 2>&1
+	rc_restore=${PIPESTATUS[2]}
+	got=$("$pgbin/psql" -X -q -A -t -d "$dst" -c "$q")
+	echo "$got" | head -2 | sed 's/^/top 5: /'
+	if [ $rc_restore -eq 0 ] && [ -n "$want" ] && [ "$got" = "$want" ]; then
+		echo "restored: same rows, same answers through both indexes, same index definitions"
+		rc=0
+	else
+		echo "restore rc $rc_restore; before: $want; after: $got"
+	fi
+fi
+[ -n "${src:-}" ] && "$pgbin/dropdb" "$src"
+[ -n "${dst:-}" ] && "$pgbin/dropdb" "$dst"
+record "pg_dump / restore" $rc
 
 echo "-- install guard: make install keeps another extension's vector.control"
 dest=$(mktemp -d /tmp/ruvector-destdir.XXXXXX)
