@@ -2,6 +2,8 @@
 #
 #   make                      build (portable: kernels are picked at run time)
 #   make install              install into the PostgreSQL that pg_config names
+#   make install WITH_COMPAT=no   ruvector without its pgvector-compatible
+#                             extension `vector` (e.g. next to the real pgvector)
 #   make installcheck         pg_regress against a running server
 #   make kernel-check         standalone kernel tests (test/kernels)
 #   make OPTFLAGS=-march=native   build for this machine only
@@ -94,7 +96,7 @@ src/simd/kernels_avx512.o: CFLAGS += -mavx512f -mavx2 -mfma
 endif
 
 $(OBJS): src/simd/kernels.h src/type/vector.h src/ivf/ivf.h src/stats/stats.h
-$(OBJS) src/compat/ruvector_compat.o: src/compat/compat.h
+src/ruvector.o src/compat/compat_am.o src/compat/ruvector_compat.o: src/compat/compat.h
 
 # Never overwrite another extension named vector (the real pgvector): its
 # control file is the sentinel; ours requires ruvector.
