@@ -2,6 +2,8 @@
 #
 #   make                      build (portable: kernels are picked at run time)
 #   make install              install into the PostgreSQL that pg_config names
+#   make install WITH_COMPAT=no   ruvector without its pgvector-compatible
+#                             extension `vector` (e.g. next to the real pgvector)
 #   make installcheck         pg_regress against a running server
 #   make kernel-check         standalone kernel tests (test/kernels)
 #   make OPTFLAGS=-march=native   build for this machine only
@@ -38,7 +40,21 @@ OBJS = \
 	src/stats/stats.o
 
 REGRESS = type io_errors operators functions casts aggregates btree simd copy ruivf ruivf_results ruivf_check planner stats
-REGRESS_OPTS = --load-extension=$(EXTENSION)
+REGRESS_OPTS = --load-extension=ruvector
+
+# The pgvector compatibility extension `vector` (docs/coming-from-pgvector.md):
+# its SQL binds pgvector's names to ruvector.so (src/compat holds the few C
+# functions it adds); ruvector_compat.so defines the hnsw.* / ivfflat.*
+# settings (src/compat/compat.h says why apart).  WITH_COMPAT=no installs
+# ruvector alone, e.g. next to the real pgvector.
+OBJS += src/compat/compat_am.o src/compat/compat_funcs.o
+WITH_COMPAT ?= yes
+ifeq ($(WITH_COMPAT),yes)
+EXTENSION += vector
+DATA += sql/vector--0.6.2.sql
+MODULES = src/compat/ruvector_compat
+REGRESS += compat
+endif
 
 OPTFLAGS ?=
 
@@ -81,6 +97,21 @@ src/simd/kernels_avx512.o: CFLAGS += -mavx512f -mavx2 -mfma
 endif
 
 $(OBJS): src/simd/kernels.h src/type/vector.h src/ivf/ivf.h src/stats/stats.h
+src/ruvector.o src/compat/compat_am.o src/compat/ruvector_compat.o: src/compat/compat.h
+
+# Never overwrite another extension named vector (the real pgvector): its
+# control file is the sentinel; ours requires ruvector.
+ifeq ($(WITH_COMPAT),yes)
+install: vector-install-check
+endif
+vector-install-check:
+	@f='$(DESTDIR)$(datadir)/extension/vector.control'; \
+	if [ -f "$$f" ] && ! grep -q "^requires = 'ruvector'" "$$f"; then \
+		echo "ERROR: $$f belongs to another extension named vector (pgvector?); not overwriting it." >&2; \
+		echo "  Install ruvector without its pgvector-compatible extension: make install WITH_COMPAT=no" >&2; \
+		echo "  or install both into another PostgreSQL prefix (docs/coming-from-pgvector.md)." >&2; \
+		exit 1; \
+	fi
 
 kernel-check:
 	$(MAKE) -C test/kernels check
@@ -93,4 +124,4 @@ pgo:
 	bash scripts/pgo-workload.sh
 	$(MAKE) clean && $(MAKE) PGO_STAGE=use
 
-.PHONY: kernel-check pgo
+.PHONY: kernel-check pgo vector-install-check

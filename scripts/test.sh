@@ -10,7 +10,10 @@
 #   3. the TAP tests (test/t: recall, streaming standby, crash recovery),
 #      run as the unprivileged server user,
 #   4. the alternating-rounds tool's test (bench/alternate-test.sh),
-#   5. the benchmark runner's smoke test.
+#   5. the benchmark runner's smoke test;
+#   and "clients" (after pg_regress): node-postgres with the pgvector npm
+#   package and psycopg 3 against the compatibility extension `vector`
+#   (test/clients/run.sh).
 # Ends with one line "N passed, N failed" (suites passed / failed).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -49,6 +52,14 @@ PGDATABASE=ruivf_diff /usr/bin/python3 test/diff/ruivf_diff.py --seed 20261205 -
 rc=$?
 psql -X -q -d postgres -c "DROP DATABASE IF EXISTS ruivf_diff"
 record "differential test" $rc
+
+echo "== clients"
+# node-postgres + pgvector (npm) and psycopg 3 against the compatibility
+# extension `vector`, and the install guard (test/clients/run.sh)
+{ command -v node && command -v npm; } >/dev/null || rv_install_deps nodejs npm
+rv_install_deps python3-psycopg
+RV_PGBIN="$RV_PGBIN" bash test/clients/run.sh
+record "clients" $?
 
 echo "== bench/alternate test"
 bash bench/alternate-test.sh

@@ -308,6 +308,7 @@ CREATE FUNCTION ruvector_topk_distances(idx regclass, query ruvector, k integer)
 DECLARE
 	t record;
 	r double precision[];
+	coltype text;
 BEGIN
 	SELECT * INTO t FROM ruvector_index_target(idx);
 	IF t.tbl IS NULL THEN
@@ -315,25 +316,34 @@ BEGIN
 			USING ERRCODE = 'wrong_object_type',
 				  HINT = 'Pass a ruivf index, e.g. ruvector_recall(''items_embedding_idx'', ...).';
 	END IF;
-	EXECUTE format('SELECT array_agg(d) FROM (SELECT %1$I %2$s $1 AS d FROM %3$s WHERE %1$I IS NOT NULL ORDER BY %1$I %2$s $1 LIMIT $2) s',
-				   t.col, t.op, t.tbl)
+	-- the query as the column's type (vector, with the compatibility
+	-- extension), so that the index's own operator is the one called
+	SELECT format_type(a.atttypid, NULL) INTO coltype
+		FROM pg_attribute a WHERE a.attrelid = t.tbl AND a.attname = t.col;
+	EXECUTE format('SELECT array_agg(d) FROM (SELECT %1$I %2$s $1::%4$s AS d FROM %3$s WHERE %1$I IS NOT NULL ORDER BY %1$I %2$s $1::%4$s LIMIT $2) s',
+				   t.col, t.op, t.tbl, coltype)
 		INTO r USING query, k;
 	RETURN coalesce(r, '{}');
 END
 $$;
 
--- through an ordered index scan (sequential and bitmap scans off for this call)
+-- through an ordered index scan (sequential and bitmap scans off for this
+-- call, index scans on whatever the caller's setting)
 CREATE FUNCTION ruvector_index_distances(idx regclass, query ruvector, k integer)
 	RETURNS double precision[]
 	LANGUAGE sql VOLATILE STRICT PARALLEL UNSAFE
 	SET enable_seqscan = off SET enable_bitmapscan = off SET enable_sort = off
+	SET enable_indexscan = on
 	AS 'SELECT ruvector_topk_distances(idx, query, k)';
 
--- exactly, from a sequential scan (index scans off for this call)
+-- exactly, from a sequential scan (index scans off for this call; sequential
+-- scans and sorts on, or a caller's enable_seqscan = off would leave the
+-- index scan the cheapest of the disabled paths)
 CREATE FUNCTION ruvector_exact_distances(idx regclass, query ruvector, k integer)
 	RETURNS double precision[]
 	LANGUAGE sql VOLATILE STRICT PARALLEL UNSAFE
 	SET enable_indexscan = off SET enable_bitmapscan = off SET enable_indexonlyscan = off
+	SET enable_seqscan = on SET enable_sort = on
 	AS 'SELECT ruvector_topk_distances(idx, query, k)';
 
 -- recall@k of an index for one query: the share of the exact k nearest

@@ -16,6 +16,7 @@
 #include "fmgr.h"
 #include "utils/guc.h"
 
+#include "compat/compat.h"
 #include "ivf/ivf.h"
 #include "planner/planner.h"
 #include "simd/simd_guc.h"
@@ -33,5 +34,6 @@ _PG_init(void)
 	RuIvfInit();
 	RvPlannerInit();
 	RvStatsInit();
+	RvCompatInit();
 	MarkGUCPrefixReserved("ruvector");
 }

@@ -67,10 +67,35 @@ RuIvfInit(void)
 							 PGC_USERSET, GUC_NOT_IN_SAMPLE, NULL, NULL, NULL);
 }
 
+RuIvfScanSettingsHook ruivf_scan_settings_hook = NULL;
+
+/*
+ * The settings a scan of index uses: ruvector.*, then whatever the hook
+ * changes for this index.
+ */
+void
+RuIvfGetScanSettings(Relation index, RuIvfScanSettings *settings)
+{
+	settings->probes = Max(ruvector_probes, 1);
+	settings->max_probes = ruvector_max_probes;
+	settings->iterative = ruvector_iterative_scan;
+	settings->max_scan_tuples = ruvector_max_scan_tuples;
+	settings->rerank_factor = Max(ruvector_rerank_factor, 1);
+	if (ruivf_scan_settings_hook)
+		ruivf_scan_settings_hook(index, settings);
+}
+
 PG_FUNCTION_INFO_V1(ruivf_handler);
 /* The index access method handler. */
 Datum
 ruivf_handler(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_POINTER(RuIvfAmRoutine());
+}
+
+/* ruivf's callbacks and properties, in a new IndexAmRoutine. */
+IndexAmRoutine *
+RuIvfAmRoutine(void)
 {
 	IndexAmRoutine *amroutine = makeNode(IndexAmRoutine);
 
@@ -117,5 +142,5 @@ ruivf_handler(PG_FUNCTION_ARGS)
 	amroutine->aminitparallelscan = NULL;
 	amroutine->amparallelrescan = NULL;
 
-	PG_RETURN_POINTER(amroutine);
+	return amroutine;
 }

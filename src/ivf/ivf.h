@@ -111,6 +111,7 @@
 #include "access/genam.h"
 #include "access/generic_xlog.h"
 #include "access/itup.h"
+#include "access/reloptions.h"
 #include "nodes/execnodes.h"
 #include "nodes/pathnodes.h"
 #include "storage/bufmgr.h"
@@ -294,11 +295,32 @@ typedef enum RuIvfIterativeScan
 extern int	ruvector_rerank_factor;
 extern bool ruvector_check_bounds;
 
+/*
+ * The search settings one scan (or cost estimate) of an index uses: the
+ * ruvector.* settings, unless ruivf_scan_settings_hook says otherwise for
+ * that index (the pgvector-compatible access methods, src/compat, read
+ * theirs from hnsw.* / ivfflat.*).  Read once when a scan starts.
+ */
+typedef struct RuIvfScanSettings
+{
+	int			probes;			/* lists read before the first row (>= 1) */
+	int			max_probes;		/* lists read in all; -1: every list */
+	int			iterative;		/* RuIvfIterativeScan */
+	int			max_scan_tuples;	/* codes scored before going no further; 0: no limit */
+	int			rerank_factor;	/* first re-rank window: 10 x this */
+} RuIvfScanSettings;
+
+typedef void (*RuIvfScanSettingsHook) (Relation index, RuIvfScanSettings *settings);
+extern PGDLLIMPORT RuIvfScanSettingsHook ruivf_scan_settings_hook;
+
 /* ivf.c */
 extern void RuIvfInit(void);
+extern IndexAmRoutine *RuIvfAmRoutine(void);
+extern void RuIvfGetScanSettings(Relation index, RuIvfScanSettings *settings);
 
 /* ivfutils.c */
 extern void RuIvfRegisterOptions(void);
+extern void RuIvfAddOptions(relopt_kind kind);
 extern RuIvfGeometry RuIvfComputeGeometry(int dim, bool vectors, int bits);
 extern void RuIvfLaneVectorSpan(const RuIvfMetaData *meta, int lane, int *firstpage, int *npages,
 								int *offset);

@@ -5,7 +5,8 @@
  *
  * A scan pays, before its first row: the metapage, list directory and
  * centroid pages (cached per backend in practice, but counted), one
- * distance per centroid, the pages of `ruvector.probes` lists, an SQ8
+ * distance per centroid, the pages of `ruvector.probes` lists (or the
+ * probes RuIvfGetScanSettings gives for this index), an SQ8
  * score per code in them (a quarter of an operator call: a SIMD batch
  * kernel, no fmgr), and one random heap fetch per re-ranked candidate
  * (rerank = index: its vector pages, which a scan reads only for the
@@ -43,6 +44,7 @@ ruivfcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 	IndexOptInfo *info = path->indexinfo;
 	Relation	index;
 	RuIvfMetaData meta;
+	RuIvfScanSettings set;
 	double		lists,
 				ratio,
 				header_pages,
@@ -69,11 +71,12 @@ ruivfcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 
 	index = index_open(info->indexoid, NoLock);
 	RuIvfReadMeta(index, &meta);
+	RuIvfGetScanSettings(index, &set);
 	index_close(index, NoLock);
 
 	get_tablespace_page_costs(info->reltablespace, &spc_random, &spc_seq);
 	lists = Max(meta.lists, 1);
-	ratio = Min(1.0, (double) Max(ruvector_probes, 1) / lists);
+	ratio = Min(1.0, (double) set.probes / lists);
 	tuples = Max(info->tuples, 1.0);
 	header_pages = 2 + ceil((double) meta.lists * meta.dim / RUIVF_FLOATS_PER_PAGE) +
 		ceil((meta.residual ? 4.0 : 2.0) * meta.dim / RUIVF_FLOATS_PER_PAGE);
@@ -82,7 +85,7 @@ ruivfcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 		data_pages *= (double) meta.pages_per_block /
 			(meta.pages_per_block + meta.vec_pages_per_block);
 	scored = ratio * tuples;
-	reranked = meta.lists == 0 ? tuples : Min(scored, 10.0 * Max(ruvector_rerank_factor, 1));
+	reranked = meta.lists == 0 ? tuples : Min(scored, 10.0 * set.rerank_factor);
 
 	startup = header_pages * spc_seq
 		+ meta.lists * cpu_operator_cost

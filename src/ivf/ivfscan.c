@@ -143,6 +143,7 @@ typedef struct RuIvfScanOpaqueData
 	int			nlists;			/* lists in the index (>= 1) */
 	int			probed;			/* lists read so far */
 	int			max_probes;
+	RuIvfScanSettings set;		/* probes, limits, window (RuIvfGetScanSettings) */
 	int64		scanned;		/* codes scored so far */
 	BlockNumber nblocks;		/* the index's size when the heads were read */
 
@@ -769,6 +770,7 @@ start_scan(IndexScanDesc scan)
 	int			lists = st->meta.lists;
 
 	so->st = st;
+	RuIvfGetScanSettings(scan->indexRelation, &so->set);
 	so->metric = st->meta.metric;
 	so->dim = dim;
 	if (so->query->dim != dim)
@@ -809,7 +811,7 @@ start_scan(IndexScanDesc scan)
 		pfree(dot);
 		so->ld = ld;
 		so->nordered = 0;
-		order_lists(so, Min(Max(ruvector_probes, 1), lists));
+		order_lists(so, Min(so->set.probes, lists));
 	}
 	else
 	{
@@ -817,19 +819,19 @@ start_scan(IndexScanDesc scan)
 		so->nordered = 1;
 	}
 	so->probed = 0;
-	so->max_probes = ruvector_max_probes < 0 ? so->nlists : Min(Max(ruvector_max_probes, 1), so->nlists);
-	if (ruvector_iterative_scan == RUIVF_ITERATIVE_OFF)
-		so->max_probes = Min(Max(ruvector_probes, 1), so->nlists);
+	so->max_probes = so->set.max_probes < 0 ? so->nlists : Min(Max(so->set.max_probes, 1), so->nlists);
+	if (so->set.iterative == RUIVF_ITERATIVE_OFF)
+		so->max_probes = Min(so->set.probes, so->nlists);
 	so->rerank_all = (lists == 0);
 	if (st->meta.rerank == RUIVF_RERANK_INDEX)
 		so->vecbuf = palloc(sizeof(float) * dim);
-	so->strict = (ruvector_iterative_scan == RUIVF_ITERATIVE_STRICT);
+	so->strict = (so->set.iterative == RUIVF_ITERATIVE_STRICT);
 
 	so->candcap = 1024;
 	so->cand = palloc(sizeof(RuIvfCandidate) * so->candcap);
 	so->partial = palloc(sizeof(int32) * st->meta.lanes);
 	so->blockdist = palloc(sizeof(int32) * st->meta.lanes);
-	so->window = 10 * Max(ruvector_rerank_factor, 1);
+	so->window = 10 * so->set.rerank_factor;
 
 	/* heap tables are read directly (table_row_distance); others via their AM */
 	so->is_heap = scan->heapRelation->rd_tableam == GetHeapamTableAmRoutine();
@@ -1382,17 +1384,17 @@ probe_more(IndexScanDesc scan)
 {
 	RuIvfScanOpaque so = (RuIvfScanOpaque) scan->opaque;
 	int			first = so->probed;
-	int			end = Min(so->probed + Max(ruvector_probes, 1), so->max_probes);
+	int			end = Min(so->probed + so->set.probes, so->max_probes);
 	BlockNumber *heads;
 
 	if (so->probed >= end)
 		return false;
-	if (so->probed > 0 && ruvector_max_scan_tuples > 0 && so->scanned >= ruvector_max_scan_tuples)
+	if (so->probed > 0 && so->set.max_scan_tuples > 0 && so->scanned >= so->set.max_scan_tuples)
 		return false;			/* the first lists are always read */
 	so->ncand = 0;
 	so->nextcand = 0;
 	so->winend = 0;
-	so->window = 10 * Max(ruvector_rerank_factor, 1);	/* new lists, first window again */
+	so->window = 10 * so->set.rerank_factor;	/* new lists, first window again */
 	order_lists(so, end);
 	heads = palloc(sizeof(BlockNumber) * (end - so->probed));
 	for (int i = so->probed; i < end; i++)

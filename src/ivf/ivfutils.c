@@ -15,11 +15,13 @@
 #include "access/htup_details.h"
 #include "access/reloptions.h"
 #include "access/xact.h"
+#include "catalog/pg_type.h"
 #include "funcapi.h"
 #include "utils/builtins.h"
 #include "storage/lmgr.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/syscache.h"
 
 #include "ivf.h"
 #include "../type/vector.h"
@@ -37,6 +39,18 @@ static relopt_kind ruivf_relopt_kind;
 void
 RuIvfRegisterOptions(void)
 {
+	ruivf_relopt_kind = add_reloption_kind();
+	RuIvfAddOptions(ruivf_relopt_kind);
+}
+
+/*
+ * Register ruivf's build options (lists, rerank, bits) for a reloption
+ * kind: ruivf's own, or that of an access method serving ruivf under
+ * another name (src/compat), whose options struct starts with RuIvfOptions.
+ */
+void
+RuIvfAddOptions(relopt_kind kind)
+{
 	static relopt_enum_elt_def rerank_values[] = {
 		{"auto", RUIVF_RERANK_AUTO},
 		{"heap", RUIVF_RERANK_HEAP},
@@ -49,17 +63,16 @@ RuIvfRegisterOptions(void)
 		{NULL, 0}
 	};
 
-	ruivf_relopt_kind = add_reloption_kind();
-	add_int_reloption(ruivf_relopt_kind, "lists",
+	add_int_reloption(kind, "lists",
 					  "Number of lists (k-means clusters); 0 chooses from the row count",
 					  0, 0, RUIVF_MAX_LISTS, AccessExclusiveLock);
-	add_enum_reloption(ruivf_relopt_kind, "rerank",
+	add_enum_reloption(kind, "rerank",
 					   "Where the exact re-rank reads vectors: the table (heap), a full-precision "
 					   "copy in the index (index), or index above 2000 dimensions (auto)",
 					   rerank_values, RUIVF_RERANK_AUTO,
 					   "Valid values are \"auto\", \"heap\" and \"index\".",
 					   AccessExclusiveLock);
-	add_enum_reloption(ruivf_relopt_kind, "bits",
+	add_enum_reloption(kind, "bits",
 					   "Bits per dimension of the codes the first pass scores: 8 (SQ8) or 4 (SQ4, "
 					   "half the bytes to read, coarser estimates)",
 					   bits_values, 8,
@@ -204,11 +217,23 @@ RuIvfGetMetric(Relation index)
 	if (proc->fn_addr == ruvector_cosine_distance)
 		return RUIVF_METRIC_COSINE;
 	if (proc->fn_addr == ruvector_l1_distance)
+	{
+		/* name the operator classes of the indexed type: ruvector_*, vector_* */
+		HeapTuple	tp = SearchSysCache1(TYPEOID, ObjectIdGetDatum(index->rd_opcintype[0]));
+		char	   *t = "ruvector";
+
+		if (HeapTupleIsValid(tp))
+		{
+			t = pstrdup(NameStr(((Form_pg_type) GETSTRUCT(tp))->typname));
+			ReleaseSysCache(tp);
+		}
+
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("ruivf does not support L1 distance"),
-				 errhint("Use ruvector_l2_ops, ruvector_ip_ops or ruvector_cosine_ops; "
-						 "ORDER BY v <+> ... works without an index as an exact scan.")));
+				 errhint("Use %s_l2_ops, %s_ip_ops or %s_cosine_ops; "
+						 "ORDER BY v <+> ... works without an index as an exact scan.", t, t, t)));
+	}
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
 			 errmsg("ruivf operator class support function 1 must be a ruvector distance function")));

@@ -72,6 +72,7 @@
 #include "utils/syscache.h"
 
 #include "planner.h"
+#include "../ivf/ivf.h"
 
 static bool ruvector_enable_hook = true;
 static int	ruvector_exact_scan_threshold = 2000;
@@ -90,24 +91,21 @@ typedef struct RvExplainNotes
 /* the innermost EXPLAIN in progress in this backend; NULL outside EXPLAIN */
 static RvExplainNotes *explaining = NULL;
 
-/* Is this path an ordered scan of a ruivf index? */
+/*
+ * Is this path an ordered scan of a ruivf index?  Known by its cost
+ * function, so that the access methods ivfflat and hnsw of the vector
+ * compatibility extension (ruivf under other names, src/compat) count too,
+ * and pgvector's own ivfflat and hnsw, when it is loaded instead, do not.
+ */
 static bool
 is_ruivf_ordered_path(Path *path)
 {
 	IndexPath  *ip;
-	char	   *amname;
-	bool		result;
 
 	if (!IsA(path, IndexPath))
 		return false;
 	ip = (IndexPath *) path;
-	if (ip->indexorderbys == NIL)
-		return false;
-	amname = get_am_name(ip->indexinfo->relam);
-	result = amname != NULL && strcmp(amname, "ruivf") == 0;
-	if (amname)
-		pfree(amname);
-	return result;
+	return ip->indexorderbys != NIL && ip->indexinfo->amcostestimate == ruivfcostestimate;
 }
 
 /* Remove the ruivf ordered paths from a path list; returns how many. */

@@ -1,0 +1,307 @@
+-- vector 0.6.2: the pgvector compatibility extension of ruvector.
+--
+-- pgvector's SQL names, bound to ruvector's C functions: the type vector
+-- has ruvector's layout (int16 dimensions, int16 zero, float4 elements),
+-- text form and binary wire format, so every function of ruvector serves
+-- it unchanged.  The access methods ivfflat and hnsw are ruivf under those
+-- names (src/compat/compat_am.c); their search settings hnsw.* / ivfflat.*
+-- come from the small library ruvector_compat (src/compat/compat.h).
+-- What differs from pgvector, and why: docs/coming-from-pgvector.md.
+
+\echo Use "CREATE EXTENSION vector" to load this file. \quit
+
+-- the type ----------------------------------------------------------------
+
+CREATE TYPE vector;
+
+CREATE FUNCTION vector_in(cstring, oid, integer) RETURNS vector
+	AS 'MODULE_PATHNAME', 'ruvector_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION vector_out(vector) RETURNS cstring
+	AS 'MODULE_PATHNAME', 'ruvector_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION vector_typmod_in(cstring[]) RETURNS integer
+	AS 'MODULE_PATHNAME', 'ruvector_typmod_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION vector_typmod_out(integer) RETURNS cstring
+	AS 'MODULE_PATHNAME', 'ruvector_typmod_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION vector_recv(internal, oid, integer) RETURNS vector
+	AS 'MODULE_PATHNAME', 'ruvector_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION vector_send(vector) RETURNS bytea
+	AS 'MODULE_PATHNAME', 'ruvector_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+-- Storage as ruvector's (main: in the row unless the row would not fit a
+-- page; see ruvector's install script and the README, "Storage").
+-- Alignment and length as ruvector's, which the binary-coercible casts
+-- below require.
+CREATE TYPE vector (
+	INPUT = vector_in,
+	OUTPUT = vector_out,
+	TYPMOD_IN = vector_typmod_in,
+	TYPMOD_OUT = vector_typmod_out,
+	RECEIVE = vector_recv,
+	SEND = vector_send,
+	INTERNALLENGTH = VARIABLE,
+	ALIGNMENT = int4,
+	STORAGE = main
+);
+
+COMMENT ON TYPE vector IS 'vector of float4, 1 to 16000 dimensions (ruvector''s, under pgvector''s name)';
+
+-- typmod coercion and casts -----------------------------------------------
+
+CREATE FUNCTION vector(vector, integer, boolean) RETURNS vector
+	AS 'MODULE_PATHNAME', 'ruvector_typmod_cast' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE CAST (vector AS vector)
+	WITH FUNCTION vector(vector, integer, boolean) AS IMPLICIT;
+
+-- one C function reads all four array types
+CREATE FUNCTION array_to_vector(integer[], integer, boolean) RETURNS vector
+	AS 'MODULE_PATHNAME', 'array_to_ruvector' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION array_to_vector(real[], integer, boolean) RETURNS vector
+	AS 'MODULE_PATHNAME', 'array_to_ruvector' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION array_to_vector(double precision[], integer, boolean) RETURNS vector
+	AS 'MODULE_PATHNAME', 'array_to_ruvector' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION array_to_vector(numeric[], integer, boolean) RETURNS vector
+	AS 'MODULE_PATHNAME', 'array_to_ruvector' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+-- pgvector's levels: arrays become vectors on assignment (INSERT, UPDATE)
+-- or explicitly; a vector is a real[] wherever one is wanted
+CREATE CAST (integer[] AS vector)
+	WITH FUNCTION array_to_vector(integer[], integer, boolean) AS ASSIGNMENT;
+CREATE CAST (real[] AS vector)
+	WITH FUNCTION array_to_vector(real[], integer, boolean) AS ASSIGNMENT;
+CREATE CAST (double precision[] AS vector)
+	WITH FUNCTION array_to_vector(double precision[], integer, boolean) AS ASSIGNMENT;
+CREATE CAST (numeric[] AS vector)
+	WITH FUNCTION array_to_vector(numeric[], integer, boolean) AS ASSIGNMENT;
+
+-- the typmod and flag arguments are pgvector's signature; the C function
+-- reads the vector only
+CREATE FUNCTION vector_to_float4(vector, integer, boolean) RETURNS real[]
+	AS 'MODULE_PATHNAME', 'ruvector_to_float4' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE CAST (vector AS real[])
+	WITH FUNCTION vector_to_float4(vector, integer, boolean) AS IMPLICIT;
+
+-- vector <-> ruvector: the same bytes, so no function.  One direction only
+-- is implicit: with both, an operator or function called with one vector
+-- and one ruvector would match both types' candidates equally and fail as
+-- ambiguous.  vector -> ruvector is the implicit one, so that ruvector's
+-- own functions (ruvector_recall, ...) take vector arguments, and a mixed
+-- call resolves to ruvector's operator; ruvector -> vector applies on
+-- assignment (INSERT a ruvector into a vector column) or explicitly.
+CREATE CAST (vector AS ruvector) WITHOUT FUNCTION AS IMPLICIT;
+CREATE CAST (ruvector AS vector) WITHOUT FUNCTION AS ASSIGNMENT;
+
+-- distances ---------------------------------------------------------------
+
+CREATE FUNCTION l2_distance(vector, vector) RETURNS double precision
+	AS 'MODULE_PATHNAME', 'ruvector_l2_distance' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION vector_l2_squared_distance(vector, vector) RETURNS double precision
+	AS 'MODULE_PATHNAME', 'ruvector_l2_squared_distance' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION inner_product(vector, vector) RETURNS double precision
+	AS 'MODULE_PATHNAME', 'ruvector_inner_product' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION vector_negative_inner_product(vector, vector) RETURNS double precision
+	AS 'MODULE_PATHNAME', 'ruvector_negative_inner_product' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION cosine_distance(vector, vector) RETURNS double precision
+	AS 'MODULE_PATHNAME', 'ruvector_cosine_distance' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION l1_distance(vector, vector) RETURNS double precision
+	AS 'MODULE_PATHNAME', 'ruvector_l1_distance' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OPERATOR <-> (
+	LEFTARG = vector, RIGHTARG = vector, FUNCTION = l2_distance,
+	COMMUTATOR = '<->'
+);
+CREATE OPERATOR <#> (
+	LEFTARG = vector, RIGHTARG = vector, FUNCTION = vector_negative_inner_product,
+	COMMUTATOR = '<#>'
+);
+CREATE OPERATOR <=> (
+	LEFTARG = vector, RIGHTARG = vector, FUNCTION = cosine_distance,
+	COMMUTATOR = '<=>'
+);
+CREATE OPERATOR <+> (
+	LEFTARG = vector, RIGHTARG = vector, FUNCTION = l1_distance,
+	COMMUTATOR = '<+>'
+);
+
+-- other functions ---------------------------------------------------------
+
+CREATE FUNCTION vector_dims(vector) RETURNS integer
+	AS 'MODULE_PATHNAME', 'ruvector_dims' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION vector_norm(vector) RETURNS double precision
+	AS 'MODULE_PATHNAME', 'ruvector_norm' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION l2_normalize(vector) RETURNS vector
+	AS 'MODULE_PATHNAME', 'ruvector_l2_normalize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION subvector(vector, integer, integer) RETURNS vector
+	AS 'MODULE_PATHNAME', 'ruvector_subvector' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION binary_quantize(vector) RETURNS bit
+	AS 'MODULE_PATHNAME', 'ruvector_binary_quantize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+-- element-wise arithmetic and concatenation -------------------------------
+
+CREATE FUNCTION vector_add(vector, vector) RETURNS vector
+	AS 'MODULE_PATHNAME', 'ruvector_add' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION vector_sub(vector, vector) RETURNS vector
+	AS 'MODULE_PATHNAME', 'ruvector_sub' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION vector_mul(vector, vector) RETURNS vector
+	AS 'MODULE_PATHNAME', 'ruvector_mul' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION vector_concat(vector, vector) RETURNS vector
+	AS 'MODULE_PATHNAME', 'ruvector_concat' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OPERATOR + (
+	LEFTARG = vector, RIGHTARG = vector, FUNCTION = vector_add, COMMUTATOR = +
+);
+CREATE OPERATOR - (
+	LEFTARG = vector, RIGHTARG = vector, FUNCTION = vector_sub
+);
+CREATE OPERATOR * (
+	LEFTARG = vector, RIGHTARG = vector, FUNCTION = vector_mul, COMMUTATOR = *
+);
+CREATE OPERATOR || (
+	LEFTARG = vector, RIGHTARG = vector, FUNCTION = vector_concat
+);
+
+-- comparison and the btree operator class ---------------------------------
+
+CREATE FUNCTION vector_lt(vector, vector) RETURNS bool
+	AS 'MODULE_PATHNAME', 'ruvector_lt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION vector_le(vector, vector) RETURNS bool
+	AS 'MODULE_PATHNAME', 'ruvector_le' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION vector_eq(vector, vector) RETURNS bool
+	AS 'MODULE_PATHNAME', 'ruvector_eq' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION vector_ne(vector, vector) RETURNS bool
+	AS 'MODULE_PATHNAME', 'ruvector_ne' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION vector_ge(vector, vector) RETURNS bool
+	AS 'MODULE_PATHNAME', 'ruvector_ge' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION vector_gt(vector, vector) RETURNS bool
+	AS 'MODULE_PATHNAME', 'ruvector_gt' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION vector_cmp(vector, vector) RETURNS integer
+	AS 'MODULE_PATHNAME', 'ruvector_cmp' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OPERATOR < (
+	LEFTARG = vector, RIGHTARG = vector, FUNCTION = vector_lt,
+	COMMUTATOR = >, NEGATOR = >=,
+	RESTRICT = scalarltsel, JOIN = scalarltjoinsel
+);
+CREATE OPERATOR <= (
+	LEFTARG = vector, RIGHTARG = vector, FUNCTION = vector_le,
+	COMMUTATOR = >=, NEGATOR = >,
+	RESTRICT = scalarlesel, JOIN = scalarlejoinsel
+);
+CREATE OPERATOR = (
+	LEFTARG = vector, RIGHTARG = vector, FUNCTION = vector_eq,
+	COMMUTATOR = =, NEGATOR = <>,
+	RESTRICT = eqsel, JOIN = eqjoinsel, MERGES
+);
+CREATE OPERATOR <> (
+	LEFTARG = vector, RIGHTARG = vector, FUNCTION = vector_ne,
+	COMMUTATOR = <>, NEGATOR = =,
+	RESTRICT = neqsel, JOIN = neqjoinsel
+);
+CREATE OPERATOR >= (
+	LEFTARG = vector, RIGHTARG = vector, FUNCTION = vector_ge,
+	COMMUTATOR = <=, NEGATOR = <,
+	RESTRICT = scalargesel, JOIN = scalargejoinsel
+);
+CREATE OPERATOR > (
+	LEFTARG = vector, RIGHTARG = vector, FUNCTION = vector_gt,
+	COMMUTATOR = <, NEGATOR = <=,
+	RESTRICT = scalargtsel, JOIN = scalargtjoinsel
+);
+
+CREATE OPERATOR CLASS vector_ops
+	DEFAULT FOR TYPE vector USING btree AS
+	OPERATOR 1 <,
+	OPERATOR 2 <=,
+	OPERATOR 3 =,
+	OPERATOR 4 >=,
+	OPERATOR 5 >,
+	FUNCTION 1 vector_cmp(vector, vector);
+
+-- aggregates (ruvector's: double-precision sums, parallel) ----------------
+
+CREATE FUNCTION vector_accum(internal, vector) RETURNS internal
+	AS 'MODULE_PATHNAME', 'ruvector_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION vector_combine(internal, internal) RETURNS internal
+	AS 'MODULE_PATHNAME', 'ruvector_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION vector_agg_serialize(internal) RETURNS bytea
+	AS 'MODULE_PATHNAME', 'ruvector_agg_serialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION vector_agg_deserialize(bytea, internal) RETURNS internal
+	AS 'MODULE_PATHNAME', 'ruvector_agg_deserialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION vector_avg(internal) RETURNS vector
+	AS 'MODULE_PATHNAME', 'ruvector_avg_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION vector_sum(internal) RETURNS vector
+	AS 'MODULE_PATHNAME', 'ruvector_sum_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE AGGREGATE avg(vector) (
+	SFUNC = vector_accum,
+	STYPE = internal,
+	FINALFUNC = vector_avg,
+	COMBINEFUNC = vector_combine,
+	SERIALFUNC = vector_agg_serialize,
+	DESERIALFUNC = vector_agg_deserialize,
+	PARALLEL = SAFE
+);
+
+CREATE AGGREGATE sum(vector) (
+	SFUNC = vector_accum,
+	STYPE = internal,
+	FINALFUNC = vector_sum,
+	COMBINEFUNC = vector_combine,
+	SERIALFUNC = vector_agg_serialize,
+	DESERIALFUNC = vector_agg_deserialize,
+	PARALLEL = SAFE
+);
+
+-- access methods: ruivf under pgvector's names ----------------------------
+
+CREATE FUNCTION ivfflathandler(internal) RETURNS index_am_handler
+	AS 'MODULE_PATHNAME', 'ruvector_ivfflat_handler' LANGUAGE C;
+CREATE ACCESS METHOD ivfflat TYPE INDEX HANDLER ivfflathandler;
+COMMENT ON ACCESS METHOD ivfflat IS
+	'ruivf (IVF over SoA blocks of 8-bit codes, exact re-rank) under pgvector''s name; settings ivfflat.*';
+
+CREATE FUNCTION hnswhandler(internal) RETURNS index_am_handler
+	AS 'MODULE_PATHNAME', 'ruvector_hnsw_handler' LANGUAGE C;
+CREATE ACCESS METHOD hnsw TYPE INDEX HANDLER hnswhandler;
+COMMENT ON ACCESS METHOD hnsw IS
+	'ruivf (IVF over SoA blocks of 8-bit codes, exact re-rank) under pgvector''s name; settings hnsw.*';
+
+-- Support function 1 names the metric (ruivf reads it: one of ruvector's
+-- distance functions).  vector_l2_ops is the default for ivfflat only, as
+-- in pgvector; vector_l1_ops exists for hnsw only, as in pgvector, and
+-- CREATE INDEX with it fails, saying why (ruivf's codes estimate L2 and
+-- inner products only).
+
+CREATE OPERATOR CLASS vector_l2_ops
+	DEFAULT FOR TYPE vector USING ivfflat AS
+	OPERATOR 1 <-> (vector, vector) FOR ORDER BY float_ops,
+	FUNCTION 1 vector_l2_squared_distance(vector, vector);
+
+CREATE OPERATOR CLASS vector_ip_ops
+	FOR TYPE vector USING ivfflat AS
+	OPERATOR 1 <#> (vector, vector) FOR ORDER BY float_ops,
+	FUNCTION 1 vector_negative_inner_product(vector, vector);
+
+CREATE OPERATOR CLASS vector_cosine_ops
+	FOR TYPE vector USING ivfflat AS
+	OPERATOR 1 <=> (vector, vector) FOR ORDER BY float_ops,
+	FUNCTION 1 cosine_distance(vector, vector);
+
+CREATE OPERATOR CLASS vector_l2_ops
+	FOR TYPE vector USING hnsw AS
+	OPERATOR 1 <-> (vector, vector) FOR ORDER BY float_ops,
+	FUNCTION 1 vector_l2_squared_distance(vector, vector);
+
+CREATE OPERATOR CLASS vector_ip_ops
+	FOR TYPE vector USING hnsw AS
+	OPERATOR 1 <#> (vector, vector) FOR ORDER BY float_ops,
+	FUNCTION 1 vector_negative_inner_product(vector, vector);
+
+CREATE OPERATOR CLASS vector_cosine_ops
+	FOR TYPE vector USING hnsw AS
+	OPERATOR 1 <=> (vector, vector) FOR ORDER BY float_ops,
+	FUNCTION 1 cosine_distance(vector, vector);
+
+CREATE OPERATOR CLASS vector_l1_ops
+	FOR TYPE vector USING hnsw AS
+	OPERATOR 1 <+> (vector, vector) FOR ORDER BY float_ops,
+	FUNCTION 1 l1_distance(vector, vector);

@@ -1,0 +1,139 @@
+// node-postgres (pg) with the pgvector npm package against ruvector's
+// compatibility extension `vector`, the way an application uses them:
+// registerTypes finds the type by name, toSql writes parameters, results
+// come back as arrays (text format), and the binary wire format is
+// checked byte for byte.  Run by run.sh, which names the
+// database (PGDATABASE) and has created ruvector in it; connection from
+// the usual PG* environment.  Exit status 0 when every check passes.
+'use strict';
+
+const assert = require('node:assert/strict');
+const pg = require('pg');
+const pgvector = require('pgvector/pg');
+
+const DIM = 8;
+const ROWS = 500;
+
+// a deterministic vector per row: small integers and halves, exact in float4
+function rowVector(i) {
+  const v = [];
+  for (let j = 0; j < DIM; j++)
+    v.push(((i * 7 + j * 13) % 17) / 2 - 4);
+  return v;
+}
+
+function l2(a, b) {
+  let s = 0;
+  for (let j = 0; j < a.length; j++)
+    s += (a[j] - b[j]) * (a[j] - b[j]);
+  return Math.sqrt(s);
+}
+
+// pgvector's binary format: int16 dimensions, int16 zero, float4s, big-endian
+function vectorFromBinary(buf) {
+  const dim = buf.readInt16BE(0);
+  assert.equal(buf.readInt16BE(2), 0, 'reserved field of a binary vector');
+  assert.equal(buf.length, 4 + 4 * dim, 'length of a binary vector');
+  const v = [];
+  for (let j = 0; j < dim; j++)
+    v.push(buf.readFloatBE(4 + 4 * j));
+  return v;
+}
+
+async function main() {
+  const client = new pg.Client();
+  let checks = 0;
+  const check = (what, fn) => { fn(); checks++; console.log(`  ok: ${what}`); };
+
+  await client.connect();
+  await client.query('CREATE EXTENSION IF NOT EXISTS vector');
+  await pgvector.registerTypes(client);
+
+  const ext = await client.query("SELECT extversion FROM pg_extension WHERE extname = 'vector'");
+  check('CREATE EXTENSION IF NOT EXISTS vector, registerTypes finds the type', () =>
+    assert.equal(ext.rows.length, 1));
+
+  await client.query('DROP TABLE IF EXISTS node_items');
+  await client.query(`CREATE TABLE node_items (id integer PRIMARY KEY, embedding vector(${DIM}))`);
+  for (let i = 1; i <= ROWS; i++)
+    await client.query('INSERT INTO node_items (id, embedding) VALUES ($1, $2)',
+                       [i, pgvector.toSql(rowVector(i))]);
+  await client.query('INSERT INTO node_items (id, embedding) VALUES ($1, $2)', [0, null]);
+
+  const one = await client.query('SELECT embedding FROM node_items WHERE id = $1', [42]);
+  check('a vector written with toSql reads back as the same array (text format)', () =>
+    assert.deepEqual(one.rows[0].embedding, rowVector(42)));
+  const nul = await client.query('SELECT embedding FROM node_items WHERE id = 0');
+  check('NULL reads back as null', () => assert.equal(nul.rows[0].embedding, null));
+
+  await client.query('CREATE INDEX ON node_items USING hnsw (embedding vector_l2_ops) WITH (m = 16, ef_construction = 64)');
+  await client.query('ANALYZE node_items');
+  await client.query('SET hnsw.ef_search = 1000');
+  await client.query('SET enable_seqscan = off');
+  const query = [0.5, -1, 2, 0, 1.5, -3, 0.5, 1];
+  const plan = await client.query('EXPLAIN SELECT id FROM node_items ORDER BY embedding <-> $1 LIMIT 10',
+                                  [pgvector.toSql(query)]);
+  check('ORDER BY embedding <-> $1 LIMIT 10 is an hnsw index scan', () =>
+    assert.match(plan.rows.map((r) => r['QUERY PLAN']).join('\n'), /Index Scan using node_items_embedding_idx/));
+
+  const res = await client.query(
+    'SELECT id, embedding, embedding <-> $1 AS distance FROM node_items ORDER BY embedding <-> $1 LIMIT 10',
+    [pgvector.toSql(query)]);
+  const exact = [];
+  for (let i = 1; i <= ROWS; i++)
+    exact.push({ id: i, d: l2(rowVector(i), query) });
+  exact.sort((a, b) => a.d - b.d || a.id - b.id);
+  check('top 10 at hnsw.ef_search = 1000 are the exact top 10 (distances)', () => {
+    assert.equal(res.rows.length, 10);
+    res.rows.forEach((r, k) => assert.ok(Math.abs(r.distance - exact[k].d) < 1e-5,
+                                          `row ${k}: ${r.distance} vs ${exact[k].d}`));
+  });
+  check('their embeddings are arrays of the rows\' vectors', () =>
+    res.rows.forEach((r) => assert.deepEqual(r.embedding, rowVector(r.id))));
+
+  // pgvector's binary wire format, as the server sends it (node-postgres's
+  // own `binary: true` mode decodes fields through UTF-8 and corrupts them,
+  // brianc/node-postgres#3495, so the bytes come back hex-encoded here;
+  // psycopg_test.py reads and writes the binary format itself)
+  const wire = await client.query("SELECT encode(vector_send(embedding), 'hex') AS hex FROM node_items WHERE id = $1", [7]);
+  const want = Buffer.alloc(4 + 4 * DIM);
+  want.writeInt16BE(DIM, 0);
+  want.writeInt16BE(0, 2);
+  rowVector(7).forEach((x, j) => want.writeFloatBE(x, 4 + 4 * j));
+  check('vector_send gives pgvector\'s wire format (int16 dims, int16 0, float4s)', () => {
+    assert.equal(wire.rows[0].hex, want.toString('hex'));
+    assert.deepEqual(vectorFromBinary(Buffer.from(wire.rows[0].hex, 'hex')), rowVector(7));
+  });
+
+  // a cosine index and a typical similarity query
+  await client.query('CREATE INDEX ON node_items USING hnsw (embedding vector_cosine_ops)');
+  await client.query('SET hnsw.ef_search = 40');
+  const cos = await client.query(
+    'SELECT id, 1 - (embedding <=> $1) AS similarity FROM node_items ORDER BY embedding <=> $1 LIMIT 5',
+    [pgvector.toSql(rowVector(3))]);
+  check('cosine top 5 through the index starts with the row itself (similarity 1)', () => {
+    assert.equal(cos.rows.length, 5);
+    assert.ok(Math.abs(cos.rows[0].similarity - 1) < 1e-6, `similarity ${cos.rows[0].similarity}`);
+    for (let k = 1; k < 5; k++)
+      assert.ok(cos.rows[k].similarity <= cos.rows[k - 1].similarity + 1e-12);
+  });
+
+  // a wrong dimension count is an error with pgvector's SQLSTATE class 22
+  let err = null;
+  try {
+    await client.query('INSERT INTO node_items (id, embedding) VALUES ($1, $2)', [-1, pgvector.toSql([1, 2, 3])]);
+  } catch (e) {
+    err = e;
+  }
+  check('a 3-dimension vector in a vector(8) column fails with SQLSTATE 22000', () =>
+    assert.equal(err && err.code, '22000'));
+
+  await client.query('DROP TABLE node_items');
+  await client.end();
+  console.log(`node-postgres ${require('pg/package.json').version} + pgvector ${require('pgvector/package.json').version}: ${checks} checks passed`);
+}
+
+main().catch((e) => {
+  console.error(`node-postgres client test FAILED: ${e.stack || e}`);
+  process.exit(1);
+});
