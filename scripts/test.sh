@@ -7,7 +7,10 @@
 #   3. the TAP tests (test/t: recall, streaming standby, crash recovery),
 #      run as the unprivileged server user,
 #   4. the alternating-rounds tool's test (bench/alternate-test.sh),
-#   5. the benchmark runner's smoke test.
+#   5. the benchmark runner's smoke test,
+#   6. "sanitizers": pg_regress against an ASan + UBSan build of ruvector in
+#      a private copy of the PostgreSQL installation (scripts/sanitize.sh,
+#      about 30 s; RV_SKIP_SANITIZE=1 skips it).
 # Ends with one line "N passed, N failed" (suites passed / failed).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -58,6 +61,14 @@ if [ -x bench/run ] && [ -f bench/smoke-test.sh ]; then
 	echo "== bench smoke test"
 	bash bench/smoke-test.sh
 	record "bench smoke test" $?
+fi
+
+if [ "${RV_SKIP_SANITIZE:-0}" = 1 ]; then
+	echo "== sanitizers: skipped (RV_SKIP_SANITIZE=1)"
+else
+	echo "== sanitizers"
+	bash scripts/sanitize.sh
+	record "sanitizers" $?
 fi
 
 echo "$passed passed, $failed failed"
