@@ -10,7 +10,9 @@
 #   5. the benchmark runner's smoke test,
 #   6. "sanitizers": pg_regress against an ASan + UBSan build of ruvector in
 #      a private copy of the PostgreSQL installation (scripts/sanitize.sh,
-#      about 30 s; RV_SKIP_SANITIZE=1 skips it).
+#      about 30 s; RV_SKIP_SANITIZE=1 skips it),
+#   7. "fuzz": the libFuzzer targets of test/fuzz, 24 s in all
+#      (RV_FUZZ_SECONDS changes that; test/fuzz/README.md).
 # Ends with one line "N passed, N failed" (suites passed / failed).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -70,6 +72,10 @@ else
 	bash scripts/sanitize.sh
 	record "sanitizers" $?
 fi
+
+echo "== fuzz"
+bash test/fuzz/run.sh
+record "fuzz" $?
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
