@@ -70,6 +70,8 @@ pgc=$RV_PGBIN/pg_config
 echo "== building ruvector with SANITIZE=1"
 mkdir -p "$T/build"
 cp -a Makefile ruvector.control src sql expected "$T/build/" || fail "cannot copy the source tree"
+# objects of an ordinary build came along with src/: never link those
+make -C "$T/build" -s clean PG_CONFIG="$pgc" >/dev/null
 make -C "$T/build" -s -j"$(nproc)" SANITIZE=1 PG_CONFIG="$pgc" || fail "build failed"
 make -C "$T/build" -s install SANITIZE=1 PG_CONFIG="$pgc" >/dev/null || fail "install failed"
 gcc -O2 -Wall -shared -fPIC -o "$T/asan_longjmp.so" test/sanitize/asan_longjmp.c -ldl ||
