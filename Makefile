@@ -8,6 +8,9 @@
 #   make kernel-check         standalone kernel tests (test/kernels)
 #   make OPTFLAGS=-march=native   build for this machine only
 #   make LTO=0                link-time optimisation off (on when the compiler has it)
+#   make SANITIZE=1           AddressSanitizer + UndefinedBehaviorSanitizer build
+#                             (LTO off): scripts/sanitize.sh builds it, installs
+#                             it into a private prefix and runs pg_regress on it
 #   make pgo                  profile-guided build: instrumented build, a bench
 #                             workload (scripts/pgo-workload.sh), rebuild with the
 #                             profile; then `make install` as usual
@@ -58,6 +61,19 @@ endif
 
 OPTFLAGS ?=
 
+# Sanitizers: every ruvector object is instrumented and the module links
+# the sanitizer runtimes, without LTO; src/sanitize.c holds their options
+# (see there why the ASan runtime comes with the module).  Undefined
+# behaviour stops the backend at the first report.
+SANITIZE ?= 0
+ifeq ($(SANITIZE),1)
+override LTO := 0
+SANITIZE_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+SHLIB_LINK += $(SANITIZE_FLAGS)
+OBJS += src/sanitize.o
+endif
+
 # Link-time optimisation within the module, where the compiler supports it.
 # Each kernel keeps its own instruction set under LTO (gcc records it per
 # function and never inlines across different ones).
@@ -77,7 +93,7 @@ PGO_FLAGS = -fprofile-use -fprofile-correction -fprofile-partial-training -Wno-m
 	-fprofile-dir=$(PGO_DIR)
 endif
 
-PG_CFLAGS = -O3 -Wextra $(LTO_FLAGS) $(PGO_FLAGS) $(OPTFLAGS)
+PG_CFLAGS = -O3 -Wextra $(LTO_FLAGS) $(PGO_FLAGS) $(SANITIZE_FLAGS) $(OPTFLAGS)
 
 # JIT bitcode is not built: the per-file instruction-set flags below have no
 # place in it, and the operators gain nothing from inlining into JIT code.

@@ -3,6 +3,7 @@
 #   rv_install_deps [extra packages]   apt-get what is missing (root or sudo)
 #   rv_build_install                    make, make install
 #   rv_cluster_start                    a throwaway cluster; exports PGHOST, PGPORT, PGUSER
+#                                       (RV_SERVER_ENV: "VAR=value ..." set for the server)
 #   rv_cluster_stop                     stop it and remove its directory
 #
 # PostgreSQL refuses to run as root: as root the cluster runs as the
@@ -68,8 +69,9 @@ rv_cluster_start() {
 		echo "jit = off"
 		for s in "$@"; do echo "$s"; done
 	} >>"$RV_PGDATA_DIR/data/postgresql.conf"
-	rv_as_server_user "$RV_PGBIN/pg_ctl" -D "$RV_PGDATA_DIR/data" -l "$RV_PGDATA_DIR/server.log" \
-		-w -t 60 start >/dev/null || {
+	# shellcheck disable=SC2086
+	rv_as_server_user env ${RV_SERVER_ENV:-} "$RV_PGBIN/pg_ctl" -D "$RV_PGDATA_DIR/data" \
+		-l "$RV_PGDATA_DIR/server.log" -w -t 60 start >/dev/null || {
 		cat "$RV_PGDATA_DIR/server.log"
 		return 1
 	}

@@ -10,7 +10,12 @@
 #   3. the TAP tests (test/t: recall, streaming standby, crash recovery),
 #      run as the unprivileged server user,
 #   4. the alternating-rounds tool's test (bench/alternate-test.sh),
-#   5. the benchmark runner's smoke test;
+#   5. the benchmark runner's smoke test,
+#   6. "sanitizers": pg_regress against an ASan + UBSan build of ruvector in
+#      a private copy of the PostgreSQL installation (scripts/sanitize.sh,
+#      about 30 s; RV_SKIP_SANITIZE=1 skips it),
+#   7. "fuzz": the libFuzzer targets of test/fuzz, 24 s in all
+#      (RV_FUZZ_SECONDS changes that; test/fuzz/README.md);
 #   and "clients" (after pg_regress): node-postgres with the pgvector npm
 #   package and psycopg 3 against the compatibility extension `vector`
 #   (test/clients/run.sh).
@@ -83,6 +88,18 @@ if [ -x bench/run ] && [ -f bench/smoke-test.sh ]; then
 	bash bench/smoke-test.sh
 	record "bench smoke test" $?
 fi
+
+if [ "${RV_SKIP_SANITIZE:-0}" = 1 ]; then
+	echo "== sanitizers: skipped (RV_SKIP_SANITIZE=1)"
+else
+	echo "== sanitizers"
+	bash scripts/sanitize.sh
+	record "sanitizers" $?
+fi
+
+echo "== fuzz"
+bash test/fuzz/run.sh
+record "fuzz" $?
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

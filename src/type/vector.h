@@ -44,6 +44,18 @@ extern void RuVectorCheckDim(int dim);
 extern void RuVectorCheckTypmod(int dim, int32 typmod);
 extern void RuVectorCheckElement(float value);
 
+/*
+ * The parsers and printers behind the input, output and cast functions,
+ * free of fmgr (test/fuzz calls them directly).  Errors are ereport(ERROR).
+ */
+extern RuVector *RuVectorParseText(const char *str, int32 typmod);
+extern char *RuVectorToText(const RuVector *v);
+extern RuVector *RuVectorParseBinary(const char *data, int len, int32 typmod);
+extern bytea *RuVectorToBinary(const RuVector *v);
+extern int32 RuVectorTypmodFromMods(const int32 *mods, int n);
+extern RuVector *RuVectorFromElements(const Datum *elems, const bool *nulls, int n,
+									  Oid elemtype, int32 typmod);
+
 /* vector_ops.c */
 extern void RuVectorCheckSameDims(const RuVector *a, const RuVector *b);
 

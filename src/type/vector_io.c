@@ -21,10 +21,10 @@
 #include "catalog/pg_type.h"
 #include "common/shortest_dec.h"
 #include "lib/stringinfo.h"
-#include "libpq/pqformat.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "mb/pg_wchar.h"
+#include "port/pg_bswap.h"
 #include "utils/float.h"
 #include "utils/lsyscache.h"
 #include "utils/numeric.h"
@@ -102,13 +102,13 @@ is_space(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
 }
 
-PG_FUNCTION_INFO_V1(ruvector_in);
-/* Text input: [x1, x2, ...], white space allowed around every token. */
-Datum
-ruvector_in(PG_FUNCTION_ARGS)
+/*
+ * Parse the text form [x1, x2, ...], white space allowed around every token,
+ * into a new vector of typmod's dimension count (-1: any).
+ */
+RuVector *
+RuVectorParseText(const char *str, int32 typmod)
 {
-	char	   *str = PG_GETARG_CSTRING(0);
-	int32		typmod = PG_GETARG_INT32(2);
 	const char *p = str;
 	int			maxdim = 1;
 	int			ncommas = 0;
@@ -189,15 +189,21 @@ ruvector_in(PG_FUNCTION_ARGS)
 	result = InitRuVector(dim);
 	memcpy(result->x, buf, sizeof(float) * dim);
 	pfree(buf);
-	PG_RETURN_RUVECTOR_P(result);
+	return result;
 }
 
-PG_FUNCTION_INFO_V1(ruvector_out);
-/* Text output, shortest decimal that reads back to the same float4. */
+PG_FUNCTION_INFO_V1(ruvector_in);
+/* Text input: RuVectorParseText. */
 Datum
-ruvector_out(PG_FUNCTION_ARGS)
+ruvector_in(PG_FUNCTION_ARGS)
 {
-	RuVector   *v = PG_GETARG_RUVECTOR_P(0);
+	PG_RETURN_RUVECTOR_P(RuVectorParseText(PG_GETARG_CSTRING(0), PG_GETARG_INT32(2)));
+}
+
+/* The text form: the shortest decimals that read back to the same float4s. */
+char *
+RuVectorToText(const RuVector *v)
+{
 	char	   *out = palloc(2 + (Size) v->dim * (FLOAT_SHORTEST_DECIMAL_LEN + 1));
 	char	   *p = out;
 
@@ -210,20 +216,25 @@ ruvector_out(PG_FUNCTION_ARGS)
 	}
 	*p++ = ']';
 	*p = '\0';
+	return out;
+}
+
+PG_FUNCTION_INFO_V1(ruvector_out);
+/* Text output: RuVectorToText. */
+Datum
+ruvector_out(PG_FUNCTION_ARGS)
+{
+	RuVector   *v = PG_GETARG_RUVECTOR_P(0);
+	char	   *out = RuVectorToText(v);
+
 	PG_FREE_IF_COPY(v, 0);
 	PG_RETURN_CSTRING(out);
 }
 
-PG_FUNCTION_INFO_V1(ruvector_typmod_in);
-/* ruvector(n): n is the number of dimensions. */
-Datum
-ruvector_typmod_in(PG_FUNCTION_ARGS)
+/* The typmod of ruvector(mods[0]): n must be 1, mods[0] a dimension count. */
+int32
+RuVectorTypmodFromMods(const int32 *mods, int n)
 {
-	ArrayType  *ta = PG_GETARG_ARRAYTYPE_P(0);
-	int32	   *mods;
-	int			n;
-
-	mods = ArrayGetIntegerTypmods(ta, &n);
 	if (n != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -237,7 +248,20 @@ ruvector_typmod_in(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("dimensions for type ruvector cannot exceed %d", RUVECTOR_MAX_DIM)));
-	PG_RETURN_INT32(mods[0]);
+	return mods[0];
+}
+
+PG_FUNCTION_INFO_V1(ruvector_typmod_in);
+/* ruvector(n): n is the number of dimensions. */
+Datum
+ruvector_typmod_in(PG_FUNCTION_ARGS)
+{
+	ArrayType  *ta = PG_GETARG_ARRAYTYPE_P(0);
+	int32	   *mods;
+	int			n;
+
+	mods = ArrayGetIntegerTypmods(ta, &n);
+	PG_RETURN_INT32(RuVectorTypmodFromMods(mods, n));
 }
 
 PG_FUNCTION_INFO_V1(ruvector_typmod_out);
@@ -250,60 +274,118 @@ ruvector_typmod_out(PG_FUNCTION_ARGS)
 	PG_RETURN_CSTRING(typmod < 0 ? pstrdup("") : psprintf("(%d)", typmod));
 }
 
-PG_FUNCTION_INFO_V1(ruvector_recv);
-/* Binary input: int16 dim, int16 unused (0), dim float4s, network order. */
-Datum
-ruvector_recv(PG_FUNCTION_ARGS)
+/* Read a network-order int16 at p. */
+static inline int16
+read_int16(const char *p)
 {
-	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
-	int32		typmod = PG_GETARG_INT32(2);
+	uint16		n;
+
+	memcpy(&n, p, sizeof(n));
+	return (int16) pg_ntoh16(n);
+}
+
+/* Read a network-order float4 at p. */
+static inline float
+read_float4(const char *p)
+{
+	uint32		n;
+	float		f;
+
+	memcpy(&n, p, sizeof(n));
+	n = pg_ntoh32(n);
+	memcpy(&f, &n, sizeof(f));
+	return f;
+}
+
+/*
+ * Parse the binary form (int16 dim, int16 unused (0), dim float4s, network
+ * order), exactly len bytes at data, into a new vector of typmod's dimension
+ * count (-1: any).
+ */
+RuVector *
+RuVectorParseBinary(const char *data, int len, int32 typmod)
+{
 	int			dim;
 	int			unused;
+	int			left;
 	RuVector   *result;
 
-	if (buf->len - buf->cursor < 4)
+	if (len < 4)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("truncated binary ruvector: %d bytes, the header alone is 4",
-						buf->len - buf->cursor)));
-	dim = (int16) pq_getmsgint(buf, sizeof(int16));
-	unused = (int16) pq_getmsgint(buf, sizeof(int16));
+						len)));
+	dim = read_int16(data);
+	unused = read_int16(data + 2);
+	left = len - 4;
 	RuVectorCheckDim(dim);
 	RuVectorCheckTypmod(dim, typmod);
 	if (unused != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("invalid binary ruvector: reserved field is %d, expected 0", unused)));
-	if (buf->len - buf->cursor != dim * (int) sizeof(float))
+	if (left != dim * (int) sizeof(float))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("%s binary ruvector: %d dimension(s) need %d bytes of elements, got %d",
-						buf->len - buf->cursor < dim * (int) sizeof(float) ? "truncated" : "oversized",
-						dim, dim * (int) sizeof(float), buf->len - buf->cursor)));
+						left < dim * (int) sizeof(float) ? "truncated" : "oversized",
+						dim, dim * (int) sizeof(float), left)));
 
 	result = InitRuVector(dim);
 	for (int i = 0; i < dim; i++)
 	{
-		result->x[i] = pq_getmsgfloat4(buf);
+		result->x[i] = read_float4(data + 4 + i * sizeof(float));
 		RuVectorCheckElement(result->x[i]);
 	}
+	return result;
+}
+
+/* The binary form that RuVectorParseBinary reads, as a bytea. */
+bytea *
+RuVectorToBinary(const RuVector *v)
+{
+	Size		len = VARHDRSZ + 4 + (Size) v->dim * sizeof(float);
+	bytea	   *result = (bytea *) palloc(len);
+	char	   *p = VARDATA(result);
+	uint16		h[2];
+
+	SET_VARSIZE(result, len);
+	h[0] = pg_hton16((uint16) v->dim);
+	h[1] = 0;
+	memcpy(p, h, sizeof(h));
+	p += sizeof(h);
+	for (int i = 0; i < v->dim; i++)
+	{
+		uint32		n;
+
+		memcpy(&n, &v->x[i], sizeof(n));
+		n = pg_hton32(n);
+		memcpy(p, &n, sizeof(n));
+		p += sizeof(n);
+	}
+	return result;
+}
+
+PG_FUNCTION_INFO_V1(ruvector_recv);
+/* Binary input: RuVectorParseBinary on the rest of the message. */
+Datum
+ruvector_recv(PG_FUNCTION_ARGS)
+{
+	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+	RuVector   *result;
+
+	result = RuVectorParseBinary(buf->data + buf->cursor, buf->len - buf->cursor,
+								 PG_GETARG_INT32(2));
+	buf->cursor = buf->len;
 	PG_RETURN_RUVECTOR_P(result);
 }
 
 PG_FUNCTION_INFO_V1(ruvector_send);
-/* Binary output, the format ruvector_recv reads. */
+/* Binary output: RuVectorToBinary. */
 Datum
 ruvector_send(PG_FUNCTION_ARGS)
 {
-	RuVector   *v = PG_GETARG_RUVECTOR_P(0);
-	StringInfoData buf;
-
-	pq_begintypsend(&buf);
-	pq_sendint16(&buf, v->dim);
-	pq_sendint16(&buf, 0);
-	for (int i = 0; i < v->dim; i++)
-		pq_sendfloat4(&buf, v->x[i]);
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+	PG_RETURN_BYTEA_P(RuVectorToBinary(PG_GETARG_RUVECTOR_P(0)));
 }
 
 PG_FUNCTION_INFO_V1(ruvector_typmod_cast);
@@ -355,6 +437,30 @@ element_to_float(Datum d, Oid elemtype)
 	return f;
 }
 
+/*
+ * A vector of typmod's dimension count (-1: any) from n array elements of
+ * type elemtype (integer, real, double precision or numeric), none null.
+ */
+RuVector *
+RuVectorFromElements(const Datum *elems, const bool *nulls, int n, Oid elemtype,
+					 int32 typmod)
+{
+	RuVector   *result;
+
+	RuVectorCheckDim(n);
+	RuVectorCheckTypmod(n, typmod);
+	result = InitRuVector(n);
+	for (int i = 0; i < n; i++)
+	{
+		if (nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("array must not contain nulls to cast to ruvector")));
+		result->x[i] = element_to_float(elems[i], elemtype);
+	}
+	return result;
+}
+
 PG_FUNCTION_INFO_V1(array_to_ruvector);
 /* integer[], real[], double precision[], numeric[] -> ruvector(n) */
 Datum
@@ -369,7 +475,6 @@ array_to_ruvector(PG_FUNCTION_ARGS)
 	Datum	   *elems;
 	bool	   *nulls;
 	int			n;
-	RuVector   *result;
 
 	if (ARR_NDIM(arr) > 1)
 		ereport(ERROR,
@@ -377,19 +482,7 @@ array_to_ruvector(PG_FUNCTION_ARGS)
 				 errmsg("array must be one-dimensional to cast to ruvector")));
 	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
 	deconstruct_array(arr, elemtype, typlen, typbyval, typalign, &elems, &nulls, &n);
-	RuVectorCheckDim(n);
-	RuVectorCheckTypmod(n, typmod);
-
-	result = InitRuVector(n);
-	for (int i = 0; i < n; i++)
-	{
-		if (nulls[i])
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("array must not contain nulls to cast to ruvector")));
-		result->x[i] = element_to_float(elems[i], elemtype);
-	}
-	PG_RETURN_RUVECTOR_P(result);
+	PG_RETURN_RUVECTOR_P(RuVectorFromElements(elems, nulls, n, elemtype, typmod));
 }
 
 /* Build a one-dimensional array of the given element type from a vector. */
