@@ -69,7 +69,7 @@ pgc=$RV_PGBIN/pg_config
 
 echo "== building ruvector with SANITIZE=1"
 mkdir -p "$T/build"
-cp -a Makefile ruvector.control src sql expected "$T/build/" || fail "cannot copy the source tree"
+cp -a Makefile ruvector.control vector.control src sql expected "$T/build/" || fail "cannot copy the source tree"
 # objects of an ordinary build came along with src/: never link those
 make -C "$T/build" -s clean PG_CONFIG="$pgc" >/dev/null
 make -C "$T/build" -s -j"$(nproc)" SANITIZE=1 PG_CONFIG="$pgc" || fail "build failed"
@@ -86,7 +86,7 @@ log=$RV_PGDATA_DIR/server.log
 
 tests=("$@")
 if [ ${#tests[@]} -eq 0 ]; then
-	read -r -a tests <<<"$(sed -n 's/^REGRESS = //p' Makefile)"
+	read -r -a tests <<<"$(sed -n 's/^REGRESS = //p; s/^REGRESS += //p' Makefile | tr '\n' ' ')"
 fi
 echo "== pg_regress (${#tests[@]} tests) against the sanitized module"
 make -C "$T/build" -s installcheck PG_CONFIG="$pgc" REGRESS="${tests[*]}"
