@@ -332,8 +332,28 @@ extern Buffer RuIvfNewBuffer(Relation index, ForkNumber fork);
 extern RuIvfState *RuIvfGetState(Relation index);
 extern void RuIvfReleaseState(RuIvfState *st);
 extern void RuIvfReadMeta(Relation index, RuIvfMetaData *meta);
-extern void RuIvfCheckPage(Relation index, const RuIvfMetaData *meta, Page page,
-						   BlockNumber blkno, uint16 kind);
+extern void RuIvfPageCorrupted(Relation index, const RuIvfMetaData *meta, Page page,
+							   BlockNumber blkno, uint16 kind) pg_attribute_noreturn();
+
+/*
+ * Check that block blkno of an index, whose page is read under a lock, is
+ * a ruivf page of the kind expected where it was reached (a data block's
+ * first page, a further page, a vector page), and for a first page that
+ * its lane count fits the block: scans, inserts and VACUUM copy lanes into
+ * arrays of that size.  ERRCODE_INDEX_CORRUPTED otherwise.  Inline: a scan
+ * checks every page it reads.
+ */
+static inline void
+RuIvfCheckPage(Relation index, const RuIvfMetaData *meta, Page page, BlockNumber blkno,
+			   uint16 kind)
+{
+	RuIvfPageOpaque opaque = RuIvfPageGetOpaque(page);
+
+	if (unlikely(((PageHeader) page)->pd_special != BLCKSZ - RUIVF_SPECIAL_SIZE ||
+				 opaque->page_id != RUIVF_PAGE_ID || opaque->kind != kind ||
+				 (kind == RUIVF_PAGE_DATA && opaque->nlanes > meta->lanes)))
+		RuIvfPageCorrupted(index, meta, page, blkno, kind);
+}
 extern Buffer RuIvfReadBufferRecent(Relation index, RuIvfState *st, BlockNumber blkno);
 extern Buffer RuIvfPinIfCached(Relation index, RuIvfState *st, BlockNumber blkno);
 extern Buffer RuIvfReadHeapBufferRecent(Relation heap, RuIvfState *st, BlockNumber blkno);

@@ -157,9 +157,10 @@ typedef struct RuIvfScanOpaqueData
 	float		rest_lb;		/* lower bound of every candidate after the
 								 * window: loose (rest_bound), -Inf if one
 								 * has no bound, +Inf if there are none */
-	bool		rest_exact;		/* rest_lb is the least of their bounds */
-	float		rest_min_est;	/* least estimate after the window */
-	float		rest_max_err;	/* largest coding error after the window */
+	bool		rest_exact;		/* rest_lb is the least of their bounds, or
+								 * no better one can be had */
+	float		round_max_err;	/* largest coding error of the lists read last */
+	bool		round_unbounded;	/* one of their estimates is not finite */
 
 	RuIvfCandidate *ready;		/* re-ranked, not returned: min-heap on dist */
 	int			nready;
@@ -993,18 +994,31 @@ scan_list(IndexScanDesc scan, int list, BlockNumber head, BlockNumber follow)
 			so->candcap = Max(so->candcap * 2, so->ncand + nlanes);
 			so->cand = repalloc_huge(so->cand, sizeof(RuIvfCandidate) * so->candcap);
 		}
-		for (int l = 0; l < nlanes; l++)
 		{
-			RuIvfCandidate *c;
+			/* in locals, so that the loop keeps them in registers */
+			RuIvfCandidate *cand = so->cand;
+			int			n = so->ncand;
+			float		max_err = so->round_max_err;
+			bool		unbounded = false;
 
-			if (!ItemPointerIsValid(&tids[l]))
-				continue;		/* deleted by VACUUM */
-			c = &so->cand[so->ncand++];
-			c->tid = tids[l];
-			c->lane = (uint16) l;
-			c->blk = blkno;
-			c->dist = code_estimate(so, &so->lop, factors[l].factor, so->blockdist[l]);
-			c->err = factors[l].err;
+			for (int l = 0; l < nlanes; l++)
+			{
+				RuIvfCandidate *c;
+
+				if (!ItemPointerIsValid(&tids[l]))
+					continue;	/* deleted by VACUUM */
+				c = &cand[n++];
+				c->tid = tids[l];
+				c->lane = (uint16) l;
+				c->blk = blkno;
+				c->dist = code_estimate(so, &so->lop, factors[l].factor, so->blockdist[l]);
+				c->err = factors[l].err;
+				max_err = Max(max_err, c->err);
+				unbounded |= !(fabsf(c->dist) <= FLT_MAX);	/* Inf or NaN */
+			}
+			so->ncand = n;
+			so->round_max_err = max_err;
+			so->round_unbounded |= unbounded;
 		}
 		blkno = next;
 	}
@@ -1230,9 +1244,9 @@ ready_pop(RuIvfScanOpaque so)
  * Open the next window of candidates: the nearest `window` estimates (all
  * of them for an index without centroids), ordered by their lower bounds.
  * The re-ranked rows not yet returned stay in the ready heap: they compete
- * with the new window's.  The candidates left after the window are
- * summarized for rest_bound: their least estimate and largest coding error
- * (a bound that cannot be computed is -Inf).  False when none are left.
+ * with the new window's.  The candidates left after the window get one
+ * loose lower bound for rest_bound (-Inf when none can be computed).
+ * False when none are left.
  */
 static bool
 open_window(IndexScanDesc scan)
@@ -1240,15 +1254,16 @@ open_window(IndexScanDesc scan)
 	RuIvfScanOpaque so = (RuIvfScanOpaque) scan->opaque;
 	int			n = so->rerank_all ? so->ncand - so->nextcand
 		: Min(so->window, so->ncand - so->nextcand);
-	float		min_est = INFINITY;
-	float		max_err = 0.0f;
-	bool		unbounded = false;
+	float		win_max_est = -INFINITY;
 
 	if (n <= 0)
 		return false;
 	select_smallest(so->cand, so->nextcand, so->ncand, n);
 	for (int i = so->nextcand; i < so->nextcand + n; i++)
+	{
+		win_max_est = Max(win_max_est, select_key(so->cand[i].dist));
 		so->cand[i].dist = lower_bound(so, &so->cand[i]);
+	}
 	qsort(so->cand + so->nextcand, n, sizeof(RuIvfCandidate), cmp_candidate);
 	so->winend = so->nextcand + n;
 	if (so->nready + n > so->readycap)
@@ -1261,35 +1276,26 @@ open_window(IndexScanDesc scan)
 	}
 	so->window = Min(so->window, RUIVF_MAX_WINDOW / 2) * 2;
 
-	for (int i = so->winend; i < so->ncand; i++)
-	{
-		float		d = so->cand[i].dist;
-
-		if (!isfinite(d))
-			unbounded = true;
-		min_est = Min(min_est, d);
-		max_err = Max(max_err, so->cand[i].err);
-	}
-	so->rest_min_est = min_est;
-	so->rest_max_err = max_err;
-	so->rest_exact = false;
+	/*
+	 * The candidates after the window: the selection left only estimates
+	 * at least the window's largest there, and none has a larger coding
+	 * error than the round's largest, so that pair bounds them all
+	 * (rest_bound); a round with an estimate that is not finite has no
+	 * such bound.
+	 */
+	so->rest_exact = true;
 	if (so->winend == so->ncand)
-	{
 		so->rest_lb = INFINITY;
-		so->rest_exact = true;
-	}
-	else if (unbounded)
-	{
+	else if (so->round_unbounded || !isfinite(win_max_est))
 		so->rest_lb = -INFINITY;
-		so->rest_exact = true;
-	}
 	else
 	{
 		RuIvfCandidate c;
 
-		c.dist = min_est;
-		c.err = max_err;
+		c.dist = win_max_est;
+		c.err = so->round_max_err;
 		so->rest_lb = lower_bound(so, &c);
+		so->rest_exact = false;
 	}
 	return true;
 }
@@ -1394,6 +1400,8 @@ probe_more(IndexScanDesc scan)
 	so->ncand = 0;
 	so->nextcand = 0;
 	so->winend = 0;
+	so->round_max_err = 0.0f;
+	so->round_unbounded = false;
 	so->window = 10 * so->set.rerank_factor;	/* new lists, first window again */
 	order_lists(so, end);
 	heads = palloc(sizeof(BlockNumber) * (end - so->probed));

@@ -320,15 +320,12 @@ RuIvfReadMeta(Relation index, RuIvfMetaData *meta)
 }
 
 /*
- * Check that block blkno of an index, whose page is read under a lock, is
- * a ruivf page of the kind expected where it was reached (a data block's
- * first page, a further page, a vector page), and for a first page that
- * its lane count fits the block: scans, inserts and VACUUM copy lanes into
- * arrays of that size.  ERRCODE_INDEX_CORRUPTED otherwise.
+ * Report why block blkno fails RuIvfCheckPage (ivf.h), which calls this
+ * only then: ERRCODE_INDEX_CORRUPTED, naming the block.
  */
 void
-RuIvfCheckPage(Relation index, const RuIvfMetaData *meta, Page page, BlockNumber blkno,
-			   uint16 kind)
+RuIvfPageCorrupted(Relation index, const RuIvfMetaData *meta, Page page, BlockNumber blkno,
+				   uint16 kind)
 {
 	RuIvfPageOpaque opaque;
 
@@ -352,6 +349,11 @@ RuIvfCheckPage(Relation index, const RuIvfMetaData *meta, Page page, BlockNumber
 				 errmsg("ruivf index \"%s\" block %u has %u lanes in use, more than its %d",
 						RelationGetRelationName(index), blkno, opaque->nlanes, meta->lanes),
 				 errhint("REINDEX INDEX %s;", RelationGetRelationName(index))));
+	ereport(ERROR,
+			(errcode(ERRCODE_INDEX_CORRUPTED),
+			 errmsg("ruivf index \"%s\" block %u is not a valid ruivf page",
+					RelationGetRelationName(index), blkno),
+			 errhint("REINDEX INDEX %s;", RelationGetRelationName(index))));
 }
 
 /* Copy n floats packed across consecutive float pages starting at blkno. */
