@@ -133,6 +133,13 @@ SELECT count(*) FROM queries q,
   LATERAL (SELECT id FROM items ORDER BY items.v <-> q.v LIMIT 50) n WHERE (n.id / 20) % 5 = 0}),
 	'0',
 	'after 20% deletes and VACUUM: no deleted row is returned');
+foreach my $heapallindexed ('false', 'true')
+{
+	my ($rc, $out, $err) = $node->psql('postgres',
+		"SELECT ruvector_index_check('items_idx', $heapallindexed)");
+	is($rc . $err, '0',
+		"after inserts, deletes and VACUUM: ruvector_index_check (heapallindexed $heapallindexed) passes");
+}
 
 $node->stop;
 done_testing();

@@ -115,6 +115,18 @@ sub compare
 		my $live = $primary->safe_psql('postgres', "SELECT count(*), count(*), sum(id) FROM $t");
 		like($p, qr/^\Q$t|$live\E$/m, "$stage: $t: an index scan returns every row ($live)");
 	}
+	# every index passes its check: on the primary with every table row
+	# (heapallindexed), on the standby the pages alone (its ShareLock on the
+	# table cannot be taken in recovery)
+	foreach my $t (@tables)
+	{
+		my ($rc, $out, $err) = $primary->psql('postgres',
+			"SELECT ruvector_index_check('${t}_idx', true)");
+		is($rc . $err, '0', "$stage: $t: ruvector_index_check passes on the primary");
+		($rc, $out, $err) = $standby->psql('postgres',
+			"SELECT ruvector_index_check('${t}_idx')");
+		is($rc . $err, '0', "$stage: $t: ruvector_index_check passes on the standby");
+	}
 	# the queries did use the index
 	like(
 		$standby->safe_psql(
