@@ -310,6 +310,12 @@ SELECT '[1,2,3]'::vector <-> '[3,2,1]' AS l2, '[1,2,3]'::vector <#> '[3,2,1]' AS
 SELECT l2_distance('[1,2,3]'::vector, '[3,2,1]'), inner_product('[1,2,3]'::vector, '[3,2,1]'),
        round(cosine_distance('[1,2,3]'::vector, '[3,2,1]')::numeric, 6), l1_distance('[1,2,3]'::vector, '[3,2,1]'),
        vector_l2_squared_distance('[1,2,3]', '[3,2,1]'), vector_negative_inner_product('[1,2,3]', '[3,2,1]');
+-- a bare literal resolves as with the incumbent
+SELECT vector_norm('[3,4]');
+-- hnsw's option rule: ef_construction >= 2 * m (22023)
+CREATE TABLE efc (v vector(3));
+CREATE INDEX ON efc USING hnsw (v vector_l2_ops) WITH (m = 16, ef_construction = 31);
+DROP TABLE efc;
 SELECT vector_dims('[1,2,3]'::vector), vector_norm('[3,4]'::vector), l2_normalize('[3,4]'::vector),
        subvector('[1,2,3,4,5]'::vector, 2, 3), binary_quantize('[1,-2,0,3.5,-0.1,7,8,9,-1]'::vector);
 SELECT '[1,2,3]'::vector + '[4,5,6]', '[1,2,3]'::vector - '[4,5,6]', '[1,2,3]'::vector * '[4,5,6]',

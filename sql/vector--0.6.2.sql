@@ -126,8 +126,9 @@ CREATE OPERATOR <+> (
 
 CREATE FUNCTION vector_dims(vector) RETURNS integer
 	AS 'MODULE_PATHNAME', 'ruvector_dims' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION vector_norm(vector) RETURNS double precision
-	AS 'MODULE_PATHNAME', 'ruvector_norm' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+-- vector_norm: ruvector's own, vector_norm(ruvector), serves vector values
+-- through the implicit cast; a second vector_norm(vector) would make
+-- vector_norm('[3,4]') ambiguous, where the incumbent resolves it.
 CREATE FUNCTION l2_normalize(vector) RETURNS vector
 	AS 'MODULE_PATHNAME', 'ruvector_l2_normalize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION subvector(vector, integer, integer) RETURNS vector

@@ -142,6 +142,13 @@ hnswoptions(Datum reloptions, bool validate)
 	/* validate: CREATE INDEX or ALTER INDEX SET, where the user gave them */
 	if (!validate)
 		return result;
+	/* the incumbent's rule, so that a script expecting its error gets it */
+	if (result != NULL &&
+		((RvCompatHnswOptions *) result)->ef_construction < 2 * ((RvCompatHnswOptions *) result)->m)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("ef_construction must be greater than or equal to 2 * m"),
+				 errhint("These options have no effect on this index; leave them out.")));
 	foreach(lc, untransformRelOptions(reloptions))
 	{
 		DefElem    *def = lfirst_node(DefElem, lc);
