@@ -461,3 +461,35 @@ COMMENT ON FUNCTION ruvector_index_check(regclass, boolean) IS
 	'checks a ruivf index''s pages, chains, TIDs and codes (and with heapallindexed that it holds every row of its table); raises XX002 on corruption';
 
 REVOKE ALL ON FUNCTION ruvector_index_check(regclass, boolean) FROM PUBLIC;
+
+-- Distances between bit strings (PostgreSQL's bit) -------------------------
+--
+-- Hamming: differing bits; Jaccard: 1 - |a AND b| / |a OR b| (1 when no
+-- bit is shared).  Lengths must match.  Functions only: the operators <~>
+-- and <%> on bit are pgvector's, and the extension vector defines them; if
+-- ruvector did too, ruvector and pgvector 0.7+ could no longer be created
+-- in one schema (an operator on a built-in type exists once per schema).
+
+CREATE FUNCTION ruvector_hamming_distance(bit, bit) RETURNS double precision
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION ruvector_hamming_distance(bit, bit) IS
+	'number of positions where two bit strings of the same length differ';
+
+CREATE FUNCTION ruvector_jaccard_distance(bit, bit) RETURNS double precision
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION ruvector_jaccard_distance(bit, bit) IS
+	'1 - (bits set in both) / (bits set in either), 1 when none is shared; same lengths';
+
+CREATE FUNCTION ruvector_binary_quantize(ruvector) RETURNS bit
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION ruvector_binary_quantize(ruvector) IS
+	'bit(dim): bit i set when element i is positive';
+
+CREATE FUNCTION ruvector_bits_kernel() RETURNS text
+	AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION ruvector_bits_kernel() IS
+	'population-count kernels the bit distances use at the current ruvector.simd level: scalar, popcnt or avx512_vpopcntdq';
