@@ -24,10 +24,10 @@ SELECT count(DISTINCT prosrc) AS c_functions FROM pg_proc
 CREATE TABLE items (id int, embedding vector(4));
 INSERT INTO items VALUES (1, '[1,1,1,1]'), (2, '[1,-1,1,-1]'), (3, '[-1,-1,-1,-1]'), (4, '[1,1,1,-1]');
 SELECT id, binary_quantize(embedding) AS code,
-       binary_quantize(embedding)::bit(4) <~> binary_quantize('[1,1,1,1]')::bit(4) AS h
+       binary_quantize(embedding)::bit(4) <~> binary_quantize('[1,1,1,1]'::vector)::bit(4) AS h
   FROM items ORDER BY h, id;
 SELECT id FROM items
- ORDER BY binary_quantize(embedding)::bit(4) <%> binary_quantize('[1,1,-1,-1]')::bit(4), id;
+ ORDER BY binary_quantize(embedding)::bit(4) <%> binary_quantize('[1,1,-1,-1]'::vector)::bit(4), id;
 
 -- pgvector's operator classes on bit exist; building an index with one is refused
 SELECT opcname, amname FROM pg_opclass c JOIN pg_am a ON a.oid = c.opcmethod
