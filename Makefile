@@ -42,7 +42,18 @@ OBJS = \
 	src/planner/planner.o \
 	src/stats/stats.o
 
+# Bit-string distances (hamming, jaccard on PostgreSQL's bit) and their
+# population-count kernels (src/simd/bits.h).
+OBJS += src/type/bit_ops.o src/simd/bits_dispatch.o src/simd/bits_scalar.o \
+	src/simd/bits_popcnt.o src/simd/bits_avx512.o
+
+# The half-precision vector type ruhalfvec (halfvec) and its conversions
+# (src/simd/half.h).
+OBJS += src/type/halfvec.o src/simd/half_dispatch.o src/simd/half_scalar.o \
+	src/simd/half_f16c.o
+
 REGRESS = type io_errors operators functions casts aggregates btree simd copy ruivf ruivf_results ruivf_check planner stats
+REGRESS += bit_ops halfvec
 REGRESS_OPTS = --load-extension=ruvector
 
 # The pgvector compatibility extension `vector` (docs/coming-from-pgvector.md):
@@ -56,7 +67,7 @@ ifeq ($(WITH_COMPAT),yes)
 EXTENSION += vector
 DATA += sql/vector--0.6.2.sql
 MODULES = src/compat/ruvector_compat
-REGRESS += compat
+REGRESS += compat compat_bits compat_halfvec
 endif
 
 OPTFLAGS ?=
@@ -110,9 +121,16 @@ include $(PGXS)
 ifeq ($(shell uname -m),x86_64)
 src/simd/kernels_avx2.o: CFLAGS += -mavx2 -mfma
 src/simd/kernels_avx512.o: CFLAGS += -mavx512f -mavx2 -mfma
+src/simd/bits_popcnt.o: CFLAGS += -mpopcnt
+src/simd/bits_avx512.o: CFLAGS += -mavx512f -mavx512vpopcntdq -mpopcnt
+src/simd/half_f16c.o: CFLAGS += -mf16c -mavx
 endif
 
 $(OBJS): src/simd/kernels.h src/type/vector.h src/ivf/ivf.h src/stats/stats.h
+src/type/bit_ops.o src/simd/bits_dispatch.o src/simd/bits_scalar.o src/simd/bits_popcnt.o \
+	src/simd/bits_avx512.o: src/simd/bits.h
+src/type/halfvec.o src/ivf/ivfutils.o src/simd/half_dispatch.o src/simd/half_scalar.o \
+	src/simd/half_f16c.o: src/simd/half.h src/type/halfvec.h
 src/ruvector.o src/compat/compat_am.o src/compat/ruvector_compat.o: src/compat/compat.h
 
 # Never overwrite another extension named vector (the real pgvector): its
@@ -131,6 +149,8 @@ vector-install-check:
 
 kernel-check:
 	$(MAKE) -C test/kernels check
+	$(MAKE) -C test/kernels check-bits
+	$(MAKE) -C test/kernels check-half
 
 # Instrumented build and install, the workload, then the optimised build
 # (left in the tree: `make install` installs it).

@@ -461,3 +461,213 @@ COMMENT ON FUNCTION ruvector_index_check(regclass, boolean) IS
 	'checks a ruivf index''s pages, chains, TIDs and codes (and with heapallindexed that it holds every row of its table); raises XX002 on corruption';
 
 REVOKE ALL ON FUNCTION ruvector_index_check(regclass, boolean) FROM PUBLIC;
+
+-- Distances between bit strings (PostgreSQL's bit) -------------------------
+--
+-- Hamming: differing bits; Jaccard: 1 - |a AND b| / |a OR b| (1 when no
+-- bit is shared).  Lengths must match.  Functions only: the operators <~>
+-- and <%> on bit are pgvector's, and the extension vector defines them; if
+-- ruvector did too, ruvector and pgvector 0.7+ could no longer be created
+-- in one schema (an operator on a built-in type exists once per schema).
+
+CREATE FUNCTION ruvector_hamming_distance(bit, bit) RETURNS double precision
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION ruvector_hamming_distance(bit, bit) IS
+	'number of positions where two bit strings of the same length differ';
+
+CREATE FUNCTION ruvector_jaccard_distance(bit, bit) RETURNS double precision
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION ruvector_jaccard_distance(bit, bit) IS
+	'1 - (bits set in both) / (bits set in either), 1 when none is shared; same lengths';
+
+CREATE FUNCTION ruvector_binary_quantize(ruvector) RETURNS bit
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION ruvector_binary_quantize(ruvector) IS
+	'bit(dim): bit i set when element i is positive';
+
+CREATE FUNCTION ruvector_bits_kernel() RETURNS text
+	AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION ruvector_bits_kernel() IS
+	'population-count kernels the bit distances use at the current ruvector.simd level: scalar, popcnt or avx512_vpopcntdq';
+
+-- ruhalfvec: vectors of half-precision floats ------------------------------
+--
+-- Two bytes per element (IEEE binary16), 1 to 16,000 dimensions; text form
+-- as ruvector's, each element rounded to the nearest half (beyond +-65504:
+-- an error); binary form pgvector's for halfvec.  Arithmetic converts to
+-- float4, exactly, and uses ruvector's distance code.  Functions have
+-- ruhalfvec_ names (overloading ruvector's would make calls with bare
+-- literals ambiguous); the operators are ruvector's.  No index: ruivf's
+-- operator classes on ruhalfvec exist so that CREATE INDEX fails saying so.
+
+CREATE TYPE ruhalfvec;
+
+CREATE FUNCTION ruhalfvec_in(cstring, oid, integer) RETURNS ruhalfvec
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION ruhalfvec_out(ruhalfvec) RETURNS cstring
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION ruhalfvec_typmod_in(cstring[]) RETURNS integer
+	AS 'MODULE_PATHNAME', 'ruvector_typmod_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION ruhalfvec_typmod_out(integer) RETURNS cstring
+	AS 'MODULE_PATHNAME', 'ruvector_typmod_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION ruhalfvec_recv(internal, oid, integer) RETURNS ruhalfvec
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION ruhalfvec_send(ruhalfvec) RETURNS bytea
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE TYPE ruhalfvec (
+	INPUT = ruhalfvec_in,
+	OUTPUT = ruhalfvec_out,
+	TYPMOD_IN = ruhalfvec_typmod_in,
+	TYPMOD_OUT = ruhalfvec_typmod_out,
+	RECEIVE = ruhalfvec_recv,
+	SEND = ruhalfvec_send,
+	INTERNALLENGTH = VARIABLE,
+	ALIGNMENT = int4,
+	STORAGE = main
+);
+
+COMMENT ON TYPE ruhalfvec IS 'vector of IEEE half-precision floats, 1 to 16000 dimensions';
+
+CREATE FUNCTION ruhalfvec(ruhalfvec, integer, boolean) RETURNS ruhalfvec
+	AS 'MODULE_PATHNAME', 'ruhalfvec_typmod_cast' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE CAST (ruhalfvec AS ruhalfvec)
+	WITH FUNCTION ruhalfvec(ruhalfvec, integer, boolean) AS IMPLICIT;
+
+-- ruvector -> ruhalfvec rounds, implicitly (as pgvector's vector -> halfvec);
+-- back on assignment or explicitly
+CREATE FUNCTION ruhalfvec(ruvector, integer, boolean) RETURNS ruhalfvec
+	AS 'MODULE_PATHNAME', 'ruvector_to_ruhalfvec' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE CAST (ruvector AS ruhalfvec)
+	WITH FUNCTION ruhalfvec(ruvector, integer, boolean) AS IMPLICIT;
+CREATE FUNCTION ruvector(ruhalfvec, integer, boolean) RETURNS ruvector
+	AS 'MODULE_PATHNAME', 'ruhalfvec_to_ruvector' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE CAST (ruhalfvec AS ruvector)
+	WITH FUNCTION ruvector(ruhalfvec, integer, boolean) AS ASSIGNMENT;
+
+CREATE FUNCTION array_to_ruhalfvec(integer[], integer, boolean) RETURNS ruhalfvec
+	AS 'MODULE_PATHNAME', 'array_to_ruhalfvec' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION array_to_ruhalfvec(real[], integer, boolean) RETURNS ruhalfvec
+	AS 'MODULE_PATHNAME', 'array_to_ruhalfvec' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION array_to_ruhalfvec(double precision[], integer, boolean) RETURNS ruhalfvec
+	AS 'MODULE_PATHNAME', 'array_to_ruhalfvec' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION array_to_ruhalfvec(numeric[], integer, boolean) RETURNS ruhalfvec
+	AS 'MODULE_PATHNAME', 'array_to_ruhalfvec' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE CAST (integer[] AS ruhalfvec)
+	WITH FUNCTION array_to_ruhalfvec(integer[], integer, boolean) AS ASSIGNMENT;
+CREATE CAST (real[] AS ruhalfvec)
+	WITH FUNCTION array_to_ruhalfvec(real[], integer, boolean) AS ASSIGNMENT;
+CREATE CAST (double precision[] AS ruhalfvec)
+	WITH FUNCTION array_to_ruhalfvec(double precision[], integer, boolean) AS ASSIGNMENT;
+CREATE CAST (numeric[] AS ruhalfvec)
+	WITH FUNCTION array_to_ruhalfvec(numeric[], integer, boolean) AS ASSIGNMENT;
+CREATE FUNCTION ruhalfvec_to_float4(ruhalfvec, integer, boolean) RETURNS real[]
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE CAST (ruhalfvec AS real[])
+	WITH FUNCTION ruhalfvec_to_float4(ruhalfvec, integer, boolean) AS IMPLICIT;
+
+CREATE FUNCTION ruhalfvec_l2_distance(ruhalfvec, ruhalfvec) RETURNS double precision
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION ruhalfvec_l2_squared_distance(ruhalfvec, ruhalfvec) RETURNS double precision
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION ruhalfvec_inner_product(ruhalfvec, ruhalfvec) RETURNS double precision
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION ruhalfvec_negative_inner_product(ruhalfvec, ruhalfvec) RETURNS double precision
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION ruhalfvec_cosine_distance(ruhalfvec, ruhalfvec) RETURNS double precision
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION ruhalfvec_l1_distance(ruhalfvec, ruhalfvec) RETURNS double precision
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION ruhalfvec_dims(ruhalfvec) RETURNS integer
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION ruhalfvec_norm(ruhalfvec) RETURNS double precision
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION ruhalfvec_binary_quantize(ruhalfvec) RETURNS bit
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OPERATOR <-> (
+	LEFTARG = ruhalfvec, RIGHTARG = ruhalfvec, FUNCTION = ruhalfvec_l2_distance,
+	COMMUTATOR = '<->'
+);
+CREATE OPERATOR <#> (
+	LEFTARG = ruhalfvec, RIGHTARG = ruhalfvec, FUNCTION = ruhalfvec_negative_inner_product,
+	COMMUTATOR = '<#>'
+);
+CREATE OPERATOR <=> (
+	LEFTARG = ruhalfvec, RIGHTARG = ruhalfvec, FUNCTION = ruhalfvec_cosine_distance,
+	COMMUTATOR = '<=>'
+);
+CREATE OPERATOR <+> (
+	LEFTARG = ruhalfvec, RIGHTARG = ruhalfvec, FUNCTION = ruhalfvec_l1_distance,
+	COMMUTATOR = '<+>'
+);
+
+CREATE FUNCTION ruhalfvec_lt(ruhalfvec, ruhalfvec) RETURNS bool
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION ruhalfvec_le(ruhalfvec, ruhalfvec) RETURNS bool
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION ruhalfvec_eq(ruhalfvec, ruhalfvec) RETURNS bool
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION ruhalfvec_ne(ruhalfvec, ruhalfvec) RETURNS bool
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION ruhalfvec_ge(ruhalfvec, ruhalfvec) RETURNS bool
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION ruhalfvec_gt(ruhalfvec, ruhalfvec) RETURNS bool
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION ruhalfvec_cmp(ruhalfvec, ruhalfvec) RETURNS integer
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OPERATOR < (
+	LEFTARG = ruhalfvec, RIGHTARG = ruhalfvec, FUNCTION = ruhalfvec_lt,
+	COMMUTATOR = >, NEGATOR = >=, RESTRICT = scalarltsel, JOIN = scalarltjoinsel
+);
+CREATE OPERATOR <= (
+	LEFTARG = ruhalfvec, RIGHTARG = ruhalfvec, FUNCTION = ruhalfvec_le,
+	COMMUTATOR = >=, NEGATOR = >, RESTRICT = scalarlesel, JOIN = scalarlejoinsel
+);
+CREATE OPERATOR = (
+	LEFTARG = ruhalfvec, RIGHTARG = ruhalfvec, FUNCTION = ruhalfvec_eq,
+	COMMUTATOR = =, NEGATOR = <>, RESTRICT = eqsel, JOIN = eqjoinsel, MERGES
+);
+CREATE OPERATOR <> (
+	LEFTARG = ruhalfvec, RIGHTARG = ruhalfvec, FUNCTION = ruhalfvec_ne,
+	COMMUTATOR = <>, NEGATOR = =, RESTRICT = neqsel, JOIN = neqjoinsel
+);
+CREATE OPERATOR >= (
+	LEFTARG = ruhalfvec, RIGHTARG = ruhalfvec, FUNCTION = ruhalfvec_ge,
+	COMMUTATOR = <=, NEGATOR = <, RESTRICT = scalargesel, JOIN = scalargejoinsel
+);
+CREATE OPERATOR > (
+	LEFTARG = ruhalfvec, RIGHTARG = ruhalfvec, FUNCTION = ruhalfvec_gt,
+	COMMUTATOR = <, NEGATOR = <=, RESTRICT = scalargtsel, JOIN = scalargtjoinsel
+);
+
+CREATE OPERATOR CLASS ruhalfvec_ops
+	DEFAULT FOR TYPE ruhalfvec USING btree AS
+	OPERATOR 1 <,
+	OPERATOR 2 <=,
+	OPERATOR 3 =,
+	OPERATOR 4 >=,
+	OPERATOR 5 >,
+	FUNCTION 1 ruhalfvec_cmp(ruhalfvec, ruhalfvec);
+
+-- ruivf cannot index ruhalfvec: with these, CREATE INDEX fails with 0A000
+-- and a hint (RuIvfGetMetric, src/ivf) instead of "no operator class"
+CREATE OPERATOR CLASS ruhalfvec_l2_ops
+	DEFAULT FOR TYPE ruhalfvec USING ruivf AS
+	OPERATOR 1 <-> (ruhalfvec, ruhalfvec) FOR ORDER BY float_ops,
+	FUNCTION 1 ruhalfvec_l2_squared_distance(ruhalfvec, ruhalfvec);
+
+CREATE OPERATOR CLASS ruhalfvec_ip_ops
+	FOR TYPE ruhalfvec USING ruivf AS
+	OPERATOR 1 <#> (ruhalfvec, ruhalfvec) FOR ORDER BY float_ops,
+	FUNCTION 1 ruhalfvec_negative_inner_product(ruhalfvec, ruhalfvec);
+
+CREATE OPERATOR CLASS ruhalfvec_cosine_ops
+	FOR TYPE ruhalfvec USING ruivf AS
+	OPERATOR 1 <=> (ruhalfvec, ruhalfvec) FOR ORDER BY float_ops,
+	FUNCTION 1 ruhalfvec_cosine_distance(ruhalfvec, ruhalfvec);

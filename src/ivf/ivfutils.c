@@ -16,6 +16,7 @@
 #include "access/reloptions.h"
 #include "access/xact.h"
 #include "catalog/pg_type.h"
+#include "commands/defrem.h"
 #include "funcapi.h"
 #include "utils/builtins.h"
 #include "storage/lmgr.h"
@@ -24,6 +25,7 @@
 #include "utils/syscache.h"
 
 #include "ivf.h"
+#include "../type/halfvec.h"
 #include "../type/vector.h"
 
 int			ruvector_probes = 8;
@@ -203,12 +205,48 @@ RuIvfLaneVectorPage(const RuIvfMetaData *meta, Page page, int q, int lane, float
 /*
  * The metric, from the opclass's support function 1 (one of ruvector's
  * distance functions).  L1 is refused: SQ8 codes here estimate L2 and
- * inner products only.
+ * inner products only.  So are bit strings and halfvecs, whose operator
+ * classes (bit_hamming_ops, bit_jaccard_ops, halfvec_*_ops of the extension
+ * vector, ruhalfvec_*_ops) exist so that schemas naming them load: ruivf
+ * indexes float4 vectors only.
  */
 RuIvfMetric
 RuIvfGetMetric(Relation index)
 {
-	FmgrInfo   *proc = index_getprocinfo(index, 1, 1);
+	FmgrInfo   *proc;
+
+	if (index->rd_opcintype[0] == BITOID || index->rd_opcintype[0] == VARBITOID)
+	{
+		char	   *am = get_am_name(index->rd_rel->relam);
+
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s indexes on bit strings are not supported", am ? am : "ruivf"),
+				 errdetail("The %s access method here is ruivf, which indexes vectors only; "
+						   "its operator classes on bit exist so that pgvector's schemas load.",
+						   am ? am : "ruivf"),
+				 errhint("ORDER BY col <~> query (or <%%>) works without an index, as an exact "
+						 "scan; to search by index, index the vectors the bits were quantized "
+						 "from (vector_l2_ops, vector_cosine_ops) and re-rank by Hamming distance.")));
+	}
+	proc = index_getprocinfo(index, 1, 1);
+	if (proc->fn_addr == ruhalfvec_l2_distance ||
+		proc->fn_addr == ruhalfvec_l2_squared_distance ||
+		proc->fn_addr == ruhalfvec_negative_inner_product ||
+		proc->fn_addr == ruhalfvec_cosine_distance ||
+		proc->fn_addr == ruhalfvec_l1_distance)
+	{
+		char	   *am = get_am_name(index->rd_rel->relam);
+
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s indexes on halfvec are not supported", am ? am : "ruivf"),
+				 errdetail("ruivf indexes float4 vectors only; the operator classes on halfvec "
+						   "exist so that schemas naming them load."),
+				 errhint("Index a float4 copy instead (ALTER TABLE ... ADD COLUMN v vector(n) "
+						 "GENERATED ALWAYS AS (col::vector(n)) STORED); ORDER BY col <-> ... "
+						 "works without an index, as an exact scan.")));
+	}
 
 	if (proc->fn_addr == ruvector_l2_distance || proc->fn_addr == ruvector_l2_squared_distance)
 		return RUIVF_METRIC_L2;
