@@ -26,6 +26,7 @@ OBJS = \
 	src/simd/kernels_scalar.o \
 	src/simd/kernels_avx2.o \
 	src/simd/kernels_avx512.o \
+	src/simd/kernels_avx512vnni.o \
 	src/simd/simd_guc.o \
 	src/type/vector_io.o \
 	src/type/vector_ops.o \
@@ -109,10 +110,12 @@ include $(PGXS)
 # One instruction set per kernel file; everything else stays baseline x86-64.
 ifeq ($(shell uname -m),x86_64)
 src/simd/kernels_avx2.o: CFLAGS += -mavx2 -mfma
-src/simd/kernels_avx512.o: CFLAGS += -mavx512f -mavx2 -mfma
+src/simd/kernels_avx512.o: CFLAGS += -mavx512f -mavx512bw -mavx2 -mfma
+src/simd/kernels_avx512vnni.o: CFLAGS += -mavx512f -mavx512bw -mavx512vnni -mavx2 -mfma
 endif
 
 $(OBJS): src/simd/kernels.h src/type/vector.h src/ivf/ivf.h src/stats/stats.h
+src/simd/kernels_avx512.o src/simd/kernels_avx512vnni.o: src/simd/kernels_avx512_sq8.h
 src/ruvector.o src/compat/compat_am.o src/compat/ruvector_compat.o: src/compat/compat.h
 
 # Never overwrite another extension named vector (the real pgvector): its
