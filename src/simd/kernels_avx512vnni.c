@@ -12,8 +12,8 @@
  * vpdpwssd multiplies and adds a pair of int16 codes and the query pair
  * into the int32 accumulator in one instruction (no saturation: the same
  * exact sums as vpmaddwd then vpaddd).  Its latency lies on the
- * accumulator chain, so a pass keeps two pair rows in flight in separate
- * accumulators and adds them at the end.
+ * accumulator chain, so a pass keeps four pair rows (two, for 64 lanes) in
+ * flight in separate accumulators and adds them at the end.
  *
  * src/simd/kernels_avx512vnni.c
  *
@@ -27,7 +27,7 @@
 
 #define SQ8_STEP(acc, c16, qp) \
 	((acc) = _mm512_dpwssd_epi32((acc), (c16), (qp)))
-#define SQ8_UNROLL 2
+#define SQ8_UNROLL 4
 #include "kernels_avx512_sq8.h"
 
 /* Batch dot product against pair-interleaved SQ8 codes, with vpdpwssd. */
