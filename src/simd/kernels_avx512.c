@@ -480,8 +480,71 @@ sq4_pass(const int16_t *qpairs, const unsigned char *codes, size_t npairs,
 }
 
 /*
+ * SQ4 codes of the last n = width - l lanes, 1..32: two pair rows per
+ * vector, row p in the low 256 bits and row p + 1 in the high ones (each
+ * loaded under the byte opmask of n lanes), so that a block of 32 lanes or
+ * fewer still fills the vector.  The query pairs are broadcast the same
+ * way; the 16-bit sums of the two halves (each a row parity: at most 8
+ * rows per 16-row group, so no overflow) are widened and added together
+ * every 16 rows.  Lanes 0-7, 16-23 end in s0 and 8-15, 24-31 in s2, put
+ * back in order by vshufi64x2.  One line of `next` every two rows.
+ */
+static void
+sq4_narrow(const int16_t *qpairs, const unsigned char *codes, size_t npairs,
+		   size_t width, size_t l, int32_t *out,
+		   const unsigned char *next, size_t *pf, size_t pfend)
+{
+	const __m512i nib = _mm512_set1_epi8(0x0F);
+	size_t		n = width - l;
+	__mmask64	m = ((__mmask64) 1 << n) - 1;
+	__m512i		s0 = _mm512_setzero_si512(),
+				s2 = _mm512_setzero_si512();
+
+	for (size_t p0 = 0; p0 < npairs; p0 += 16)
+	{
+		size_t		pend = p0 + 16 < npairs ? p0 + 16 : npairs;
+		size_t		p = p0;
+		__m512i		a = _mm512_setzero_si512(),
+					b = _mm512_setzero_si512();
+
+		for (; p < pend; p += 2)
+		{
+			const unsigned char *row = codes + p * width + l;
+			__m512i		v = _mm512_maskz_loadu_epi8(m, row);
+			__m512i		qq = _mm512_set1_epi16(qpairs[p]);
+			__m512i		lo,
+						hi;
+
+			if (p + 1 < pend)
+			{
+				v = _mm512_inserti64x4(v, _mm512_castsi512_si256(_mm512_maskz_loadu_epi8(m, row + width)), 1);
+				qq = _mm512_mask_set1_epi16(qq, (__mmask32) 0xFFFF0000u, qpairs[p + 1]);
+			}
+			else
+				qq = _mm512_maskz_mov_epi16((__mmask32) 0x0000FFFFu, qq);
+			if (*pf < pfend)
+			{
+				_mm_prefetch((const char *) next + *pf, _MM_HINT_T0);
+				*pf += 64;
+			}
+			lo = _mm512_and_si512(v, nib);
+			hi = _mm512_and_si512(_mm512_srli_epi16(v, 4), nib);
+			a = _mm512_add_epi16(a, _mm512_maddubs_epi16(_mm512_unpacklo_epi8(lo, hi), qq));
+			b = _mm512_add_epi16(b, _mm512_maddubs_epi16(_mm512_unpackhi_epi8(lo, hi), qq));
+		}
+		s0 = _mm512_add_epi32(s0, _mm512_add_epi32(_mm512_cvtepi16_epi32(_mm512_castsi512_si256(a)),
+												   _mm512_cvtepi16_epi32(_mm512_extracti64x4_epi64(a, 1))));
+		s2 = _mm512_add_epi32(s2, _mm512_add_epi32(_mm512_cvtepi16_epi32(_mm512_castsi512_si256(b)),
+												   _mm512_cvtepi16_epi32(_mm512_extracti64x4_epi64(b, 1))));
+	}
+	_mm512_mask_storeu_epi32(out + l, (__mmask16) m, _mm512_shuffle_i64x2(s0, s2, 0x44));
+	_mm512_mask_storeu_epi32(out + l + 16, (__mmask16) (m >> 16), _mm512_shuffle_i64x2(s0, s2, 0xEE));
+}
+
+/*
  * Batch dot product against SQ4 codes (kernels.h): passes of 64 lanes,
- * the last one (1..63 lanes) under a byte opmask.
+ * then the last 33..63 lanes under a byte opmask, or the last 1..32 two
+ * rows at a time (sq4_narrow).
  */
 void
 dot_sq4_batch_avx512(const int16_t *qpairs, const unsigned char *codes,
@@ -494,7 +557,9 @@ dot_sq4_batch_avx512(const int16_t *qpairs, const unsigned char *codes,
 
 	for (; l + 64 <= width; l += 64)
 		sq4_pass(qpairs, codes, npairs, width, l, false, ~(__mmask64) 0, out, next, &pf, pfend);
-	if (l < width)
+	if (width - l > 0 && width - l <= 32)
+		sq4_narrow(qpairs, codes, npairs, width, l, out, next, &pf, pfend);
+	else if (l < width)
 		sq4_pass(qpairs, codes, npairs, width, l, true,
 				 ((__mmask64) 1 << (width - l)) - 1, out, next, &pf, pfend);
 }
