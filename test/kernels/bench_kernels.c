@@ -121,7 +121,8 @@ time_calls(const IntShape *sh, KernelKind kind, RvSq8DotFn sq8, RvSq4DotFn sq4,
 static void
 bench_int_kernels(void)
 {
-	static const size_t shapes[][2] = {{784, 32}, {128, 56}};
+	/* a whole 784 x 32 block, one of its four pages (196 dims), 128 x 56 */
+	static const size_t shapes[][2] = {{784, 32}, {196, 32}, {128, 56}};
 	static const char *kname[] = {"dot_sq8_batch", "dot_sq8_batch+next", "dot_sq4_batch", "dot_f32_multi"};
 	RvKernels	k2,
 				k5;
@@ -140,7 +141,7 @@ bench_int_kernels(void)
 		   "(avx512 sq8 kernel: %s)\n", ROUNDS, vnni ? "vnni" : "bw");
 	printf("%-19s %4s %5s %10s %12s %8s%s\n", "kernel", "dim", "lanes", "avx2 ns",
 		   "avx512 ns", "ratio", vnni ? "  avx512bw ns  ratio" : "");
-	for (size_t si = 0; si < 2; si++)
+	for (size_t si = 0; si < sizeof(shapes) / sizeof(shapes[0]); si++)
 	{
 		IntShape	sh;
 
