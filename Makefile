@@ -26,6 +26,7 @@ OBJS = \
 	src/simd/kernels_scalar.o \
 	src/simd/kernels_avx2.o \
 	src/simd/kernels_avx512.o \
+	src/simd/kernels_avx512vnni.o \
 	src/simd/simd_guc.o \
 	src/type/vector_io.o \
 	src/type/vector_ops.o \
@@ -120,13 +121,15 @@ include $(PGXS)
 # One instruction set per kernel file; everything else stays baseline x86-64.
 ifeq ($(shell uname -m),x86_64)
 src/simd/kernels_avx2.o: CFLAGS += -mavx2 -mfma
-src/simd/kernels_avx512.o: CFLAGS += -mavx512f -mavx2 -mfma
+src/simd/kernels_avx512.o: CFLAGS += -mavx512f -mavx512bw -mavx2 -mfma
+src/simd/kernels_avx512vnni.o: CFLAGS += -mavx512f -mavx512bw -mavx512vnni -mavx2 -mfma
 src/simd/bits_popcnt.o: CFLAGS += -mpopcnt
 src/simd/bits_avx512.o: CFLAGS += -mavx512f -mavx512vpopcntdq -mpopcnt
 src/simd/half_f16c.o: CFLAGS += -mf16c -mavx
 endif
 
 $(OBJS): src/simd/kernels.h src/type/vector.h src/ivf/ivf.h src/stats/stats.h
+src/simd/kernels_avx512.o src/simd/kernels_avx512vnni.o: src/simd/kernels_avx512_sq8.h
 src/type/bit_ops.o src/simd/bits_dispatch.o src/simd/bits_scalar.o src/simd/bits_popcnt.o \
 	src/simd/bits_avx512.o: src/simd/bits.h
 src/type/halfvec.o src/ivf/ivfutils.o src/simd/half_dispatch.o src/simd/half_scalar.o \

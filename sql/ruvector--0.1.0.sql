@@ -248,12 +248,13 @@ CREATE AGGREGATE sum(ruvector) (
 -- SIMD information ---------------------------------------------------------
 
 CREATE FUNCTION ruvector_simd_info(
-	OUT level text, OUT compiled boolean, OUT supported boolean, OUT in_use boolean)
+	OUT level text, OUT compiled boolean, OUT supported boolean, OUT in_use boolean,
+	OUT kernels text)
 	RETURNS SETOF record
 	AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE STRICT PARALLEL RESTRICTED;
 
 COMMENT ON FUNCTION ruvector_simd_info() IS
-	'SIMD levels: compiled into ruvector, supported by this CPU, and in use by this session';
+	'SIMD levels: compiled into ruvector, supported by this CPU, in use by this session, and the instructions of their kernels';
 
 -- ruivf: IVF index with SoA blocks of SQ8 codes ----------------------------
 

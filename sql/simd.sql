@@ -21,6 +21,15 @@ SELECT bool_and(supported) AS cumulative
   FROM ruvector_simd_info() WITH ORDINALITY AS i
  WHERE ordinality <= (SELECT max(ordinality) FROM ruvector_simd_info() WITH ORDINALITY AS j
                        WHERE j.supported);
+-- every compiled level names the instructions of its kernels; the avx512
+-- level has its own version of every kernel (none borrowed from avx2)
+SELECT level, kernels FROM ruvector_simd_info() WHERE level = 'scalar';
+SELECT count(*) FILTER (WHERE compiled AND kernels IS NULL) AS compiled_without_kernels,
+       count(*) FILTER (WHERE NOT compiled AND kernels IS NOT NULL) AS kernels_not_compiled,
+       coalesce(bool_and(kernels NOT LIKE '%avx2%' AND kernels LIKE '%dot_sq8_batch%'
+                         AND kernels LIKE '%dot_sq4_batch%' AND kernels LIKE '%dot_multi%')
+                FILTER (WHERE level = 'avx512' AND compiled), true) AS avx512_all_own
+  FROM ruvector_simd_info();
 
 -- the default is auto, which uses the best supported level
 SHOW ruvector.simd;

@@ -7,8 +7,13 @@
  * system saves the registers they use across context switches:
  *	- AVX2:    CPUID.1:ECX.{OSXSAVE,AVX,FMA}, CPUID.7.0:EBX.AVX2, and
  *			   XGETBV(0) showing the XMM and YMM state enabled;
- *	- AVX-512: additionally CPUID.7.0:EBX.AVX512F and XGETBV(0) showing the
- *			   opmask, ZMM_Hi256 and Hi16_ZMM state enabled.
+ *	- AVX-512: additionally CPUID.7.0:EBX.{AVX512F,AVX512BW} and XGETBV(0)
+ *			   showing the opmask, ZMM_Hi256 and Hi16_ZMM state enabled
+ *			   (BW for the SQ8 and SQ4 kernels' 16-bit multiply-adds and
+ *			   byte opmasks);
+ *	- AVX-512 VNNI (CPUID.7.0:ECX.AVX512_VNNI), not a level of its own: the
+ *			   avx512 level's SQ8 kernel uses vpdpwssd when the CPU has it
+ *			   (rv_cpu_has_avx512vnni, true only where avx512 is usable).
  * XGETBV is executed only after OSXSAVE says it exists.  On other
  * architectures only the scalar level exists.
  *
@@ -33,7 +38,9 @@ read_xcr0(void)
 	return ((uint64_t) edx << 32) | eax;
 }
 
-/* Probe the CPU; returns the best usable level. */
+static bool detected_vnni = false;
+
+/* Probe the CPU; returns the best usable level (and notes VNNI). */
 static RvSimdLevel
 detect_level(void)
 {
@@ -57,12 +64,17 @@ detect_level(void)
 	avx2 = (ebx & (1u << 5)) != 0;
 	if (!avx2)
 		return RV_SIMD_SCALAR;
-	/* AVX512F (16) plus opmask, ZMM_Hi256, Hi16_ZMM state (bits 5-7) */
-	if ((ebx & (1u << 16)) && (xcr0 & 0xe6) == 0xe6)
+	/* AVX512F (16), AVX512BW (30), opmask, ZMM_Hi256, Hi16_ZMM state (5-7) */
+	if ((ebx & (1u << 16)) && (ebx & (1u << 30)) && (xcr0 & 0xe6) == 0xe6)
+	{
+		detected_vnni = (ecx & (1u << 11)) != 0;	/* AVX512_VNNI */
 		return RV_SIMD_AVX512;
+	}
 	return RV_SIMD_AVX2;
 }
 #else
+static bool detected_vnni = false;
+
 /* Non-x86 (or non-GNU compilers): scalar only. */
 static RvSimdLevel
 detect_level(void)
@@ -80,6 +92,14 @@ rv_cpu_best_level(void)
 	if (cached_level < 0)
 		cached_level = (int) detect_level();
 	return (RvSimdLevel) cached_level;
+}
+
+/* Does the CPU have AVX-512 VNNI, with the avx512 level usable? */
+bool
+rv_cpu_has_avx512vnni(void)
+{
+	(void) rv_cpu_best_level();
+	return detected_vnni;
 }
 
 /* Does the CPU support this level?  Levels are cumulative. */

@@ -39,6 +39,8 @@ rv_simd_level_compiled(RvSimdLevel level)
 /*
  * Fill *out with the kernels of one level, whether or not the CPU can run
  * them (the kernel tests check support themselves).  False if not compiled.
+ * The avx512 level's SQ8 kernel is the VNNI one where the CPU has VNNI,
+ * the AVX-512 BW one otherwise.
  */
 bool
 rv_kernels_for_level(RvSimdLevel level, RvKernels *out)
@@ -70,14 +72,39 @@ rv_kernels_for_level(RvSimdLevel level, RvKernels *out)
 				l2sq_f32_avx512, dot_f32_avx512, cosine_f32_avx512, l1_f32_avx512,
 				l2sq_f32_batch_avx512, dot_f32_batch_avx512, cosine_f32_batch_avx512,
 				l1_f32_batch_avx512,
-				dot_sq8_batch_avx2,	/* AVX-512 BW/VNNI version: not yet written */
-				dot_sq4_batch_avx2,	/* AVX-512 BW version: not yet written */
-				dot_f32_multi_avx2	/* AVX-512 version: not yet written */
+				rv_cpu_has_avx512vnni() ? dot_sq8_batch_avx512vnni : dot_sq8_batch_avx512,
+				dot_sq4_batch_avx512, dot_f32_multi_avx512
 			};
 			return true;
 #endif
 		default:
 			return false;
+	}
+}
+
+/*
+ * Which kernels a level's table holds, and with which instructions, for
+ * ruvector_simd_info(): every level has its own version of every kernel.
+ */
+const char *
+rv_simd_level_kernels(RvSimdLevel level)
+{
+	switch (level)
+	{
+		case RV_SIMD_SCALAR:
+			return "all: portable C";
+#ifdef RV_HAVE_X86_KERNELS
+		case RV_SIMD_AVX2:
+			return "all: avx2+fma";
+		case RV_SIMD_AVX512:
+			return rv_cpu_has_avx512vnni()
+				? "pair, batch and dot_multi: avx512f; dot_sq8_batch: avx512bw+vnni; "
+				"dot_sq4_batch: avx512bw"
+				: "pair, batch and dot_multi: avx512f; dot_sq8_batch, dot_sq4_batch: "
+				"avx512bw (no vnni)";
+#endif
+		default:
+			return NULL;
 	}
 }
 

@@ -40,7 +40,8 @@ typedef enum RvSimdLevel
 {
 	RV_SIMD_SCALAR = 0,
 	RV_SIMD_AVX2 = 1,			/* AVX2 + FMA */
-	RV_SIMD_AVX512 = 2,			/* AVX-512 F (+ the OS saving ZMM state) */
+	RV_SIMD_AVX512 = 2,			/* AVX-512 F and BW (+ the OS saving ZMM
+								 * state); VNNI used where present */
 	RV_SIMD_NLEVELS
 } RvSimdLevel;
 
@@ -180,12 +181,14 @@ rv_dot_sq4_lanes(const int16_t *qpairs, const unsigned char *codes, size_t npair
 extern bool rv_cpu_supports(RvSimdLevel level);
 extern RvSimdLevel rv_cpu_best_level(void);
 extern const char *rv_simd_level_name(RvSimdLevel level);
+extern bool rv_cpu_has_avx512vnni(void);
 
 /* dispatch.c: the table in use and how to change it */
 extern RvKernels rv_kernels;
 extern bool rv_simd_level_compiled(RvSimdLevel level);
 extern bool rv_kernels_for_level(RvSimdLevel level, RvKernels *out);
 extern bool rv_simd_select(RvSimdLevel level);
+extern const char *rv_simd_level_kernels(RvSimdLevel level);
 
 /* kernels_scalar.c */
 extern float l2sq_f32_scalar(const float *a, const float *b, size_t dim);
@@ -223,6 +226,11 @@ extern void l2sq_f32_batch_avx512(const float *q, const float *block, size_t dim
 extern void dot_f32_batch_avx512(const float *q, const float *block, size_t dim, size_t width, float *out);
 extern void cosine_f32_batch_avx512(const float *q, const float *block, size_t dim, size_t width, float *out);
 extern void l1_f32_batch_avx512(const float *q, const float *block, size_t dim, size_t width, float *out);
+extern void dot_f32_multi_avx512(const float *x, size_t nx, const float *block, size_t dim, size_t width, float *out);
+extern void dot_sq8_batch_avx512(const int32_t *qpairs, const unsigned char *codes, size_t npairs, size_t width, int32_t *out, const unsigned char *next);
+extern void dot_sq4_batch_avx512(const int16_t *qpairs, const unsigned char *codes, size_t npairs, size_t width, int32_t *out, const unsigned char *next);
+/* kernels_avx512vnni.c: only where rv_cpu_has_avx512vnni() */
+extern void dot_sq8_batch_avx512vnni(const int32_t *qpairs, const unsigned char *codes, size_t npairs, size_t width, int32_t *out, const unsigned char *next);
 #endif
 
 #endif							/* RUVECTOR_KERNELS_H */

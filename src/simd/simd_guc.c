@@ -88,7 +88,10 @@ RvSimdInit(void)
 }
 
 PG_FUNCTION_INFO_V1(ruvector_simd_info);
-/* One row per level: compiled in, supported by this CPU, in use. */
+/*
+ * One row per level: compiled in, supported by this CPU, in use, and which
+ * instructions its kernels use (NULL where the level is not compiled).
+ */
 Datum
 ruvector_simd_info(PG_FUNCTION_ARGS)
 {
@@ -97,13 +100,18 @@ ruvector_simd_info(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 	for (int lv = RV_SIMD_SCALAR; lv < RV_SIMD_NLEVELS; lv++)
 	{
-		Datum		values[4];
-		bool		nulls[4] = {false, false, false, false};
+		Datum		values[5];
+		bool		nulls[5] = {false, false, false, false, false};
+		const char *kernels = rv_simd_level_kernels((RvSimdLevel) lv);
 
 		values[0] = CStringGetTextDatum(rv_simd_level_name((RvSimdLevel) lv));
 		values[1] = BoolGetDatum(rv_simd_level_compiled((RvSimdLevel) lv));
 		values[2] = BoolGetDatum(rv_cpu_supports((RvSimdLevel) lv));
 		values[3] = BoolGetDatum(rv_kernels.level == (RvSimdLevel) lv);
+		if (kernels)
+			values[4] = CStringGetTextDatum(kernels);
+		else
+			nulls[4] = true;
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;

@@ -22,7 +22,9 @@
  * one element past the end crashes the test; outputs end at a guard too.
  *
  * A level that is not compiled in, or that the CPU lacks, is reported as
- * skipped, by name: never a silent pass.
+ * skipped, by name: never a silent pass.  The avx512 level is run a second
+ * time with the SQ8 kernel variant its table did not pick (with or without
+ * VNNI), or that run is reported as skipped.
  *
  * test/kernels/test_kernels.c
  *
@@ -480,6 +482,50 @@ main(void)
 			failed++;
 		}
 	}
+
+	/*
+	 * The avx512 level's SQ8 kernel has two variants (VNNI where the CPU has
+	 * it, else AVX-512 BW); the table holds one, so the other is run here
+	 * too: both must be exact on every machine that can run them.
+	 */
+#ifdef RV_HAVE_X86_KERNELS
+	if (rv_cpu_supports(RV_SIMD_AVX512))
+	{
+		RvKernels	k;
+		bool		vnni = rv_cpu_has_avx512vnni();
+		const char *name = vnni ? "avx512 (sq8 without vnni)" : "avx512 (sq8 with vnni)";
+		Tally		t;
+
+		rv_kernels_for_level(RV_SIMD_AVX512, &k);
+		printf("avx512 table's sq8 kernel: %s\n",
+			   k.dot_sq8_batch == dot_sq8_batch_avx512vnni ? "vnni" : "bw");
+		if (vnni != (k.dot_sq8_batch == dot_sq8_batch_avx512vnni))
+		{
+			printf("FAIL avx512 table: sq8 kernel does not match the CPU's VNNI (%d)\n", vnni);
+			failed++;
+		}
+		if (vnni)
+		{
+			k.dot_sq8_batch = dot_sq8_batch_avx512;
+			t = test_level(&k, name);
+			if (t.failures == 0)
+			{
+				printf("level %s passed (%ld checks)\n", name, t.checks);
+				passed++;
+			}
+			else
+			{
+				printf("level %s FAILED (%ld of %ld checks)\n", name, t.failures, t.checks);
+				failed++;
+			}
+		}
+		else
+		{
+			printf("level %s skipped (CPU lacks avx512vnni)\n", name);
+			skipped++;
+		}
+	}
+#endif
 	printf("kernels: %d passed, %d failed, %d skipped\n", passed, failed, skipped);
 	return failed ? 1 : 0;
 }
