@@ -225,13 +225,6 @@ copy_page(RuIvfCheckState *cs, BlockNumber blkno, char *out)
 	UnlockReleaseBuffer(buf);
 }
 
-/* The block count of rel now (a relation only grows while the check runs). */
-static BlockNumber
-current_blocks(Relation rel)
-{
-	return RelationGetNumberOfBlocks(rel);
-}
-
 /*
  * Read n floats packed across float pages from block start, checking each
  * page's kind and that every value is finite, into out (NULL: only check).
@@ -426,7 +419,7 @@ data_blocks_in_range(RuIvfCheckState *cs, BlockNumber blkno, int npages)
 		return false;
 	if ((uint64) blkno + npages <= cs->nblocks)
 		return true;
-	cs->nblocks = current_blocks(cs->index);
+	cs->nblocks = RelationGetNumberOfBlocks(cs->index);
 	return (uint64) blkno + npages <= cs->nblocks;
 }
 
@@ -618,7 +611,7 @@ check_tid(RuIvfCheckState *cs, BlockNumber blkno, int lane, ItemPointer tid)
 				cs->name, blkno, lane, tblk, off, MaxOffsetNumber);
 	if (tblk >= cs->heap_nblocks)
 	{
-		cs->heap_nblocks = current_blocks(cs->heap);
+		cs->heap_nblocks = RelationGetNumberOfBlocks(cs->heap);
 		if (tblk >= cs->heap_nblocks)
 			corrupt("index \"%s\" block %u lane %d: TID (%u,%u) points past the end of table "
 					"\"%s\" (%u blocks)",
@@ -985,8 +978,8 @@ ruvector_index_check(PG_FUNCTION_ARGS)
 	cs->heapallindexed = heapallindexed;
 	cs->strategy = GetAccessStrategy(BAS_BULKREAD);
 	/* the table's count first: a TID the index holds then lies below it or below a later count */
-	cs->heap_nblocks = current_blocks(heap);
-	cs->nblocks = cs->nblocks_start = current_blocks(index);
+	cs->heap_nblocks = RelationGetNumberOfBlocks(heap);
+	cs->nblocks = cs->nblocks_start = RelationGetNumberOfBlocks(index);
 
 	check_metapage(cs);
 	check_float_pages(cs);

@@ -878,6 +878,28 @@ pin_ahead(IndexScanDesc scan, BlockNumber blkno)
 }
 
 /*
+ * Check the next block of a list's chain before it is read: chains grow at
+ * their heads only, and a block exists before it is linked, so every block
+ * reached from a head read before nblocks was taken lies below it; and a
+ * chain visits each block once, so more blocks than the index holds is a
+ * cycle.  *nvisited counts the chain's blocks so far.
+ */
+static inline void
+check_chain_step(Relation index, int list, BlockNumber blkno, int ppb, BlockNumber nblocks,
+				 BlockNumber *nvisited)
+{
+	bool		loops = ++(*nvisited) > nblocks / ppb;
+
+	if (loops || (uint64) blkno + ppb > nblocks)
+		ereport(ERROR,
+				(errcode(ERRCODE_INDEX_CORRUPTED),
+				 errmsg("ruivf index \"%s\" list %d: %s at block %u",
+						RelationGetRelationName(index), list,
+						loops ? "its chain loops" : "its chain leaves the index", blkno),
+				 errhint("REINDEX INDEX %s;", RelationGetRelationName(index))));
+}
+
+/*
  * Score every block of one list, whose chain starts at `head`, into the
  * candidate array.  The pages of a block are pinned and share-locked
  * together (ascending, per the lock order), so a concurrent VACUUM cannot
@@ -926,20 +948,7 @@ scan_list(IndexScanDesc scan, int list, BlockNumber head, BlockNumber follow)
 		ItemPointerData tids[RUIVF_MAX_LANES];
 		RuIvfLaneFactors factors[RUIVF_MAX_LANES];
 
-		/*
-		 * Chains grow at their heads only, and a block exists before it is
-		 * linked, so every block reached from a head read before so->nblocks
-		 * was taken lies below it, and a chain visits each block once: more
-		 * blocks than that is a cycle.
-		 */
-		if ((uint64) blkno + ppb > so->nblocks || ++nvisited > so->nblocks / ppb)
-			ereport(ERROR,
-					(errcode(ERRCODE_INDEX_CORRUPTED),
-					 errmsg("ruivf index \"%s\" list %d: %s at block %u",
-							RelationGetRelationName(index), list,
-							nvisited > so->nblocks / ppb ? "its chain loops" : "its chain leaves the index",
-							blkno),
-					 errhint("REINDEX INDEX %s;", RelationGetRelationName(index))));
+		check_chain_step(index, list, blkno, ppb, so->nblocks, &nvisited);
 		CHECK_FOR_INTERRUPTS();
 		bufs[0] = BufferIsValid(nextbuf) ? nextbuf : RuIvfReadBufferRecent(index, so->st, blkno);
 		nextbuf = InvalidBuffer;
@@ -1455,14 +1464,8 @@ null_next(IndexScanDesc scan)
 			so->nblocks = RelationGetNumberOfBlocks(index);
 			continue;
 		}
-		/* as in scan_list: the chain stays within the index, once a block */
-		if ((uint64) so->null_blk + so->st->meta.pages_per_block > so->nblocks ||
-			++so->null_visited > so->nblocks / so->st->meta.pages_per_block)
-			ereport(ERROR,
-					(errcode(ERRCODE_INDEX_CORRUPTED),
-					 errmsg("ruivf index \"%s\" list %d: its chain loops or leaves the index at block %u",
-							RelationGetRelationName(index), so->null_list, so->null_blk),
-					 errhint("REINDEX INDEX %s;", RelationGetRelationName(index))));
+		check_chain_step(index, so->null_list, so->null_blk, so->st->meta.pages_per_block,
+						 so->nblocks, &so->null_visited);
 		buf = RuIvfReadBufferRecent(index, so->st, so->null_blk);
 		LockBuffer(buf, BUFFER_LOCK_SHARE);
 		page = BufferGetPage(buf);

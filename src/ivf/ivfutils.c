@@ -491,6 +491,16 @@ free_state(RuIvfState *st)
 	MemoryContextDelete(st->cxt);
 }
 
+/* Keep a held state outside the cache slots until its last release. */
+static void
+keep_uncached(RuIvfState *st)
+{
+	MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+
+	uncached_states = lappend(uncached_states, st);
+	MemoryContextSwitchTo(old);
+}
+
 /*
  * End of a top-level transaction: no scan is open any more (a holdable
  * cursor's rows were materialized at commit), so every hold is dropped,
@@ -634,10 +644,7 @@ RuIvfGetState(Relation index)
 	if (e == NULL)
 	{
 		/* every slot is held: outside the cache, freed at its last release */
-		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
-
-		uncached_states = lappend(uncached_states, st);
-		MemoryContextSwitchTo(old);
+		keep_uncached(st);
 		return st;
 	}
 	if (e->state != NULL)
@@ -645,13 +652,7 @@ RuIvfGetState(Relation index)
 		if (e->state->refcount == 0)
 			free_state(e->state);
 		else
-		{
-			/* a stale state still held: freed at its last release */
-			MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
-
-			uncached_states = lappend(uncached_states, e->state);
-			MemoryContextSwitchTo(old);
-		}
+			keep_uncached(e->state);	/* stale but held: freed at its last release */
 	}
 	e->relid = RelationGetRelid(index);
 	e->build_id = meta.build_id;
@@ -747,8 +748,6 @@ RuIvfPinIfCached(Relation index, RuIvfState *st, BlockNumber blkno)
 	PrefetchBufferResult r;
 	Buffer		buf;
 
-	if (st->cxt == NULL)
-		return InvalidBuffer;
 	buf = pin_recent(index, st->recent, st->nrecent, blkno);
 	if (BufferIsValid(buf))
 		return buf;
@@ -762,12 +761,10 @@ RuIvfPinIfCached(Relation index, RuIvfState *st, BlockNumber blkno)
 	return InvalidBuffer;
 }
 
-/* Pin an index page (see read_buffer_recent); only for cached states. */
+/* Pin an index page (see read_buffer_recent), for a state of RuIvfGetState. */
 Buffer
 RuIvfReadBufferRecent(Relation index, RuIvfState *st, BlockNumber blkno)
 {
-	if (st->cxt == NULL)
-		return ReadBuffer(index, blkno);
 	return read_buffer_recent(index, st->cxt, &st->recent, &st->nrecent, blkno);
 }
 
@@ -775,8 +772,6 @@ RuIvfReadBufferRecent(Relation index, RuIvfState *st, BlockNumber blkno)
 Buffer
 RuIvfReadHeapBufferRecent(Relation heap, RuIvfState *st, BlockNumber blkno)
 {
-	if (st->cxt == NULL)
-		return ReadBuffer(heap, blkno);
 	return read_buffer_recent(heap, st->cxt, &st->heap_recent, &st->nheap_recent, blkno);
 }
 
