@@ -54,7 +54,7 @@ OBJS += src/type/halfvec.o src/simd/half_dispatch.o src/simd/half_scalar.o \
 	src/simd/half_f16c.o
 
 REGRESS = type io_errors operators functions casts aggregates btree simd copy ruivf ruivf_results ruivf_check planner stats
-REGRESS += bit_ops halfvec
+REGRESS += bit_ops halfvec ruivf_types
 REGRESS_OPTS = --load-extension=ruvector
 
 # The pgvector compatibility extension `vector` (docs/coming-from-pgvector.md):
@@ -68,7 +68,7 @@ ifeq ($(WITH_COMPAT),yes)
 EXTENSION += vector
 DATA += sql/vector--0.6.2.sql
 MODULES = src/compat/ruvector_compat
-REGRESS += compat compat_bits compat_halfvec
+REGRESS += compat compat_bits compat_halfvec compat_index
 endif
 
 OPTFLAGS ?=

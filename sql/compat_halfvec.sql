@@ -42,7 +42,8 @@ SELECT '[1,2]'::halfvec::ruhalfvec AS ru, '[1,2]'::ruhalfvec::halfvec AS pg,
 -- btree: ORDER BY, DISTINCT, =
 SELECT DISTINCT embedding FROM items WHERE id IN (5, 6, 1) ORDER BY embedding;
 
--- pgvector's operator classes on halfvec exist; building an index is refused
+-- pgvector's operator classes on halfvec: indexes build (L1 is refused);
+-- sql/ruivf_types.sql tests their scans
 SELECT opcname, amname FROM pg_opclass c JOIN pg_am a ON a.oid = c.opcmethod
  WHERE opcintype = 'halfvec'::regtype ORDER BY 2, 1;
 CREATE INDEX ON items USING hnsw (embedding halfvec_l2_ops);

@@ -118,6 +118,7 @@
 #include "utils/relcache.h"
 
 #include "../simd/kernels.h"
+#include "../type/vector.h"
 
 #define RUIVF_MAGIC				0x52564946	/* "RVIF" */
 #define RUIVF_VERSION			3	/* 2: codes interleaved in pairs of dimensions;
@@ -133,6 +134,21 @@ typedef enum RuIvfMetric
 	RUIVF_METRIC_IP = 2,
 	RUIVF_METRIC_COSINE = 3
 } RuIvfMetric;
+
+/*
+ * What the indexed column holds, from the operator class (RuIvfGetInput).
+ * Every kind is indexed as float4: halves are widened exactly, and a bit
+ * string is a vector of 0.0 / 1.0, whose squared L2 distance is the Hamming
+ * distance (so <~> orders as <-> on the widened vectors).  The re-rank
+ * reads the column's own value from the table: two bytes a dimension for a
+ * halfvec, one bit for a bit string.
+ */
+typedef enum RuIvfInput
+{
+	RUIVF_INPUT_FLOAT4 = 0,		/* ruvector, vector */
+	RUIVF_INPUT_HALF = 1,		/* ruhalfvec, halfvec */
+	RUIVF_INPUT_BIT = 2			/* bit (bit_hamming_ops), metric L2 */
+} RuIvfInput;
 
 /* page kinds, in the special space */
 #define RUIVF_PAGE_META			1
@@ -327,6 +343,9 @@ extern void RuIvfLaneVectorSpan(const RuIvfMetaData *meta, int lane, int *firstp
 extern void RuIvfLaneVectorPage(const RuIvfMetaData *meta, Page page, int q, int lane,
 								float *vec, bool write);
 extern RuIvfMetric RuIvfGetMetric(Relation index);
+extern RuIvfInput RuIvfGetInput(Relation index);
+extern const float *RuIvfInputFloats(RuIvfInput input, Datum value, int dim, float *buf);
+extern RuVector *RuIvfInputVector(RuIvfInput input, Datum value);
 extern void RuIvfInitPage(Page page, uint16 kind);
 extern Buffer RuIvfNewBuffer(Relation index, ForkNumber fork);
 extern RuIvfState *RuIvfGetState(Relation index);

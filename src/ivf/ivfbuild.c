@@ -95,6 +95,7 @@ typedef struct RuIvfBuildState
 {
 	Relation	index;
 	RuIvfMetric metric;
+	RuIvfInput	input;			/* what the column holds (widened to float4) */
 	int			dim;
 
 	/* phase 1 */
@@ -158,18 +159,17 @@ typedef struct RuIvfShared
 
 PGDLLEXPORT void RuIvfParallelBuildMain(dsm_segment *seg, shm_toc *toc);
 
-/* The vector of an index tuple (returned), prepared for the metric into bs->tmp. */
-static RuVector *
+/*
+ * The float4 elements of an index tuple's value (returned, in bs->tmpcxt
+ * or the value's own), prepared for the metric into bs->tmp.
+ */
+static const float *
 prepare_value(RuIvfBuildState *bs, Datum value)
 {
-	RuVector   *v = DatumGetRuVector(value);
+	const float *x = RuIvfInputFloats(bs->input, value, bs->dim, NULL);
 
-	if (v->dim != bs->dim)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("expected %d dimensions, not %d", bs->dim, v->dim)));
-	RuIvfPrepareVector(bs->metric, v->x, bs->dim, bs->tmp);
-	return v;
+	RuIvfPrepareVector(bs->metric, x, bs->dim, bs->tmp);
+	return x;
 }
 
 /* Phase 1 callback: reservoir sampling and counting. */
@@ -352,17 +352,17 @@ assign_callback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 {
 	RuIvfBuildState *bs = (RuIvfBuildState *) state;
 	MemoryContext old;
-	RuVector   *v;
+	const float *x;
 
 	(void) index;
 	(void) tupleIsAlive;
 	if (isnull[0])
 		return;
 	old = MemoryContextSwitchTo(bs->tmpcxt);
-	v = prepare_value(bs, values[0]);
+	x = prepare_value(bs, values[0]);
 	memcpy(bs->batch + (Size) bs->nbatch * bs->dim, bs->tmp, sizeof(float) * bs->dim);
 	if (bs->batch_raw)
-		memcpy(bs->batch_raw + (Size) bs->nbatch * bs->dim, v->x, sizeof(float) * bs->dim);
+		memcpy(bs->batch_raw + (Size) bs->nbatch * bs->dim, x, sizeof(float) * bs->dim);
 	bs->batch_tids[bs->nbatch++] = *tid;
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(bs->tmpcxt);
@@ -523,6 +523,7 @@ participate(RuIvfShared *shared, Sharedsort *sharedsort, float *floats,
 	memset(&bs, 0, sizeof(bs));
 	bs.index = index;
 	bs.metric = (RuIvfMetric) meta->metric;
+	bs.input = RuIvfGetInput(index);
 	bs.dim = meta->dim;
 	bs.st.meta = *meta;
 	bs.chunks = floats;
@@ -826,11 +827,23 @@ index_dimensions(Relation index)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("column does not have dimensions"),
-				 errhint("Declare the column as ruvector(n), e.g. ruvector(768).")));
+				 errhint("Declare the column as ruvector(n), e.g. ruvector(768); "
+						 "cast an indexed expression to a type with dimensions, "
+						 "e.g. ((v + w)::ruvector(768)).")));
+	if (dim > RUVECTOR_MAX_DIM)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("column cannot have more than %d dimensions for a ruivf index",
+						RUVECTOR_MAX_DIM)));
 	return dim;
 }
 
-/* The re-rank representation an index gets: its option, auto resolved by dim. */
+/*
+ * The re-rank representation an index gets: its option, auto resolved by
+ * the bytes of the column's value (the table keeps a value inline up to
+ * about RUIVF_RERANK_AUTO_DIM float4s: as many halves take half of that,
+ * a bit string always fits).
+ */
 static int
 index_rerank(Relation index, int dim)
 {
@@ -838,7 +851,13 @@ index_rerank(Relation index, int dim)
 	int			rerank = opts ? opts->rerank : RUIVF_RERANK_AUTO;
 
 	if (rerank == RUIVF_RERANK_AUTO)
-		rerank = dim > RUIVF_RERANK_AUTO_DIM ? RUIVF_RERANK_INDEX : RUIVF_RERANK_HEAP;
+	{
+		RuIvfInput	input = RuIvfGetInput(index);
+		int			size = input == RUIVF_INPUT_BIT ? 0 :
+			input == RUIVF_INPUT_HALF ? (dim + 1) / 2 : dim;
+
+		rerank = size > RUIVF_RERANK_AUTO_DIM ? RUIVF_RERANK_INDEX : RUIVF_RERANK_HEAP;
+	}
 	return rerank;
 }
 
@@ -981,15 +1000,10 @@ ruivfbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 	TimestampTz t0 = GetCurrentTimestamp();
 	TimestampTz t1;
 
-	if (indexInfo->ii_IndexAttrNumbers[0] == 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("ruivf cannot index an expression"),
-				 errhint("Index a ruvector column; re-ranking reads the column from the table.")));
-
 	memset(&bs, 0, sizeof(bs));
 	bs.index = index;
 	bs.metric = RuIvfGetMetric(index);
+	bs.input = RuIvfGetInput(index);
 	bs.dim = index_dimensions(index);
 	bs.tmp = palloc(sizeof(float) * bs.dim);
 	bs.code = palloc(bs.dim);

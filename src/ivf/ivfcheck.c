@@ -810,7 +810,7 @@ heap_callback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 		return;					/* a table scan gives each TID once */
 	e->seen = true;
 
-	v = DatumGetRuVector(values[0]);
+	v = RuIvfInputVector(RuIvfGetInput(cs->index), values[0]);
 	if (v->dim != meta->dim)
 		corrupt("index \"%s\" block %u lane %d: row (%u,%u) of the table has %d dimensions, "
 				"the index %d",

@@ -266,7 +266,7 @@ ruivfinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid,
 	MemoryContext cxt;
 	MemoryContext old;
 	RuIvfState *st;
-	RuVector   *v;
+	const float *v;			/* the value as float4 (RuIvfInputFloats) */
 	float	   *x;
 	unsigned char *code;
 	RuIvfLaneFactors factors;
@@ -282,17 +282,13 @@ ruivfinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid,
 	cxt = AllocSetContextCreate(CurrentMemoryContext, "ruivf insert", ALLOCSET_SMALL_SIZES);
 	old = MemoryContextSwitchTo(cxt);
 	st = RuIvfGetState(index);
-	v = DatumGetRuVector(values[0]);
-	if (v->dim != st->meta.dim)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("expected %d dimensions, not %d", st->meta.dim, v->dim)));
-	x = palloc(sizeof(float) * v->dim);
-	code = palloc(v->dim);
-	RuIvfPrepareVector(st->meta.metric, v->x, v->dim, x);
+	v = RuIvfInputFloats(RuIvfGetInput(index), values[0], st->meta.dim, NULL);
+	x = palloc(sizeof(float) * st->meta.dim);
+	code = palloc(st->meta.dim);
+	RuIvfPrepareVector(st->meta.metric, v, st->meta.dim, x);
 	list = RuIvfNearestList(index, st, x);
 	factors = RuIvfEncodeForList(st, x, list, code);
-	RuIvfInsertCode(index, &st->meta, list, code, factors, heap_tid, v->x);
+	RuIvfInsertCode(index, &st->meta, list, code, factors, heap_tid, v);
 	RuIvfReleaseState(st);
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(cxt);

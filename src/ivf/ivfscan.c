@@ -73,6 +73,8 @@
 #include "access/heapam.h"
 #include "access/relscan.h"
 #include "access/tableam.h"
+#include "catalog/index.h"
+#include "executor/executor.h"
 #include "executor/tuptable.h"
 #include "miscadmin.h"
 #include "pgstat.h"
@@ -124,7 +126,11 @@ typedef struct RuIvfScanOpaqueData
 	RuIvfState *st;
 	RuIvfMetric metric;
 	int			dim;
-	AttrNumber	heapattno;
+	AttrNumber	heapattno;		/* the indexed column, 0 for an expression */
+	RuIvfInput	input;			/* what it holds (float4, half, bit) */
+	float	   *xbuf;			/* dim floats: a row's value widened */
+	IndexInfo  *exprinfo;		/* an expression index: the expression ... */
+	EState	   *estate;			/* ... and where it is evaluated (re-rank) */
 
 	RuVector   *query;			/* as given, for the exact distances */
 	float	   *qprep;			/* prepared (unit for cosine) */
@@ -413,6 +419,12 @@ end_query(IndexScanDesc scan)
 		table_index_fetch_end(so->fetch);
 		so->fetch = NULL;
 	}
+	if (so->estate != NULL)
+	{
+		FreeExecutorState(so->estate);
+		so->estate = NULL;
+		so->exprinfo = NULL;
+	}
 }
 
 /* amrescan: remember the query; the work starts at the first gettuple. */
@@ -453,7 +465,11 @@ ruivfrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, int n
 		return;
 	}
 	old = MemoryContextSwitchTo(so->cxt);
-	so->query = (RuVector *) PG_DETOAST_DATUM_COPY(scan->orderByData[0].sk_argument);
+	so->input = RuIvfGetInput(scan->indexRelation);
+	if (so->input == RUIVF_INPUT_FLOAT4)
+		so->query = (RuVector *) PG_DETOAST_DATUM_COPY(scan->orderByData[0].sk_argument);
+	else
+		so->query = RuIvfInputVector(so->input, scan->orderByData[0].sk_argument);
 	MemoryContextSwitchTo(old);
 }
 
@@ -777,7 +793,11 @@ start_scan(IndexScanDesc scan)
 	if (so->query->dim != dim)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("different ruvector dimensions %d and %d", dim, so->query->dim)));
+				 so->input == RUIVF_INPUT_BIT ?
+				 errmsg("different bit lengths %d and %d", dim, so->query->dim) :
+				 errmsg("different %s dimensions %d and %d",
+						so->input == RUIVF_INPUT_HALF ? "halfvec" : "ruvector",
+						dim, so->query->dim)));
 
 	so->qprep = palloc(sizeof(float) * dim);
 	RuIvfPrepareVector(so->metric, so->query->x, dim, so->qprep);
@@ -834,8 +854,19 @@ start_scan(IndexScanDesc scan)
 	so->blockdist = palloc(sizeof(int32) * st->meta.lanes);
 	so->window = 10 * so->set.rerank_factor;
 
-	/* heap tables are read directly (table_row_distance); others via their AM */
-	so->is_heap = scan->heapRelation->rd_tableam == GetHeapamTableAmRoutine();
+	/*
+	 * Heap tables are read directly (table_row_distance); others via their
+	 * AM, and so is every table under an expression index, whose value is
+	 * the expression evaluated on the row (FormIndexDatum).
+	 */
+	so->xbuf = palloc(sizeof(float) * dim);
+	so->is_heap = scan->heapRelation->rd_tableam == GetHeapamTableAmRoutine() &&
+		so->heapattno != 0;
+	if (so->heapattno == 0)
+	{
+		so->exprinfo = BuildIndexInfo(scan->indexRelation);
+		so->estate = CreateExecutorState();
+	}
 	if (!so->is_heap)
 	{
 		so->fetch = table_index_fetch_begin(scan->heapRelation);
@@ -1118,13 +1149,28 @@ table_row_distance(IndexScanDesc scan, ItemPointer tid, double *dist)
 
 		found = table_index_fetch_tuple(so->fetch, tid, scan->xs_snapshot, so->slot,
 										&call_again, &all_dead);
-		if (found && dist != NULL)
+		if (found && dist != NULL && so->exprinfo != NULL)
+		{
+			ExprContext *econtext = GetPerTupleExprContext(so->estate);
+			Datum		values[INDEX_MAX_KEYS];
+			bool		nulls[INDEX_MAX_KEYS];
+
+			econtext->ecxt_scantuple = so->slot;
+			FormIndexDatum(so->exprinfo, so->slot, so->estate, values, nulls);
+			if (nulls[0])
+				found = false;
+			else
+				*dist = exact_distance(so, RuIvfInputFloats(so->input, values[0], so->dim,
+															 so->xbuf));
+			ResetExprContext(econtext);
+		}
+		else if (found && dist != NULL)
 		{
 			d = slot_getattr(so->slot, so->heapattno, &isnull);
 			if (isnull)
 				found = false;
 			else
-				*dist = exact_distance(so, DatumGetRuVector(d)->x);
+				*dist = exact_distance(so, RuIvfInputFloats(so->input, d, so->dim, so->xbuf));
 		}
 		ExecClearTuple(so->slot);
 		return found;
@@ -1145,7 +1191,7 @@ table_row_distance(IndexScanDesc scan, ItemPointer tid, double *dist)
 			if (isnull)
 				found = false;
 			else if (!VARATT_IS_EXTENDED(DatumGetPointer(d)))
-				*dist = exact_distance(so, ((RuVector *) DatumGetPointer(d))->x);
+				*dist = exact_distance(so, RuIvfInputFloats(so->input, d, so->dim, so->xbuf));
 			else
 			{
 				Size		len = VARSIZE_ANY(DatumGetPointer(d));
@@ -1158,11 +1204,21 @@ table_row_distance(IndexScanDesc scan, ItemPointer tid, double *dist)
 	}
 	if (raw != NULL)
 	{
-		RuVector   *v = DatumGetRuVector(PointerGetDatum(raw));
+		if (so->input == RUIVF_INPUT_FLOAT4)
+		{
+			RuVector   *v = DatumGetRuVector(PointerGetDatum(raw));
 
-		*dist = exact_distance(so, v->x);
-		if ((Pointer) v != (Pointer) raw)
-			pfree(v);
+			if (v->dim != so->dim)
+				ereport(ERROR,
+						(errcode(ERRCODE_DATA_EXCEPTION),
+						 errmsg("expected %d dimensions, not %d", so->dim, v->dim)));
+			*dist = exact_distance(so, v->x);
+			if ((Pointer) v != (Pointer) raw)
+				pfree(v);
+		}
+		else					/* widened into xbuf; the detoasted copy freed */
+			*dist = exact_distance(so, RuIvfInputFloats(so->input, PointerGetDatum(raw), so->dim,
+														 so->xbuf));
 		pfree(raw);
 	}
 	return found;

@@ -25,6 +25,8 @@
 #include "utils/syscache.h"
 
 #include "ivf.h"
+#include "utils/varbit.h"
+#include "../simd/half.h"
 #include "../type/halfvec.h"
 #include "../type/vector.h"
 
@@ -202,59 +204,49 @@ RuIvfLaneVectorPage(const RuIvfMetaData *meta, Page page, int q, int lane, float
 			   sizeof(float) * (hi - lo));
 }
 
+/* bit_ops.c: the bit-string distances, which name bit operator classes */
+extern Datum ruvector_hamming_distance(PG_FUNCTION_ARGS);
+extern Datum ruvector_jaccard_distance(PG_FUNCTION_ARGS);
+
+/* The name of the index's access method (ruivf, or hnsw / ivfflat of vector). */
+static const char *
+index_am_name(Relation index)
+{
+	char	   *am = get_am_name(index->rd_rel->relam);
+
+	return am ? am : "ruivf";
+}
+
 /*
- * The metric, from the opclass's support function 1 (one of ruvector's
- * distance functions).  L1 is refused: SQ8 codes here estimate L2 and
- * inner products only.  So are bit strings and halfvecs, whose operator
- * classes (bit_hamming_ops, bit_jaccard_ops, halfvec_*_ops of the extension
- * vector, ruhalfvec_*_ops) exist so that schemas naming them load: ruivf
- * indexes float4 vectors only.
+ * The metric, from the opclass's support function 1 (one of the distance
+ * functions of ruvector, ruhalfvec or bit).  L1 is refused: SQ8 codes here
+ * estimate L2 and inner products only.  So is Jaccard distance on bit
+ * strings, which no L2 or inner-product order follows; Hamming distance is
+ * squared L2 on 0/1 vectors (RuIvfInput).
  */
 RuIvfMetric
 RuIvfGetMetric(Relation index)
 {
-	FmgrInfo   *proc;
+	FmgrInfo   *proc = index_getprocinfo(index, 1, 1);
+	PGFunction	f = proc->fn_addr;
 
-	if (index->rd_opcintype[0] == BITOID || index->rd_opcintype[0] == VARBITOID)
-	{
-		char	   *am = get_am_name(index->rd_rel->relam);
-
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("%s indexes on bit strings are not supported", am ? am : "ruivf"),
-				 errdetail("The %s access method here is ruivf, which indexes vectors only; "
-						   "its operator classes on bit exist so that pgvector's schemas load.",
-						   am ? am : "ruivf"),
-				 errhint("ORDER BY col <~> query (or <%%>) works without an index, as an exact "
-						 "scan; to search by index, index the vectors the bits were quantized "
-						 "from (vector_l2_ops, vector_cosine_ops) and re-rank by Hamming distance.")));
-	}
-	proc = index_getprocinfo(index, 1, 1);
-	if (proc->fn_addr == ruhalfvec_l2_distance ||
-		proc->fn_addr == ruhalfvec_l2_squared_distance ||
-		proc->fn_addr == ruhalfvec_negative_inner_product ||
-		proc->fn_addr == ruhalfvec_cosine_distance ||
-		proc->fn_addr == ruhalfvec_l1_distance)
-	{
-		char	   *am = get_am_name(index->rd_rel->relam);
-
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("%s indexes on halfvec are not supported", am ? am : "ruivf"),
-				 errdetail("ruivf indexes float4 vectors only; the operator classes on halfvec "
-						   "exist so that schemas naming them load."),
-				 errhint("Index a float4 copy instead (ALTER TABLE ... ADD COLUMN v vector(n) "
-						 "GENERATED ALWAYS AS (col::vector(n)) STORED); ORDER BY col <-> ... "
-						 "works without an index, as an exact scan.")));
-	}
-
-	if (proc->fn_addr == ruvector_l2_distance || proc->fn_addr == ruvector_l2_squared_distance)
+	if (f == ruvector_l2_distance || f == ruvector_l2_squared_distance ||
+		f == ruhalfvec_l2_distance || f == ruhalfvec_l2_squared_distance ||
+		f == ruvector_hamming_distance)
 		return RUIVF_METRIC_L2;
-	if (proc->fn_addr == ruvector_negative_inner_product)
+	if (f == ruvector_negative_inner_product || f == ruhalfvec_negative_inner_product)
 		return RUIVF_METRIC_IP;
-	if (proc->fn_addr == ruvector_cosine_distance)
+	if (f == ruvector_cosine_distance || f == ruhalfvec_cosine_distance)
 		return RUIVF_METRIC_COSINE;
-	if (proc->fn_addr == ruvector_l1_distance)
+	if (f == ruvector_jaccard_distance)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s indexes with bit_jaccard_ops are not supported", index_am_name(index)),
+				 errdetail("The %s access method here is ruivf, which indexes bit strings "
+						   "by Hamming distance only.", index_am_name(index)),
+				 errhint("Use bit_hamming_ops; ORDER BY col <%%> query works without an index, "
+						 "as an exact scan.")));
+	if (f == ruvector_l1_distance || f == ruhalfvec_l1_distance)
 	{
 		/* name the operator classes of the indexed type: ruvector_*, vector_* */
 		HeapTuple	tp = SearchSysCache1(TYPEOID, ObjectIdGetDatum(index->rd_opcintype[0]));
@@ -276,6 +268,114 @@ RuIvfGetMetric(Relation index)
 			(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
 			 errmsg("ruivf operator class support function 1 must be a ruvector distance function")));
 	return RUIVF_METRIC_L2;		/* keep the compiler quiet */
+}
+
+/* The input kind of an index, from its operator class's support function 1. */
+RuIvfInput
+RuIvfGetInput(Relation index)
+{
+	PGFunction	f = index_getprocinfo(index, 1, 1)->fn_addr;
+
+	if (f == ruhalfvec_l2_distance || f == ruhalfvec_l2_squared_distance ||
+		f == ruhalfvec_negative_inner_product || f == ruhalfvec_cosine_distance)
+		return RUIVF_INPUT_HALF;
+	if (f == ruvector_hamming_distance)
+		return RUIVF_INPUT_BIT;
+	return RUIVF_INPUT_FLOAT4;
+}
+
+/* The dimension error of every input kind. */
+static void
+input_dim_error(int dim, int got)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_EXCEPTION),
+			 errmsg("expected %d dimensions, not %d", dim, got)));
+}
+
+/*
+ * The float4 elements of a value of the index's input kind, which must have
+ * dim dimensions (dim < 0: any, when the dimensions are not known yet).  For
+ * ruvector the (detoasted) value's own array; else the value widened into
+ * buf, which holds dim floats (or is NULL: palloc'd).
+ */
+const float *
+RuIvfInputFloats(RuIvfInput input, Datum value, int dim, float *buf)
+{
+	switch (input)
+	{
+		case RUIVF_INPUT_HALF:
+			{
+				RuHalfVec  *h = (RuHalfVec *) PG_DETOAST_DATUM(value);
+
+				if (dim >= 0 && h->dim != dim)
+					input_dim_error(dim, h->dim);
+				if (buf == NULL)
+					buf = palloc(sizeof(float) * Max(h->dim, 1));
+				rv_half_kernels(rv_kernels.level)->to_float(h->x, buf, h->dim);
+				if ((Pointer) h != DatumGetPointer(value))
+					pfree(h);
+				return buf;
+			}
+		case RUIVF_INPUT_BIT:
+			{
+				VarBit	   *b = DatumGetVarBitP(value);
+				int			n = VARBITLEN(b);
+				const bits8 *p = VARBITS(b);
+
+				if (dim >= 0 && n != dim)
+					input_dim_error(dim, n);
+				if (buf == NULL)
+					buf = palloc(sizeof(float) * Max(n, 1));
+				for (int i = 0; i < n; i++)
+					buf[i] = (p[i >> 3] >> (7 - (i & 7))) & 1 ? 1.0f : 0.0f;
+				if ((Pointer) b != DatumGetPointer(value))
+					pfree(b);
+				return buf;
+			}
+		case RUIVF_INPUT_FLOAT4:
+		default:
+			{
+				RuVector   *v = DatumGetRuVector(value);
+
+				if (dim >= 0 && v->dim != dim)
+					input_dim_error(dim, v->dim);
+				return v->x;
+			}
+	}
+}
+
+/*
+ * A value of the index's input kind as a float4 ruvector: the value itself
+ * (detoasted) for ruvector, else a palloc'd widened copy.
+ */
+RuVector *
+RuIvfInputVector(RuIvfInput input, Datum value)
+{
+	RuVector   *v;
+
+	if (input == RUIVF_INPUT_FLOAT4)
+		return DatumGetRuVector(value);
+	if (input == RUIVF_INPUT_HALF)
+	{
+		RuHalfVec  *h = (RuHalfVec *) PG_DETOAST_DATUM(value);
+
+		v = InitRuVector(h->dim);
+		rv_half_kernels(rv_kernels.level)->to_float(h->x, v->x, h->dim);
+	}
+	else
+	{
+		VarBit	   *b = DatumGetVarBitP(value);
+
+		if (VARBITLEN(b) < 1 || VARBITLEN(b) > RUVECTOR_MAX_DIM)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("a bit string of %d bits cannot be a ruivf query", VARBITLEN(b)),
+					 errdetail("ruivf indexes bit strings of 1 to %d bits.", RUVECTOR_MAX_DIM)));
+		v = InitRuVector(VARBITLEN(b));
+		RuIvfInputFloats(input, PointerGetDatum(b), v->dim, v->x);
+	}
+	return v;
 }
 
 /* Initialize a ruivf page of the given kind; its whole content counts as used. */

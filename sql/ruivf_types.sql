@@ -1,0 +1,84 @@
+--
+-- ruivf on ruhalfvec columns and on expressions: every metric, both re-rank
+-- representations, inserts and VACUUM after the build.  With every list
+-- probed a scan must return the exact answer, so each check compares the
+-- index's distances with a sequential scan's, position by position.
+--
+\set SHOW_CONTEXT never
+SET max_parallel_workers_per_gather = 0;
+SELECT setseed(0.5);
+CREATE TABLE hv (id int PRIMARY KEY, v ruvector(24), h ruhalfvec(24));
+INSERT INTO hv
+SELECT i, x, x::ruhalfvec(24)
+  FROM (SELECT i, array(SELECT (random() - 0.3)::real FROM generate_series(1, 24) j
+                         WHERE j > i * 0)::ruvector(24) AS x
+          FROM generate_series(1, 3000) i) s;
+CREATE TABLE hq (qid int PRIMARY KEY, q ruhalfvec(24));
+INSERT INTO hq
+SELECT i, array(SELECT (random() - 0.3)::real FROM generate_series(1, 24) j WHERE j > i * 0)::ruhalfvec(24)
+  FROM generate_series(1, 8) i;
+-- the halves take half the bytes of the float4s, in the table and in the heap re-rank
+SELECT pg_column_size(h) AS half_bytes, pg_column_size(v) AS float4_bytes FROM hv WHERE id = 1;
+
+CREATE INDEX hv_l2 ON hv USING ruivf (h ruhalfvec_l2_ops) WITH (lists = 8);
+CREATE INDEX hv_ip ON hv USING ruivf (h ruhalfvec_ip_ops) WITH (lists = 8, bits = 4);
+CREATE INDEX hv_cos ON hv USING ruivf (h ruhalfvec_cosine_ops) WITH (lists = 8, rerank = index);
+-- an expression: the re-rank evaluates it on the table's row
+CREATE INDEX hv_expr ON hv USING ruivf ((v::ruhalfvec(24)) ruhalfvec_l2_ops) WITH (lists = 8);
+SELECT c.relname, i.dimensions, i.metric, i.lists, i.bits, i.rerank
+  FROM pg_class c, ruvector_index_info(c.oid) i
+ WHERE c.relname IN ('hv_l2', 'hv_ip', 'hv_cos', 'hv_expr') ORDER BY 1;
+SET ruvector.probes = 8;
+
+-- the distances a query's rows come with: through the index, or exactly
+CREATE FUNCTION pg_temp.dists(expr text, op text, qv ruhalfvec, k int, use_index bool)
+  RETURNS float8[] LANGUAGE plpgsql AS $$
+DECLARE
+  r float8[];
+BEGIN
+  PERFORM set_config('enable_seqscan', CASE WHEN use_index THEN 'off' ELSE 'on' END, true);
+  PERFORM set_config('enable_indexscan', CASE WHEN use_index THEN 'on' ELSE 'off' END, true);
+  PERFORM set_config('enable_bitmapscan', 'off', true);
+  EXECUTE format('SELECT array_agg(d) FROM (SELECT %1$s %2$s $1 AS d FROM hv ORDER BY %1$s %2$s $1 LIMIT $2) s',
+                 expr, op)
+    INTO r USING qv, k;
+  RETURN r;
+END $$;
+-- per index: queries whose 30 nearest differ from the exact answer (none)
+CREATE FUNCTION pg_temp.mismatches() RETURNS TABLE (idx text, queries bigint, differing bigint)
+  LANGUAGE sql AS $$
+  SELECT t.idx, count(*), count(*) FILTER (WHERE pg_temp.dists(t.expr, t.op, q, 30, true)
+                                              IS DISTINCT FROM pg_temp.dists(t.expr, t.op, q, 30, false))
+    FROM (VALUES ('hv_l2', 'h', '<->'), ('hv_ip', 'h', '<#>'), ('hv_cos', 'h', '<=>'),
+                 ('hv_expr', 'v::ruhalfvec(24)', '<->')) t(idx, expr, op),
+         hq
+   GROUP BY t.idx ORDER BY t.idx
+$$;
+BEGIN;
+SET LOCAL enable_seqscan = off;
+EXPLAIN (COSTS OFF) SELECT id FROM hv ORDER BY h <-> '[1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1]' LIMIT 5;
+EXPLAIN (COSTS OFF) SELECT id FROM hv ORDER BY v::ruhalfvec(24) <-> (SELECT q FROM hq WHERE qid = 1) LIMIT 5;
+COMMIT;
+SELECT * FROM pg_temp.mismatches();
+
+-- inserts after the build, deletes and VACUUM: still exact, and the checker agrees
+INSERT INTO hv
+SELECT i, x, x::ruhalfvec(24)
+  FROM (SELECT i, array(SELECT (random() - 0.3)::real FROM generate_series(1, 24) j
+                         WHERE j > i * 0)::ruvector(24) AS x
+          FROM generate_series(3001, 3400) i) s;
+DELETE FROM hv WHERE id % 7 = 0;
+VACUUM hv;
+SELECT * FROM pg_temp.mismatches();
+SELECT c.relname, ruvector_index_check(c.oid, true) IS NOT NULL AS checked
+  FROM pg_class c WHERE c.relname IN ('hv_l2', 'hv_ip', 'hv_cos', 'hv_expr') ORDER BY 1;
+
+-- a query of other dimensions
+SET enable_seqscan = off;
+SELECT id FROM hv ORDER BY h <-> '[1,2,3]'::ruhalfvec LIMIT 1;
+RESET enable_seqscan;
+-- an expression without dimensions cannot be indexed
+CREATE INDEX ON hv USING ruivf ((h::ruhalfvec) ruhalfvec_l2_ops);
+-- L1 cannot be indexed: there is no ruhalfvec_l1_ops for ruivf
+CREATE INDEX ON hv USING ruivf (h ruvector_l1_ops);
+DROP TABLE hv, hq;
