@@ -502,8 +502,8 @@ COMMENT ON FUNCTION ruvector_bits_kernel() IS
 -- an error); binary form pgvector's for halfvec.  Arithmetic converts to
 -- float4, exactly, and uses ruvector's distance code.  Functions have
 -- ruhalfvec_ names (overloading ruvector's would make calls with bare
--- literals ambiguous); the operators are ruvector's.  No index: ruivf's
--- operator classes on ruhalfvec exist so that CREATE INDEX fails saying so.
+-- literals ambiguous); the operators are ruvector's.  ruivf indexes it
+-- (the codes as for float4; the re-rank reads the halves).
 
 CREATE TYPE ruhalfvec;
 
@@ -656,8 +656,7 @@ CREATE OPERATOR CLASS ruhalfvec_ops
 	OPERATOR 5 >,
 	FUNCTION 1 ruhalfvec_cmp(ruhalfvec, ruhalfvec);
 
--- ruivf cannot index ruhalfvec: with these, CREATE INDEX fails with 0A000
--- and a hint (RuIvfGetMetric, src/ivf) instead of "no operator class"
+-- ruivf on ruhalfvec: each value widened to float4 (RuIvfInput, src/ivf)
 CREATE OPERATOR CLASS ruhalfvec_l2_ops
 	DEFAULT FOR TYPE ruhalfvec USING ruivf AS
 	OPERATOR 1 <-> (ruhalfvec, ruhalfvec) FOR ORDER BY float_ops,

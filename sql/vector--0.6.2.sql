@@ -323,9 +323,9 @@ CREATE OPERATOR <%> (
 	COMMUTATOR = '<%>'
 );
 
--- pgvector's operator classes on bit, so that schemas naming them load;
--- CREATE INDEX with one fails with 0A000 and a hint (RuIvfGetMetric, src/ivf):
--- ruivf indexes vectors only.  ORDER BY b <~> ... is an exact scan.
+-- pgvector's operator classes on bit.  ruivf indexes bit strings by
+-- Hamming distance, as vectors of 0 / 1 (RuIvfInput, src/ivf); an index
+-- with bit_jaccard_ops fails with 0A000 and a hint (RuIvfGetMetric).
 CREATE OPERATOR CLASS bit_hamming_ops
 	FOR TYPE bit USING hnsw AS
 	OPERATOR 1 <~> (bit, bit) FOR ORDER BY float_ops,
@@ -344,9 +344,9 @@ CREATE OPERATOR CLASS bit_hamming_ops
 -- halfvec: ruvector's ruhalfvec under pgvector's names -----------------------
 --
 -- Half-precision elements (two bytes each), pgvector's text and binary
--- forms; halfvec and ruhalfvec are the same bytes.  No index: the operator
--- classes halfvec_*_ops exist so that schemas naming them load, and
--- CREATE INDEX with one fails with 0A000 and a hint (RuIvfGetMetric).
+-- forms; halfvec and ruhalfvec are the same bytes.  hnsw and ivfflat (ruivf)
+-- index it with halfvec_l2_ops, _ip_ops, _cosine_ops; halfvec_l1_ops fails
+-- with 0A000 and a hint (RuIvfGetMetric).
 
 CREATE TYPE halfvec;
 
