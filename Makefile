@@ -62,13 +62,13 @@ REGRESS_OPTS = --load-extension=ruvector
 # functions it adds); ruvector_compat.so defines the hnsw.* / ivfflat.*
 # settings (src/compat/compat.h says why apart).  WITH_COMPAT=no installs
 # ruvector alone, e.g. next to the real pgvector.
-OBJS += src/compat/compat_am.o src/compat/compat_funcs.o
+OBJS += src/compat/compat_am.o src/compat/compat_funcs.o src/compat/compat_utility.o
 WITH_COMPAT ?= yes
 ifeq ($(WITH_COMPAT),yes)
 EXTENSION += vector
 DATA += sql/vector--0.6.2.sql
 MODULES = src/compat/ruvector_compat
-REGRESS += compat compat_bits compat_halfvec compat_index
+REGRESS += compat compat_bits compat_halfvec compat_index compat_settings
 endif
 
 OPTFLAGS ?=

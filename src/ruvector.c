@@ -35,5 +35,6 @@ _PG_init(void)
 	RvPlannerInit();
 	RvStatsInit();
 	RvCompatInit();
+	RvCompatUtilityInit();
 	MarkGUCPrefixReserved("ruvector");
 }

@@ -74,4 +74,8 @@ typedef struct RvCompatSettings
 /* compat_am.c */
 extern void RvCompatInit(void);
 
+/* compat_utility.c */
+extern void RvCompatUtilityInit(void);
+extern void RvCompatWarnPlaceholders(void);
+
 #endif							/* RUVECTOR_COMPAT_H */

@@ -188,7 +188,10 @@ compat_scan_settings(Relation index, RuIvfScanSettings *set)
 	RvCompatSettings *s;
 
 	if (amoptions != hnswoptions && amoptions != ivfflatoptions)
+	{
+		RvCompatWarnPlaceholders();
 		return;
+	}
 	s = load_settings();
 	if (amoptions == hnswoptions)
 	{
