@@ -36,7 +36,7 @@ import json
 import os
 import re
 import sys
-from collections import Counter, OrderedDict, defaultdict
+from collections import Counter
 
 TYPES = ("vector", "halfvec", "sparsevec", "bit")
 CLASSES = ("agree", "notice", "wording", "missing", "other")

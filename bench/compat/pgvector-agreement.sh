@@ -22,6 +22,7 @@
 #   --work DIR     keep the result files there (default: a temporary directory,
 #                  removed at the end)
 #   --self-check   run pgvector against itself; exits 1 unless all statements agree
+#   --label TEXT   what the ruvector side is (a commit, a branch), written in the report
 #
 # Exit status: 0 when the report was written (and, with --self-check, every
 # statement agreed), 1 on any failure.
@@ -40,11 +41,12 @@ die() {
 	exit 1
 }
 
-out="" work="" self=0 args=()
+out="" work="" self=0 label="" args=()
 while [ $# -gt 0 ]; do
 	case "$1" in
-	--out | --work) [ $# -ge 2 ] || die "$1 needs a value" ;;&
+	--out | --work | --label) [ $# -ge 2 ] || die "$1 needs a value" ;;&
 	--out) out=$2; shift 2 ;;
+	--label) label=$2; shift 2 ;;
 	--work) work=$2; shift 2 ;;
 	--self-check) self=1; shift ;;
 	-h | --help) usage ;;
@@ -212,7 +214,7 @@ python3 "$here/compare.py" --sql-dir "$src/test/sql" \
 	--meta "run=$(date -u '+%Y-%m-%d %H:%M UTC'), ${elapsed} s for the four pg_regress passes" \
 	--meta "pgvector tests=$srcdesc, ${#tests[@]} files test/sql/*.sql (sha256 of their text: $sqlsum)" \
 	--meta "$aname=$abin; extensions $(cat "$work/a-extensions.txt"); passes its own expected output: $a_pass" \
-	--meta "$bname=$bbin; extensions $(cat "$work/b-extensions.txt")" \
+	--meta "$bname=$bbin; extensions $(cat "$work/b-extensions.txt")${label:+; $label}" \
 	--meta "this tool's repository=$rvhead (ruvector is what is installed under $bbin, not necessarily this commit)" \
 	--meta "server=$(cat "$work/a-version.txt")" \
 	--out "$out" --json "$work/statements.json" "${flags[@]}"
