@@ -9,7 +9,8 @@
 #      printed first, a fixed time budget),
 #   3. the TAP tests (test/t: recall, streaming standby, crash recovery),
 #      run as the unprivileged server user,
-#   4. the alternating-rounds tool's test (bench/alternate-test.sh),
+#   4. the alternating-rounds tool's test (bench/alternate-test.sh) and the
+#      pgvector-agreement comparer's self-test (bench/compat/compare.py),
 #   5. the benchmark runner's smoke test,
 #   6. "sanitizers": pg_regress against an ASan + UBSan build of ruvector in
 #      a private copy of the PostgreSQL installation (scripts/sanitize.sh,
@@ -69,6 +70,10 @@ record "clients" $?
 echo "== bench/alternate test"
 bash bench/alternate-test.sh
 record "bench/alternate test" $?
+
+echo "== bench/compat compare.py self-test"
+python3 bench/compat/compare.py --self-test
+record "bench/compat self-test" $?
 
 echo "== TAP tests"
 tapdir=$(mktemp -d /tmp/ruvector-tap.XXXXXX)
