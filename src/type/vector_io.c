@@ -151,12 +151,13 @@ RuVectorParseText(const char *str, int32 typmod)
 		if (end == p)
 			syntax_error(str, psprintf("Expected a number at character %d.",
 									   pg_mbstrlen_with_len(str, (int) (p - str)) + 1));
-		if (errno == ERANGE && (val == 0.0f || isinf(val)))
+		/* beyond float4: an error; below its smallest magnitude: 0 (signed) */
+		if (errno == ERANGE && isinf(val))
 			ereport(ERROR,
 					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 					 errmsg("\"%.*s\" is out of range for type ruvector",
 							(int) (end - p), p),
-					 errhint("Elements are float4: magnitudes from about 1.4e-45 to 3.4e38, or 0.")));
+					 errhint("Elements are float4: magnitudes up to about 3.4e38.")));
 		RuVectorCheckElement(val);
 		if (dim >= RUVECTOR_MAX_DIM)
 			RuVectorCheckDim(ncommas + 1);	/* report the count as written */
@@ -416,11 +417,10 @@ element_to_float(Datum d, Oid elemtype)
 			{
 				double		v = DatumGetFloat8(d);
 
+				/* beyond float4: an error; below its smallest magnitude: 0 */
 				f = (float) v;
 				if (isinf(f) && !isinf(v))
 					float_overflow_error();
-				if (f == 0.0f && v != 0.0)
-					float_underflow_error();
 				break;
 			}
 		case NUMERICOID:
@@ -478,7 +478,7 @@ array_to_ruvector(PG_FUNCTION_ARGS)
 
 	if (ARR_NDIM(arr) > 1)
 		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("array must be one-dimensional to cast to ruvector")));
 	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
 	deconstruct_array(arr, elemtype, typlen, typbyval, typalign, &elems, &nulls, &n);

@@ -316,7 +316,7 @@ ruvector_subvector(PG_FUNCTION_ARGS)
 		end = (int64) v->dim + 1;
 	if (end <= start)
 		ereport(ERROR,
-				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				(errcode(ERRCODE_DATA_EXCEPTION),
 				 errmsg("subvector of %d dimensions from %d for %d is empty",
 						v->dim, PG_GETARG_INT32(1), PG_GETARG_INT32(2)),
 				 errhint("Elements are numbered from 1.")));
