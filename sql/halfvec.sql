@@ -305,10 +305,9 @@ SELECT count(*) AS cases,
 SELECT ruhalfvec_subvector('[1,2,3,4,5]', 1, 3) AS first3, ruhalfvec_subvector('[1,2,3,4,5]', -1, 3) AS clipped,
        ruhalfvec_subvector('[1,2,3,4,5]', 3, 2147483647) AS to_end,
        ruhalfvec_subvector('[1,2,3,4,5]', -2147483644, 2147483647) AS huge;
-\set VERBOSITY verbose
+-- the messages' detail and hint
 SELECT ruhalfvec_subvector('[1,2,3,4,5]', 6, 1);
 SELECT ruhalfvec_subvector('[1,2,3,4,5]', 1, 0);
-\set VERBOSITY default
 
 -- concatenation: the halves as they are; 16,000 dimensions at most (54000)
 SELECT '[1,2,3]'::ruhalfvec || '[4,5]' AS cat, '[0.1]'::ruhalfvec || '[-0]' AS kept,

@@ -1,13 +1,15 @@
 /*-------------------------------------------------------------------------
  *
  * halfvec.c
- *	  The ruhalfvec type: input and output, casts, distances, norms and
- *	  comparison (halfvec.h has the layout).
+ *	  The ruhalfvec type: input and output, casts, distances, norms,
+ *	  arithmetic, l2_normalize, subvector, concatenation and comparison
+ *	  (halfvec.h has the layout; avg and sum are in vector_agg.c).
  *
  * Everything goes through float4: text is parsed as ruvector's text and
  * each element rounded to the nearest half (ties to even); a value beyond
  * the half range (|x| >= 65520 before rounding) is an error, never an
- * infinity.  Distances convert both arguments to float4, exactly, and call
+ * infinity, and one below it (even below float4's range) reads as 0.
+ * Messages name the type halfvec, pgvector's name, with its SQLSTATEs.  Distances convert both arguments to float4, exactly, and call
  * ruvector's distance code.  The conversions follow ruvector.simd (F16C at
  * the avx2 and avx512 levels where the CPU has it: src/simd/half.h).
  *
@@ -590,16 +592,22 @@ halfvec_arith(FunctionCallInfo fcinfo, HalfOp op)
 	get_pair(fcinfo, &p);
 	x = palloc(sizeof(float) * p.dim);
 	for (int i = 0; i < p.dim; i++)
-		x[i] = op == HALF_ADD ? p.a[i] + p.b[i] :
-			op == HALF_SUB ? p.a[i] - p.b[i] : p.a[i] * p.b[i];
+	{
+		if (op == HALF_ADD)
+			x[i] = p.a[i] + p.b[i];
+		else if (op == HALF_SUB)
+			x[i] = p.a[i] - p.b[i];
+		else
+			x[i] = p.a[i] * p.b[i];
+	}
 	r = init_halfvec(p.dim);
 	half_kernels()->to_half(x, r->x, p.dim);
 	for (int i = 0; i < p.dim; i++)
 	{
 		if (unlikely(RV_HALF_IS_INF(r->x[i])))
 			float_overflow_error();
-		if (unlikely((r->x[i] & 0x7FFF) == 0 && p.a[i] != 0.0f && p.b[i] != 0.0f) &&
-			op == HALF_MUL)
+		if (op == HALF_MUL &&
+			unlikely((r->x[i] & 0x7FFF) == 0 && p.a[i] != 0.0f && p.b[i] != 0.0f))
 			float_underflow_error();
 	}
 	PG_RETURN_POINTER(r);

@@ -308,7 +308,8 @@ state_values(FunctionCallInfo fcinfo, int argno, int *dim)
 		ARR_ELEMTYPE(a) != FLOAT8OID)
 		ereport(ERROR,
 				(errcode(ERRCODE_INTERNAL_ERROR),
-				 errmsg("%s: expected state array", get_func_name(fcinfo->flinfo->fn_oid)),
+				 errmsg("%s: expected state array",
+						fcinfo->flinfo ? get_func_name(fcinfo->flinfo->fn_oid) : "aggregate"),
 				 errdetail("An aggregate state is a one-dimensional double precision array without NULLs: {count, sum_1, ..., sum_d}.")));
 	*dim = ARR_DIMS(a)[0] - 1;
 	return (float8 *) ARR_DATA_PTR(a);
