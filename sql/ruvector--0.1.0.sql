@@ -512,7 +512,7 @@ CREATE FUNCTION ruhalfvec_in(cstring, oid, integer) RETURNS ruhalfvec
 CREATE FUNCTION ruhalfvec_out(ruhalfvec) RETURNS cstring
 	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION ruhalfvec_typmod_in(cstring[]) RETURNS integer
-	AS 'MODULE_PATHNAME', 'ruvector_typmod_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION ruhalfvec_typmod_out(integer) RETURNS cstring
 	AS 'MODULE_PATHNAME', 'ruvector_typmod_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION ruhalfvec_recv(internal, oid, integer) RETURNS ruhalfvec
@@ -589,6 +589,64 @@ CREATE FUNCTION ruhalfvec_norm(ruhalfvec) RETURNS double precision
 	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION ruhalfvec_binary_quantize(ruhalfvec) RETURNS bit
 	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION ruhalfvec_l2_normalize(ruhalfvec) RETURNS ruhalfvec
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION ruhalfvec_subvector(ruhalfvec, integer, integer) RETURNS ruhalfvec
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+-- element-wise arithmetic (rounded to halves; beyond +-65504 an overflow,
+-- a product of nonzero halves that rounds to 0 an underflow: 22003) and
+-- concatenation
+CREATE FUNCTION ruhalfvec_add(ruhalfvec, ruhalfvec) RETURNS ruhalfvec
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION ruhalfvec_sub(ruhalfvec, ruhalfvec) RETURNS ruhalfvec
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION ruhalfvec_mul(ruhalfvec, ruhalfvec) RETURNS ruhalfvec
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION ruhalfvec_concat(ruhalfvec, ruhalfvec) RETURNS ruhalfvec
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OPERATOR + (
+	LEFTARG = ruhalfvec, RIGHTARG = ruhalfvec, FUNCTION = ruhalfvec_add, COMMUTATOR = +
+);
+CREATE OPERATOR - (
+	LEFTARG = ruhalfvec, RIGHTARG = ruhalfvec, FUNCTION = ruhalfvec_sub
+);
+CREATE OPERATOR * (
+	LEFTARG = ruhalfvec, RIGHTARG = ruhalfvec, FUNCTION = ruhalfvec_mul, COMMUTATOR = *
+);
+CREATE OPERATOR || (
+	LEFTARG = ruhalfvec, RIGHTARG = ruhalfvec, FUNCTION = ruhalfvec_concat
+);
+
+-- avg and sum: ruvector's state (count and double-precision sums, combine,
+-- serial and deserial functions), so avg(h) = avg(h::ruvector)::ruhalfvec
+CREATE FUNCTION ruhalfvec_accum(internal, ruhalfvec) RETURNS internal
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION ruhalfvec_avg_final(internal) RETURNS ruhalfvec
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION ruhalfvec_sum_final(internal) RETURNS ruhalfvec
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE AGGREGATE avg(ruhalfvec) (
+	SFUNC = ruhalfvec_accum,
+	STYPE = internal,
+	FINALFUNC = ruhalfvec_avg_final,
+	COMBINEFUNC = ruvector_combine,
+	SERIALFUNC = ruvector_agg_serialize,
+	DESERIALFUNC = ruvector_agg_deserialize,
+	PARALLEL = SAFE
+);
+
+CREATE AGGREGATE sum(ruhalfvec) (
+	SFUNC = ruhalfvec_accum,
+	STYPE = internal,
+	FINALFUNC = ruhalfvec_sum_final,
+	COMBINEFUNC = ruvector_combine,
+	SERIALFUNC = ruvector_agg_serialize,
+	DESERIALFUNC = ruvector_agg_deserialize,
+	PARALLEL = SAFE
+);
 
 CREATE OPERATOR <-> (
 	LEFTARG = ruhalfvec, RIGHTARG = ruhalfvec, FUNCTION = ruhalfvec_l2_distance,

@@ -218,39 +218,52 @@ CREATE OPERATOR CLASS vector_ops
 	FUNCTION 1 vector_cmp(vector, vector);
 
 -- aggregates (ruvector's: double-precision sums, parallel) ----------------
+--
+-- The transition functions keep an internal state (vector_agg_*); the names
+-- vector_accum, vector_avg and vector_combine are pgvector's functions on
+-- its own state, a double precision[] {count, sum_1, ..., sum_d}, which
+-- its regression tests call directly: they are here with pgvector's
+-- results, though the aggregates do not use them.
 
-CREATE FUNCTION vector_accum(internal, vector) RETURNS internal
+CREATE FUNCTION vector_agg_accum(internal, vector) RETURNS internal
 	AS 'MODULE_PATHNAME', 'ruvector_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION vector_combine(internal, internal) RETURNS internal
+CREATE FUNCTION vector_agg_combine(internal, internal) RETURNS internal
 	AS 'MODULE_PATHNAME', 'ruvector_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION vector_agg_serialize(internal) RETURNS bytea
 	AS 'MODULE_PATHNAME', 'ruvector_agg_serialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION vector_agg_deserialize(bytea, internal) RETURNS internal
 	AS 'MODULE_PATHNAME', 'ruvector_agg_deserialize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION vector_avg(internal) RETURNS vector
+CREATE FUNCTION vector_agg_avg(internal) RETURNS vector
 	AS 'MODULE_PATHNAME', 'ruvector_avg_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION vector_sum(internal) RETURNS vector
+CREATE FUNCTION vector_agg_sum(internal) RETURNS vector
 	AS 'MODULE_PATHNAME', 'ruvector_sum_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
 CREATE AGGREGATE avg(vector) (
-	SFUNC = vector_accum,
+	SFUNC = vector_agg_accum,
 	STYPE = internal,
-	FINALFUNC = vector_avg,
-	COMBINEFUNC = vector_combine,
+	FINALFUNC = vector_agg_avg,
+	COMBINEFUNC = vector_agg_combine,
 	SERIALFUNC = vector_agg_serialize,
 	DESERIALFUNC = vector_agg_deserialize,
 	PARALLEL = SAFE
 );
 
 CREATE AGGREGATE sum(vector) (
-	SFUNC = vector_accum,
+	SFUNC = vector_agg_accum,
 	STYPE = internal,
-	FINALFUNC = vector_sum,
-	COMBINEFUNC = vector_combine,
+	FINALFUNC = vector_agg_sum,
+	COMBINEFUNC = vector_agg_combine,
 	SERIALFUNC = vector_agg_serialize,
 	DESERIALFUNC = vector_agg_deserialize,
 	PARALLEL = SAFE
 );
+
+CREATE FUNCTION vector_accum(double precision[], vector) RETURNS double precision[]
+	AS 'MODULE_PATHNAME', 'ruvector_state_accum' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION vector_avg(double precision[]) RETURNS vector
+	AS 'MODULE_PATHNAME', 'ruvector_state_avg' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION vector_combine(double precision[], double precision[]) RETURNS double precision[]
+	AS 'MODULE_PATHNAME', 'ruvector_state_combine' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 -- access methods: ruivf under pgvector's names ----------------------------
 
@@ -355,7 +368,7 @@ CREATE FUNCTION halfvec_in(cstring, oid, integer) RETURNS halfvec
 CREATE FUNCTION halfvec_out(halfvec) RETURNS cstring
 	AS 'MODULE_PATHNAME', 'ruhalfvec_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION halfvec_typmod_in(cstring[]) RETURNS integer
-	AS 'MODULE_PATHNAME', 'ruvector_typmod_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+	AS 'MODULE_PATHNAME', 'ruhalfvec_typmod_in' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION halfvec_recv(internal, oid, integer) RETURNS halfvec
 	AS 'MODULE_PATHNAME', 'ruhalfvec_recv' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION halfvec_send(halfvec) RETURNS bytea
@@ -381,15 +394,15 @@ CREATE CAST (halfvec AS halfvec)
 	WITH FUNCTION halfvec(halfvec, integer, boolean) AS IMPLICIT;
 
 -- pgvector's levels: vector -> halfvec implicitly (rounding), back on
--- assignment; arrays on assignment; halfvec -> real[] implicitly
-CREATE FUNCTION halfvec(vector, integer, boolean) RETURNS halfvec
+-- assignment; arrays on assignment, and halfvec -> real[] too
+CREATE FUNCTION vector_to_halfvec(vector, integer, boolean) RETURNS halfvec
 	AS 'MODULE_PATHNAME', 'ruvector_to_ruhalfvec' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE CAST (vector AS halfvec)
-	WITH FUNCTION halfvec(vector, integer, boolean) AS IMPLICIT;
-CREATE FUNCTION vector(halfvec, integer, boolean) RETURNS vector
+	WITH FUNCTION vector_to_halfvec(vector, integer, boolean) AS IMPLICIT;
+CREATE FUNCTION halfvec_to_vector(halfvec, integer, boolean) RETURNS vector
 	AS 'MODULE_PATHNAME', 'ruhalfvec_to_ruvector' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE CAST (halfvec AS vector)
-	WITH FUNCTION vector(halfvec, integer, boolean) AS ASSIGNMENT;
+	WITH FUNCTION halfvec_to_vector(halfvec, integer, boolean) AS ASSIGNMENT;
 
 CREATE FUNCTION array_to_halfvec(integer[], integer, boolean) RETURNS halfvec
 	AS 'MODULE_PATHNAME', 'array_to_ruhalfvec' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
@@ -410,7 +423,7 @@ CREATE CAST (numeric[] AS halfvec)
 CREATE FUNCTION halfvec_to_float4(halfvec, integer, boolean) RETURNS real[]
 	AS 'MODULE_PATHNAME', 'ruhalfvec_to_float4' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE CAST (halfvec AS real[])
-	WITH FUNCTION halfvec_to_float4(halfvec, integer, boolean) AS IMPLICIT;
+	WITH FUNCTION halfvec_to_float4(halfvec, integer, boolean) AS ASSIGNMENT;
 
 -- halfvec <-> ruhalfvec: the same bytes; as vector <-> ruvector above
 CREATE CAST (halfvec AS ruhalfvec) WITHOUT FUNCTION AS IMPLICIT;
@@ -434,6 +447,69 @@ CREATE FUNCTION l2_norm(halfvec) RETURNS double precision
 	AS 'MODULE_PATHNAME', 'ruhalfvec_norm' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION binary_quantize(halfvec) RETURNS bit
 	AS 'MODULE_PATHNAME', 'ruhalfvec_binary_quantize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION l2_normalize(halfvec) RETURNS halfvec
+	AS 'MODULE_PATHNAME', 'ruhalfvec_l2_normalize' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION subvector(halfvec, integer, integer) RETURNS halfvec
+	AS 'MODULE_PATHNAME', 'ruhalfvec_subvector' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE FUNCTION halfvec_add(halfvec, halfvec) RETURNS halfvec
+	AS 'MODULE_PATHNAME', 'ruhalfvec_add' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION halfvec_sub(halfvec, halfvec) RETURNS halfvec
+	AS 'MODULE_PATHNAME', 'ruhalfvec_sub' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION halfvec_mul(halfvec, halfvec) RETURNS halfvec
+	AS 'MODULE_PATHNAME', 'ruhalfvec_mul' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION halfvec_concat(halfvec, halfvec) RETURNS halfvec
+	AS 'MODULE_PATHNAME', 'ruhalfvec_concat' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OPERATOR + (
+	LEFTARG = halfvec, RIGHTARG = halfvec, FUNCTION = halfvec_add, COMMUTATOR = +
+);
+CREATE OPERATOR - (
+	LEFTARG = halfvec, RIGHTARG = halfvec, FUNCTION = halfvec_sub
+);
+CREATE OPERATOR * (
+	LEFTARG = halfvec, RIGHTARG = halfvec, FUNCTION = halfvec_mul, COMMUTATOR = *
+);
+CREATE OPERATOR || (
+	LEFTARG = halfvec, RIGHTARG = halfvec, FUNCTION = halfvec_concat
+);
+
+-- avg and sum keep ruvector's internal state (as avg(vector)); halfvec_accum,
+-- halfvec_avg and halfvec_combine are pgvector's functions on its array
+-- state, here for callers of them (the aggregates do not use them)
+CREATE FUNCTION halfvec_agg_accum(internal, halfvec) RETURNS internal
+	AS 'MODULE_PATHNAME', 'ruhalfvec_accum' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION halfvec_agg_avg(internal) RETURNS halfvec
+	AS 'MODULE_PATHNAME', 'ruhalfvec_avg_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION halfvec_agg_sum(internal) RETURNS halfvec
+	AS 'MODULE_PATHNAME', 'ruhalfvec_sum_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+CREATE AGGREGATE avg(halfvec) (
+	SFUNC = halfvec_agg_accum,
+	STYPE = internal,
+	FINALFUNC = halfvec_agg_avg,
+	COMBINEFUNC = vector_agg_combine,
+	SERIALFUNC = vector_agg_serialize,
+	DESERIALFUNC = vector_agg_deserialize,
+	PARALLEL = SAFE
+);
+
+CREATE AGGREGATE sum(halfvec) (
+	SFUNC = halfvec_agg_accum,
+	STYPE = internal,
+	FINALFUNC = halfvec_agg_sum,
+	COMBINEFUNC = vector_agg_combine,
+	SERIALFUNC = vector_agg_serialize,
+	DESERIALFUNC = vector_agg_deserialize,
+	PARALLEL = SAFE
+);
+
+CREATE FUNCTION halfvec_accum(double precision[], halfvec) RETURNS double precision[]
+	AS 'MODULE_PATHNAME', 'ruhalfvec_state_accum' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION halfvec_avg(double precision[]) RETURNS halfvec
+	AS 'MODULE_PATHNAME', 'ruhalfvec_state_avg' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION halfvec_combine(double precision[], double precision[]) RETURNS double precision[]
+	AS 'MODULE_PATHNAME', 'ruvector_state_combine' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 CREATE OPERATOR <-> (
 	LEFTARG = halfvec, RIGHTARG = halfvec, FUNCTION = l2_distance,

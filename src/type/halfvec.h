@@ -32,6 +32,10 @@ typedef struct RuHalfVec
 #define RUHALFVEC_SIZE(dim)			(offsetof(RuHalfVec, x) + sizeof(uint16) * (dim))
 #define PG_GETARG_RUHALFVEC_P(n)	((RuHalfVec *) PG_DETOAST_DATUM(PG_GETARG_DATUM(n)))
 
+/* float4 <-> half conversions at the current ruvector.simd level (halfvec.c) */
+extern RuHalfVec *RuHalfVecFromFloats(const float *x, int dim);
+extern void RuHalfVecToFloats(const RuHalfVec *h, float *out);
+
 /* the distance functions, which ruivf recognizes to refuse an index */
 extern Datum ruhalfvec_l2_distance(PG_FUNCTION_ARGS);
 extern Datum ruhalfvec_l2_squared_distance(PG_FUNCTION_ARGS);

@@ -49,6 +49,22 @@ extern void RuVectorCheckElement(float value);
  * free of fmgr (test/fuzz calls them directly).  Errors are ereport(ERROR).
  */
 extern RuVector *RuVectorParseText(const char *str, int32 typmod);
+
+/*
+ * A type whose text form is ruvector's: its name in messages, the smallest
+ * magnitude out of its range, and whether a literal below float4's range
+ * reads as 0 (else it is out of range).
+ */
+typedef struct RvTextType
+{
+	const char *name;
+	float		limit;
+	bool		underflow_ok;
+	const char *range_hint;
+} RvTextType;
+
+extern const RvTextType RuVectorText;
+extern float *RvParseFloatText(const char *str, const RvTextType *t, int *dim);
 extern char *RuVectorToText(const RuVector *v);
 extern RuVector *RuVectorParseBinary(const char *data, int len, int32 typmod);
 extern bytea *RuVectorToBinary(const RuVector *v);

@@ -84,13 +84,13 @@ RuVectorCheckElement(float value)
 				 errmsg("Infinity not allowed in ruvector")));
 }
 
-/* Report malformed text input. */
+/* Report malformed text input of type t. */
 static void
-syntax_error(const char *str, const char *detail)
+syntax_error(const RvTextType *t, const char *str, const char *detail)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-			 errmsg("invalid input syntax for type ruvector: \"%s\"", str),
+			 errmsg("invalid input syntax for type %s: \"%s\"", t->name, str),
 			 errdetail("%s", detail),
 			 errhint("Write a vector as a bracketed list of numbers, e.g. '[1,2.5,-3e-2]'.")));
 }
@@ -103,18 +103,46 @@ is_space(char c)
 }
 
 /*
- * Parse the text form [x1, x2, ...], white space allowed around every token,
- * into a new vector of typmod's dimension count (-1: any).
+ * ruvector's text form: float4 elements; a literal below float4's smallest
+ * magnitude reads as 0 keeping its sign (as pgvector's), one beyond its
+ * range is an error
  */
-RuVector *
-RuVectorParseText(const char *str, int32 typmod)
+const RvTextType RuVectorText = {
+	.name = "ruvector",
+	.limit = INFINITY,
+	.underflow_ok = true,
+	.range_hint = "Elements are float4: magnitudes up to about 3.4e38."
+};
+
+/* Check one parsed element (errno as strtof left it) against t's rules. */
+static void
+check_text_element(const RvTextType *t, float val, int err, const char *tok, int toklen)
+{
+	if (err != ERANGE && (isnan(val) || isinf(val)))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("%s not allowed in %s", isnan(val) ? "NaN" : "Infinity", t->name)));
+	if ((err == ERANGE && (isinf(val) || (val == 0.0f && !t->underflow_ok))) ||
+		fabsf(val) >= t->limit)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("\"%.*s\" is out of range for type %s", toklen, tok, t->name),
+				 errhint("%s", t->range_hint)));
+}
+
+/*
+ * Parse the text form [x1, x2, ...], white space allowed around every token,
+ * into *dim float4s (palloc'd), by the rules and with the type name of t.
+ * The dimension count is checked (1 .. RUVECTOR_MAX_DIM), not a typmod.
+ */
+float *
+RvParseFloatText(const char *str, const RvTextType *t, int *dim_out)
 {
 	const char *p = str;
-	int			maxdim = 1;
+	int			maxdim;
 	int			ncommas = 0;
 	int			dim = 0;
 	float	   *buf;
-	RuVector   *result;
 
 	/* an upper bound on the element count: one more than the commas */
 	for (const char *c = str; *c; c++)
@@ -128,14 +156,14 @@ RuVectorParseText(const char *str, int32 typmod)
 	while (is_space(*p))
 		p++;
 	if (*p != '[')
-		syntax_error(str, "A ruvector must start with \"[\".");
+		syntax_error(t, str, psprintf("A %s must start with \"[\".", t->name));
 	p++;
 	while (is_space(*p))
 		p++;
 	if (*p == ']')
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
-				 errmsg("ruvector must have at least 1 dimension")));
+				 errmsg("%s must have at least 1 dimension", t->name)));
 
 	for (;;)
 	{
@@ -145,22 +173,18 @@ RuVectorParseText(const char *str, int32 typmod)
 		while (is_space(*p))
 			p++;
 		if (*p == '\0')
-			syntax_error(str, "Unexpected end of input.");
+			syntax_error(t, str, "Unexpected end of input.");
 		errno = 0;
 		val = strtof(p, &end);
 		if (end == p)
-			syntax_error(str, psprintf("Expected a number at character %d.",
-									   pg_mbstrlen_with_len(str, (int) (p - str)) + 1));
-		/* beyond float4: an error; below its smallest magnitude: 0 (signed) */
-		if (errno == ERANGE && isinf(val))
-			ereport(ERROR,
-					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-					 errmsg("\"%.*s\" is out of range for type ruvector",
-							(int) (end - p), p),
-					 errhint("Elements are float4: magnitudes up to about 3.4e38.")));
-		RuVectorCheckElement(val);
+			syntax_error(t, str, psprintf("Expected a number at character %d.",
+										  pg_mbstrlen_with_len(str, (int) (p - str)) + 1));
+		check_text_element(t, val, errno, p, (int) (end - p));
 		if (dim >= RUVECTOR_MAX_DIM)
-			RuVectorCheckDim(ncommas + 1);	/* report the count as written */
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("%s cannot have more than %d dimensions, got %d",
+							t->name, RUVECTOR_MAX_DIM, ncommas + 1)));
 		buf[dim++] = val;
 		p = end;
 
@@ -177,14 +201,28 @@ RuVectorParseText(const char *str, int32 typmod)
 			break;
 		}
 		if (*p == '\0')
-			syntax_error(str, "Unexpected end of input.");
-		syntax_error(str, psprintf("Unexpected character \"%.*s\" at character %d.",
-								   pg_mblen(p), p, pg_mbstrlen_with_len(str, (int) (p - str)) + 1));
+			syntax_error(t, str, "Unexpected end of input.");
+		syntax_error(t, str, psprintf("Unexpected character \"%.*s\" at character %d.",
+									  pg_mblen(p), p, pg_mbstrlen_with_len(str, (int) (p - str)) + 1));
 	}
 	while (is_space(*p))
 		p++;
 	if (*p != '\0')
-		syntax_error(str, "Junk after the closing \"]\".");
+		syntax_error(t, str, "Junk after the closing \"]\".");
+	*dim_out = dim;
+	return buf;
+}
+
+/*
+ * Parse ruvector's text form into a new vector of typmod's dimension count
+ * (-1: any).
+ */
+RuVector *
+RuVectorParseText(const char *str, int32 typmod)
+{
+	int			dim;
+	float	   *buf = RvParseFloatText(str, &RuVectorText, &dim);
+	RuVector   *result;
 
 	RuVectorCheckTypmod(dim, typmod);
 	result = InitRuVector(dim);
