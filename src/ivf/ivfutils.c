@@ -26,6 +26,7 @@
 
 #include "ivf.h"
 #include "../type/halfvec.h"
+#include "../type/sparsevec.h"
 #include "../type/vector.h"
 
 int			ruvector_probes = 8;
@@ -246,6 +247,24 @@ RuIvfGetMetric(Relation index)
 				 errhint("Index a float4 copy instead (ALTER TABLE ... ADD COLUMN v vector(n) "
 						 "GENERATED ALWAYS AS (col::vector(n)) STORED); ORDER BY col <-> ... "
 						 "works without an index, as an exact scan.")));
+	}
+	/* sparsevec / rusparsevec: their operator classes exist to load schemas */
+	if (proc->fn_addr == rusparsevec_l2_distance ||
+		proc->fn_addr == rusparsevec_l2_squared_distance ||
+		proc->fn_addr == rusparsevec_negative_inner_product ||
+		proc->fn_addr == rusparsevec_cosine_distance ||
+		proc->fn_addr == rusparsevec_l1_distance)
+	{
+		char	   *am = get_am_name(index->rd_rel->relam);
+
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s indexes on sparsevec are not supported", am ? am : "ruivf"),
+				 errdetail("ruivf indexes dense float4 vectors only; the operator classes on "
+						   "sparsevec exist so that schemas naming them load."),
+				 errhint("ORDER BY col <-> ... (or <#>, <=>, <+>) works without an index, as an "
+						 "exact scan; to search by index, index a dense vector(n) copy "
+						 "(col::vector(n), at most 16000 dimensions).")));
 	}
 
 	if (proc->fn_addr == ruvector_l2_distance || proc->fn_addr == ruvector_l2_squared_distance)
