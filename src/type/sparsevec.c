@@ -27,7 +27,9 @@
 
 #include "catalog/pg_type.h"
 #include "common/shortest_dec.h"
-#include "libpq/pqformat.h"
+#include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
+#include "port/pg_bswap.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/float.h"
@@ -195,8 +197,8 @@ sparsevec_from_elems(SparseElem *elems, int n, int64 dim, int32 typmod)
 }
 
 /* Parse the text form {i:x,...}/dim into a new rusparsevec of typmod's dimensions. */
-static RuSparseVec *
-sparsevec_parse_text(const char *str, int32 typmod)
+RuSparseVec *
+RuSparseVecParseText(const char *str, int32 typmod)
 {
 	const char *p = str;
 	int			maxn = 1;
@@ -307,48 +309,65 @@ PG_FUNCTION_INFO_V1(rusparsevec_in);
 Datum
 rusparsevec_in(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_POINTER(sparsevec_parse_text(PG_GETARG_CSTRING(0), PG_GETARG_INT32(2)));
+	PG_RETURN_POINTER(RuSparseVecParseText(PG_GETARG_CSTRING(0), PG_GETARG_INT32(2)));
 }
 
-PG_FUNCTION_INFO_V1(rusparsevec_out);
-/* Text output: the stored elements by index, 1-based, then /dim. */
-Datum
-rusparsevec_out(PG_FUNCTION_ARGS)
+/* Write a non-negative integer in decimal at p; returns the characters written. */
+static int
+write_uint(char *p, uint32 v)
 {
-	RuSparseVec *s = PG_GETARG_RUSPARSEVEC_P(0);
-	float	   *values = RUSPARSEVEC_VALUES(s);
+	char		digits[10];
+	int			n = 0;
+
+	do
+	{
+		digits[n++] = (char) ('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	for (int i = 0; i < n; i++)
+		p[i] = digits[n - 1 - i];
+	return n;
+}
+
+/* The text form: the stored elements by index, 1-based, then /dim. */
+char *
+RuSparseVecToText(const RuSparseVec *s)
+{
+	const float *values = RUSPARSEVEC_VALUES(s);
 	char	   *buf;
 	char	   *p;
 
-	/* per element: 11 digits and sign, ':', a float, ','; then "{}/", 11, NUL */
-	buf = palloc((Size) s->nnz * (13 + FLOAT_SHORTEST_DECIMAL_LEN) + 16);
+	/* per element: ',', 10 digits, ':', a float; then "{}/", 10 digits, NUL */
+	buf = palloc((Size) s->nnz * (12 + FLOAT_SHORTEST_DECIMAL_LEN) + 16);
 	p = buf;
 	*p++ = '{';
 	for (int i = 0; i < s->nnz; i++)
 	{
 		if (i > 0)
 			*p++ = ',';
-		p += pg_ltoa(s->indices[i] + 1, p);
+		p += write_uint(p, (uint32) s->indices[i] + 1);
 		*p++ = ':';
 		p += float_to_shortest_decimal_bufn(values[i], p);
 	}
 	*p++ = '}';
 	*p++ = '/';
-	p += pg_ltoa(s->dim, p);
+	p += write_uint(p, (uint32) s->dim);
 	*p = '\0';
-	PG_RETURN_CSTRING(buf);
+	return buf;
 }
 
-PG_FUNCTION_INFO_V1(rusparsevec_typmod_in);
-/* rusparsevec(n): n is the number of dimensions, 1 .. 1,000,000,000. */
+PG_FUNCTION_INFO_V1(rusparsevec_out);
+/* Text output: RuSparseVecToText. */
 Datum
-rusparsevec_typmod_in(PG_FUNCTION_ARGS)
+rusparsevec_out(PG_FUNCTION_ARGS)
 {
-	ArrayType  *ta = PG_GETARG_ARRAYTYPE_P(0);
-	int32	   *mods;
-	int			n;
+	PG_RETURN_CSTRING(RuSparseVecToText(PG_GETARG_RUSPARSEVEC_P(0)));
+}
 
-	mods = ArrayGetIntegerTypmods(ta, &n);
+/* The typmod of rusparsevec(n): n, the number of dimensions, 1 .. 1,000,000,000. */
+int32
+RuSparseVecTypmodFromMods(const int32 *mods, int n)
+{
 	if (n != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -362,34 +381,76 @@ rusparsevec_typmod_in(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("dimensions for type sparsevec cannot exceed %d", RUSPARSEVEC_MAX_DIM)));
-	PG_RETURN_INT32(mods[0]);
+	return mods[0];
 }
 
-PG_FUNCTION_INFO_V1(rusparsevec_recv);
-/*
- * Binary input: int32 dim, int32 nnz, int32 zero, nnz int32 0-based
- * indices, nnz float4 values, network order.
- */
+PG_FUNCTION_INFO_V1(rusparsevec_typmod_in);
+/* rusparsevec(n): RuSparseVecTypmodFromMods. */
 Datum
-rusparsevec_recv(PG_FUNCTION_ARGS)
+rusparsevec_typmod_in(PG_FUNCTION_ARGS)
 {
-	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
-	int32		typmod = PG_GETARG_INT32(2);
+	ArrayType  *ta = PG_GETARG_ARRAYTYPE_P(0);
+	int32	   *mods;
+	int			n;
+
+	mods = ArrayGetIntegerTypmods(ta, &n);
+	PG_RETURN_INT32(RuSparseVecTypmodFromMods(mods, n));
+}
+
+/* Read a network-order int32 at p. */
+static inline int32
+read_int32(const char *p)
+{
+	uint32		n;
+
+	memcpy(&n, p, sizeof(n));
+	return (int32) pg_ntoh32(n);
+}
+
+/* Read a network-order float4 at p. */
+static inline float
+read_float4(const char *p)
+{
+	uint32		n;
+	float		f;
+
+	memcpy(&n, p, sizeof(n));
+	n = pg_ntoh32(n);
+	memcpy(&f, &n, sizeof(f));
+	return f;
+}
+
+/* Append v to p in network order; returns p past it. */
+static inline char *
+write_int32(char *p, uint32 v)
+{
+	v = pg_hton32(v);
+	memcpy(p, &v, sizeof(v));
+	return p + sizeof(v);
+}
+
+/*
+ * Parse the binary form (len bytes at data): int32 dim, int32 nnz, int32
+ * zero, nnz int32 0-based indices, nnz float4 values, network order.
+ */
+RuSparseVec *
+RuSparseVecParseBinary(const char *data, int len, int32 typmod)
+{
 	int32		dim,
 				nnz,
 				unused;
 	int64	   *indices;
 	RuSparseVec *s;
 	float	   *values;
+	const char *p;
 
-	if (buf->len - buf->cursor < 12)
+	if (len < 12)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("truncated binary sparsevec: %d bytes, the header alone is 12",
-						buf->len - buf->cursor)));
-	dim = (int32) pq_getmsgint(buf, 4);
-	nnz = (int32) pq_getmsgint(buf, 4);
-	unused = (int32) pq_getmsgint(buf, 4);
+				 errmsg("truncated binary sparsevec: %d bytes, the header alone is 12", len)));
+	dim = read_int32(data);
+	nnz = read_int32(data + 4);
+	unused = read_int32(data + 8);
 	check_dim(dim);
 	if (nnz < 0)
 		ereport(ERROR,
@@ -405,23 +466,24 @@ rusparsevec_recv(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("invalid binary sparsevec: reserved field is %d, expected 0", unused)));
-	if (buf->len - buf->cursor != 8 * nnz)
+	if (len - 12 != 8 * nnz)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid binary sparsevec: %d element(s) need %d bytes, got %d",
-						nnz, 8 * nnz, buf->len - buf->cursor)));
+				 errmsg("%s binary sparsevec: %d element(s) need %d bytes, got %d",
+						len - 12 < 8 * nnz ? "truncated" : "oversized", nnz, 8 * nnz, len - 12)));
 	s = init_sparsevec(dim, nnz);
 	values = RUSPARSEVEC_VALUES(s);
 	indices = palloc(sizeof(int64) * Max(nnz, 1));
-	for (int i = 0; i < nnz; i++)
+	p = data + 12;
+	for (int i = 0; i < nnz; i++, p += 4)
 	{
-		indices[i] = (int32) pq_getmsgint(buf, 4);
+		indices[i] = read_int32(p);
 		check_index(indices, i, dim);
 		s->indices[i] = (int32) indices[i];
 	}
-	for (int i = 0; i < nnz; i++)
+	for (int i = 0; i < nnz; i++, p += 4)
 	{
-		values[i] = pq_getmsgfloat4(buf);
+		values[i] = read_float4(p);
 		check_element(values[i]);
 		if (values[i] == 0.0f)
 			ereport(ERROR,
@@ -429,27 +491,54 @@ rusparsevec_recv(PG_FUNCTION_ARGS)
 					 errmsg("binary representation of sparsevec cannot contain zero values")));
 	}
 	pfree(indices);
+	return s;
+}
+
+/* The binary form that RuSparseVecParseBinary reads, as a bytea. */
+bytea *
+RuSparseVecToBinary(const RuSparseVec *s)
+{
+	const float *values = RUSPARSEVEC_VALUES(s);
+	Size		len = VARHDRSZ + 12 + (Size) s->nnz * 8;
+	bytea	   *result = (bytea *) palloc(len);
+	char	   *p = VARDATA(result);
+
+	SET_VARSIZE(result, len);
+	p = write_int32(p, (uint32) s->dim);
+	p = write_int32(p, (uint32) s->nnz);
+	p = write_int32(p, 0);
+	for (int i = 0; i < s->nnz; i++)
+		p = write_int32(p, (uint32) s->indices[i]);
+	for (int i = 0; i < s->nnz; i++)
+	{
+		uint32		n;
+
+		memcpy(&n, &values[i], sizeof(n));
+		p = write_int32(p, n);
+	}
+	return result;
+}
+
+PG_FUNCTION_INFO_V1(rusparsevec_recv);
+/* Binary input: RuSparseVecParseBinary on the rest of the message. */
+Datum
+rusparsevec_recv(PG_FUNCTION_ARGS)
+{
+	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+	RuSparseVec *s;
+
+	s = RuSparseVecParseBinary(buf->data + buf->cursor, buf->len - buf->cursor,
+							   PG_GETARG_INT32(2));
+	buf->cursor = buf->len;
 	PG_RETURN_POINTER(s);
 }
 
 PG_FUNCTION_INFO_V1(rusparsevec_send);
-/* Binary output: rusparsevec_recv's format. */
+/* Binary output: RuSparseVecToBinary. */
 Datum
 rusparsevec_send(PG_FUNCTION_ARGS)
 {
-	RuSparseVec *s = PG_GETARG_RUSPARSEVEC_P(0);
-	float	   *values = RUSPARSEVEC_VALUES(s);
-	StringInfoData buf;
-
-	pq_begintypsend(&buf);
-	pq_sendint32(&buf, s->dim);
-	pq_sendint32(&buf, s->nnz);
-	pq_sendint32(&buf, 0);
-	for (int i = 0; i < s->nnz; i++)
-		pq_sendint32(&buf, s->indices[i]);
-	for (int i = 0; i < s->nnz; i++)
-		pq_sendfloat4(&buf, values[i]);
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+	PG_RETURN_BYTEA_P(RuSparseVecToBinary(PG_GETARG_RUSPARSEVEC_P(0)));
 }
 
 PG_FUNCTION_INFO_V1(rusparsevec_typmod_cast);

@@ -47,6 +47,16 @@ typedef struct RuSparseVec
 #define RUSPARSEVEC_VALUES(s)	((float *) ((s)->indices + (s)->nnz))
 #define PG_GETARG_RUSPARSEVEC_P(n)	((RuSparseVec *) PG_DETOAST_DATUM(PG_GETARG_DATUM(n)))
 
+/*
+ * The parsers and printers behind the input, output and typmod functions,
+ * free of fmgr (test/fuzz calls them directly).  Errors are ereport(ERROR).
+ */
+extern RuSparseVec *RuSparseVecParseText(const char *str, int32 typmod);
+extern char *RuSparseVecToText(const RuSparseVec *s);
+extern RuSparseVec *RuSparseVecParseBinary(const char *data, int len, int32 typmod);
+extern bytea *RuSparseVecToBinary(const RuSparseVec *s);
+extern int32 RuSparseVecTypmodFromMods(const int32 *mods, int n);
+
 /* the distance functions, which ruivf recognizes to refuse an index */
 extern Datum rusparsevec_l2_distance(PG_FUNCTION_ARGS);
 extern Datum rusparsevec_l2_squared_distance(PG_FUNCTION_ARGS);
