@@ -53,8 +53,13 @@ OBJS += src/type/bit_ops.o src/simd/bits_dispatch.o src/simd/bits_scalar.o \
 OBJS += src/type/halfvec.o src/simd/half_dispatch.o src/simd/half_scalar.o \
 	src/simd/half_f16c.o
 
+# The sparse vector type rusparsevec (sparsevec) and its merge kernels
+# (src/simd/sparse.h).
+OBJS += src/type/sparsevec.o src/simd/sparse.o
+
 REGRESS = type io_errors operators functions casts aggregates btree simd copy ruivf ruivf_results ruivf_check planner stats
 REGRESS += bit_ops halfvec ruivf_types
+REGRESS += sparsevec
 REGRESS_OPTS = --load-extension=ruvector
 
 # The pgvector compatibility extension `vector` (docs/coming-from-pgvector.md):
@@ -66,9 +71,10 @@ OBJS += src/compat/compat_am.o src/compat/compat_funcs.o src/compat/compat_utili
 WITH_COMPAT ?= yes
 ifeq ($(WITH_COMPAT),yes)
 EXTENSION += vector
-DATA += sql/vector--0.6.2.sql
+DATA += sql/vector--0.8.0.sql
 MODULES = src/compat/ruvector_compat
 REGRESS += compat compat_bits compat_halfvec compat_index compat_settings
+REGRESS += compat_sparsevec
 endif
 
 OPTFLAGS ?=
@@ -134,6 +140,8 @@ src/type/bit_ops.o src/simd/bits_dispatch.o src/simd/bits_scalar.o src/simd/bits
 	src/simd/bits_avx512.o: src/simd/bits.h
 src/type/halfvec.o src/ivf/ivfutils.o src/simd/half_dispatch.o src/simd/half_scalar.o \
 	src/simd/half_f16c.o: src/simd/half.h src/type/halfvec.h
+src/type/sparsevec.o src/simd/sparse.o: src/simd/sparse.h src/type/sparsevec.h src/type/halfvec.h
+src/ivf/ivfutils.o: src/type/sparsevec.h
 src/ruvector.o src/compat/compat_am.o src/compat/ruvector_compat.o: src/compat/compat.h
 
 # Never overwrite another extension named vector (the real pgvector): its
@@ -154,6 +162,7 @@ kernel-check:
 	$(MAKE) -C test/kernels check
 	$(MAKE) -C test/kernels check-bits
 	$(MAKE) -C test/kernels check-half
+	$(MAKE) -C test/kernels check-sparse
 
 # Instrumented build and install, the workload, then the optimised build
 # (left in the tree: `make install` installs it).

@@ -82,3 +82,60 @@ CREATE INDEX ON hv USING ruivf ((h::ruhalfvec) ruhalfvec_l2_ops);
 -- L1 cannot be indexed: there is no ruhalfvec_l1_ops for ruivf
 CREATE INDEX ON hv USING ruivf (h ruvector_l1_ops);
 DROP TABLE hv, hq;
+
+--
+-- rusparsevec: coded in dense form, re-ranked with the sparse type's own
+-- distances (so rows come in the order of the operator's values).  3,000
+-- rows of 400 dimensions with 3 to 20 non-zeros each.
+--
+SELECT setseed(0.125);
+CREATE TABLE sp (id int PRIMARY KEY, s rusparsevec(400));
+INSERT INTO sp
+SELECT i, ('{' || (SELECT string_agg(k || ':' || round((random() * 2 - 1)::numeric, 3), ',')
+                     FROM (SELECT DISTINCT (1 + floor(random() * 400))::int AS k
+                             FROM generate_series(1, 3 + i % 18) WHERE i > 0 ORDER BY 1) z)
+          || '}/400')::rusparsevec
+  FROM generate_series(1, 3000) i;
+CREATE INDEX sp_l2 ON sp USING ruivf (s rusparsevec_l2_ops) WITH (lists = 8);
+CREATE INDEX sp_ip ON sp USING ruivf (s rusparsevec_ip_ops) WITH (lists = 8, bits = 4);
+CREATE INDEX sp_cos ON sp USING ruivf (s rusparsevec_cosine_ops) WITH (lists = 8);
+SELECT c.relname, i.dimensions, i.metric, i.rerank
+  FROM pg_class c, ruvector_index_info(c.oid) i
+ WHERE c.relname IN ('sp_l2', 'sp_ip', 'sp_cos') ORDER BY 1;
+CREATE FUNCTION pg_temp.sdists(op text, qv rusparsevec, k int, use_index bool)
+  RETURNS float8[] LANGUAGE plpgsql AS $$
+DECLARE
+  r float8[];
+BEGIN
+  PERFORM set_config('enable_seqscan', CASE WHEN use_index THEN 'off' ELSE 'on' END, true);
+  PERFORM set_config('enable_indexscan', CASE WHEN use_index THEN 'on' ELSE 'off' END, true);
+  PERFORM set_config('enable_bitmapscan', 'off', true);
+  EXECUTE format('SELECT array_agg(d) FROM (SELECT s %1$s $1 AS d FROM sp ORDER BY s %1$s $1 LIMIT $2) s', op)
+    INTO r USING qv, k;
+  RETURN r;
+END $$;
+CREATE FUNCTION pg_temp.smismatches() RETURNS TABLE (op text, queries bigint, differing bigint)
+  LANGUAGE sql AS $$
+  SELECT o.op, count(*), count(*) FILTER (WHERE pg_temp.sdists(o.op, q.s, 30, true)
+                                            IS DISTINCT FROM pg_temp.sdists(o.op, q.s, 30, false))
+    FROM (VALUES ('<->'), ('<#>'), ('<=>')) o(op), (SELECT s FROM sp WHERE id % 400 = 7) q
+   GROUP BY o.op ORDER BY o.op
+$$;
+BEGIN;
+SET LOCAL enable_seqscan = off;
+EXPLAIN (COSTS OFF) SELECT id FROM sp ORDER BY s <=> '{1:1,7:-2}/400' LIMIT 5;
+COMMIT;
+-- every list probed: each query's 30 nearest are the exact answer
+SELECT * FROM pg_temp.smismatches();
+DELETE FROM sp WHERE id % 3 = 0;
+VACUUM sp;
+INSERT INTO sp SELECT id + 3000, s FROM sp WHERE id <= 600;
+SELECT * FROM pg_temp.smismatches();
+SELECT c.relname, ruvector_index_check(c.oid, true) IS NOT NULL AS checked
+  FROM pg_class c WHERE c.relname IN ('sp_l2', 'sp_ip', 'sp_cos') ORDER BY 1;
+-- a query of other dimensions, and one beyond what ruivf codes
+SET enable_seqscan = off;
+SELECT id FROM sp ORDER BY s <-> '{1:1}/3'::rusparsevec LIMIT 1;
+SELECT id FROM sp ORDER BY s <-> '{1:1}/20000'::rusparsevec LIMIT 1;
+RESET enable_seqscan;
+DROP TABLE sp;

@@ -729,3 +729,187 @@ CREATE OPERATOR CLASS ruhalfvec_cosine_ops
 	FOR TYPE ruhalfvec USING ruivf AS
 	OPERATOR 1 <=> (ruhalfvec, ruhalfvec) FOR ORDER BY float_ops,
 	FUNCTION 1 ruhalfvec_cosine_distance(ruhalfvec, ruhalfvec);
+
+-- rusparsevec: sparse vectors ----------------------------------------------
+--
+-- Up to 1,000,000,000 dimensions, of which at most 16,000 are stored (the
+-- non-zero ones); text form {1:1.5,3:2}/5 with 1-based indices, binary
+-- form pgvector's for sparsevec.  Distances merge the sorted index lists
+-- and accumulate in double precision.  Functions have rusparsevec_ names
+-- (as ruhalfvec's, to keep calls with bare literals unambiguous); the
+-- operators are ruvector's.  No index: ruivf's operator classes on
+-- rusparsevec exist so that CREATE INDEX fails saying so.
+
+CREATE TYPE rusparsevec;
+
+CREATE FUNCTION rusparsevec_in(cstring, oid, integer) RETURNS rusparsevec
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION rusparsevec_out(rusparsevec) RETURNS cstring
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION rusparsevec_typmod_in(cstring[]) RETURNS integer
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION rusparsevec_typmod_out(integer) RETURNS cstring
+	AS 'MODULE_PATHNAME', 'ruvector_typmod_out' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION rusparsevec_recv(internal, oid, integer) RETURNS rusparsevec
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION rusparsevec_send(rusparsevec) RETURNS bytea
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+-- storage main, as ruvector's: in the row unless the row would not fit a
+-- page (about 250 non-zeros and more may move out of line)
+CREATE TYPE rusparsevec (
+	INPUT = rusparsevec_in,
+	OUTPUT = rusparsevec_out,
+	TYPMOD_IN = rusparsevec_typmod_in,
+	TYPMOD_OUT = rusparsevec_typmod_out,
+	RECEIVE = rusparsevec_recv,
+	SEND = rusparsevec_send,
+	INTERNALLENGTH = VARIABLE,
+	ALIGNMENT = int4,
+	STORAGE = main
+);
+
+COMMENT ON TYPE rusparsevec IS 'sparse vector of float4, 1 to 1000000000 dimensions, at most 16000 non-zero';
+
+CREATE FUNCTION rusparsevec(rusparsevec, integer, boolean) RETURNS rusparsevec
+	AS 'MODULE_PATHNAME', 'rusparsevec_typmod_cast' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE CAST (rusparsevec AS rusparsevec)
+	WITH FUNCTION rusparsevec(rusparsevec, integer, boolean) AS IMPLICIT;
+
+-- pgvector's levels: dense -> sparse implicitly, back on assignment or
+-- explicitly; arrays on assignment
+CREATE FUNCTION rusparsevec(ruvector, integer, boolean) RETURNS rusparsevec
+	AS 'MODULE_PATHNAME', 'ruvector_to_rusparsevec' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE CAST (ruvector AS rusparsevec)
+	WITH FUNCTION rusparsevec(ruvector, integer, boolean) AS IMPLICIT;
+CREATE FUNCTION ruvector(rusparsevec, integer, boolean) RETURNS ruvector
+	AS 'MODULE_PATHNAME', 'rusparsevec_to_ruvector' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE CAST (rusparsevec AS ruvector)
+	WITH FUNCTION ruvector(rusparsevec, integer, boolean) AS ASSIGNMENT;
+CREATE FUNCTION rusparsevec(ruhalfvec, integer, boolean) RETURNS rusparsevec
+	AS 'MODULE_PATHNAME', 'ruhalfvec_to_rusparsevec' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE CAST (ruhalfvec AS rusparsevec)
+	WITH FUNCTION rusparsevec(ruhalfvec, integer, boolean) AS IMPLICIT;
+CREATE FUNCTION ruhalfvec(rusparsevec, integer, boolean) RETURNS ruhalfvec
+	AS 'MODULE_PATHNAME', 'rusparsevec_to_ruhalfvec' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE CAST (rusparsevec AS ruhalfvec)
+	WITH FUNCTION ruhalfvec(rusparsevec, integer, boolean) AS ASSIGNMENT;
+
+CREATE FUNCTION array_to_rusparsevec(integer[], integer, boolean) RETURNS rusparsevec
+	AS 'MODULE_PATHNAME', 'array_to_rusparsevec' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION array_to_rusparsevec(real[], integer, boolean) RETURNS rusparsevec
+	AS 'MODULE_PATHNAME', 'array_to_rusparsevec' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION array_to_rusparsevec(double precision[], integer, boolean) RETURNS rusparsevec
+	AS 'MODULE_PATHNAME', 'array_to_rusparsevec' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION array_to_rusparsevec(numeric[], integer, boolean) RETURNS rusparsevec
+	AS 'MODULE_PATHNAME', 'array_to_rusparsevec' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE CAST (integer[] AS rusparsevec)
+	WITH FUNCTION array_to_rusparsevec(integer[], integer, boolean) AS ASSIGNMENT;
+CREATE CAST (real[] AS rusparsevec)
+	WITH FUNCTION array_to_rusparsevec(real[], integer, boolean) AS ASSIGNMENT;
+CREATE CAST (double precision[] AS rusparsevec)
+	WITH FUNCTION array_to_rusparsevec(double precision[], integer, boolean) AS ASSIGNMENT;
+CREATE CAST (numeric[] AS rusparsevec)
+	WITH FUNCTION array_to_rusparsevec(numeric[], integer, boolean) AS ASSIGNMENT;
+
+CREATE FUNCTION rusparsevec_l2_distance(rusparsevec, rusparsevec) RETURNS double precision
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION rusparsevec_l2_squared_distance(rusparsevec, rusparsevec) RETURNS double precision
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION rusparsevec_inner_product(rusparsevec, rusparsevec) RETURNS double precision
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION rusparsevec_negative_inner_product(rusparsevec, rusparsevec) RETURNS double precision
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION rusparsevec_cosine_distance(rusparsevec, rusparsevec) RETURNS double precision
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION rusparsevec_l1_distance(rusparsevec, rusparsevec) RETURNS double precision
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION rusparsevec_dims(rusparsevec) RETURNS integer
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION rusparsevec_norm(rusparsevec) RETURNS double precision
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION rusparsevec_l2_normalize(rusparsevec) RETURNS rusparsevec
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OPERATOR <-> (
+	LEFTARG = rusparsevec, RIGHTARG = rusparsevec, FUNCTION = rusparsevec_l2_distance,
+	COMMUTATOR = '<->'
+);
+CREATE OPERATOR <#> (
+	LEFTARG = rusparsevec, RIGHTARG = rusparsevec, FUNCTION = rusparsevec_negative_inner_product,
+	COMMUTATOR = '<#>'
+);
+CREATE OPERATOR <=> (
+	LEFTARG = rusparsevec, RIGHTARG = rusparsevec, FUNCTION = rusparsevec_cosine_distance,
+	COMMUTATOR = '<=>'
+);
+CREATE OPERATOR <+> (
+	LEFTARG = rusparsevec, RIGHTARG = rusparsevec, FUNCTION = rusparsevec_l1_distance,
+	COMMUTATOR = '<+>'
+);
+
+CREATE FUNCTION rusparsevec_lt(rusparsevec, rusparsevec) RETURNS bool
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION rusparsevec_le(rusparsevec, rusparsevec) RETURNS bool
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION rusparsevec_eq(rusparsevec, rusparsevec) RETURNS bool
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION rusparsevec_ne(rusparsevec, rusparsevec) RETURNS bool
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION rusparsevec_ge(rusparsevec, rusparsevec) RETURNS bool
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION rusparsevec_gt(rusparsevec, rusparsevec) RETURNS bool
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION rusparsevec_cmp(rusparsevec, rusparsevec) RETURNS integer
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE OPERATOR < (
+	LEFTARG = rusparsevec, RIGHTARG = rusparsevec, FUNCTION = rusparsevec_lt,
+	COMMUTATOR = >, NEGATOR = >=, RESTRICT = scalarltsel, JOIN = scalarltjoinsel
+);
+CREATE OPERATOR <= (
+	LEFTARG = rusparsevec, RIGHTARG = rusparsevec, FUNCTION = rusparsevec_le,
+	COMMUTATOR = >=, NEGATOR = >, RESTRICT = scalarlesel, JOIN = scalarlejoinsel
+);
+CREATE OPERATOR = (
+	LEFTARG = rusparsevec, RIGHTARG = rusparsevec, FUNCTION = rusparsevec_eq,
+	COMMUTATOR = =, NEGATOR = <>, RESTRICT = eqsel, JOIN = eqjoinsel, MERGES
+);
+CREATE OPERATOR <> (
+	LEFTARG = rusparsevec, RIGHTARG = rusparsevec, FUNCTION = rusparsevec_ne,
+	COMMUTATOR = <>, NEGATOR = =, RESTRICT = neqsel, JOIN = neqjoinsel
+);
+CREATE OPERATOR >= (
+	LEFTARG = rusparsevec, RIGHTARG = rusparsevec, FUNCTION = rusparsevec_ge,
+	COMMUTATOR = <=, NEGATOR = <, RESTRICT = scalargesel, JOIN = scalargejoinsel
+);
+CREATE OPERATOR > (
+	LEFTARG = rusparsevec, RIGHTARG = rusparsevec, FUNCTION = rusparsevec_gt,
+	COMMUTATOR = <, NEGATOR = <=, RESTRICT = scalargtsel, JOIN = scalargtjoinsel
+);
+
+CREATE OPERATOR CLASS rusparsevec_ops
+	DEFAULT FOR TYPE rusparsevec USING btree AS
+	OPERATOR 1 <,
+	OPERATOR 2 <=,
+	OPERATOR 3 =,
+	OPERATOR 4 >=,
+	OPERATOR 5 >,
+	FUNCTION 1 rusparsevec_cmp(rusparsevec, rusparsevec);
+
+-- ruivf cannot index rusparsevec: with these, CREATE INDEX fails with 0A000
+-- and a hint (RuIvfGetMetric, src/ivf) instead of "no operator class"
+CREATE OPERATOR CLASS rusparsevec_l2_ops
+	DEFAULT FOR TYPE rusparsevec USING ruivf AS
+	OPERATOR 1 <-> (rusparsevec, rusparsevec) FOR ORDER BY float_ops,
+	FUNCTION 1 rusparsevec_l2_squared_distance(rusparsevec, rusparsevec);
+
+CREATE OPERATOR CLASS rusparsevec_ip_ops
+	FOR TYPE rusparsevec USING ruivf AS
+	OPERATOR 1 <#> (rusparsevec, rusparsevec) FOR ORDER BY float_ops,
+	FUNCTION 1 rusparsevec_negative_inner_product(rusparsevec, rusparsevec);
+
+CREATE OPERATOR CLASS rusparsevec_cosine_ops
+	FOR TYPE rusparsevec USING ruivf AS
+	OPERATOR 1 <=> (rusparsevec, rusparsevec) FOR ORDER BY float_ops,
+	FUNCTION 1 rusparsevec_cosine_distance(rusparsevec, rusparsevec);

@@ -137,17 +137,22 @@ typedef enum RuIvfMetric
 
 /*
  * What the indexed column holds, from the operator class (RuIvfGetInput).
- * Every kind is indexed as float4: halves are widened exactly, and a bit
- * string is a vector of 0.0 / 1.0, whose squared L2 distance is the Hamming
- * distance (so <~> orders as <-> on the widened vectors).  The re-rank
- * reads the column's own value from the table: two bytes a dimension for a
- * halfvec, one bit for a bit string.
+ * Every kind is indexed as float4: halves are widened exactly, a sparse
+ * vector is scattered into its dense form (up to RUVECTOR_MAX_DIM
+ * dimensions), and a bit string is a vector of 0.0 / 1.0, whose squared L2
+ * distance is the Hamming distance (so <~> orders as <-> on the widened
+ * vectors).  The re-rank reads the column's own value from the table: two
+ * bytes a dimension for a halfvec, one bit for a bit string, the non-zero
+ * elements of a sparse vector, whose exact distance is the sparse type's
+ * own (double-precision merges, ivfscan.c), so that rows come in the order
+ * of the operator's values.
  */
 typedef enum RuIvfInput
 {
 	RUIVF_INPUT_FLOAT4 = 0,		/* ruvector, vector */
 	RUIVF_INPUT_HALF = 1,		/* ruhalfvec, halfvec */
-	RUIVF_INPUT_BIT = 2			/* bit (bit_hamming_ops), metric L2 */
+	RUIVF_INPUT_BIT = 2,		/* bit (bit_hamming_ops), metric L2 */
+	RUIVF_INPUT_SPARSE = 3		/* rusparsevec, sparsevec (rerank = heap) */
 } RuIvfInput;
 
 /* page kinds, in the special space */

@@ -834,7 +834,12 @@ index_dimensions(Relation index)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("column cannot have more than %d dimensions for a ruivf index",
-						RUVECTOR_MAX_DIM)));
+						RUVECTOR_MAX_DIM),
+				 RuIvfGetInput(index) == RUIVF_INPUT_SPARSE ?
+				 errdetail("ruivf codes a sparse vector in its dense form.") : 0,
+				 RuIvfGetInput(index) == RUIVF_INPUT_SPARSE ?
+				 errhint("ORDER BY col <-> ... (or <#>, <=>, <+>) works without an index, as an "
+						 "exact scan.") : 0));
 	return dim;
 }
 
@@ -850,9 +855,21 @@ index_rerank(Relation index, int dim)
 	RuIvfOptions *opts = (RuIvfOptions *) index->rd_options;
 	int			rerank = opts ? opts->rerank : RUIVF_RERANK_AUTO;
 
+	RuIvfInput	input = RuIvfGetInput(index);
+
+	if (input == RUIVF_INPUT_SPARSE)
+	{
+		/* the exact distance is the sparse type's own, from the table's values */
+		if (rerank == RUIVF_RERANK_INDEX)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("rerank = index is not supported for sparse vectors"),
+					 errhint("Leave rerank at auto (or heap): the re-rank reads the sparse values "
+							 "from the table.")));
+		return RUIVF_RERANK_HEAP;
+	}
 	if (rerank == RUIVF_RERANK_AUTO)
 	{
-		RuIvfInput	input = RuIvfGetInput(index);
 		int			size = input == RUIVF_INPUT_BIT ? 0 :
 			input == RUIVF_INPUT_HALF ? (dim + 1) / 2 : dim;
 

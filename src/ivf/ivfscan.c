@@ -86,6 +86,8 @@
 #include <immintrin.h>
 #endif
 #include "../stats/stats.h"
+#include "../simd/sparse.h"
+#include "../type/sparsevec.h"
 #include "../type/vector.h"
 
 #define RUIVF_MAX_WINDOW	(1 << 20)	/* largest re-rank window */
@@ -127,7 +129,8 @@ typedef struct RuIvfScanOpaqueData
 	RuIvfMetric metric;
 	int			dim;
 	AttrNumber	heapattno;		/* the indexed column, 0 for an expression */
-	RuIvfInput	input;			/* what it holds (float4, half, bit) */
+	RuIvfInput	input;			/* what it holds (float4, half, bit, sparse) */
+	RuSparseVec *squery;		/* sparse input: the query as given */
 	float	   *xbuf;			/* dim floats: a row's value widened */
 	IndexInfo  *exprinfo;		/* an expression index: the expression ... */
 	EState	   *estate;			/* ... and where it is evaluated (re-rank) */
@@ -466,6 +469,8 @@ ruivfrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, int n
 	}
 	old = MemoryContextSwitchTo(so->cxt);
 	so->input = RuIvfGetInput(scan->indexRelation);
+	if (so->input == RUIVF_INPUT_SPARSE)
+		so->squery = (RuSparseVec *) PG_DETOAST_DATUM_COPY(scan->orderByData[0].sk_argument);
 	if (so->input == RUIVF_INPUT_FLOAT4)
 		so->query = (RuVector *) PG_DETOAST_DATUM_COPY(scan->orderByData[0].sk_argument);
 	else
@@ -796,7 +801,8 @@ start_scan(IndexScanDesc scan)
 				 so->input == RUIVF_INPUT_BIT ?
 				 errmsg("different bit lengths %d and %d", dim, so->query->dim) :
 				 errmsg("different %s dimensions %d and %d",
-						so->input == RUIVF_INPUT_HALF ? "halfvec" : "ruvector",
+						so->input == RUIVF_INPUT_HALF ? "halfvec" :
+						so->input == RUIVF_INPUT_SPARSE ? "sparsevec" : "ruvector",
 						dim, so->query->dim)));
 
 	so->qprep = palloc(sizeof(float) * dim);
@@ -1081,6 +1087,55 @@ exact_distance(RuIvfScanOpaque so, const float *x)
 }
 
 /*
+ * Exact distance of a sparse row value (the index's input is sparse): the
+ * sparse type's own, as its operator computes it (double-precision merges
+ * over the non-zero elements, src/simd/sparse.h), so that the order of the
+ * rows is that of the operator's values.
+ */
+static double
+sparse_distance(RuIvfScanOpaque so, Datum value)
+{
+	RuSparseVec *r = (RuSparseVec *) PG_DETOAST_DATUM(value);
+	RuSparseVec *q = so->squery;
+	double		d;
+
+	if (r->dim != so->dim)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_EXCEPTION),
+				 errmsg("expected %d dimensions, not %d", so->dim, r->dim)));
+	switch (so->metric)
+	{
+		case RUIVF_METRIC_L2:
+			d = sqrt(rv_sparse_l2sq(r->indices, RUSPARSEVEC_VALUES(r), r->nnz,
+									q->indices, RUSPARSEVEC_VALUES(q), q->nnz));
+			break;
+		case RUIVF_METRIC_IP:
+			d = 0.0 - rv_sparse_dot(r->indices, RUSPARSEVEC_VALUES(r), r->nnz,
+									q->indices, RUSPARSEVEC_VALUES(q), q->nnz);
+			break;
+		case RUIVF_METRIC_COSINE:
+		default:
+			d = rv_cosine_finish(rv_sparse_dot(r->indices, RUSPARSEVEC_VALUES(r), r->nnz,
+											   q->indices, RUSPARSEVEC_VALUES(q), q->nnz),
+								 rv_sparse_norm2(RUSPARSEVEC_VALUES(r), r->nnz),
+								 rv_sparse_norm2(RUSPARSEVEC_VALUES(q), q->nnz));
+			break;
+	}
+	if ((Pointer) r != DatumGetPointer(value))
+		pfree(r);
+	return d;
+}
+
+/* Exact distance of a row's value of the index's input kind (not ruvector's). */
+static double
+input_distance(RuIvfScanOpaque so, Datum value)
+{
+	if (so->input == RUIVF_INPUT_SPARSE)
+		return sparse_distance(so, value);
+	return exact_distance(so, RuIvfInputFloats(so->input, value, so->dim, so->xbuf));
+}
+
+/*
  * Exact distance of the vector of `lane` in the block starting at blk, from
  * the block's vector pages (rerank = index): in place under a share lock
  * when it lies on one page, else copied page by page.  Lanes never move in
@@ -1160,8 +1215,7 @@ table_row_distance(IndexScanDesc scan, ItemPointer tid, double *dist)
 			if (nulls[0])
 				found = false;
 			else
-				*dist = exact_distance(so, RuIvfInputFloats(so->input, values[0], so->dim,
-															 so->xbuf));
+				*dist = input_distance(so, values[0]);
 			ResetExprContext(econtext);
 		}
 		else if (found && dist != NULL)
@@ -1170,7 +1224,7 @@ table_row_distance(IndexScanDesc scan, ItemPointer tid, double *dist)
 			if (isnull)
 				found = false;
 			else
-				*dist = exact_distance(so, RuIvfInputFloats(so->input, d, so->dim, so->xbuf));
+				*dist = input_distance(so, d);
 		}
 		ExecClearTuple(so->slot);
 		return found;
@@ -1191,7 +1245,9 @@ table_row_distance(IndexScanDesc scan, ItemPointer tid, double *dist)
 			if (isnull)
 				found = false;
 			else if (!VARATT_IS_EXTENDED(DatumGetPointer(d)))
-				*dist = exact_distance(so, RuIvfInputFloats(so->input, d, so->dim, so->xbuf));
+				*dist = so->input == RUIVF_INPUT_FLOAT4 ?
+					exact_distance(so, RuIvfInputFloats(so->input, d, so->dim, so->xbuf)) :
+					input_distance(so, d);
 			else
 			{
 				Size		len = VARSIZE_ANY(DatumGetPointer(d));
@@ -1216,9 +1272,8 @@ table_row_distance(IndexScanDesc scan, ItemPointer tid, double *dist)
 			if ((Pointer) v != (Pointer) raw)
 				pfree(v);
 		}
-		else					/* widened into xbuf; the detoasted copy freed */
-			*dist = exact_distance(so, RuIvfInputFloats(so->input, PointerGetDatum(raw), so->dim,
-														 so->xbuf));
+		else					/* the detoasted copy is freed */
+			*dist = input_distance(so, PointerGetDatum(raw));
 		pfree(raw);
 	}
 	return found;

@@ -28,6 +28,7 @@
 #include "utils/varbit.h"
 #include "../simd/half.h"
 #include "../type/halfvec.h"
+#include "../type/sparsevec.h"
 #include "../type/vector.h"
 
 int			ruvector_probes = 8;
@@ -232,11 +233,14 @@ RuIvfGetMetric(Relation index)
 
 	if (f == ruvector_l2_distance || f == ruvector_l2_squared_distance ||
 		f == ruhalfvec_l2_distance || f == ruhalfvec_l2_squared_distance ||
+		f == rusparsevec_l2_distance || f == rusparsevec_l2_squared_distance ||
 		f == ruvector_hamming_distance)
 		return RUIVF_METRIC_L2;
-	if (f == ruvector_negative_inner_product || f == ruhalfvec_negative_inner_product)
+	if (f == ruvector_negative_inner_product || f == ruhalfvec_negative_inner_product ||
+		f == rusparsevec_negative_inner_product)
 		return RUIVF_METRIC_IP;
-	if (f == ruvector_cosine_distance || f == ruhalfvec_cosine_distance)
+	if (f == ruvector_cosine_distance || f == ruhalfvec_cosine_distance ||
+		f == rusparsevec_cosine_distance)
 		return RUIVF_METRIC_COSINE;
 	if (f == ruvector_jaccard_distance)
 		ereport(ERROR,
@@ -246,7 +250,7 @@ RuIvfGetMetric(Relation index)
 						   "by Hamming distance only.", index_am_name(index)),
 				 errhint("Use bit_hamming_ops; ORDER BY col <%%> query works without an index, "
 						 "as an exact scan.")));
-	if (f == ruvector_l1_distance || f == ruhalfvec_l1_distance)
+	if (f == ruvector_l1_distance || f == ruhalfvec_l1_distance || f == rusparsevec_l1_distance)
 	{
 		/* name the operator classes of the indexed type: ruvector_*, vector_* */
 		HeapTuple	tp = SearchSysCache1(TYPEOID, ObjectIdGetDatum(index->rd_opcintype[0]));
@@ -281,6 +285,9 @@ RuIvfGetInput(Relation index)
 		return RUIVF_INPUT_HALF;
 	if (f == ruvector_hamming_distance)
 		return RUIVF_INPUT_BIT;
+	if (f == rusparsevec_l2_distance || f == rusparsevec_l2_squared_distance ||
+		f == rusparsevec_negative_inner_product || f == rusparsevec_cosine_distance)
+		return RUIVF_INPUT_SPARSE;
 	return RUIVF_INPUT_FLOAT4;
 }
 
@@ -333,6 +340,22 @@ RuIvfInputFloats(RuIvfInput input, Datum value, int dim, float *buf)
 					pfree(b);
 				return buf;
 			}
+		case RUIVF_INPUT_SPARSE:
+			{
+				RuSparseVec *sv = (RuSparseVec *) PG_DETOAST_DATUM(value);
+				const float *vals = RUSPARSEVEC_VALUES(sv);
+
+				if (dim >= 0 && sv->dim != dim)
+					input_dim_error(dim, sv->dim);
+				if (buf == NULL)
+					buf = palloc(sizeof(float) * Max(sv->dim, 1));
+				memset(buf, 0, sizeof(float) * sv->dim);
+				for (int i = 0; i < sv->nnz; i++)
+					buf[sv->indices[i]] = vals[i];
+				if ((Pointer) sv != DatumGetPointer(value))
+					pfree(sv);
+				return buf;
+			}
 		case RUIVF_INPUT_FLOAT4:
 		default:
 			{
@@ -362,6 +385,19 @@ RuIvfInputVector(RuIvfInput input, Datum value)
 
 		v = InitRuVector(h->dim);
 		rv_half_kernels(rv_kernels.level)->to_float(h->x, v->x, h->dim);
+	}
+	else if (input == RUIVF_INPUT_SPARSE)
+	{
+		RuSparseVec *sv = (RuSparseVec *) PG_DETOAST_DATUM(value);
+
+		if (sv->dim < 1 || sv->dim > RUVECTOR_MAX_DIM)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("a sparse vector of %d dimensions cannot be a ruivf query", sv->dim),
+					 errdetail("ruivf indexes sparse vectors of 1 to %d dimensions.",
+							   RUVECTOR_MAX_DIM)));
+		v = InitRuVector(sv->dim);
+		RuIvfInputFloats(input, PointerGetDatum(sv), v->dim, v->x);
 	}
 	else
 	{

@@ -10,6 +10,7 @@
 const assert = require('node:assert/strict');
 const pg = require('pg');
 const pgvector = require('pgvector/pg');
+const { SparseVector } = require('pgvector');
 
 const DIM = 8;
 const ROWS = 500;
@@ -129,6 +130,40 @@ async function main() {
     assert.equal(err && err.code, '22000'));
 
   await client.query('DROP TABLE node_items');
+
+  // sparsevec: pgvector's SparseVector written with toSql, parsed back by
+  // the type parser registerTypes installed for sparsevec (text format)
+  const sparse = (i) => new SparseVector({ [i % 50]: i / 4, [1000 + i]: -1.5, 999999: 0.125 * (i % 3 + 1) }, 1000000);
+  await client.query('CREATE TABLE node_sparse (id integer PRIMARY KEY, embedding sparsevec(1000000))');
+  for (let i = 1; i <= 20; i++)
+    await client.query('INSERT INTO node_sparse (id, embedding) VALUES ($1, $2)', [i, pgvector.toSql(sparse(i))]);
+  const sv = await client.query('SELECT id, embedding FROM node_sparse ORDER BY id');
+  check('sparsevec: SparseVector values written with toSql read back as SparseVectors', () => {
+    assert.equal(sv.rows.length, 20);
+    sv.rows.forEach((r) => {
+      assert.ok(r.embedding instanceof SparseVector, `row ${r.id}: ${r.embedding}`);
+      assert.equal(r.embedding.dimensions, 1000000);
+      assert.deepEqual(r.embedding.indices, sparse(r.id).indices);
+      assert.deepEqual(r.embedding.values, sparse(r.id).values);
+    });
+  });
+  const sq = sparse(7);
+  const sd = await client.query('SELECT id, embedding <#> $1 AS d FROM node_sparse ORDER BY embedding <#> $1, id LIMIT 3',
+                                [pgvector.toSql(sq)]);
+  const dot = (a, b) => a.indices.reduce((s, idx, k) => {
+    const j = b.indices.indexOf(idx);
+    return j < 0 ? s : s + a.values[k] * b.values[j];
+  }, 0);
+  const byIp = [];
+  for (let i = 1; i <= 20; i++)
+    byIp.push({ id: i, d: -dot(sparse(i), sq) });
+  byIp.sort((a, b) => a.d - b.d || a.id - b.id);
+  check('sparsevec: ORDER BY embedding <#> $1 gives the exact order and inner products', () =>
+    sd.rows.forEach((r, k) => {
+      assert.equal(r.id, byIp[k].id);
+      assert.ok(Math.abs(r.d - byIp[k].d) < 1e-9, `${r.d} vs ${byIp[k].d}`);
+    }));
+  await client.query('DROP TABLE node_sparse');
   await client.end();
   console.log(`node-postgres ${require('pg/package.json').version} + pgvector ${require('pgvector/package.json').version}: ${checks} checks passed`);
 }

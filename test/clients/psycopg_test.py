@@ -76,6 +76,68 @@ def register(conn):
     return info
 
 
+class SparseVector:
+    """A sparse vector to send as pgvector's sparsevec: dimensions and a
+    {0-based index: value} dict of its non-zero elements."""
+
+    def __init__(self, dim, elements):
+        self.dim = dim
+        self.elements = {i: v for i, v in sorted(elements.items()) if v != 0}
+
+    def __eq__(self, other):
+        return isinstance(other, SparseVector) and (self.dim, self.elements) == (other.dim, other.elements)
+
+    def __repr__(self):
+        return f"SparseVector({self.dim}, {self.elements})"
+
+
+def encode_sparse(s):
+    """pgvector's binary sparsevec: int32 dim, nnz, 0, 0-based int32 indices, float4 values."""
+    idx = list(s.elements)
+    return struct.pack(f">iii{len(idx)}i{len(idx)}f", s.dim, len(idx), 0, *idx,
+                       *(s.elements[i] for i in idx))
+
+
+def decode_sparse(data):
+    """pgvector's binary sparsevec -> SparseVector, checking its framing."""
+    dim, nnz, unused = struct.unpack_from(">iii", data)
+    if unused != 0 or len(data) != 12 + 8 * nnz:
+        raise ValueError(f"malformed binary sparsevec: nnz {nnz}, reserved {unused}, {len(data)} bytes")
+    idx = struct.unpack_from(f">{nnz}i", data, 12)
+    val = struct.unpack_from(f">{nnz}f", data, 12 + 4 * nnz)
+    return SparseVector(dim, dict(zip(idx, val)))
+
+
+def register_sparse(conn):
+    """sparsevec by name, with pgvector's binary format both ways."""
+    info = TypeInfo.fetch(conn, "sparsevec")
+    if info is None:
+        raise RuntimeError("type sparsevec not found")
+    info.register(conn)
+
+    class SparseBinaryDumper(Dumper):
+        format = Format.BINARY
+        oid = info.oid
+
+        def dump(self, obj):
+            return encode_sparse(obj)
+
+    class SparseBinaryLoader(Loader):
+        format = Format.BINARY
+
+        def load(self, data):
+            return decode_sparse(bytes(data))
+
+    conn.adapters.register_dumper(SparseVector, SparseBinaryDumper)
+    conn.adapters.register_loader(info.oid, SparseBinaryLoader)
+    return info
+
+
+def row_sparse(i):
+    """A deterministic sparse vector of 100,000 dimensions per row, exact in float4."""
+    return SparseVector(100000, {(i * 37 + k * 9973) % 100000: ((i + k) % 9) / 2 - 2 for k in range(i % 7)})
+
+
 def cosine_distance(a, b):
     dot = sum(x * y for x, y in zip(a, b))
     na = math.sqrt(sum(x * x for x in a))
@@ -176,6 +238,58 @@ def main():
               state == "22000", str(state))
 
         conn.execute("DROP TABLE py_items")
+
+        # sparsevec in pgvector's binary format: parameters, COPY, results
+        sinfo = register_sparse(conn)
+        conn.execute("DROP TABLE IF EXISTS py_sparse")
+        conn.execute("CREATE TABLE py_sparse (id integer PRIMARY KEY, embedding sparsevec(100000))")
+        with conn.cursor() as cur:
+            cur.executemany("INSERT INTO py_sparse (id, embedding) VALUES (%s, %b)",
+                            [(i, row_sparse(i)) for i in range(1, 31)])
+            with cur.copy("COPY py_sparse (id, embedding) FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types(["int4", "sparsevec"])
+                for i in range(31, 61):
+                    copy.write_row((i, row_sparse(i)))
+        with conn.cursor(binary=True) as cur:
+            cur.execute("SELECT id, embedding FROM py_sparse ORDER BY id")
+            srows = cur.fetchall()
+        check("sparsevec: binary parameters and COPY in, binary results out, the same values",
+              len(srows) == 60 and all(row_sparse(i) == v for i, v in srows), str(srows[:2]))
+        raw = conn.execute("SELECT sparsevec_send(embedding) FROM py_sparse WHERE id = 12").fetchone()[0]
+        check("sparsevec: the server's bytes are pgvector's wire format",
+              bytes(raw) == encode_sparse(row_sparse(12)), bytes(raw).hex())
+        text = conn.execute("SELECT embedding::text FROM py_sparse WHERE id = 5").fetchone()[0]
+        want = "{" + ",".join(f"{i + 1}:{v:g}" for i, v in row_sparse(5).elements.items()) + "}/100000"
+        check("sparsevec: text form {index:value,...}/dim with 1-based indices", text == want, text)
+        q = row_sparse(6)
+        with conn.cursor(binary=True) as cur:
+            cur.execute("SELECT id, embedding <-> %b FROM py_sparse ORDER BY embedding <-> %b, id LIMIT 5",
+                        [q, q])
+            near = cur.fetchall()
+
+        def l2(a, b):
+            keys = set(a.elements) | set(b.elements)
+            return math.sqrt(sum((a.elements.get(k, 0) - b.elements.get(k, 0)) ** 2 for k in keys))
+        exact = sorted((l2(row_sparse(i), q), i) for i in range(1, 61))[:5]
+        check("sparsevec: ORDER BY embedding <-> %b gives the exact nearest rows and distances",
+              [i for i, _ in near] == [i for _, i in exact]
+              and all(abs(d - e) < 1e-9 for (_, d), (e, _) in zip(near, exact)), f"{near} vs {exact}")
+        try:
+            conn.execute("SELECT %b::sparsevec", [SparseVector(3, {5: 1.0})])
+            state = None
+        except psycopg.Error as e:
+            state = e.sqlstate
+        check("sparsevec: an index beyond the dimensions fails with SQLSTATE 22000", state == "22000",
+              str(state))
+        try:
+            conn.execute("CREATE INDEX ON py_sparse USING hnsw (embedding sparsevec_l2_ops)")
+            state = None
+        except psycopg.Error as e:
+            state = e.sqlstate
+        check("sparsevec: CREATE INDEX ... USING hnsw (sparsevec_l2_ops) fails with SQLSTATE 0A000",
+              state == "0A000", str(state))
+        conn.execute("DROP TABLE py_sparse")
+        check("sparsevec: TypeInfo.fetch finds it", sinfo.oid > 0, str(sinfo))
     print(f"psycopg {psycopg.__version__} (binary dumper/loader): {len(checks)} checks passed")
 
 

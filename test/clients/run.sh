@@ -72,11 +72,18 @@ if src=$(new_db dumpsrc) && dst=$(new_db dumpdst); then
 		INSERT INTO items SELECT i, ARRAY[i % 5, i % 7, i % 11, i * 0.001] FROM generate_series(1, 300) i;
 		CREATE INDEX items_hnsw ON items USING hnsw (embedding vector_cosine_ops) WITH (m = 16);
 		CREATE INDEX items_ivfflat ON items USING ivfflat (embedding vector_l2_ops) WITH (lists = 4);
+		CREATE TABLE sitems (id int PRIMARY KEY, s sparsevec(1000));
+		INSERT INTO sitems SELECT i, ('{' || i || ':1.5,' || (i + 500) || ':-' || i * 0.25 || '}/1000')::sparsevec
+		  FROM generate_series(1, 300) i;
+		CREATE INDEX ON sitems (s);
 	EOF
 	q="SET enable_seqscan = off; SET hnsw.ef_search = 1000; SET ivfflat.probes = 4;
 	   SELECT string_agg(id::text, ',') FROM (SELECT id FROM items ORDER BY embedding <=> '[1,2,3,0.1]' LIMIT 5) a
 	   UNION ALL SELECT string_agg(id::text, ',') FROM (SELECT id FROM items ORDER BY embedding <-> '[1,2,3,0.1]' LIMIT 5) b
-	   UNION ALL SELECT string_agg(indexdef, '; ' ORDER BY indexname) FROM pg_indexes WHERE tablename = 'items'"
+	   UNION ALL SELECT string_agg(indexdef, '; ' ORDER BY indexname) FROM pg_indexes WHERE tablename = 'items'
+	   UNION ALL SELECT string_agg(id::text, ',') FROM (SELECT id FROM sitems ORDER BY s <-> '{7:1.5,507:-2}/1000', id LIMIT 5) c
+	   UNION ALL SELECT md5(string_agg(s::text, ';' ORDER BY s)) FROM sitems
+	   UNION ALL SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'sitems'::regclass AND attname = 's'"
 	want=$("$pgbin/psql" -X -q -A -t -d "$src" -c "$q")
 	# without ruvector's own lines, the dump is what a pgvector database gives
 	"$pgbin/pg_dump" "$src" | grep -v '^\(CREATE\|COMMENT ON\) EXTENSION .*ruvector' |

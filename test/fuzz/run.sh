@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Run every fuzz target of test/fuzz for a bounded time.
 #
-#   test/fuzz/run.sh [TARGET ...]        (default: all four)
+#   test/fuzz/run.sh [TARGET ...]        (default: all five)
 #
 #   RV_FUZZ_SECONDS   total fuzzing time, shared by the targets (default 24)
 #   RV_FUZZ_SEED      libFuzzer's seed (default: a new one each run, printed)
@@ -20,7 +20,7 @@ source ../../scripts/common.sh
 rv_install_deps clang-14 libclang-rt-14-dev
 
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(fuzz_text fuzz_binary fuzz_typmod fuzz_array)
+[ ${#targets[@]} -eq 0 ] && targets=(fuzz_text fuzz_binary fuzz_typmod fuzz_array fuzz_sparse)
 total=${RV_FUZZ_SECONDS:-24}
 each=$((total / ${#targets[@]}))
 [ "$each" -lt 1 ] && each=1
@@ -42,6 +42,13 @@ big_seeds() {
 	fuzz_binary)
 		{ printf '\x3e\x80\x00\x00'; head -c 64000 /dev/zero; } >"$dir/dim16000"
 		{ printf '\x3e\x81\x00\x00'; head -c 64004 /dev/zero; } >"$dir/dim16001"
+		;;
+	fuzz_sparse)
+		# 16,000 and 16,001 elements, text and binary (the first byte picks)
+		perl -e 'print "0{", join(",", map { "$_:1" } 1 .. 16000), "}/16000"' >"$dir/nnz16000"
+		perl -e 'print "0{", join(",", map { "$_:1" } 1 .. 16001), "}/20000"' >"$dir/nnz16001"
+		perl -e 'print "1", pack("N3", 16000, 16000, 0), pack("N*", 0 .. 15999), pack("f>*", (1) x 16000)' \
+			>"$dir/nnz16000_binary"
 		;;
 	esac
 }
