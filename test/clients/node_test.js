@@ -1,8 +1,9 @@
 // node-postgres (pg) with the pgvector npm package against ruvector's
 // compatibility extension `vector`, the way an application uses them:
-// registerTypes finds the type by name, toSql writes parameters, results
+// registerTypes finds the types by name, toSql writes parameters, results
 // come back as arrays (text format), and the binary wire format is
-// checked byte for byte.  Run by run.sh, which names the
+// checked byte for byte; vector, sparsevec, halfvec (an hnsw index) and bit
+// (a binary_quantize expression index, re-ranked in SQL).  Run by run.sh, which names the
 // database (PGDATABASE) and has created ruvector in it; connection from
 // the usual PG* environment.  Exit status 0 when every check passes.
 'use strict';
@@ -164,6 +165,90 @@ async function main() {
       assert.ok(Math.abs(r.d - byIp[k].d) < 1e-9, `${r.d} vs ${byIp[k].d}`);
     }));
   await client.query('DROP TABLE node_sparse');
+
+  // halfvec: arrays written with toSql, parsed back by registerTypes'
+  // halfvec parser; bit: strings both ways (node-postgres has no parser for
+  // bit and returns the text form)
+  const HROWS = 300;
+  const half = (i) => [((i * 3 + 1) % 31) / 4 - 3.75, ((i * 13) % 11) / 2 - 2.5,
+                       ((i * 17 + 5) % 23) / 4 - 2.75, ((i * 7) % 9) - 4]; // exact in float16
+  const bitsOf = (v) => v.map((x) => (x > 0 ? '1' : '0')).join('');
+  await client.query('CREATE TABLE node_half (id integer PRIMARY KEY, half halfvec(4), bits bit(4))');
+  for (let i = 1; i <= HROWS; i++)
+    await client.query('INSERT INTO node_half VALUES ($1, $2, $3)', [i, pgvector.toSql(half(i)), bitsOf(half(i))]);
+  const hv = await client.query(
+    "SELECT id, half, bits, bits = binary_quantize(half) AS same, encode(halfvec_send(half), 'hex') AS hex FROM node_half ORDER BY id");
+  check('halfvec: arrays written with toSql read back as the same arrays, bit as its string', () => {
+    assert.equal(hv.rows.length, HROWS);
+    hv.rows.forEach((r) => {
+      assert.deepEqual(r.half, half(r.id), `halfvec of row ${r.id}`);
+      assert.equal(r.bits, bitsOf(half(r.id)), `bit of row ${r.id}`);
+      assert.equal(r.same, true, `binary_quantize(halfvec) of row ${r.id}`);
+    });
+  });
+  const halfHex = (v) => {
+    const b = Buffer.alloc(4 + 2 * v.length);
+    b.writeInt16BE(v.length, 0);
+    v.forEach((x, j) => {
+      // float16 of a value exact in it: sign, 5-bit exponent, 10-bit fraction
+      let h = x < 0 ? 0x8000 : 0;
+      const a = Math.abs(x);
+      if (a !== 0) {
+        const e = Math.floor(Math.log2(a));
+        h |= ((e + 15) << 10) | Math.round((a / 2 ** e - 1) * 1024);
+      }
+      b.writeUInt16BE(h, 4 + 2 * j);
+    });
+    return b.toString('hex');
+  };
+  check('halfvec_send gives pgvector\'s wire format (int16 dims, int16 0, float16s)', () =>
+    hv.rows.slice(0, 20).forEach((r) => assert.equal(r.hex, halfHex(half(r.id)), `row ${r.id}`)));
+
+  await client.query('CREATE INDEX node_half_l2 ON node_half USING hnsw (half halfvec_l2_ops)');
+  await client.query('CREATE INDEX node_half_bq ON node_half USING hnsw ((binary_quantize(half)::bit(4)) bit_hamming_ops)');
+  await client.query('ANALYZE node_half');
+  await client.query('SET hnsw.ef_search = 1000');
+  const hq = [0.5, -1.25, 2, 1];
+  const hsql = 'SELECT id, half, half <-> $1 AS d FROM node_half ORDER BY half <-> $1 LIMIT 10';
+  const hplan = await client.query(`EXPLAIN ${hsql}`, [pgvector.toSql(hq)]);
+  const hres = await client.query(hsql, [pgvector.toSql(hq)]);
+  const hexact = [];
+  for (let i = 1; i <= HROWS; i++)
+    hexact.push(l2(half(i), hq));
+  hexact.sort((a, b) => a - b);
+  check('halfvec: ORDER BY half <-> $1 is an hnsw halfvec_l2_ops index scan', () =>
+    assert.match(hplan.rows.map((r) => r['QUERY PLAN']).join('\n'), /Index Scan using node_half_l2 /));
+  check('halfvec: its top 10 are the exact top 10 (each row\'s own distance, the k-th smallest)', () => {
+    assert.equal(hres.rows.length, 10);
+    hres.rows.forEach((r, k) => {
+      assert.deepEqual(r.half, half(r.id));
+      assert.ok(Math.abs(r.d - l2(half(r.id), hq)) < 1e-5, `row ${r.id}: ${r.d} vs ${l2(half(r.id), hq)}`);
+      assert.ok(Math.abs(r.d - hexact[k]) < 1e-5, `row ${k} (id ${r.id}): ${r.d}, the ${k + 1}-th smallest is ${hexact[k]}`);
+    });
+  });
+
+  // binary quantization as pgvector's README shows it: the expression index
+  // gives candidates, the re-rank by <-> is in SQL; the candidate count is
+  // the number of rows quantized as the query is, which makes the set exact
+  // despite the ties of a 4-bit Hamming distance
+  const cands = [];
+  for (let i = 1; i <= HROWS; i++)
+    if (bitsOf(half(i)) === bitsOf(hq))
+      cands.push({ id: i, d: l2(half(i), hq) });
+  cands.sort((a, b) => a.d - b.d || a.id - b.id);
+  const bqsql = `SELECT id, half <-> $1 AS d FROM (
+                   SELECT id, half FROM node_half ORDER BY binary_quantize(half)::bit(4) <~> binary_quantize($1::halfvec) LIMIT $2) c
+                 ORDER BY half <-> $1, id LIMIT 5`;
+  const bqplan = await client.query(`EXPLAIN ${bqsql}`, [pgvector.toSql(hq), cands.length]);
+  const bqres = await client.query(bqsql, [pgvector.toSql(hq), cands.length]);
+  check('bit: binary_quantize(half)::bit(4) <~> ... is an hnsw bit_hamming_ops expression index scan', () =>
+    assert.match(bqplan.rows.map((r) => r['QUERY PLAN']).join('\n'), /Index Scan using node_half_bq /));
+  check(`bit: its ${cands.length} candidates (quantized as ${bitsOf(hq)}) re-ranked by <->: the exact 5`, () => {
+    assert.ok(cands.length >= 5, `only ${cands.length} candidates`);
+    assert.deepEqual(bqres.rows.map((r) => r.id), cands.slice(0, 5).map((c) => c.id));
+    bqres.rows.forEach((r, k) => assert.ok(Math.abs(r.d - cands[k].d) < 1e-5, `row ${r.id}: ${r.d} vs ${cands[k].d}`));
+  });
+  await client.query('DROP TABLE node_half');
   await client.end();
   console.log(`node-postgres ${require('pg/package.json').version} + pgvector ${require('pgvector/package.json').version}: ${checks} checks passed`);
 }
