@@ -17,9 +17,9 @@
 #      about 30 s; RV_SKIP_SANITIZE=1 skips it),
 #   7. "fuzz": the libFuzzer targets of test/fuzz, 24 s in all
 #      (RV_FUZZ_SECONDS changes that; test/fuzz/README.md);
-#   and "clients" (after pg_regress): node-postgres with the pgvector npm
-#   package and psycopg 3 against the compatibility extension `vector`
-#   (test/clients/run.sh).
+#   and "clients" (after pg_regress): node-postgres and postgres.js with the
+#   pgvector npm package, and psycopg 3, against the compatibility extension
+#   `vector` (test/clients/run.sh).
 # Ends with one line "N passed, N failed" (suites passed / failed).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -60,8 +60,9 @@ psql -X -q -d postgres -c "DROP DATABASE IF EXISTS ruivf_diff"
 record "differential test" $rc
 
 echo "== clients"
-# node-postgres + pgvector (npm) and psycopg 3 against the compatibility
-# extension `vector`, and the install guard (test/clients/run.sh)
+# node-postgres and postgres.js + pgvector (npm) and psycopg 3 against the
+# compatibility extension `vector`, dump and restore, and the install guard
+# (test/clients/run.sh)
 { command -v node && command -v npm; } >/dev/null || rv_install_deps nodejs npm
 rv_install_deps python3-psycopg
 RV_PGBIN="$RV_PGBIN" bash test/clients/run.sh

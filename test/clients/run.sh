@@ -2,15 +2,22 @@
 # Real pgvector clients against ruvector's compatibility extension `vector`,
 # on a running cluster (PGHOST, PGPORT, PGUSER as scripts/common.sh's
 # rv_cluster_start exports them; RV_PGBIN names the PostgreSQL binaries):
-#   1. node-postgres with the pgvector npm package (node_test.js; the exact
-#      versions in package.json / package-lock.json, installed with `npm ci`
-#      from the npm registry into a temporary directory),
-#   2. psycopg 3 from Debian (python3-psycopg) with a binary dumper and
+#   1. node-postgres with the pgvector npm package (node_test.js): vector,
+#      sparsevec, halfvec and bit, hnsw indexes on vector and halfvec, a
+#      binary_quantize expression index re-ranked in SQL,
+#   2. postgres.js (the `postgres` npm package) with the pgvector npm
+#      package (postgresjs_test.js): vector, halfvec, sparsevec and bit as
+#      untyped toSql strings, as custom types registered by OID, through
+#      COPY and in arrays; <->, <=>, <#> and <~> through hnsw and ivfflat
+#      indexes; the binary_quantize re-rank.  Both Node clients use the exact
+#      versions in package.json / package-lock.json, installed with one
+#      `npm ci` from the npm registry into a temporary directory,
+#   3. psycopg 3 from Debian (python3-psycopg) with a binary dumper and
 #      loader after TypeInfo.fetch (psycopg_test.py),
-#   3. migration by dump and restore: pg_dump of a database that uses
+#   4. migration by dump and restore: pg_dump of a database that uses
 #      `vector` (as pgvector's users have), restored with psql into a new
 #      database where ruvector exists, answers the same queries alike,
-#   4. the install guard: `make install` refuses to overwrite another
+#   5. the install guard: `make install` refuses to overwrite another
 #      extension's vector.control (a temporary DESTDIR holding a foreign one).
 # Each client gets a new database in which ruvector is created first, as an
 # administrator would (CREATE EXTENSION vector requires it); the clients
@@ -35,21 +42,38 @@ new_db() {
 		-c "CREATE EXTENSION ruvector" >/dev/null && echo "$db"
 }
 
-echo "-- node-postgres + pgvector (npm)"
+# node-postgres and postgres.js share one `npm ci` (package-lock.json)
+echo "-- npm ci: pg, pgvector, postgres (package-lock.json)"
 work=$(mktemp -d /tmp/ruvector-clients.XXXXXX)
-rc=1
+npm_ok=0
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
 	echo "node or npm is missing"
-elif ! cp "$here/package.json" "$here/package-lock.json" "$here/node_test.js" "$work/" ||
+elif ! cp "$here/package.json" "$here/package-lock.json" "$here/node_test.js" "$here/postgresjs_test.js" "$work/" ||
 	! (cd "$work" && npm ci --no-audit --no-fund --loglevel=error); then
 	echo "npm ci failed"
-elif db=$(new_db node); then
-	PGDATABASE=$db node "$work/node_test.js"
-	rc=$?
-	"$pgbin/dropdb" "$db"
+else
+	npm_ok=1
 fi
+
+# run_node NAME SCRIPT: one Node client test in a new database
+run_node() {
+	local rc=1 db
+	if [ $npm_ok -eq 1 ] && db=$(new_db "$1"); then
+		PGDATABASE=$db node "$work/$2"
+		rc=$?
+		"$pgbin/dropdb" "$db"
+	fi
+	return $rc
+}
+
+echo "-- node-postgres + pgvector (npm)"
+run_node node node_test.js
+record "node-postgres + pgvector" $?
+
+echo "-- postgres.js + pgvector (npm)"
+run_node postgresjs postgresjs_test.js
+record "postgres.js + pgvector" $?
 rm -rf "$work"
-record "node-postgres + pgvector" $rc
 
 echo "-- psycopg 3 (python3-psycopg), binary format"
 rc=1
