@@ -172,6 +172,13 @@ async function main() {
   });
 
   // rows 101..200 as typed parameters (the OIDs go into Parse)
+  const typed = await sql`SELECT pg_typeof(${sql.typed.vector([1, 2])})::text AS v, pg_typeof(${sql.typed.halfvec([1])})::text AS h,
+                                 pg_typeof(${sql.typed.sparsevec(new SparseVector([0, 1]))})::text AS s,
+                                 ${sql.typed.halfvec([0.5, -2])} AS hv`;
+  check('typed parameters reach the server as vector, halfvec and sparsevec, and parse back', () => {
+    assert.deepEqual([typed[0].v, typed[0].h, typed[0].s], ['vector', 'halfvec', 'sparsevec']);
+    assert.deepEqual(typed[0].hv, [0.5, -2]);
+  });
   for (let i = 101; i <= 200; i++)
     await sql`INSERT INTO pjs_items VALUES (${i}, ${sql.typed.vector(rowVector(i))}, ${sql.typed.halfvec(rowHalf(i))},
                                             ${sql.typed.sparsevec(rowSparse(i))}, ${rowBits(i)})`;
