@@ -120,6 +120,11 @@ SET enable_seqscan = off;
 SELECT id FROM items ORDER BY code <~> B'101' LIMIT 1;
 RESET enable_seqscan;
 CREATE INDEX ON items USING hnsw (code bit_jaccard_ops);
+-- a bit varying column has no fixed length: 0A000
+CREATE TABLE vb (b varbit(8));
+CREATE INDEX ON vb USING hnsw (b bit_hamming_ops);
+CREATE INDEX ON vb USING hnsw ((b::bit(8)) bit_hamming_ops);
+DROP TABLE vb;
 -- bit strings longer than ruivf's 16,000 dimensions
 CREATE TABLE wide (b bit(20000));
 CREATE INDEX ON wide USING hnsw (b bit_hamming_ops);

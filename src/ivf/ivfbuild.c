@@ -44,6 +44,8 @@
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
+#include "commands/defrem.h"
+#include "catalog/pg_type.h"
 
 #include <math.h>
 
@@ -823,6 +825,17 @@ index_dimensions(Relation index)
 {
 	int			dim = TupleDescAttr(RelationGetDescr(index), 0)->atttypmod;
 
+	/* bit varying: values of any length up to the typmod, no fixed dimensions */
+	if (TupleDescAttr(RelationGetDescr(index), 0)->atttypid == VARBITOID)
+	{
+		char	   *am = get_am_name(index->rd_rel->relam);
+
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("type not supported for %s index", am ? am : "ruivf"),
+				 errhint("Index bit strings of one length: a bit(n) column, or an expression "
+						 "cast to bit(n).")));
+	}
 	if (dim < 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
