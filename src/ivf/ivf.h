@@ -349,6 +349,7 @@ extern void RuIvfLaneVectorPage(const RuIvfMetaData *meta, Page page, int q, int
 								float *vec, bool write);
 extern RuIvfMetric RuIvfGetMetric(Relation index);
 extern RuIvfInput RuIvfGetInput(Relation index);
+extern const char *RuIvfAmName(Relation index);
 extern const float *RuIvfInputFloats(RuIvfInput input, Datum value, int dim, float *buf);
 extern RuVector *RuIvfInputVector(RuIvfInput input, Datum value);
 extern void RuIvfInitPage(Page page, uint16 kind);

@@ -827,15 +827,11 @@ index_dimensions(Relation index)
 
 	/* bit varying: values of any length up to the typmod, no fixed dimensions */
 	if (TupleDescAttr(RelationGetDescr(index), 0)->atttypid == VARBITOID)
-	{
-		char	   *am = get_am_name(index->rd_rel->relam);
-
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("type not supported for %s index", am ? am : "ruivf"),
+				 errmsg("type not supported for %s index", RuIvfAmName(index)),
 				 errhint("Index bit strings of one length: a bit(n) column, or an expression "
 						 "cast to bit(n).")));
-	}
 	if (dim < 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -1245,9 +1245,7 @@ table_row_distance(IndexScanDesc scan, ItemPointer tid, double *dist)
 			if (isnull)
 				found = false;
 			else if (!VARATT_IS_EXTENDED(DatumGetPointer(d)))
-				*dist = so->input == RUIVF_INPUT_FLOAT4 ?
-					exact_distance(so, RuIvfInputFloats(so->input, d, so->dim, so->xbuf)) :
-					input_distance(so, d);
+				*dist = input_distance(so, d);
 			else
 			{
 				Size		len = VARSIZE_ANY(DatumGetPointer(d));

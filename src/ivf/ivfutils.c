@@ -210,8 +210,8 @@ extern Datum ruvector_hamming_distance(PG_FUNCTION_ARGS);
 extern Datum ruvector_jaccard_distance(PG_FUNCTION_ARGS);
 
 /* The name of the index's access method (ruivf, or hnsw / ivfflat of vector). */
-static const char *
-index_am_name(Relation index)
+const char *
+RuIvfAmName(Relation index)
 {
 	char	   *am = get_am_name(index->rd_rel->relam);
 
@@ -245,9 +245,9 @@ RuIvfGetMetric(Relation index)
 	if (f == ruvector_jaccard_distance)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("%s indexes with bit_jaccard_ops are not supported", index_am_name(index)),
+				 errmsg("%s indexes with bit_jaccard_ops are not supported", RuIvfAmName(index)),
 				 errdetail("The %s access method here is ruivf, which indexes bit strings "
-						   "by Hamming distance only.", index_am_name(index)),
+						   "by Hamming distance only.", RuIvfAmName(index)),
 				 errhint("Use bit_hamming_ops; ORDER BY col <%%> query works without an index, "
 						 "as an exact scan.")));
 	if (f == ruvector_l1_distance || f == ruhalfvec_l1_distance || f == rusparsevec_l1_distance)
