@@ -38,6 +38,7 @@ OBJS = \
 	src/ivf/ivfinsert.o \
 	src/ivf/ivfscan.o \
 	src/ivf/ivfvacuum.o \
+	src/ivf/ivftrain.o \
 	src/ivf/ivfcost.o \
 	src/ivf/ivfcheck.o \
 	src/planner/planner.o \

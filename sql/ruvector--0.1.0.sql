@@ -452,6 +452,16 @@ CREATE FUNCTION ruvector_index_info(idx regclass,
 COMMENT ON FUNCTION ruvector_index_info(regclass) IS
 	'format version, dimensions, metric, lists, bits per code, block geometry and re-rank representation of a ruivf index';
 
+-- Training a ruivf index's lists now ----------------------------------------
+
+CREATE FUNCTION ruvector_index_maintain(index regclass,
+	OUT trained boolean, OUT lists integer, OUT rows bigint, OUT generation integer)
+	RETURNS record
+	AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+
+COMMENT ON FUNCTION ruvector_index_maintain(regclass) IS
+	'trains a ruivf index''s lists again from the rows it holds, without blocking inserts or queries; the table''s owner only';
+
 -- Checking a ruivf index ---------------------------------------------------
 
 CREATE FUNCTION ruvector_index_check(index regclass, heapallindexed boolean DEFAULT false)

@@ -112,6 +112,7 @@
 #include "access/generic_xlog.h"
 #include "access/itup.h"
 #include "access/reloptions.h"
+#include "access/tableam.h"
 #include "nodes/execnodes.h"
 #include "nodes/pathnodes.h"
 #include "storage/bufmgr.h"
@@ -121,8 +122,10 @@
 #include "../type/vector.h"
 
 #define RUIVF_MAGIC				0x52564946	/* "RVIF" */
-#define RUIVF_VERSION			3	/* 2: codes interleaved in pairs of dimensions;
-									 * 3: a coding error per lane, bits (SQ4) */
+#define RUIVF_VERSION			4	/* 2: codes interleaved in pairs of dimensions;
+									 * 3: a coding error per lane, bits (SQ4);
+									 * 4: online training (ivftrain.c) */
+#define RUIVF_VERSION_MIN		3	/* read as version 4 with no training yet */
 #define RUIVF_PAGE_ID			0xFF91
 
 #define RUIVF_METAPAGE_BLKNO	0
@@ -162,6 +165,7 @@ typedef enum RuIvfInput
 #define RUIVF_PAGE_DATA			4	/* first page of a data block */
 #define RUIVF_PAGE_DATA_MORE	5	/* further pages of a multi-page block */
 #define RUIVF_PAGE_VECTORS		6	/* full-precision vectors of a block (rerank = index) */
+#define RUIVF_PAGE_RETIRED		7	/* ranges of blocks an earlier generation used */
 
 /*
  * What a lane keeps next to its code (first page of its block): the factor
@@ -217,7 +221,34 @@ typedef struct RuIvfMetaData
 	int32		vec_pages_per_block;	/* vector pages after each block (index mode) */
 	int32		bits;			/* bits per code: 8 (SQ8) or 4 (SQ4) */
 	int32		residual;		/* codes are of x - centroid (SQ4 with lists) */
+
+	/* version 4: online training (ivftrain.c); all 0 in a version 3 index */
+	int32		closing;		/* a training is copying the last rows: inserts wait */
+	BlockNumber pending_from;	/* a training started at this block count (0: none) */
+	BlockNumber trained_nblocks;	/* the block count when this generation began */
+	int32		generation;		/* trainings so far */
+	double		trained_rows;	/* entries this generation was trained with */
+	BlockNumber retired_start;	/* first RETIRED page (InvalidBlockNumber: none) */
+	int32		retired_npages;
+	uint64		retired_xid;	/* FullTransactionId when they were retired */
+	double		retired_blocks; /* blocks the RETIRED pages list */
+	double		inserted;		/* rows inserted since (counted in batches) */
 } RuIvfMetaData;
+
+/*
+ * A RETIRED page holds ranges of blocks that no chain of the current
+ * generation reaches (the generations before it, and what an interrupted
+ * training left), after RUIVF_CODES_OFFSET: `nranges` in the page opaque's
+ * nlanes, then (start, count) pairs.
+ */
+typedef struct RuIvfBlockRange
+{
+	BlockNumber start;
+	uint32		count;
+} RuIvfBlockRange;
+
+#define RUIVF_RANGES_PER_PAGE	((int) (RUIVF_PAGE_AVAIL / sizeof(RuIvfBlockRange)))
+#define RuIvfPageRanges(page)	((RuIvfBlockRange *) ((char *) (page) + RUIVF_CODES_OFFSET))
 
 /* SQ4 codes step 17 SQ8 steps (255 = 15 * 17): one set of m[], s[] for both */
 #define RUIVF_SQ4_STEP			17
@@ -411,7 +442,37 @@ extern void RuIvfKmeans(const float *sample, int n, int dim, int k, float *centr
 						bool spherical);
 
 /* ivfbuild.c */
+
+/*
+ * Where a build reads its rows: a scan of the table (CREATE INDEX,
+ * REINDEX), or, for a training of a live index (ivftrain.c), the rows its
+ * current lists hold.  It calls `callback` for every row, as
+ * table_index_build_scan does, and returns the rows it saw.
+ */
+typedef double (*RuIvfRowSource) (Relation heap, Relation index, IndexInfo *indexInfo,
+								  IndexBuildCallback callback, void *callback_state, void *arg);
+
+/* what a training of a live index asks of the build (ivftrain.c) */
+typedef struct RuIvfGeneration
+{
+	RuIvfRowSource source;		/* rows, once to sample and once to assign */
+	void	   *source_arg;
+	RuIvfRowSource delta;		/* then the rows added meanwhile (closing) */
+	void	   *delta_arg;
+	void		(*close) (Relation index, void *arg);	/* set closing, before delta */
+	int			lists;			/* lists wanted */
+	RuIvfMetaData meta;			/* out: the new generation's metapage */
+	BlockNumber *newblocks;		/* out: blocks it wrote (palloc'd) */
+	int			nnew;
+	int			maxnew;
+} RuIvfGeneration;
+
 extern IndexBuildResult *ruivfbuild(Relation heap, Relation index, IndexInfo *indexInfo);
+extern void RuIvfBuildGeneration(Relation heap, Relation index, IndexInfo *indexInfo,
+								 RuIvfGeneration *gen);
+extern int	RuIvfDefaultLists(double rows);
+extern BlockNumber RuIvfWriteNewPages(Relation index, RuIvfGeneration *gen, const char *src,
+									  int npages);
 extern void ruivfbuildempty(Relation index);
 extern char *ruivfbuildphasename(int64 phasenum);
 
@@ -419,9 +480,23 @@ extern char *ruivfbuildphasename(int64 phasenum);
 extern bool ruivfinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid,
 						Relation heap, IndexUniqueCheck checkUnique, bool indexUnchanged,
 						IndexInfo *indexInfo);
-extern void RuIvfInsertCode(Relation index, const RuIvfMetaData *meta, int list,
+#define RUIVF_INSERTED			1
+#define RUIVF_INSERTED_BLOCK	2	/* and added a block to the list */
+#define RUIVF_INSERT_STALE		3	/* the generation closed or switched: again */
+extern int	RuIvfInsertCode(Relation index, const RuIvfMetaData *meta, int list,
 							const unsigned char *code, RuIvfLaneFactors factors, ItemPointer tid,
 							const float *raw);
+
+/* ivftrain.c */
+#define RUIVF_TRAIN_MIN_ROWS	1000	/* an empty-built index trains at this many rows */
+#define RUIVF_RETRAIN_GROWTH	2.0 /* and again each time its rows double ... */
+#define RUIVF_INSERT_RETRAIN_MAX 100000 /* ... from inserts up to here, then in VACUUM */
+extern void RuIvfAfterInsert(Relation index, Relation heap, const RuIvfMetaData *meta,
+							 bool added_block);
+extern bool RuIvfTrainAfterVacuum(Relation index);
+extern void RuIvfWaitForTraining(Relation index);
+extern bool RuIvfStructureCurrent(Relation index, uint64 build_id);
+extern bool RuIvfBlockRetired(Relation index, const RuIvfMetaData *meta, BlockNumber blkno);
 
 /* ivfscan.c */
 extern IndexScanDesc ruivfbeginscan(Relation index, int nkeys, int norderbys);

@@ -67,6 +67,7 @@
 #include "optimizer/plancat.h"
 #include "pgstat.h"
 #include "storage/condition_variable.h"
+#include "storage/lmgr.h"
 #include "storage/spin.h"
 #include "tcop/tcopprot.h"
 #include "utils/memutils.h"
@@ -130,6 +131,9 @@ typedef struct RuIvfBuildState
 
 	float	   *tmp;
 	MemoryContext tmpcxt;
+
+	/* a training of a live index (ivftrain.c), else NULL */
+	RuIvfGeneration *gen;
 } RuIvfBuildState;
 
 /*
@@ -238,26 +242,82 @@ reset_block(RuIvfBuildState *bs, int list)
 		ItemPointerSetInvalid(&tids[l]);
 }
 
+/*
+ * Write `npages` pages from `src` on new consecutive blocks of the main
+ * fork; returns the first.  A new index is written without WAL (the build
+ * logs it whole at the end); a new generation of a live index (gen) is
+ * written beside inserters that extend the relation too, so its pages are
+ * added under one extension lock, each logged as a full image, and
+ * remembered as the generation's.
+ */
+static BlockNumber
+write_new_pages(Relation index, RuIvfGeneration *gen, const char *src, int npages)
+{
+	BlockNumber first = InvalidBlockNumber;
+
+	if (gen == NULL)
+	{
+		for (int k = 0; k < npages; k++)
+		{
+			Buffer		buf = RuIvfNewBuffer(index, MAIN_FORKNUM);
+
+			if (k == 0)
+				first = BufferGetBlockNumber(buf);
+			Assert(BufferGetBlockNumber(buf) == first + k);
+			memcpy(BufferGetPage(buf), src + (Size) k * BLCKSZ, BLCKSZ);
+			MarkBufferDirty(buf);
+			UnlockReleaseBuffer(buf);
+		}
+		return first;
+	}
+
+	/* the blocks, consecutive: added all-zero under the extension lock */
+	LockRelationForExtension(index, ExclusiveLock);
+	for (int k = 0; k < npages; k++)
+	{
+		Buffer		buf = ReadBufferExtended(index, MAIN_FORKNUM, P_NEW, RBM_NORMAL, NULL);
+
+		if (k == 0)
+			first = BufferGetBlockNumber(buf);
+		Assert(BufferGetBlockNumber(buf) == first + k);
+		ReleaseBuffer(buf);
+	}
+	UnlockRelationForExtension(index, ExclusiveLock);
+
+	/* then filled: no chain reaches them before the generation is switched in */
+	for (int k = 0; k < npages; k++)
+	{
+		Buffer		buf = ReadBuffer(index, first + k);
+
+		LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+		START_CRIT_SECTION();
+		memcpy(BufferGetPage(buf), src + (Size) k * BLCKSZ, BLCKSZ);
+		MarkBufferDirty(buf);
+		if (RelationNeedsWAL(index))
+			log_newpage_buffer(buf, true);
+		END_CRIT_SECTION();
+		UnlockReleaseBuffer(buf);
+		if (gen->nnew == gen->maxnew)
+		{
+			gen->maxnew = Max(1024, gen->maxnew * 2);
+			gen->newblocks = gen->newblocks == NULL
+				? palloc(sizeof(BlockNumber) * gen->maxnew)
+				: repalloc(gen->newblocks, sizeof(BlockNumber) * gen->maxnew);
+		}
+		gen->newblocks[gen->nnew++] = first + k;
+	}
+	return first;
+}
+
 /* Write a list's in-memory block out as the new head of its chain. */
 static void
 flush_block(RuIvfBuildState *bs, int list)
 {
 	const RuIvfMetaData *meta = &bs->st.meta;
-	BlockNumber first = InvalidBlockNumber;
 
 	RuIvfPageGetOpaque(mem_page(bs, list, 0))->next = bs->heads[list];
-	for (int k = 0; k < block_pages(meta); k++)
-	{
-		Buffer		buf = RuIvfNewBuffer(bs->index, MAIN_FORKNUM);
-
-		if (k == 0)
-			first = BufferGetBlockNumber(buf);
-		Assert(BufferGetBlockNumber(buf) == first + k);
-		memcpy(BufferGetPage(buf), mem_page(bs, list, k), BLCKSZ);
-		MarkBufferDirty(buf);
-		UnlockReleaseBuffer(buf);
-	}
-	bs->heads[list] = first;
+	bs->heads[list] = write_new_pages(bs->index, bs->gen, (const char *) mem_page(bs, list, 0),
+									  block_pages(meta));
 	reset_block(bs, list);
 }
 
@@ -343,7 +403,7 @@ assign_batch(RuIvfBuildState *bs)
 	if (bs->shared_done != NULL)
 		done = (int64) pg_atomic_add_fetch_u64(bs->shared_done, bs->nbatch);
 	bs->nbatch = 0;
-	if (bs->shared_done == NULL || !IsParallelWorker())
+	if ((bs->shared_done == NULL || !IsParallelWorker()) && bs->gen == NULL)
 		pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_DONE, done);
 }
 
@@ -723,10 +783,28 @@ serial:
 
 /* Append n floats on new consecutive float pages; returns the first block. */
 static BlockNumber
-write_floats(Relation index, ForkNumber fork, const float *data, Size n)
+write_floats(Relation index, ForkNumber fork, const float *data, Size n, RuIvfGeneration *gen)
 {
 	BlockNumber first = InvalidBlockNumber;
 
+	if (gen != NULL)
+	{
+		/* a live index's generation: all pages in one go (write_new_pages) */
+		int			npages = (int) ((n + RUIVF_FLOATS_PER_PAGE - 1) / RUIVF_FLOATS_PER_PAGE);
+		char	   *pages = palloc_extended((Size) Max(npages, 1) * BLCKSZ, MCXT_ALLOC_HUGE);
+
+		for (int p = 0; p < npages; p++)
+		{
+			Size		chunk = Min(n - (Size) p * RUIVF_FLOATS_PER_PAGE, (Size) RUIVF_FLOATS_PER_PAGE);
+
+			RuIvfInitPage((Page) (pages + (Size) p * BLCKSZ), RUIVF_PAGE_FLOATS);
+			memcpy(pages + (Size) p * BLCKSZ + RUIVF_CODES_OFFSET,
+				   data + (Size) p * RUIVF_FLOATS_PER_PAGE, chunk * sizeof(float));
+		}
+		first = write_new_pages(index, gen, pages, npages);
+		pfree(pages);
+		return first;
+	}
 	do
 	{
 		Size		chunk = Min(n, (Size) RUIVF_FLOATS_PER_PAGE);
@@ -754,22 +832,28 @@ write_floats(Relation index, ForkNumber fork, const float *data, Size n)
  */
 static void
 write_header(Relation index, ForkNumber fork, RuIvfMetaData *meta,
-			 const float *centroids, const float *sq_params)
+			 const float *centroids, const float *sq_params, RuIvfGeneration *gen)
 {
-	Buffer		buf = RuIvfNewBuffer(index, fork);
+	Buffer		buf;
 	int			nlists = Max(meta->lists, 1);
 
-	Assert(BufferGetBlockNumber(buf) == RUIVF_METAPAGE_BLKNO);
-	RuIvfInitPage(BufferGetPage(buf), RUIVF_PAGE_META);
-	MarkBufferDirty(buf);
-	UnlockReleaseBuffer(buf);
+	if (gen == NULL)
+	{
+		buf = RuIvfNewBuffer(index, fork);
+		Assert(BufferGetBlockNumber(buf) == RUIVF_METAPAGE_BLKNO);
+		RuIvfInitPage(BufferGetPage(buf), RUIVF_PAGE_META);
+		MarkBufferDirty(buf);
+		UnlockReleaseBuffer(buf);
+	}
 
 	meta->centroid_start = meta->lists > 0
-		? write_floats(index, fork, centroids, (Size) meta->lists * meta->dim)
+		? write_floats(index, fork, centroids, (Size) meta->lists * meta->dim, gen)
 		: InvalidBlockNumber;
 	meta->sq_start = write_floats(index, fork, sq_params,
-								  (Size) meta->dim * (meta->residual ? 4 : 2));
+								  (Size) meta->dim * (meta->residual ? 4 : 2), gen);
 	meta->listdir_npages = (nlists + RUIVF_LISTS_PER_PAGE - 1) / RUIVF_LISTS_PER_PAGE;
+	if (gen != NULL)
+		return;					/* the directory comes last (write_listdir) */
 	for (int p = 0; p < meta->listdir_npages; p++)
 	{
 		Page		page;
@@ -788,6 +872,31 @@ write_header(Relation index, ForkNumber fork, RuIvfMetaData *meta,
 			log_newpage_buffer(buf, true);
 		UnlockReleaseBuffer(buf);
 	}
+}
+
+/* A live index's new generation: its list directory, heads filled, on new pages. */
+static void
+write_listdir(Relation index, RuIvfMetaData *meta, const BlockNumber *heads, RuIvfGeneration *gen)
+{
+	int			nlists = Max(meta->lists, 1);
+	char	   *pages = palloc((Size) meta->listdir_npages * BLCKSZ);
+
+	for (int p = 0; p < meta->listdir_npages; p++)
+	{
+		Page		page = (Page) (pages + (Size) p * BLCKSZ);
+		BlockNumber *h;
+
+		RuIvfInitPage(page, RUIVF_PAGE_LISTDIR);
+		h = RuIvfListDirHeads(page);
+		for (int i = 0; i < RUIVF_LISTS_PER_PAGE; i++)
+		{
+			int			list = p * RUIVF_LISTS_PER_PAGE + i;
+
+			h[i] = list < nlists ? heads[list] : InvalidBlockNumber;
+		}
+	}
+	meta->listdir_start = write_new_pages(index, gen, pages, meta->listdir_npages);
+	pfree(pages);
 }
 
 /* Write the metapage contents and the list heads. */
@@ -1006,15 +1115,40 @@ shuffle_prefix(RuIvfBuildState *bs, int k)
 	pfree(tmp);
 }
 
-/* ambuild */
-IndexBuildResult *
-ruivfbuild(Relation heap, Relation index, IndexInfo *indexInfo)
+/* The rows of a new index: one scan of its table, as an index build does. */
+static double
+table_rows(Relation heap, Relation index, IndexInfo *indexInfo,
+		   IndexBuildCallback callback, void *callback_state, void *arg)
 {
-	IndexBuildResult *result = palloc0(sizeof(IndexBuildResult));
+	(void) arg;
+	return table_index_build_scan(heap, index, indexInfo, true, true, callback,
+								  callback_state, NULL);
+}
+
+/* Report build progress: CREATE INDEX only (a training may run inside VACUUM). */
+static inline void
+build_progress(RuIvfBuildState *bs, int param, int64 value)
+{
+	if (bs->gen == NULL)
+		pgstat_progress_update_param(param, value);
+}
+
+/*
+ * Build an index's lists: for CREATE INDEX (gen NULL) the whole index, from
+ * a scan of the table; for a training of a live index (ivftrain.c) a new
+ * generation beside the current one, from the rows gen's sources give,
+ * returned in gen->meta for the caller to switch in.
+ */
+static void
+build_lists(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGeneration *gen,
+			IndexBuildResult *result)
+{
 	RuIvfOptions *opts = (RuIvfOptions *) index->rd_options;
 	RuIvfBuildState bs;
 	RuIvfMetaData *meta = &bs.st.meta;
-	int			lists_opt = opts ? opts->lists : 0;
+	int			lists_opt = gen != NULL ? gen->lists : opts ? opts->lists : 0;
+	RuIvfRowSource source = gen != NULL ? gen->source : table_rows;
+	void	   *source_arg = gen != NULL ? gen->source_arg : NULL;
 	int			lists;
 	double		reltuples;
 	Size		budget = (Size) maintenance_work_mem * 1024 / 2;
@@ -1027,6 +1161,7 @@ ruivfbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 	TimestampTz t1;
 
 	memset(&bs, 0, sizeof(bs));
+	bs.gen = gen;
 	bs.index = index;
 	bs.metric = RuIvfGetMetric(index);
 	bs.input = RuIvfGetInput(index);
@@ -1050,7 +1185,7 @@ ruivfbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 	}
 
 	/* phase 1: sample */
-	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, RUIVF_PHASE_SAMPLE);
+	build_progress(&bs, PROGRESS_CREATEIDX_SUBPHASE, RUIVF_PHASE_SAMPLE);
 	want = RUIVF_SAMPLES_PER_LIST * (lists_opt > 0 ? lists_opt
 									 : default_lists(reltuples > 0 ? reltuples : 1000000));
 	bs.sample_cap = (int) Min((Size) want, budget / (sizeof(float) * bs.dim));
@@ -1063,8 +1198,7 @@ ruivfbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 						 (Size) lists_opt * bs.dim * sizeof(float) * 2 / 1024 + 1)));
 	bs.sample = palloc_extended(sizeof(float) * (Size) Max(bs.sample_cap, 1) * bs.dim,
 								MCXT_ALLOC_HUGE);
-	heaptuples = table_index_build_scan(heap, index, indexInfo, true, true,
-										sample_callback, &bs, NULL);
+	heaptuples = source(heap, index, indexInfo, sample_callback, &bs, source_arg);
 
 	t1 = GetCurrentTimestamp();
 	elog(DEBUG1, "ruivf build: sampled %d of %.0f rows in %.3f s",
@@ -1075,15 +1209,17 @@ ruivfbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 		lists = 0;
 	else if (lists > bs.nsample)
 	{
-		ereport(NOTICE,
+		ereport(gen != NULL ? DEBUG1 : NOTICE,
 				(errmsg("ruivf index has %d lists for %d rows: using %d lists",
 						lists, bs.nsample, bs.nsample),
 				 errhint("Build the index after loading the data, or REINDEX after loading.")));
 		lists = bs.nsample;
 	}
-	if (lists == 0)
+	if (lists == 0 && gen == NULL)
 		ereport(NOTICE,
-				(errmsg("ruivf index built on an empty table: every row goes to one list until REINDEX")));
+				(errmsg("ruivf index built on an empty table: it trains its lists once the table has %d rows",
+						RUIVF_TRAIN_MIN_ROWS),
+				 errdetail("Until then every row goes to one list, scanned exactly.")));
 	if ((double) lists * bs.dim * (sizeof(float) * 2 + sizeof(double)) > (double) budget * 2)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
@@ -1091,7 +1227,7 @@ ruivfbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 				 errhint("Raise maintenance_work_mem or use fewer lists.")));
 
 	/* phase 2: k-means and SQ8 parameters */
-	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, RUIVF_PHASE_KMEANS);
+	build_progress(&bs, PROGRESS_CREATEIDX_SUBPHASE, RUIVF_PHASE_KMEANS);
 	init_meta(meta, bs.dim, bs.metric, lists, index_rerank(index, bs.dim), index_bits(index));
 	ntrain = Min(bs.nsample, RUIVF_SAMPLES_PER_LIST * Max(lists, 1));
 	shuffle_prefix(&bs, ntrain);
@@ -1126,20 +1262,20 @@ ruivfbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 	pfree(bs.sample);
 	bs.sample = NULL;
 
-	write_header(index, MAIN_FORKNUM, meta, bs.st.centroids, sq_params);
+	write_header(index, MAIN_FORKNUM, meta, bs.st.centroids, sq_params, gen);
 	t1 = GetCurrentTimestamp();
 	elog(DEBUG1, "ruivf build: %d lists trained on %d vectors in %.3f s",
 		 lists, ntrain, (double) (t1 - t0) / 1e6);
 	t0 = t1;
 
 	/* phase 3: assign every row */
-	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, RUIVF_PHASE_ASSIGN);
-	pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_TOTAL, (int64) bs.seen);
-	nworkers = lists > 0 ? plan_create_index_workers(RelationGetRelid(heap),
+	build_progress(&bs, PROGRESS_CREATEIDX_SUBPHASE, RUIVF_PHASE_ASSIGN);
+	build_progress(&bs, PROGRESS_CREATEIDX_TUPLES_TOTAL, (int64) bs.seen);
+	nworkers = lists > 0 && gen == NULL ? plan_create_index_workers(RelationGetRelid(heap),
 													  RelationGetRelid(index)) : 0;
 	/* one block per list in memory, unless too large or the input comes sorted */
-	bs.single_block = nworkers > 0 ||
-		(double) Max(lists, 1) * block_pages(meta) * BLCKSZ > (double) maintenance_work_mem * 1024 / 2;
+	bs.single_block = nworkers > 0 || (gen == NULL &&
+		(double) Max(lists, 1) * block_pages(meta) * BLCKSZ > (double) maintenance_work_mem * 1024 / 2);
 	bs.blocks = palloc_extended((Size) (bs.single_block ? 1 : Max(lists, 1)) * block_pages(meta) * BLCKSZ,
 								MCXT_ALLOC_HUGE);
 	bs.heads = palloc(sizeof(BlockNumber) * Max(lists, 1));
@@ -1158,28 +1294,86 @@ ruivfbuild(Relation heap, Relation index, IndexInfo *indexInfo)
 			serial_sorted_assign(&bs, heap, index, indexInfo);
 		else
 		{
-			table_index_build_scan(heap, index, indexInfo, true, true, assign_callback, &bs, NULL);
+			source(heap, index, indexInfo, assign_callback, &bs, source_arg);
 			assign_batch(&bs);
 		}
+	}
+	if (gen != NULL)
+	{
+		/* the rows added meanwhile, while inserts wait */
+		if (bs.batch == NULL)
+			alloc_batch(&bs);
+		gen->close(index, gen->delta_arg);
+		gen->delta(heap, index, indexInfo, assign_callback, &bs, gen->delta_arg);
+		assign_batch(&bs);
 	}
 	for (int l = 0; l < Max(lists, 1); l++)
 		if (RuIvfPageGetOpaque(mem_page(&bs, l, 0))->nlanes > 0)
 			flush_block(&bs, l);
-	write_meta(index, MAIN_FORKNUM, meta, bs.heads);
+	if (gen != NULL)
+		write_listdir(index, meta, bs.heads, gen);
+	else
+	{
+		meta->trained_rows = bs.indtuples;
+		meta->trained_nblocks = RelationGetNumberOfBlocks(index);
+		meta->retired_start = InvalidBlockNumber;
+		write_meta(index, MAIN_FORKNUM, meta, bs.heads);
+	}
 	t1 = GetCurrentTimestamp();
 	elog(DEBUG1, "ruivf build: %.0f vectors assigned and written in %.3f s",
 		 bs.indtuples, (double) (t1 - t0) / 1e6);
 	t0 = t1;
 
-	if (RelationNeedsWAL(index))
+	if (RelationNeedsWAL(index) && gen == NULL)
 		log_newpage_range(index, MAIN_FORKNUM, 0, RelationGetNumberOfBlocks(index), true);
 
 	elog(DEBUG1, "ruivf build: WAL-logged in %.3f s",
 		 (double) (GetCurrentTimestamp() - t0) / 1e6);
 	MemoryContextDelete(bs.tmpcxt);
+	if (gen != NULL)
+	{
+		meta->trained_rows = bs.indtuples;
+		gen->meta = *meta;
+	}
 	result->heap_tuples = heaptuples;
 	result->index_tuples = bs.indtuples;
+}
+
+/* New pages of a live index's generation (ivftrain.c: its RETIRED pages). */
+BlockNumber
+RuIvfWriteNewPages(Relation index, RuIvfGeneration *gen, const char *src, int npages)
+{
+	return write_new_pages(index, gen, src, npages);
+}
+
+/* ambuild */
+IndexBuildResult *
+ruivfbuild(Relation heap, Relation index, IndexInfo *indexInfo)
+{
+	IndexBuildResult *result = palloc0(sizeof(IndexBuildResult));
+
+	build_lists(heap, index, indexInfo, NULL, result);
 	return result;
+}
+
+/*
+ * A new generation of a live index's lists (ivftrain.c): trained from the
+ * rows gen->source gives, written on new blocks, every page WAL-logged;
+ * gen->meta describes it.  The current generation is not touched.
+ */
+void
+RuIvfBuildGeneration(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGeneration *gen)
+{
+	IndexBuildResult result;
+
+	build_lists(heap, index, indexInfo, gen, &result);
+}
+
+/* lists for a row count (the build's default) */
+int
+RuIvfDefaultLists(double rows)
+{
+	return default_lists(rows);
 }
 
 /* ambuildempty: the init fork of an unlogged index, with no centroids. */
@@ -1196,7 +1390,9 @@ ruivfbuildempty(Relation index)
 		sq_params[dim + d] = 1.0f;
 	}
 	init_meta(&meta, dim, RuIvfGetMetric(index), 0, index_rerank(index, dim), index_bits(index));
-	write_header(index, INIT_FORKNUM, &meta, NULL, sq_params);
+	write_header(index, INIT_FORKNUM, &meta, NULL, sq_params, NULL);
+	meta.trained_nblocks = meta.listdir_start + meta.listdir_npages;
+	meta.retired_start = InvalidBlockNumber;
 	write_meta(index, INIT_FORKNUM, &meta, NULL);
 }
 

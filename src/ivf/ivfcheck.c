@@ -142,6 +142,7 @@ typedef struct RuIvfCheckState
 	float		mult;			/* step multiplier: RUIVF_SQ4_STEP for SQ4 */
 
 	int32	   *owner;			/* per block: 1 + the list whose chain reached it */
+	char	   *retired;		/* per block (below nblocks_start): on a RETIRED page */
 	BlockNumber nowner;
 
 	char	   *pages;			/* one block's pages, copied */
@@ -299,13 +300,14 @@ check_metapage(RuIvfCheckState *cs)
 	if (meta->magic != RUIVF_MAGIC)
 		corrupt("index \"%s\" block %u: metapage magic 0x%08X, not 0x%08X",
 				cs->name, RUIVF_METAPAGE_BLKNO, meta->magic, RUIVF_MAGIC);
-	if (meta->version >= 1 && meta->version < RUIVF_VERSION)
+	if (meta->version >= 1 && meta->version < RUIVF_VERSION_MIN)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("ruivf index \"%s\" has on-disk version %u, this ruvector reads version %d",
-						cs->name, meta->version, RUIVF_VERSION),
+				 errmsg("ruivf index \"%s\" has on-disk version %u, this ruvector reads versions %d to %d",
+						cs->name, meta->version, RUIVF_VERSION_MIN, RUIVF_VERSION),
 				 errhint("REINDEX INDEX %s;", cs->name)));
-	check_meta_field(cs, "version", meta->version, RUIVF_VERSION);
+	if (meta->version != RUIVF_VERSION_MIN)
+		check_meta_field(cs, "version", meta->version, RUIVF_VERSION);
 	if (meta->dim < 1 || meta->dim > RUVECTOR_MAX_DIM)
 		corrupt("index \"%s\" block %u: metapage dim is %d, not within 1 .. %d",
 				cs->name, RUIVF_METAPAGE_BLKNO, meta->dim, RUVECTOR_MAX_DIM);
@@ -330,21 +332,126 @@ check_metapage(RuIvfCheckState *cs)
 	check_meta_field(cs, "vec_pages_per_block", meta->vec_pages_per_block, g.vec_pages_per_block);
 	cs->block_pages = meta->pages_per_block + meta->vec_pages_per_block;
 
-	/* the build's layout: metapage, centroids, code parameters, directory */
+	/* training state (version 4, ivftrain.c) */
+	if (meta->closing != 0 && meta->closing != 1)
+		corrupt("index \"%s\" block %u: metapage closing is %d, not 0 or 1",
+				cs->name, RUIVF_METAPAGE_BLKNO, meta->closing);
+	if (meta->generation < 0 || meta->retired_npages < 0 || !(meta->trained_rows >= 0))
+		corrupt("index \"%s\" block %u: metapage generation %d, retired pages %d, trained rows %g: "
+				"negative",
+				cs->name, RUIVF_METAPAGE_BLKNO, meta->generation, meta->retired_npages,
+				meta->trained_rows);
 	nparams = (Size) meta->dim * (meta->residual ? 4 : 2);
+	listdir_npages = (Max(meta->lists, 1) + RUIVF_LISTS_PER_PAGE - 1) / RUIVF_LISTS_PER_PAGE;
+	check_meta_field(cs, "listdir_npages", meta->listdir_npages, listdir_npages);
+	if (meta->generation > 0)
+	{
+		/*
+		 * A trained generation: its float pages, directory and RETIRED pages
+		 * lie where the training wrote them, each run consecutive; they are
+		 * marked (check_generation_pages) and the data blocks are all others.
+		 */
+		BlockNumber ends[4];
+
+		if ((meta->lists > 0) != (meta->centroid_start != InvalidBlockNumber))
+			corrupt("index \"%s\" block %u: metapage centroid_start %u with %d lists",
+					cs->name, RUIVF_METAPAGE_BLKNO, meta->centroid_start, meta->lists);
+		ends[0] = meta->lists > 0 ? meta->centroid_start + float_pages((Size) meta->lists * meta->dim) : 1;
+		ends[1] = meta->sq_start + float_pages(nparams);
+		ends[2] = meta->listdir_start + listdir_npages;
+		ends[3] = meta->retired_npages > 0 ? meta->retired_start + meta->retired_npages : 1;
+		for (int i = 0; i < 4; i++)
+			if (ends[i] > cs->nblocks || (i == 0 && meta->lists > 0 && meta->centroid_start < 1) ||
+				(i == 1 && meta->sq_start < 1) || (i == 2 && meta->listdir_start < 1) ||
+				(i == 3 && meta->retired_npages > 0 && meta->retired_start < 1))
+				corrupt("index \"%s\" block %u: the metapage's %s pages lie outside the index's "
+						"%u blocks",
+						cs->name, RUIVF_METAPAGE_BLKNO,
+						i == 0 ? "centroid" : i == 1 ? "code parameter" : i == 2 ? "directory" : "retired",
+						cs->nblocks);
+		cs->first_data = 1;
+		return;
+	}
+
+	/* the build's layout: metapage, centroids, code parameters, directory */
 	check_meta_field(cs, "centroid_start", meta->centroid_start,
 					 meta->lists > 0 ? 1 : InvalidBlockNumber);
 	sq_start = 1 + (meta->lists > 0 ? float_pages((Size) meta->lists * meta->dim) : 0);
 	check_meta_field(cs, "sq_start", meta->sq_start, sq_start);
 	listdir_start = sq_start + float_pages(nparams);
 	check_meta_field(cs, "listdir_start", meta->listdir_start, listdir_start);
-	listdir_npages = (Max(meta->lists, 1) + RUIVF_LISTS_PER_PAGE - 1) / RUIVF_LISTS_PER_PAGE;
-	check_meta_field(cs, "listdir_npages", meta->listdir_npages, listdir_npages);
 	cs->first_data = listdir_start + listdir_npages;
 	if (cs->first_data > cs->nblocks)
 		corrupt("index \"%s\" block %u: the metapage's layout needs %u blocks before the data, "
 				"the index has %u",
 				cs->name, RUIVF_METAPAGE_BLKNO, cs->first_data, cs->nblocks);
+}
+
+/*
+ * A trained generation's own non-data pages (float, directory, RETIRED),
+ * marked as reached so that no chain may reach them; and the RETIRED
+ * pages' ranges, read into cs->retired: blocks allowed unreached.
+ */
+static void
+check_generation_pages(RuIvfCheckState *cs)
+{
+	const RuIvfMetaData *meta = &cs->meta;
+	Size		nparams = (Size) meta->dim * (meta->residual ? 4 : 2);
+	char	   *page = palloc(BLCKSZ);
+	struct
+	{
+		BlockNumber start;
+		BlockNumber n;
+	}			runs[4];
+
+	cs->retired = palloc0(Max(cs->nblocks, 1));
+	if (meta->generation == 0)
+		return;
+	runs[0].start = meta->centroid_start;
+	runs[0].n = meta->lists > 0 ? float_pages((Size) meta->lists * meta->dim) : 0;
+	runs[1].start = meta->sq_start;
+	runs[1].n = float_pages(nparams);
+	runs[2].start = meta->listdir_start;
+	runs[2].n = meta->listdir_npages;
+	runs[3].start = meta->retired_start;
+	runs[3].n = meta->retired_npages;
+	for (int i = 0; i < 4; i++)
+		for (BlockNumber b = 0; b < runs[i].n; b++)
+		{
+			if (cs->owner[runs[i].start + b] != 0)
+				corrupt("index \"%s\" block %u: the metapage names it twice among its float, "
+						"directory and retired pages",
+						cs->name, runs[i].start + b);
+			cs->owner[runs[i].start + b] = RUIVF_MAX_LISTS + 2;
+		}
+	for (int p = 0; p < meta->retired_npages; p++)
+	{
+		BlockNumber blkno = meta->retired_start + p;
+		RuIvfBlockRange *r;
+
+		copy_page(cs, blkno, page);
+		check_page(cs, (Page) page, blkno, RUIVF_PAGE_RETIRED);
+		r = RuIvfPageRanges((Page) page);
+		if (RuIvfPageGetOpaque((Page) page)->nlanes > RUIVF_RANGES_PER_PAGE)
+			corrupt("index \"%s\" block %u: %u block ranges, more than a page holds",
+					cs->name, blkno, RuIvfPageGetOpaque((Page) page)->nlanes);
+		for (int i = 0; i < RuIvfPageGetOpaque((Page) page)->nlanes; i++)
+		{
+			if (r[i].start < 1 || r[i].count < 1 || (uint64) r[i].start + r[i].count > cs->nblocks)
+				corrupt("index \"%s\" block %u: retired range %d (%u blocks from %u) outside the "
+						"index's %u blocks",
+						cs->name, blkno, i, r[i].count, r[i].start, cs->nblocks);
+			for (BlockNumber b = 0; b < r[i].count; b++)
+			{
+				if (cs->owner[r[i].start + b] != 0)
+					corrupt("index \"%s\" block %u: retired, and yet one of the current "
+							"generation's float, directory or retired pages",
+							cs->name, r[i].start + b);
+				cs->retired[r[i].start + b] = 1;
+			}
+		}
+	}
+	pfree(page);
 }
 
 /* Read and check the float pages: centroids and code parameters. */
@@ -756,6 +863,10 @@ check_unreached(RuIvfCheckState *cs)
 
 		if (blkno < cs->nowner && cs->owner[blkno] != 0)
 			continue;
+		/* an earlier generation's, or a training's not switched in (ivftrain.c) */
+		if (cs->retired[blkno] ||
+			(cs->meta.pending_from != 0 && blkno >= cs->meta.pending_from))
+			continue;
 		CHECK_FOR_INTERRUPTS();
 		copy_page(cs, blkno, page);
 		cs->orphans++;
@@ -991,6 +1102,7 @@ ruvector_index_check(PG_FUNCTION_ARGS)
 	cs->prepared = palloc(sizeof(float) * cs->meta.dim);
 	cs->nowner = Max(cs->nblocks, 1);
 	cs->owner = palloc_extended(sizeof(int32) * cs->nowner, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	check_generation_pages(cs);
 	if (heapallindexed)
 	{
 		HASHCTL		ctl;

@@ -166,29 +166,47 @@ unlock_block(const RuIvfMetaData *meta, Buffer *bufs)
 		UnlockReleaseBuffer(bufs[k]);
 }
 
-/* Append the lane to block `head` if it has a free lane; true if done. */
-static bool
+/*
+ * Append the lane to block `head` if it has a free lane: RUIVF_INSERTED if
+ * done, 0 if the block is full, RUIVF_INSERT_STALE if a training closed or
+ * switched the generation (checked under the block's lock, ivftrain.c).
+ */
+static int
 append_if_room(Relation index, const RuIvfMetaData *meta, BlockNumber head,
 			   const unsigned char *code, RuIvfLaneFactors factors, ItemPointer tid, const float *raw)
 {
 	Buffer		bufs[RUIVF_MAX_PAGES_PER_BLOCK];
-	bool		room;
+	int			result = 0;
 
 	if (head == InvalidBlockNumber)
-		return false;
+		return 0;
 	lock_block(index, meta, head, bufs);
-	room = RuIvfPageGetOpaque(BufferGetPage(bufs[0]))->nlanes < meta->lanes;
-	if (room)
-		write_lane_logged(index, meta, bufs, NULL, code, factors, tid, raw, false, InvalidBuffer, 0);
+	if (RuIvfPageGetOpaque(BufferGetPage(bufs[0]))->nlanes < meta->lanes)
+	{
+		if (!RuIvfStructureCurrent(index, meta->build_id))
+			result = RUIVF_INSERT_STALE;
+		else
+		{
+			write_lane_logged(index, meta, bufs, NULL, code, factors, tid, raw, false,
+							  InvalidBuffer, 0);
+			result = RUIVF_INSERTED;
+		}
+	}
 	unlock_block(meta, bufs);
-	return room;
+	return result;
 }
 
-/* Append a code and its TID to list `list`. */
-void
+/*
+ * Append a code and its TID to list `list` of generation `meta`: returns
+ * RUIVF_INSERTED, RUIVF_INSERTED_BLOCK if it added a block to the chain,
+ * or RUIVF_INSERT_STALE if the generation is closing or was switched (the
+ * caller waits for the training and inserts again).
+ */
+int
 RuIvfInsertCode(Relation index, const RuIvfMetaData *meta, int list,
 				const unsigned char *code, RuIvfLaneFactors factors, ItemPointer tid, const float *raw)
 {
+	int			r;
 	int			slot;
 	BlockNumber dirblk = RuIvfListDirBlock(meta, list, &slot);
 	Buffer		dirbuf;
@@ -201,17 +219,22 @@ RuIvfInsertCode(Relation index, const RuIvfMetaData *meta, int list,
 	LockBuffer(dirbuf, BUFFER_LOCK_SHARE);
 	head = RuIvfListDirHeads(BufferGetPage(dirbuf))[slot];
 	UnlockReleaseBuffer(dirbuf);
-	if (append_if_room(index, meta, head, code, factors, tid, raw))
-		return;
+	if ((r = append_if_room(index, meta, head, code, factors, tid, raw)) != 0)
+		return r;
 
 	/* slow path: directory page exclusively, then recheck the head */
 	dirbuf = ReadBuffer(index, dirblk);
 	LockBuffer(dirbuf, BUFFER_LOCK_EXCLUSIVE);
 	head = RuIvfListDirHeads(BufferGetPage(dirbuf))[slot];
-	if (append_if_room(index, meta, head, code, factors, tid, raw))
+	if ((r = append_if_room(index, meta, head, code, factors, tid, raw)) != 0)
 	{
 		UnlockReleaseBuffer(dirbuf);
-		return;
+		return r;
+	}
+	if (!RuIvfStructureCurrent(index, meta->build_id))
+	{
+		UnlockReleaseBuffer(dirbuf);
+		return RUIVF_INSERT_STALE;
 	}
 
 	/* a new block: consecutive pages, under the extension lock */
@@ -255,6 +278,7 @@ RuIvfInsertCode(Relation index, const RuIvfMetaData *meta, int list,
 		pfree(vbufs);
 	}
 	UnlockReleaseBuffer(dirbuf);
+	return RUIVF_INSERTED_BLOCK;
 }
 
 /* aminsert */
@@ -271,8 +295,9 @@ ruivfinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid,
 	unsigned char *code;
 	RuIvfLaneFactors factors;
 	int			list;
+	int			r;
+	RuIvfMetaData meta;
 
-	(void) heap;
 	(void) checkUnique;
 	(void) indexUnchanged;
 	(void) indexInfo;
@@ -281,15 +306,25 @@ ruivfinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid,
 
 	cxt = AllocSetContextCreate(CurrentMemoryContext, "ruivf insert", ALLOCSET_SMALL_SIZES);
 	old = MemoryContextSwitchTo(cxt);
-	st = RuIvfGetState(index);
-	v = RuIvfInputFloats(RuIvfGetInput(index), values[0], st->meta.dim, NULL);
-	x = palloc(sizeof(float) * st->meta.dim);
-	code = palloc(st->meta.dim);
-	RuIvfPrepareVector(st->meta.metric, v, st->meta.dim, x);
-	list = RuIvfNearestList(index, st, x);
-	factors = RuIvfEncodeForList(st, x, list, code);
-	RuIvfInsertCode(index, &st->meta, list, code, factors, heap_tid, v);
-	RuIvfReleaseState(st);
+	for (;;)
+	{
+		st = RuIvfGetState(index);
+		v = RuIvfInputFloats(RuIvfGetInput(index), values[0], st->meta.dim, NULL);
+		x = palloc(sizeof(float) * st->meta.dim);
+		code = palloc(st->meta.dim);
+		RuIvfPrepareVector(st->meta.metric, v, st->meta.dim, x);
+		list = RuIvfNearestList(index, st, x);
+		factors = RuIvfEncodeForList(st, x, list, code);
+		r = RuIvfInsertCode(index, &st->meta, list, code, factors, heap_tid, v);
+		meta = st->meta;
+		RuIvfReleaseState(st);
+		if (r != RUIVF_INSERT_STALE)
+			break;
+		/* a training is switching generations: wait for it, then insert there */
+		RuIvfWaitForTraining(index);
+	}
+	/* count the row; train the lists if they are due (ivftrain.c) */
+	RuIvfAfterInsert(index, heap, &meta, r == RUIVF_INSERTED_BLOCK);
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(cxt);
 	return false;

@@ -460,11 +460,11 @@ RuIvfReadMeta(Relation index, RuIvfMetaData *meta)
 		ereport(ERROR,
 				(errcode(ERRCODE_INDEX_CORRUPTED),
 				 errmsg("index \"%s\" is not a ruivf index", RelationGetRelationName(index))));
-	if (meta->version != RUIVF_VERSION)
+	if (meta->version < RUIVF_VERSION_MIN || meta->version > RUIVF_VERSION)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("ruivf index \"%s\" has on-disk version %u, this ruvector reads version %d",
-						RelationGetRelationName(index), meta->version, RUIVF_VERSION),
+				 errmsg("ruivf index \"%s\" has on-disk version %u, this ruvector reads versions %d to %d",
+						RelationGetRelationName(index), meta->version, RUIVF_VERSION_MIN, RUIVF_VERSION),
 				 errhint("REINDEX INDEX %s;", RelationGetRelationName(index))));
 
 	/* the geometry every page access relies on */

@@ -165,6 +165,8 @@ ruivfvacuumcleanup(IndexVacuumInfo *info, IndexBulkDeleteResult *stats)
 		stats->num_index_tuples = info->num_heap_tuples;
 		stats->estimated_count = true;
 	}
+	/* a growing table's index trains its lists again here (ivftrain.c) */
+	RuIvfTrainAfterVacuum(info->index);
 	stats->num_pages = RelationGetNumberOfBlocks(info->index);
 	return stats;
 }

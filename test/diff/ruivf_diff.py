@@ -236,6 +236,7 @@ class Table:
 		self.leaf_idx = [self.idx]
 		self.build = ""
 		self.lists_opt = None
+		self.lists_fixed = False
 		self.partitions = 0
 		self.version = 0		# bumped whenever rows change
 		self.norm_cache = (-1, 0.0)
@@ -273,9 +274,18 @@ class Table:
 class Settings:
 	"""ruivf settings of one case, and what they promise."""
 
-	def __init__(self, rng, lists, exact_share=0.55):
+	def __init__(self, rng, lists, exact_share=0.55, fixed=True):
 		L = max(lists, 1)
-		if rng.random() < exact_share or L == 1:
+		if not fixed:
+			# the index may train more lists meanwhile: "every list" only as
+			# 32768 or -1, no promise from a count of lists
+			if rng.random() < exact_share or L == 1:
+				self.probes = 32768
+				self.max_probes = rng.choice([-1, -1, 32768])
+			else:
+				self.probes = rng.randint(1, L - 1)
+				self.max_probes = rng.choice([-1, -1, -1, -1, self.probes])
+		elif rng.random() < exact_share or L == 1:
 			self.probes = min(32768, rng.choice([L, L, L + 1, 2 * L, 32768]))
 			self.max_probes = rng.choice([-1, -1, -1, L, 32768])
 		else:
@@ -289,6 +299,8 @@ class Settings:
 		for name, val in FORCED.items():
 			setattr(self, name, val)
 		mp = L if self.max_probes < 0 else min(max(self.max_probes, 1), L)
+		if not fixed and 0 < self.max_probes < 32768:
+			mp = self.max_probes	# < L: no promise either way
 		if self.iterative == "off":
 			mp = min(self.probes, L)
 		first = min(self.probes, mp)
@@ -672,6 +684,11 @@ class Runner:
 			   % (t.idx, t.name, t.opclass, self.index_options(t)))
 		self.refresh_lists(t)
 
+	def settings_for(self, rng, t):
+		"""A case's settings, for the lists the index has now."""
+		self.refresh_lists(t)
+		return Settings(rng, t.lists, fixed=t.lists_fixed)
+
 	def refresh_lists(self, t):
 		if t.partitions:
 			t.leaf_idx = [r[0] for r in self.q(
@@ -680,6 +697,10 @@ class Runner:
 		for ix in t.leaf_idx:
 			L = max(L, self.q("SELECT lists FROM ruvector_index_info('%s')" % ix)[0][0])
 		t.lists = L
+		# an index trains its lists as rows arrive (inserts of any session,
+		# src/ivf/ivftrain.c): their number holds only once it is the lists
+		# option's (Settings promise nothing that a new count would break)
+		t.lists_fixed = bool(t.lists_opt) and L == t.lists_opt
 
 	def build_table(self, rng, t, partitions=0):
 		"""Create t, fill it and build its index the way t.build says."""
@@ -775,7 +796,7 @@ class Runner:
 
 	def case_plain(self, rng, t, form, where=None):
 		"""limit / offset / filter: one SELECT ... ORDER BY ... LIMIT [OFFSET]."""
-		settings = Settings(rng, t.lists)
+		settings = self.settings_for(rng, t)
 		qv = self.pick_query(rng, t)
 		k = self.pick_limit(rng, len(t.rows))
 		off = rng.choice([1, 2, 5, rng.randint(1, 100), rng.randint(1, max(1, len(t.rows)))]) \
@@ -793,7 +814,7 @@ class Runner:
 
 	def case_cursor(self, rng, t, where=None):
 		"""A cursor fetched in pieces of random sizes."""
-		settings = Settings(rng, t.lists)
+		settings = self.settings_for(rng, t)
 		qv = self.pick_query(rng, t)
 		k = self.pick_limit(rng, len(t.rows)) if rng.random() < 0.5 else None
 		sql = t.knn_sql(vlit(qv), k, 0, where)
@@ -833,7 +854,7 @@ class Runner:
 
 	def case_generic(self, rng, t, nullq=False):
 		"""EXECUTE of a prepared statement with a generic plan (plan_cache_mode)."""
-		settings = Settings(rng, t.lists)
+		settings = self.settings_for(rng, t)
 		where = self.pick_where(rng) if rng.random() < 0.3 else None
 		qv = None if nullq else self.pick_query(rng, t)
 		k = self.pick_limit(rng, len(t.rows))
@@ -867,7 +888,7 @@ class Runner:
 
 	def case_lateral(self, rng, t, nullq=False):
 		"""Query vectors from another table, CROSS JOIN LATERAL (... ORDER BY v <op> q.q LIMIT k)."""
-		settings = Settings(rng, t.lists)
+		settings = self.settings_for(rng, t)
 		m = rng.randint(1, 6)
 		qs = [self.pick_query(rng, t) for _ in range(m)]
 		if nullq:
@@ -914,7 +935,7 @@ class Runner:
 		"""A query vector of other dimensions: SQLSTATE 22000, through each way in."""
 		if not any(v is not None for c, v in t.rows.values()):
 			return
-		settings = Settings(rng, t.lists)
+		settings = self.settings_for(rng, t)
 		d = t.dim
 		while d == t.dim:
 			d = rng.choice([1, 2, t.dim - 1, t.dim + 1, 2 * t.dim, rng.randint(1, 2000)])
@@ -961,7 +982,7 @@ class Runner:
 	def case_visibility(self, rng, t):
 		"""Rows another transaction inserted, updated or deleted without
 		committing; rows this transaction deleted, updated or inserted."""
-		settings = Settings(rng, t.lists)
+		settings = self.settings_for(rng, t)
 		qv = self.pick_query(rng, t)
 		k = self.pick_limit(rng, len(t.rows)) or len(t.rows) + 50
 		where = self.pick_where(rng) if rng.random() < 0.2 else None

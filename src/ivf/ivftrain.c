@@ -1,0 +1,751 @@
+/*-------------------------------------------------------------------------
+ *
+ * ivftrain.c
+ *	  Online training of a ruivf index: an index created on an empty or
+ *	  small table trains its lists once the table has grown, and trains
+ *	  them again as the table keeps growing, with no REINDEX.
+ *
+ * GENERATIONS
+ * A training writes a complete new set of lists (centroids, code
+ * parameters, list directory, data blocks: a "generation") on new blocks
+ * beside the current one, and then switches the metapage to it in one
+ * WAL record.  The rows come from the current generation: its TIDs, each
+ * row's value read from the table (SnapshotAny: every row the index holds,
+ * live, dead or in progress, keeps its entry; the value of an expression
+ * index is the expression evaluated on the row).  The build's own code
+ * (ivfbuild.c, RuIvfBuildGeneration) samples, runs k-means, chooses
+ * `lists` from the row count as CREATE INDEX does, and writes the lists;
+ * every page it writes is logged as a full image.  Until the switch no
+ * chain reaches those pages, so a crash or an error leaves the current
+ * generation as it was, with unreachable pages above meta->pending_from.
+ *
+ * THE SWITCH, WITHOUT LOSING A CONCURRENT INSERT
+ * Inserts go on into the current generation while the new one is built.
+ * Then the training sets meta->closing: an insert checks the metapage
+ * after it has locked the block (or the directory page) it writes to, and
+ * one that finds the index closing, or switched, lets go and waits for the
+ * training (RuIvfWaitForTraining), then inserts into the new generation.
+ * With closing set, the training walks the current generation again and
+ * copies the lanes added since its pass (an insert that saw no closing
+ * still holds its block's lock, and the training's walk waits for it),
+ * writes the last blocks, and switches.  Inserts wait for the copy of the
+ * rows added during the training only, not for the training.  Scans never
+ * wait: one that started before the switch reads the old generation to its
+ * end (RuIvfGetState keys the metapage's contents by build_id), and no
+ * page of it changes after the switch.
+ *
+ * RETIRED BLOCKS
+ * The switch lists every block below the block count that the new
+ * generation does not use (the old generation, and whatever an interrupted
+ * training left) as ranges on RETIRED pages named by the metapage, with
+ * the transaction ID horizon at the switch (retired_xid).  The index
+ * checker allows them unreached.
+ *
+ * WHEN (measured on fashion-mnist and 1536-d embeddings: see docs/TUNING.md)
+ *	- an index built empty (lists 0) trains at RUIVF_TRAIN_MIN_ROWS rows;
+ *	- a trained one again each time its rows reach RUIVF_RETRAIN_GROWTH
+ *	  times those it was trained with (the default `lists` grows with the
+ *	  rows; with the option set, until k-means has its full sample, 20 rows
+ *	  per list), from an insert up to RUIVF_INSERT_RETRAIN_MAX rows,
+ *	  beyond that from VACUUM (amvacuumcleanup, so autovacuum too), whose
+ *	  insert threshold triggers it on a growing table;
+ *	- ruvector_index_maintain(index) trains it now.
+ * An insert that trains does it in a subtransaction: an error in the
+ * training (say, memory) is reported as a WARNING and the insert goes on.
+ *
+ * LOCKS
+ * One training at a time: the page lock (lmgr) on the metapage's block,
+ * ExclusiveLock, taken conditionally by inserts and VACUUM, and waited for
+ * by ruvector_index_maintain; an insert that waits for a training takes it
+ * too.  VACUUM is kept out by ShareUpdateExclusiveLock on the table (held by
+ * VACUUM itself, taken by the others), so no lane moves while a training
+ * reads the lists.  Buffer locks: the metapage is a leaf (whoever holds
+ * its lock takes no other page lock meanwhile); the walks lock one
+ * directory page, then one block's first page, at a time.
+ *
+ * src/ivf/ivftrain.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/generic_xlog.h"
+#include "access/relscan.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/transam.h"
+#include "access/xact.h"
+#include "catalog/index.h"
+#include "executor/executor.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "storage/bufmgr.h"
+#include "storage/lmgr.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/resowner.h"
+#include "utils/snapmgr.h"
+#include "utils/lsyscache.h"
+
+#include "ivf.h"
+
+/* Rows a backend inserted into an index and has not yet counted on its metapage. */
+#define RUIVF_COUNT_BATCH		64
+struct InsertCount
+{
+	Oid			relid;
+	uint64		build_id;
+	double		n;
+};
+static struct InsertCount insert_counts[8];
+static int	insert_counts_next = 0;
+
+/* What the walks of the current generation share. */
+typedef struct RuIvfWalk
+{
+	RuIvfMetaData meta;			/* the current generation */
+	uint16	   *seen;			/* per block: 1 + lanes taken by the assign pass */
+	BlockNumber nseen;
+	bool		record;			/* this pass records seen[] (the assign pass) */
+	bool		delta;			/* this pass takes only lanes past seen[] */
+	int			passes;			/* passes done (the first samples, the second assigns) */
+	IndexFetchTableData *fetch;
+	TupleTableSlot *slot;
+	EState	   *estate;			/* an expression index's expression */
+	double		dropped;		/* entries whose row is gone (pruned dead) */
+} RuIvfWalk;
+
+/* Write new metapage contents (one GenericXLog record). */
+static void
+write_meta_logged(Relation index, const RuIvfMetaData *meta)
+{
+	Buffer		buf = ReadBuffer(index, RUIVF_METAPAGE_BLKNO);
+	GenericXLogState *xs;
+	Page		page;
+
+	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+	xs = GenericXLogStart(index);
+	page = GenericXLogRegisterBuffer(xs, buf, 0);
+	memcpy(PageGetContents(page), meta, sizeof(RuIvfMetaData));
+	GenericXLogFinish(xs);
+	UnlockReleaseBuffer(buf);
+}
+
+/* Read the metapage, change it with `fn`, write it back: under its exclusive lock. */
+static void
+update_meta(Relation index, void (*fn) (RuIvfMetaData *meta, void *arg), void *arg)
+{
+	Buffer		buf = ReadBuffer(index, RUIVF_METAPAGE_BLKNO);
+	GenericXLogState *xs;
+	Page		page;
+	RuIvfMetaData meta;
+
+	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+	xs = GenericXLogStart(index);
+	page = GenericXLogRegisterBuffer(xs, buf, 0);
+	memcpy(&meta, PageGetContents(page), sizeof(RuIvfMetaData));
+	fn(&meta, arg);
+	memcpy(PageGetContents(page), &meta, sizeof(RuIvfMetaData));
+	GenericXLogFinish(xs);
+	UnlockReleaseBuffer(buf);
+}
+
+static void
+set_closing(RuIvfMetaData *meta, void *arg)
+{
+	meta->closing = *(int32 *) arg;
+}
+
+static void
+set_pending(RuIvfMetaData *meta, void *arg)
+{
+	if (meta->pending_from == 0)
+		meta->pending_from = *(BlockNumber *) arg;
+}
+
+/*
+ * Whether the generation `build_id` is still the one inserts go to (not
+ * switched, not closing).  Called by an insert while it holds the lock of
+ * the block or directory page it is about to write: the metapage is a leaf.
+ */
+bool
+RuIvfStructureCurrent(Relation index, uint64 build_id)
+{
+	Buffer		buf = ReadBuffer(index, RUIVF_METAPAGE_BLKNO);
+	RuIvfMetaData *meta;
+	bool		current;
+
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	meta = (RuIvfMetaData *) PageGetContents(BufferGetPage(buf));
+	current = meta->build_id == build_id && !meta->closing;
+	UnlockReleaseBuffer(buf);
+	return current;
+}
+
+/*
+ * Wait for a training of the index to end (an insert that found it closing
+ * or switched).  A closing flag that outlived its training (an error, or a
+ * crash, after it was set) is cleared here.
+ */
+void
+RuIvfWaitForTraining(Relation index)
+{
+	RuIvfMetaData meta;
+	int32		zero = 0;
+
+	LockPage(index, RUIVF_METAPAGE_BLKNO, ExclusiveLock);
+	RuIvfReadMeta(index, &meta);
+	if (meta.closing)
+		update_meta(index, set_closing, &zero);
+	UnlockPage(index, RUIVF_METAPAGE_BLKNO, ExclusiveLock);
+}
+
+/* The head of list `list` of generation meta, from its directory page. */
+static BlockNumber
+dir_head(Relation index, const RuIvfMetaData *meta, int list)
+{
+	int			slot;
+	Buffer		buf = ReadBuffer(index, RuIvfListDirBlock(meta, list, &slot));
+	BlockNumber head;
+
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	if (RuIvfPageGetOpaque(BufferGetPage(buf))->kind != RUIVF_PAGE_LISTDIR)
+		RuIvfPageCorrupted(index, meta, BufferGetPage(buf), BufferGetBlockNumber(buf),
+						   RUIVF_PAGE_LISTDIR);
+	head = RuIvfListDirHeads(BufferGetPage(buf))[slot];
+	UnlockReleaseBuffer(buf);
+	return head;
+}
+
+/* Hand the row at tid to the build's callback, with its value read from the table. */
+static void
+feed_row(RuIvfWalk *w, Relation heap, Relation index, IndexInfo *indexInfo, ItemPointer tid,
+		 IndexBuildCallback callback, void *callback_state)
+{
+	bool		call_again = false;
+	bool		all_dead = false;
+	Datum		values[INDEX_MAX_KEYS];
+	bool		isnull[INDEX_MAX_KEYS];
+	ItemPointerData t = *tid;
+
+	(void) heap;
+	if (!table_index_fetch_tuple(w->fetch, &t, SnapshotAny, w->slot, &call_again, &all_dead))
+	{
+		/* pruned dead: VACUUM would remove the entry, and so does the training */
+		w->dropped += 1;
+		return;
+	}
+	if (indexInfo->ii_Expressions != NIL)
+	{
+		ExprContext *econtext = GetPerTupleExprContext(w->estate);
+
+		econtext->ecxt_scantuple = w->slot;
+		FormIndexDatum(indexInfo, w->slot, w->estate, values, isnull);
+	}
+	else
+		values[0] = slot_getattr(w->slot, indexInfo->ii_IndexAttrNumbers[0], &isnull[0]);
+	/* the index holds the root of the HOT chain: the TID the entry had */
+	callback(index, tid, values, isnull, true, callback_state);
+	ExecClearTuple(w->slot);
+	if (w->estate != NULL)
+		ResetExprContext(GetPerTupleExprContext(w->estate));
+}
+
+/*
+ * A walk of the current generation (a RuIvfRowSource): every lane in use
+ * of every list, or in the delta pass only the lanes added since the
+ * assign pass.  Each block's first page is read under its share lock and
+ * its TIDs copied before the rows are read.
+ */
+static double
+walk_rows(Relation heap, Relation index, IndexInfo *indexInfo,
+		  IndexBuildCallback callback, void *callback_state, void *arg)
+{
+	RuIvfWalk  *w = (RuIvfWalk *) arg;
+	const RuIvfMetaData *meta = &w->meta;
+	ItemPointerData tids[RUIVF_MAX_LANES];
+	double		rows = 0;
+	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "ruivf training walk",
+											  ALLOCSET_DEFAULT_SIZES);
+
+	w->record = (w->passes == 1);	/* the assign pass */
+	for (int list = 0; list < Max(meta->lists, 1); list++)
+	{
+		BlockNumber blkno = dir_head(index, meta, list);
+		BlockNumber hops = 0;
+
+		while (blkno != InvalidBlockNumber)
+		{
+			Buffer		buf = ReadBuffer(index, blkno);
+			Page		page;
+			int			nlanes,
+						from = 0,
+						n = 0;
+			BlockNumber next;
+
+			CHECK_FOR_INTERRUPTS();
+			LockBuffer(buf, BUFFER_LOCK_SHARE);
+			page = BufferGetPage(buf);
+			RuIvfCheckPage(index, meta, page, blkno, RUIVF_PAGE_DATA);
+			nlanes = RuIvfPageGetOpaque(page)->nlanes;
+			next = RuIvfPageGetOpaque(page)->next;
+			if (w->delta && blkno < w->nseen && w->seen[blkno] > 0)
+				from = w->seen[blkno] - 1;
+			for (int l = from; l < nlanes; l++)
+			{
+				ItemPointer tid = &RuIvfPageTids(page, meta)[l];
+
+				if (ItemPointerIsValid(tid))
+					tids[n++] = *tid;
+			}
+			UnlockReleaseBuffer(buf);
+			if (w->record)
+			{
+				if (blkno >= w->nseen)
+				{
+					BlockNumber grow = Max(blkno + 1, w->nseen * 2);
+
+					uint16	   *seen = palloc0(sizeof(uint16) * grow);
+
+					if (w->seen != NULL)
+					{
+						memcpy(seen, w->seen, sizeof(uint16) * w->nseen);
+						pfree(w->seen);
+					}
+					w->seen = seen;
+					w->nseen = grow;
+				}
+				w->seen[blkno] = (uint16) (nlanes + 1);
+			}
+			for (int i = 0; i < n; i++)
+			{
+				MemoryContext old = MemoryContextSwitchTo(cxt);
+
+				feed_row(w, heap, index, indexInfo, &tids[i], callback, callback_state);
+				MemoryContextSwitchTo(old);
+				MemoryContextReset(cxt);
+			}
+			rows += n;
+			blkno = next;
+			if (++hops > RelationGetNumberOfBlocks(index))
+				ereport(ERROR,
+						(errcode(ERRCODE_INDEX_CORRUPTED),
+						 errmsg("list %d of index \"%s\" has a cycle", list,
+								RelationGetRelationName(index))));
+		}
+	}
+	MemoryContextDelete(cxt);
+	w->passes++;
+	return rows;
+}
+
+/* The delta pass: the same walk, lanes added since the assign pass only. */
+static double
+walk_delta(Relation heap, Relation index, IndexInfo *indexInfo,
+		   IndexBuildCallback callback, void *callback_state, void *arg)
+{
+	RuIvfWalk  *w = (RuIvfWalk *) arg;
+
+	w->delta = true;
+	w->passes = 2;				/* records nothing */
+	return walk_rows(heap, index, indexInfo, callback, callback_state, arg);
+}
+
+/* gen->close: inserts into the current generation stop (they wait for us). */
+static void
+close_generation(Relation index, void *arg)
+{
+	int32		one = 1;
+
+	(void) arg;
+	update_meta(index, set_closing, &one);
+}
+
+static int
+cmp_block(const void *a, const void *b)
+{
+	BlockNumber x = *(const BlockNumber *) a;
+	BlockNumber y = *(const BlockNumber *) b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Write the RETIRED pages: every block in [1, nblocks) that the new
+ * generation does not use, as ranges.  Fills meta's retired_*.
+ */
+static void
+write_retired(Relation index, RuIvfGeneration *gen, BlockNumber nblocks, RuIvfMetaData *meta)
+{
+	BlockNumber *used = gen->newblocks;
+	int			nused = gen->nnew;
+	RuIvfBlockRange *ranges = NULL;
+	int			nranges = 0,
+				cap = 0;
+	double		total = 0;
+	int			u = 0;
+	BlockNumber b = 1;
+	int			npages;
+	char	   *pages;
+
+	qsort(used, nused, sizeof(BlockNumber), cmp_block);
+	while (b < nblocks)
+	{
+		BlockNumber end;
+
+		while (u < nused && used[u] < b)
+			u++;
+		if (u < nused && used[u] == b)
+		{
+			b++;
+			continue;
+		}
+		end = (u < nused && used[u] < nblocks) ? used[u] : nblocks;
+		if (nranges == cap)
+		{
+			cap = Max(64, cap * 2);
+			ranges = ranges == NULL ? palloc(sizeof(RuIvfBlockRange) * cap)
+				: repalloc(ranges, sizeof(RuIvfBlockRange) * cap);
+		}
+		ranges[nranges].start = b;
+		ranges[nranges].count = end - b;
+		total += end - b;
+		nranges++;
+		b = end;
+	}
+	meta->retired_blocks = total;
+	meta->retired_npages = 0;
+	meta->retired_start = InvalidBlockNumber;
+	if (nranges == 0)
+		return;
+	npages = (nranges + RUIVF_RANGES_PER_PAGE - 1) / RUIVF_RANGES_PER_PAGE;
+	pages = palloc0((Size) npages * BLCKSZ);
+	for (int p = 0; p < npages; p++)
+	{
+		Page		page = (Page) (pages + (Size) p * BLCKSZ);
+		int			n = Min(RUIVF_RANGES_PER_PAGE, nranges - p * RUIVF_RANGES_PER_PAGE);
+
+		RuIvfInitPage(page, RUIVF_PAGE_RETIRED);
+		memcpy(RuIvfPageRanges(page), ranges + (Size) p * RUIVF_RANGES_PER_PAGE,
+			   sizeof(RuIvfBlockRange) * n);
+		RuIvfPageGetOpaque(page)->nlanes = (uint16) n;
+	}
+	meta->retired_start = RuIvfWriteNewPages(index, gen, pages, npages);
+	meta->retired_npages = npages;
+	meta->retired_xid = U64FromFullTransactionId(ReadNextFullTransactionId());
+	pfree(pages);
+	pfree(ranges);
+}
+
+/*
+ * Whether block blkno is on the index's RETIRED pages (the index checker's
+ * question about a block no chain reaches).
+ */
+bool
+RuIvfBlockRetired(Relation index, const RuIvfMetaData *meta, BlockNumber blkno)
+{
+	for (int p = 0; p < meta->retired_npages; p++)
+	{
+		Buffer		buf = ReadBuffer(index, meta->retired_start + p);
+		Page		page;
+		bool		found = false;
+
+		LockBuffer(buf, BUFFER_LOCK_SHARE);
+		page = BufferGetPage(buf);
+		RuIvfCheckPage(index, meta, page, meta->retired_start + p, RUIVF_PAGE_RETIRED);
+		for (int i = 0; i < RuIvfPageGetOpaque(page)->nlanes; i++)
+		{
+			RuIvfBlockRange *r = &RuIvfPageRanges(page)[i];
+
+			if (blkno >= r->start && blkno - r->start < r->count)
+				found = true;
+		}
+		UnlockReleaseBuffer(buf);
+		if (found)
+			return true;
+	}
+	return false;
+}
+
+/* Rows an index holds: those its generation was trained with, and those inserted since. */
+static inline double
+generation_rows(const RuIvfMetaData *meta)
+{
+	return meta->trained_rows + meta->inserted;
+}
+
+/* Whether an index of `rows` rows is due for a training (see WHEN). */
+static bool
+training_due(Relation index, const RuIvfMetaData *meta, double rows, bool from_insert)
+{
+	RuIvfOptions *opts = (RuIvfOptions *) index->rd_options;
+	int			lists_opt = opts ? opts->lists : 0;
+
+	if (meta->trained_nblocks == 0)
+		return false;			/* a version 3 index: by hand only */
+	if (meta->lists == 0)
+		return rows >= RUIVF_TRAIN_MIN_ROWS;
+	if (from_insert && meta->trained_rows >= RUIVF_INSERT_RETRAIN_MAX)
+		return false;
+	if (lists_opt > 0 && meta->trained_rows >= 20.0 * lists_opt)
+		return false;
+	return rows >= RUIVF_RETRAIN_GROWTH * Max(meta->trained_rows, 1.0);
+}
+
+/*
+ * Train a new generation now (see the file's header).  The caller holds
+ * the training lock and keeps VACUUM out.  False if the current
+ * generation has no rows to train from.
+ */
+static bool
+train(Relation heap, Relation index)
+{
+	RuIvfWalk	w;
+	RuIvfGeneration gen;
+	IndexInfo  *indexInfo = BuildIndexInfo(index);
+	RuIvfMetaData meta;
+	BlockNumber nblocks = RelationGetNumberOfBlocks(index);
+	RuIvfOptions *opts = (RuIvfOptions *) index->rd_options;
+	int32		zero = 0;
+
+	memset(&w, 0, sizeof(w));
+	RuIvfReadMeta(index, &w.meta);
+	if (w.meta.closing)
+		update_meta(index, set_closing, &zero); /* an earlier training's, interrupted */
+	update_meta(index, set_pending, &nblocks);
+	w.fetch = table_index_fetch_begin(heap);
+	w.slot = table_slot_create(heap, NULL);
+	if (indexInfo->ii_Expressions != NIL)
+		w.estate = CreateExecutorState();
+
+	memset(&gen, 0, sizeof(gen));
+	gen.source = walk_rows;
+	gen.source_arg = &w;
+	gen.delta = walk_delta;
+	gen.delta_arg = &w;
+	gen.close = close_generation;
+	gen.lists = opts ? opts->lists : 0;
+	RuIvfBuildGeneration(heap, index, indexInfo, &gen);
+
+	table_index_fetch_end(w.fetch);
+	ExecDropSingleTupleTableSlot(w.slot);
+	if (w.estate != NULL)
+		FreeExecutorState(w.estate);
+
+	if (gen.meta.lists == 0)
+	{
+		/* nothing to train from: the current generation stays */
+		update_meta(index, set_closing, &zero);
+		return false;
+	}
+
+	/* the switch: inserts are waiting, nothing else extends the index */
+	meta = gen.meta;
+	write_retired(index, &gen, RelationGetNumberOfBlocks(index), &meta);
+	meta.closing = 0;
+	meta.pending_from = 0;
+	meta.generation = w.meta.generation + 1;
+	meta.trained_nblocks = RelationGetNumberOfBlocks(index);
+	write_meta_logged(index, &meta);
+	elog(DEBUG1, "ruivf index \"%s\": generation %d, %d lists, %.0f rows (%.0f dropped), %.0f blocks retired",
+		 RelationGetRelationName(index), meta.generation, meta.lists, meta.trained_rows,
+		 w.dropped, meta.retired_blocks);
+	return true;
+}
+
+/*
+ * Train from an insert, if due and if nobody else is: the training lock
+ * and ShareUpdateExclusiveLock on the table, both without waiting.  In a
+ * subtransaction, so that a failed training fails no insert.
+ */
+static void
+maybe_train(Relation index, Relation heap, const RuIvfMetaData *meta)
+{
+	static Oid	backoff_relid = InvalidOid;
+	static BlockNumber backoff_until = 0;
+	BlockNumber nblocks;
+	bool		heaplock;
+	MemoryContext oldcxt = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+
+	if (heap == NULL || !index->rd_index->indisvalid || !training_due(index, meta, generation_rows(meta), true))
+		return;
+	nblocks = RelationGetNumberOfBlocks(index);
+	if (backoff_relid == RelationGetRelid(index) && nblocks < backoff_until)
+		return;
+	heaplock = !CheckRelationLockedByMe(heap, ShareUpdateExclusiveLock, true);
+	if (heaplock && !ConditionalLockRelation(heap, ShareUpdateExclusiveLock))
+		return;					/* VACUUM, or another session's DDL: later */
+	if (!ConditionalLockPage(index, RUIVF_METAPAGE_BLKNO, ExclusiveLock))
+	{
+		if (heaplock)
+			UnlockRelation(heap, ShareUpdateExclusiveLock);
+		return;					/* another training */
+	}
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(oldcxt);
+	PG_TRY();
+	{
+		RuIvfMetaData now;
+
+		RuIvfReadMeta(index, &now);
+		if (now.build_id == meta->build_id && !now.closing)
+			train(heap, index);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcxt);
+		CurrentResourceOwner = oldowner;
+		ereport(WARNING,
+				(errcode(edata->sqlerrcode),
+				 errmsg("could not train ruivf index \"%s\": %s",
+						RelationGetRelationName(index), edata->message),
+				 errhint("The index goes on with its current lists; "
+						 "SELECT ruvector_index_maintain('%s') trains it.",
+						 RelationGetRelationName(index))));
+		FreeErrorData(edata);
+		backoff_relid = RelationGetRelid(index);
+		backoff_until = nblocks + nblocks / 4 + 1;
+		/* a closing flag left set is cleared by the next waiter or training */
+	}
+	PG_END_TRY();
+	UnlockPage(index, RUIVF_METAPAGE_BLKNO, ExclusiveLock);
+	if (heaplock)
+		UnlockRelation(heap, ShareUpdateExclusiveLock);
+}
+
+static void
+add_inserted(RuIvfMetaData *meta, void *arg)
+{
+	const struct InsertCount *c = (const struct InsertCount *) arg;
+
+	if (meta->build_id == c->build_id)
+		meta->inserted += c->n;
+}
+
+/*
+ * After an insert: count it (each backend adds its count to the metapage
+ * every RUIVF_COUNT_BATCH rows, and whenever it added a block), and train
+ * the lists if that makes them due.
+ */
+void
+RuIvfAfterInsert(Relation index, Relation heap, const RuIvfMetaData *meta, bool added_block)
+{
+	struct InsertCount *c = NULL;
+	RuIvfMetaData now;
+
+	for (int i = 0; i < (int) lengthof(insert_counts); i++)
+		if (insert_counts[i].relid == RelationGetRelid(index))
+			c = &insert_counts[i];
+	if (c == NULL)
+	{
+		c = &insert_counts[insert_counts_next];
+		insert_counts_next = (insert_counts_next + 1) % lengthof(insert_counts);
+		c->relid = RelationGetRelid(index);
+		c->n = 0;
+	}
+	if (c->build_id != meta->build_id)
+	{
+		c->build_id = meta->build_id;	/* rows of an older generation were copied */
+		c->n = 0;
+	}
+	c->n++;
+	if (c->n < RUIVF_COUNT_BATCH && !added_block)
+		return;
+	update_meta(index, add_inserted, c);
+	c->n = 0;
+	RuIvfReadMeta(index, &now);
+	if (now.build_id == meta->build_id)
+		maybe_train(index, heap, &now);
+}
+
+/*
+ * From amvacuumcleanup (VACUUM holds ShareUpdateExclusiveLock on the
+ * table): train if due.  True if it did.
+ */
+bool
+RuIvfTrainAfterVacuum(Relation index)
+{
+	RuIvfMetaData meta;
+	Relation	heap;
+	bool		done = false;
+
+	RuIvfReadMeta(index, &meta);
+	if (!index->rd_index->indisvalid || !training_due(index, &meta, generation_rows(&meta), false))
+		return false;
+	if (!ConditionalLockPage(index, RUIVF_METAPAGE_BLKNO, ExclusiveLock))
+		return false;
+	heap = table_open(index->rd_index->indrelid, NoLock);
+	done = train(heap, index);
+	table_close(heap, NoLock);
+	UnlockPage(index, RUIVF_METAPAGE_BLKNO, ExclusiveLock);
+	return done;
+}
+
+PG_FUNCTION_INFO_V1(ruvector_index_maintain);
+
+/*
+ * ruvector_index_maintain(index): train the index's lists now, from the
+ * rows it holds (see the file's header); returns what the metapage says
+ * afterwards.  The table's owner only, as for VACUUM.
+ */
+Datum
+ruvector_index_maintain(PG_FUNCTION_ARGS)
+{
+	Oid			indexoid = PG_GETARG_OID(0);
+	Oid			heapoid = IndexGetRelation(indexoid, true);
+	Relation	heap;
+	Relation	index;
+	RuIvfMetaData meta;
+	TupleDesc	desc;
+	Datum		values[4];
+	bool		nulls[4] = {0};
+	bool		trained;
+
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	if (!OidIsValid(heapoid))
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is not an index", get_rel_name(indexoid) ? get_rel_name(indexoid) : "?"),
+				 errhint("Pass a ruivf index.")));
+	heap = table_open(heapoid, ShareUpdateExclusiveLock);
+	if (!pg_class_ownercheck(heapoid, GetUserId()))
+		aclcheck_error(ACLCHECK_NOT_OWNER, get_relkind_objtype(heap->rd_rel->relkind),
+					   RelationGetRelationName(heap));
+	index = index_open(indexoid, RowExclusiveLock);
+	if (index->rd_indam == NULL || index->rd_indam->ambuild != ruivfbuild)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is not a ruivf index", RelationGetRelationName(index)),
+				 errhint("Pass an index created with USING ruivf.")));
+	if (!index->rd_index->indisvalid)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("index \"%s\" is not valid", RelationGetRelationName(index)),
+				 errhint("REINDEX INDEX %s;", RelationGetRelationName(index))));
+	LockPage(index, RUIVF_METAPAGE_BLKNO, ExclusiveLock);
+	trained = train(heap, index);
+	UnlockPage(index, RUIVF_METAPAGE_BLKNO, ExclusiveLock);
+	RuIvfReadMeta(index, &meta);
+	index_close(index, RowExclusiveLock);
+	table_close(heap, ShareUpdateExclusiveLock);
+
+	values[0] = BoolGetDatum(trained);
+	values[1] = Int32GetDatum(meta.lists);
+	values[2] = Int64GetDatum((int64) meta.trained_rows);
+	values[3] = Int32GetDatum(meta.generation);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), values, nulls)));
+}
