@@ -166,6 +166,7 @@ typedef enum RuIvfInput
 #define RUIVF_PAGE_DATA_MORE	5	/* further pages of a multi-page block */
 #define RUIVF_PAGE_VECTORS		6	/* full-precision vectors of a block (rerank = index) */
 #define RUIVF_PAGE_RETIRED		7	/* ranges of blocks an earlier generation used */
+#define RUIVF_PAGE_FREE			8	/* a retired block, free for reuse (in the FSM) */
 
 /*
  * What a lane keeps next to its code (first page of its block): the factor
@@ -186,7 +187,7 @@ typedef struct RuIvfPageOpaqueData
 	BlockNumber next;			/* DATA: next block of the chain */
 	uint16		nlanes;			/* DATA: lanes in use (TIDs written) */
 	uint16		kind;			/* RUIVF_PAGE_* */
-	uint16		unused;
+	uint16		gen;			/* DATA: the generation it was written for (mod 2^16) */
 	uint16		page_id;		/* RUIVF_PAGE_ID */
 } RuIvfPageOpaqueData;
 
@@ -407,7 +408,8 @@ RuIvfCheckPage(Relation index, const RuIvfMetaData *meta, Page page, BlockNumber
 
 	if (unlikely(((PageHeader) page)->pd_special != BLCKSZ - RUIVF_SPECIAL_SIZE ||
 				 opaque->page_id != RUIVF_PAGE_ID || opaque->kind != kind ||
-				 (kind == RUIVF_PAGE_DATA && opaque->nlanes > meta->lanes)))
+				 (kind == RUIVF_PAGE_DATA && (opaque->nlanes > meta->lanes ||
+											  opaque->gen != (uint16) meta->generation))))
 		RuIvfPageCorrupted(index, meta, page, blkno, kind);
 }
 extern Buffer RuIvfReadBufferRecent(Relation index, RuIvfState *st, BlockNumber blkno);
@@ -461,6 +463,7 @@ typedef struct RuIvfGeneration
 	void	   *delta_arg;
 	void		(*close) (Relation index, void *arg);	/* set closing, before delta */
 	int			lists;			/* lists wanted */
+	int			generation;		/* its number (the current one's + 1) */
 	RuIvfMetaData meta;			/* out: the new generation's metapage */
 	BlockNumber *newblocks;		/* out: blocks it wrote (palloc'd) */
 	int			nnew;
@@ -497,6 +500,9 @@ extern bool RuIvfTrainAfterVacuum(Relation index);
 extern void RuIvfWaitForTraining(Relation index);
 extern bool RuIvfStructureCurrent(Relation index, uint64 build_id);
 extern bool RuIvfBlockRetired(Relation index, const RuIvfMetaData *meta, BlockNumber blkno);
+extern void RuIvfReclaim(Relation index);
+#define RUIVF_REUSE_MAX_PAGES	64	/* runs of free pages taken at once (each locked) */
+extern BlockNumber RuIvfReuseBlocks(Relation index, int npages, Buffer *bufs);
 
 /* ivfscan.c */
 extern IndexScanDesc ruivfbeginscan(Relation index, int nkeys, int norderbys);

@@ -237,6 +237,8 @@ reset_block(RuIvfBuildState *bs, int list)
 		RuIvfInitPage(mem_page(bs, list, k),
 					  k == 0 ? RUIVF_PAGE_DATA :
 					  k < meta->pages_per_block ? RUIVF_PAGE_DATA_MORE : RUIVF_PAGE_VECTORS);
+	for (int k = 0; k < block_pages(meta); k++)
+		RuIvfPageGetOpaque(mem_page(bs, list, k))->gen = (uint16) meta->generation;
 	tids = RuIvfPageTids(mem_page(bs, list, 0), meta);
 	for (int l = 0; l < meta->lanes; l++)
 		ItemPointerSetInvalid(&tids[l]);
@@ -250,6 +252,20 @@ reset_block(RuIvfBuildState *bs, int list)
  * added under one extension lock, each logged as a full image, and
  * remembered as the generation's.
  */
+/* Note a block as the new generation's own (it is not retired at the switch). */
+static void
+remember_new_block(RuIvfGeneration *gen, BlockNumber blkno)
+{
+	if (gen->nnew == gen->maxnew)
+	{
+		gen->maxnew = Max(1024, gen->maxnew * 2);
+		gen->newblocks = gen->newblocks == NULL
+			? palloc(sizeof(BlockNumber) * gen->maxnew)
+			: repalloc(gen->newblocks, sizeof(BlockNumber) * gen->maxnew);
+	}
+	gen->newblocks[gen->nnew++] = blkno;
+}
+
 static BlockNumber
 write_new_pages(Relation index, RuIvfGeneration *gen, const char *src, int npages)
 {
@@ -269,6 +285,29 @@ write_new_pages(Relation index, RuIvfGeneration *gen, const char *src, int npage
 			UnlockReleaseBuffer(buf);
 		}
 		return first;
+	}
+
+	/* free blocks an earlier generation left, if there are (ivftrain.c) */
+	if (npages <= RUIVF_REUSE_MAX_PAGES)
+	{
+		Buffer		bufs[RUIVF_REUSE_MAX_PAGES];
+
+		first = RuIvfReuseBlocks(index, npages, bufs);
+		if (first != InvalidBlockNumber)
+		{
+			for (int k = 0; k < npages; k++)
+			{
+				START_CRIT_SECTION();
+				memcpy(BufferGetPage(bufs[k]), src + (Size) k * BLCKSZ, BLCKSZ);
+				MarkBufferDirty(bufs[k]);
+				if (RelationNeedsWAL(index))
+					log_newpage_buffer(bufs[k], true);
+				END_CRIT_SECTION();
+				UnlockReleaseBuffer(bufs[k]);
+				remember_new_block(gen, first + k);
+			}
+			return first;
+		}
 	}
 
 	/* the blocks, consecutive: added all-zero under the extension lock */
@@ -297,14 +336,7 @@ write_new_pages(Relation index, RuIvfGeneration *gen, const char *src, int npage
 			log_newpage_buffer(buf, true);
 		END_CRIT_SECTION();
 		UnlockReleaseBuffer(buf);
-		if (gen->nnew == gen->maxnew)
-		{
-			gen->maxnew = Max(1024, gen->maxnew * 2);
-			gen->newblocks = gen->newblocks == NULL
-				? palloc(sizeof(BlockNumber) * gen->maxnew)
-				: repalloc(gen->newblocks, sizeof(BlockNumber) * gen->maxnew);
-		}
-		gen->newblocks[gen->nnew++] = first + k;
+		remember_new_block(gen, first + k);
 	}
 	return first;
 }
@@ -1229,6 +1261,8 @@ build_lists(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGeneration
 	/* phase 2: k-means and SQ8 parameters */
 	build_progress(&bs, PROGRESS_CREATEIDX_SUBPHASE, RUIVF_PHASE_KMEANS);
 	init_meta(meta, bs.dim, bs.metric, lists, index_rerank(index, bs.dim), index_bits(index));
+	if (gen != NULL)
+		meta->generation = gen->generation;
 	ntrain = Min(bs.nsample, RUIVF_SAMPLES_PER_LIST * Max(lists, 1));
 	shuffle_prefix(&bs, ntrain);
 	sq_params = palloc(sizeof(float) * bs.dim * 4);

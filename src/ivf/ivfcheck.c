@@ -178,6 +178,10 @@ kind_name(uint16 kind)
 			return "further data page";
 		case RUIVF_PAGE_VECTORS:
 			return "vector page";
+		case RUIVF_PAGE_RETIRED:
+			return "retired-blocks page";
+		case RUIVF_PAGE_FREE:
+			return "free page";
 		default:
 			return "unknown page kind";
 	}
@@ -760,6 +764,9 @@ check_block(RuIvfCheckState *cs, BlockNumber blkno, int list)
 	{
 		pages[k] = (Page) (cs->pages + (Size) k * BLCKSZ);
 		check_page(cs, pages[k], blkno + k, k == 0 ? RUIVF_PAGE_DATA : RUIVF_PAGE_DATA_MORE);
+		if (cs->meta.version >= 4 && RuIvfPageGetOpaque(pages[k])->gen != (uint16) cs->meta.generation)
+			corrupt("index \"%s\" block %u: written for generation %u, the index's is %d",
+					cs->name, blkno + k, RuIvfPageGetOpaque(pages[k])->gen, cs->meta.generation);
 	}
 	for (int q = 0; q < meta->vec_pages_per_block; q++)
 	{
@@ -876,6 +883,8 @@ check_unreached(RuIvfCheckState *cs)
 			corrupt("index \"%s\" block %u: no list's chain reaches it, and it is not a ruivf page",
 					cs->name, blkno);
 		op = RuIvfPageGetOpaque((Page) page);
+		if (op->kind == RUIVF_PAGE_FREE)
+			continue;			/* retired, freed for reuse (ivftrain.c) */
 		if (op->kind == RUIVF_PAGE_DATA_MORE || op->kind == RUIVF_PAGE_VECTORS ||
 			(op->kind == RUIVF_PAGE_DATA && op->nlanes == 0))
 			continue;

@@ -84,7 +84,10 @@ write_vector_logged(Relation index, const RuIvfMetaData *meta, Buffer *bufs, Buf
 														 fresh ? GENERIC_XLOG_FULL_IMAGE : 0);
 
 			if (fresh)
+			{
 				RuIvfInitPage(page, RUIVF_PAGE_VECTORS);
+				RuIvfPageGetOpaque(page)->gen = (uint16) meta->generation;
+			}
 			RuIvfLaneVectorPage(meta, page, q0 + j, lane, (float *) raw, true);
 		}
 		GenericXLogFinish(xs);
@@ -237,30 +240,48 @@ RuIvfInsertCode(Relation index, const RuIvfMetaData *meta, int list,
 		return RUIVF_INSERT_STALE;
 	}
 
-	/* a new block: consecutive pages, under the extension lock */
-	LockRelationForExtension(index, ExclusiveLock);
-	for (int k = 0; k < meta->pages_per_block; k++)
-	{
-		bufs[k] = ReadBufferExtended(index, MAIN_FORKNUM, P_NEW, RBM_NORMAL, NULL);
-		LockBuffer(bufs[k], BUFFER_LOCK_EXCLUSIVE);
-	}
+	/*
+	 * A new block: consecutive pages, free ones an earlier generation left
+	 * (ivftrain.c) if the free space map has them, else added under the
+	 * extension lock.
+	 */
 	if (meta->vec_pages_per_block > 0)
-	{
 		vbufs = palloc(sizeof(Buffer) * meta->vec_pages_per_block);
-		for (int q = 0; q < meta->vec_pages_per_block; q++)
+	{
+		int			n = meta->pages_per_block + meta->vec_pages_per_block;
+		Buffer	   *all = palloc(sizeof(Buffer) * n);
+
+		if (RuIvfReuseBlocks(index, n, all) != InvalidBlockNumber)
 		{
-			vbufs[q] = ReadBufferExtended(index, MAIN_FORKNUM, P_NEW, RBM_NORMAL, NULL);
-			LockBuffer(vbufs[q], BUFFER_LOCK_EXCLUSIVE);
-			Assert(BufferGetBlockNumber(vbufs[q]) ==
-				   BufferGetBlockNumber(bufs[0]) + meta->pages_per_block + q);
+			memcpy(bufs, all, sizeof(Buffer) * meta->pages_per_block);
+			if (vbufs != NULL)
+				memcpy(vbufs, all + meta->pages_per_block, sizeof(Buffer) * meta->vec_pages_per_block);
 		}
+		else
+		{
+			LockRelationForExtension(index, ExclusiveLock);
+			for (int k = 0; k < meta->pages_per_block; k++)
+			{
+				bufs[k] = ReadBufferExtended(index, MAIN_FORKNUM, P_NEW, RBM_NORMAL, NULL);
+				LockBuffer(bufs[k], BUFFER_LOCK_EXCLUSIVE);
+			}
+			for (int q = 0; q < meta->vec_pages_per_block; q++)
+			{
+				vbufs[q] = ReadBufferExtended(index, MAIN_FORKNUM, P_NEW, RBM_NORMAL, NULL);
+				LockBuffer(vbufs[q], BUFFER_LOCK_EXCLUSIVE);
+				Assert(BufferGetBlockNumber(vbufs[q]) ==
+					   BufferGetBlockNumber(bufs[0]) + meta->pages_per_block + q);
+			}
+			UnlockRelationForExtension(index, ExclusiveLock);
+		}
+		pfree(all);
 	}
-	UnlockRelationForExtension(index, ExclusiveLock);
 	for (int k = 0; k < meta->pages_per_block; k++)
 	{
 		Assert(BufferGetBlockNumber(bufs[k]) == BufferGetBlockNumber(bufs[0]) + k);
 		/* initialized in place: GenericXLog logs them as full images */
 		RuIvfInitPage(BufferGetPage(bufs[k]), k == 0 ? RUIVF_PAGE_DATA : RUIVF_PAGE_DATA_MORE);
+		RuIvfPageGetOpaque(BufferGetPage(bufs[k]))->gen = (uint16) meta->generation;
 	}
 	{
 		ItemPointerData *tids = RuIvfPageTids(BufferGetPage(bufs[0]), meta);

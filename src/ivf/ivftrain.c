@@ -75,11 +75,13 @@
 #include "access/tableam.h"
 #include "access/transam.h"
 #include "access/xact.h"
+#include "utils/snapmgr.h"
 #include "catalog/index.h"
 #include "executor/executor.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "storage/bufmgr.h"
+#include "storage/indexfsm.h"
 #include "storage/lmgr.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
@@ -469,6 +471,164 @@ RuIvfBlockRetired(Relation index, const RuIvfMetaData *meta, BlockNumber blkno)
 	return false;
 }
 
+/*
+ * Take `npages` consecutive FREE pages (RuIvfReclaim put them in the free
+ * space map), locked exclusively in ascending order into bufs[]: returns
+ * the first, or InvalidBlockNumber if the map offers no such run soon (the
+ * caller extends the relation).  Buffer locks are only tried, never waited
+ * for: a page another backend holds is not free.  The caller initializes
+ * and WAL-logs every page as a full image.
+ */
+BlockNumber
+RuIvfReuseBlocks(Relation index, int npages, Buffer *bufs)
+{
+	if (npages > RUIVF_REUSE_MAX_PAGES)
+		return InvalidBlockNumber;
+	for (int attempt = 0; attempt < 4; attempt++)
+	{
+		BlockNumber first = GetFreeIndexPage(index);
+		BlockNumber nblocks;
+		int			k;
+
+		if (first == InvalidBlockNumber)
+			return InvalidBlockNumber;
+		nblocks = RelationGetNumberOfBlocks(index);
+		for (k = 0; k < npages && first + k < nblocks; k++)
+		{
+			Page		page;
+
+			bufs[k] = ReadBuffer(index, first + k);
+			if (!ConditionalLockBuffer(bufs[k]))
+			{
+				ReleaseBuffer(bufs[k]);
+				break;
+			}
+			page = BufferGetPage(bufs[k]);
+			if (PageIsNew(page) || PageGetSpecialSize(page) != RUIVF_SPECIAL_SIZE ||
+				RuIvfPageGetOpaque(page)->page_id != RUIVF_PAGE_ID ||
+				RuIvfPageGetOpaque(page)->kind != RUIVF_PAGE_FREE)
+			{
+				UnlockReleaseBuffer(bufs[k]);
+				break;
+			}
+		}
+		if (k == npages)
+		{
+			for (k = 1; k < npages; k++)
+				RecordUsedIndexPage(index, first + k);
+			return first;
+		}
+		/* no run here: let go; the first page stays free if it was */
+		for (int j = 0; j < k; j++)
+			UnlockReleaseBuffer(bufs[j]);
+		if (k > 0)
+			RecordFreeIndexPage(index, first);
+	}
+	return InvalidBlockNumber;
+}
+
+/* Make block blkno FREE, logged (a free page logs no more than its header). */
+static void
+free_page(Relation index, BlockNumber blkno, uint16 current_gen)
+{
+	Buffer		buf = ReadBuffer(index, blkno);
+	Page		page;
+	RuIvfPageOpaque op;
+	GenericXLogState *xs;
+
+	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+	page = BufferGetPage(buf);
+	op = RuIvfPageGetOpaque(page);
+	if (!PageIsNew(page) && PageGetSpecialSize(page) == RUIVF_SPECIAL_SIZE &&
+		op->page_id == RUIVF_PAGE_ID)
+	{
+		/* taken for the current generation since it was listed: it stays */
+		if ((op->kind == RUIVF_PAGE_DATA || op->kind == RUIVF_PAGE_DATA_MORE ||
+			 op->kind == RUIVF_PAGE_VECTORS) && op->gen == current_gen)
+		{
+			UnlockReleaseBuffer(buf);
+			return;
+		}
+		if (op->kind == RUIVF_PAGE_FREE)
+		{
+			UnlockReleaseBuffer(buf);
+			RecordFreeIndexPage(index, blkno);
+			return;
+		}
+	}
+	xs = GenericXLogStart(index);
+	page = GenericXLogRegisterBuffer(xs, buf, GENERIC_XLOG_FULL_IMAGE);
+	PageInit(page, BLCKSZ, RUIVF_SPECIAL_SIZE);
+	op = RuIvfPageGetOpaque(page);
+	op->next = InvalidBlockNumber;
+	op->kind = RUIVF_PAGE_FREE;
+	op->page_id = RUIVF_PAGE_ID;
+	GenericXLogFinish(xs);
+	UnlockReleaseBuffer(buf);
+	RecordFreeIndexPage(index, blkno);
+}
+
+static void
+clear_retired(RuIvfMetaData *meta, void *arg)
+{
+	(void) arg;
+	meta->retired_start = InvalidBlockNumber;
+	meta->retired_npages = 0;
+	meta->retired_blocks = 0;
+	meta->retired_xid = 0;
+}
+
+/*
+ * Free the retired blocks once no scan can still read them: every snapshot
+ * taken before the switch that retired them is gone (the horizon has passed
+ * retired_xid, as nbtree recycles its deleted pages).  Each becomes a FREE
+ * page in the free space map, for inserts and trainings to reuse; then the
+ * RETIRED pages themselves.  The caller holds the training lock.
+ */
+void
+RuIvfReclaim(Relation index)
+{
+	RuIvfMetaData meta;
+	BlockNumber *listpages;
+	int			nlist;
+
+	RuIvfReadMeta(index, &meta);
+	if (meta.retired_npages == 0 ||
+		!GlobalVisCheckRemovableFullXid(NULL, FullTransactionIdFromU64(meta.retired_xid)))
+		return;
+	for (int p = 0; p < meta.retired_npages; p++)
+	{
+		Buffer		buf = ReadBuffer(index, meta.retired_start + p);
+		Page		page;
+		RuIvfBlockRange ranges[RUIVF_RANGES_PER_PAGE];
+		int			n;
+
+		LockBuffer(buf, BUFFER_LOCK_SHARE);
+		page = BufferGetPage(buf);
+		RuIvfCheckPage(index, &meta, page, meta.retired_start + p, RUIVF_PAGE_RETIRED);
+		n = Min(RuIvfPageGetOpaque(page)->nlanes, RUIVF_RANGES_PER_PAGE);
+		memcpy(ranges, RuIvfPageRanges(page), sizeof(RuIvfBlockRange) * n);
+		UnlockReleaseBuffer(buf);
+		for (int i = 0; i < n; i++)
+			for (BlockNumber b = 0; b < ranges[i].count; b++)
+			{
+				CHECK_FOR_INTERRUPTS();
+				free_page(index, ranges[i].start + b, (uint16) meta.generation);
+			}
+	}
+	/* the list goes, then its pages */
+	nlist = meta.retired_npages;
+	listpages = palloc(sizeof(BlockNumber) * nlist);
+	for (int p = 0; p < nlist; p++)
+		listpages[p] = meta.retired_start + p;
+	update_meta(index, clear_retired, NULL);
+	for (int p = 0; p < nlist; p++)
+		free_page(index, listpages[p], (uint16) meta.generation);
+	IndexFreeSpaceMapVacuum(index);
+	elog(DEBUG1, "ruivf index \"%s\": %.0f retired blocks freed for reuse",
+		 RelationGetRelationName(index), meta.retired_blocks);
+}
+
 /* Rows an index holds: those its generation was trained with, and those inserted since. */
 static inline double
 generation_rows(const RuIvfMetaData *meta)
@@ -510,6 +670,7 @@ train(Relation heap, Relation index)
 	RuIvfOptions *opts = (RuIvfOptions *) index->rd_options;
 	int32		zero = 0;
 
+	RuIvfReclaim(index);
 	memset(&w, 0, sizeof(w));
 	RuIvfReadMeta(index, &w.meta);
 	if (w.meta.closing)
@@ -527,6 +688,7 @@ train(Relation heap, Relation index)
 	gen.delta_arg = &w;
 	gen.close = close_generation;
 	gen.lists = opts ? opts->lists : 0;
+	gen.generation = w.meta.generation + 1;
 	RuIvfBuildGeneration(heap, index, indexInfo, &gen);
 
 	table_index_fetch_end(w.fetch);
@@ -546,7 +708,6 @@ train(Relation heap, Relation index)
 	write_retired(index, &gen, RelationGetNumberOfBlocks(index), &meta);
 	meta.closing = 0;
 	meta.pending_from = 0;
-	meta.generation = w.meta.generation + 1;
 	meta.trained_nblocks = RelationGetNumberOfBlocks(index);
 	write_meta_logged(index, &meta);
 	elog(DEBUG1, "ruivf index \"%s\": generation %d, %d lists, %.0f rows (%.0f dropped), %.0f blocks retired",
@@ -683,8 +844,18 @@ RuIvfTrainAfterVacuum(Relation index)
 	bool		done = false;
 
 	RuIvfReadMeta(index, &meta);
-	if (!index->rd_index->indisvalid || !training_due(index, &meta, generation_rows(&meta), false))
+	if (!index->rd_index->indisvalid)
 		return false;
+	if (!training_due(index, &meta, generation_rows(&meta), false))
+	{
+		/* the retired blocks may be free by now */
+		if (meta.retired_npages > 0 && ConditionalLockPage(index, RUIVF_METAPAGE_BLKNO, ExclusiveLock))
+		{
+			RuIvfReclaim(index);
+			UnlockPage(index, RUIVF_METAPAGE_BLKNO, ExclusiveLock);
+		}
+		return false;
+	}
 	if (!ConditionalLockPage(index, RUIVF_METAPAGE_BLKNO, ExclusiveLock))
 		return false;
 	heap = table_open(index->rd_index->indrelid, NoLock);

@@ -425,7 +425,7 @@ RuIvfInitPage(Page page, uint16 kind)
 	opaque->next = InvalidBlockNumber;
 	opaque->nlanes = 0;
 	opaque->kind = kind;
-	opaque->unused = 0;
+	opaque->gen = 0;
 	opaque->page_id = RUIVF_PAGE_ID;
 	/* no hole: GenericXLog and log_newpage keep every byte */
 	((PageHeader) page)->pd_lower = ((PageHeader) page)->pd_upper;
@@ -502,7 +502,23 @@ RuIvfPageCorrupted(Relation index, const RuIvfMetaData *meta, Page page, BlockNu
 				   uint16 kind)
 {
 	RuIvfPageOpaque opaque;
+	RuIvfMetaData now;
 
+	/*
+	 * A scan that began before a training switched generations reads blocks
+	 * of the old one; on a primary none of them is reused while such a scan
+	 * runs (ivftrain.c), but a hot standby's queries do not hold back the
+	 * primary's horizon: the block may be another generation's by now.
+	 */
+	RuIvfReadMeta(index, &now);
+	if (now.build_id != meta->build_id)
+		ereport(ERROR,
+				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+				 errmsg("ruivf index \"%s\" was trained again while this scan read it",
+						RelationGetRelationName(index)),
+				 errdetail("Block %u now belongs to another generation of its lists.", blkno),
+				 errhint("Run the query again; on a hot standby, hot_standby_feedback = on "
+						 "avoids this.")));
 	if (PageIsNew(page) || PageGetSpecialSize(page) != RUIVF_SPECIAL_SIZE)
 		ereport(ERROR,
 				(errcode(ERRCODE_INDEX_CORRUPTED),
@@ -516,6 +532,12 @@ RuIvfPageCorrupted(Relation index, const RuIvfMetaData *meta, Page page, BlockNu
 				 errmsg("ruivf index \"%s\" block %u has page kind %u, expected %u",
 						RelationGetRelationName(index), blkno,
 						opaque->page_id == RUIVF_PAGE_ID ? opaque->kind : 0, kind),
+				 errhint("REINDEX INDEX %s;", RelationGetRelationName(index))));
+	if (kind == RUIVF_PAGE_DATA && opaque->gen != (uint16) meta->generation)
+		ereport(ERROR,
+				(errcode(ERRCODE_INDEX_CORRUPTED),
+				 errmsg("ruivf index \"%s\" block %u was written for generation %u, the index is at %d",
+						RelationGetRelationName(index), blkno, opaque->gen, meta->generation),
 				 errhint("REINDEX INDEX %s;", RelationGetRelationName(index))));
 	if (kind == RUIVF_PAGE_DATA && opaque->nlanes > meta->lanes)
 		ereport(ERROR,
