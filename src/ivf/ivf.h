@@ -89,14 +89,33 @@
  * Every page's special space ends with RUIVF_PAGE_ID (for pg_filedump).
  * The metapage carries RUIVF_MAGIC and RUIVF_VERSION, checked on every open.
  *
+ * GENERATIONS (version 4, ivftrain.c)
+ * The layout above is the build's.  A training (online, as the table grows)
+ * writes a whole new set of float pages, data blocks and list directory on
+ * free or new blocks, and the metapage then names them: after the first
+ * training the float pages, the directory and the data blocks of a
+ * generation lie anywhere past block 0, each run of float or directory
+ * pages consecutive.  The blocks the generation replaced are listed as
+ * ranges on RETIRED pages that the metapage names, and become FREE pages
+ * (in the free space map) once no scan can read them; a new block is taken
+ * from them first.  Every data, further data and vector page carries the
+ * number of the generation it was written for (opaque->gen, mod 2^16).
+ * A version 3 index is read as a version 4 index of generation 0.
+ *
  * LOCKING
- * Lock order: metapage, then the list directory page, then data pages in
- * chain order (and the pages of one block in ascending block order: its
- * code pages, then its vector pages).  The metapage and float pages never
- * change after the build.  An insert takes the directory page exclusively
+ * Lock order: the list directory page, then data pages in chain order (and
+ * the pages of one block in ascending block order: its code pages, then its
+ * vector pages).  The metapage is a leaf: whoever holds its buffer lock
+ * takes no other page lock meanwhile, and an insert reads it under the lock
+ * of the block it is about to write (ivftrain.c: a generation that closed or
+ * switched is not written to).  Float and directory pages never change
+ * after their generation was written, but for a directory slot when an
+ * insert adds a block.  An insert takes the directory page exclusively
  * only when it must add a block to a chain; see ivfinsert.c.  Scans lock
  * the code pages of one block at a time (share), and with rerank = index
  * one vector page at a time, after the block's locks are released.
+ * Trainings take the lmgr page lock on block 0 (ExclusiveLock): one at a
+ * time.
  *
  * src/ivf/ivf.h
  *

@@ -73,6 +73,13 @@
  * and linked before the directory slot of its list was read is reached,
  * since the insert holds the directory page exclusively from the extension
  * to the link.
+ * A trained index (generation > 0, ivftrain.c) also leaves unreached: the
+ * blocks its RETIRED pages list (earlier generations), FREE pages (retired
+ * blocks freed for reuse), and every block from meta->pending_from on (a
+ * training under way, or one a crash or an error interrupted).  Its float,
+ * directory and RETIRED pages lie where the metapage says, no chain may
+ * reach them, and every page of a reached block must carry the current
+ * generation's number.
  *
  * src/ivf/ivfcheck.c
  *
