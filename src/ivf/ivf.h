@@ -483,6 +483,7 @@ typedef struct RuIvfGeneration
 	void		(*close) (Relation index, void *arg);	/* set closing, before delta */
 	int			lists;			/* lists wanted */
 	int			generation;		/* its number (the current one's + 1) */
+	bool		no_reuse;		/* extend the relation, take no free pages */
 	RuIvfMetaData meta;			/* out: the new generation's metapage */
 	BlockNumber *newblocks;		/* out: blocks it wrote (palloc'd) */
 	int			nnew;
@@ -515,7 +516,7 @@ extern int	RuIvfInsertCode(Relation index, const RuIvfMetaData *meta, int list,
 #define RUIVF_INSERT_RETRAIN_MAX 100000 /* ... from inserts up to here, then in VACUUM */
 extern void RuIvfAfterInsert(Relation index, Relation heap, const RuIvfMetaData *meta,
 							 bool added_block);
-extern bool RuIvfTrainAfterVacuum(Relation index);
+extern bool RuIvfTrainAfterVacuum(Relation index, IndexBulkDeleteResult *stats);
 extern void RuIvfWaitForTraining(Relation index);
 extern bool RuIvfStructureCurrent(Relation index, uint64 build_id);
 extern bool RuIvfBlockRetired(Relation index, const RuIvfMetaData *meta, BlockNumber blkno);

@@ -288,7 +288,7 @@ write_new_pages(Relation index, RuIvfGeneration *gen, const char *src, int npage
 	}
 
 	/* free blocks an earlier generation left, if there are (ivftrain.c) */
-	if (npages <= RUIVF_REUSE_MAX_PAGES)
+	if (npages <= RUIVF_REUSE_MAX_PAGES && !gen->no_reuse)
 	{
 		Buffer		bufs[RUIVF_REUSE_MAX_PAGES];
 

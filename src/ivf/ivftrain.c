@@ -434,6 +434,7 @@ write_retired(Relation index, RuIvfGeneration *gen, BlockNumber nblocks, RuIvfMe
 			   sizeof(RuIvfBlockRange) * n);
 		RuIvfPageGetOpaque(page)->nlanes = (uint16) n;
 	}
+	gen->no_reuse = true;		/* past nblocks: not on the ranges themselves */
 	meta->retired_start = RuIvfWriteNewPages(index, gen, pages, npages);
 	meta->retired_npages = npages;
 	meta->retired_xid = U64FromFullTransactionId(ReadNextFullTransactionId());
@@ -634,6 +635,32 @@ static inline double
 generation_rows(const RuIvfMetaData *meta)
 {
 	return meta->trained_rows + meta->inserted;
+}
+
+/* The data blocks the lists of generation meta hold (one first page read each). */
+static double
+count_blocks(Relation index, const RuIvfMetaData *meta)
+{
+	double		n = 0;
+	BlockNumber nblocks = RelationGetNumberOfBlocks(index);
+
+	for (int list = 0; list < Max(meta->lists, 1); list++)
+	{
+		BlockNumber blkno = dir_head(index, meta, list);
+		BlockNumber hops = 0;
+
+		while (blkno != InvalidBlockNumber && hops++ <= nblocks)
+		{
+			Buffer		buf = ReadBuffer(index, blkno);
+
+			LockBuffer(buf, BUFFER_LOCK_SHARE);
+			RuIvfCheckPage(index, meta, BufferGetPage(buf), blkno, RUIVF_PAGE_DATA);
+			blkno = RuIvfPageGetOpaque(BufferGetPage(buf))->next;
+			UnlockReleaseBuffer(buf);
+			n += 1;
+		}
+	}
+	return n;
 }
 
 /* Whether an index of `rows` rows is due for a training (see WHEN). */
@@ -837,30 +864,49 @@ RuIvfAfterInsert(Relation index, Relation heap, const RuIvfMetaData *meta, bool 
  * table): train if due.  True if it did.
  */
 bool
-RuIvfTrainAfterVacuum(Relation index)
+RuIvfTrainAfterVacuum(Relation index, IndexBulkDeleteResult *stats)
 {
 	RuIvfMetaData meta;
 	Relation	heap;
+	bool		due;
 	bool		done = false;
 
-	RuIvfReadMeta(index, &meta);
 	if (!index->rd_index->indisvalid)
 		return false;
-	if (!training_due(index, &meta, generation_rows(&meta), false))
-	{
-		/* the retired blocks may be free by now */
-		if (meta.retired_npages > 0 && ConditionalLockPage(index, RUIVF_METAPAGE_BLKNO, ExclusiveLock))
-		{
-			RuIvfReclaim(index);
-			UnlockPage(index, RUIVF_METAPAGE_BLKNO, ExclusiveLock);
-		}
-		return false;
-	}
 	if (!ConditionalLockPage(index, RUIVF_METAPAGE_BLKNO, ExclusiveLock))
-		return false;
-	heap = table_open(index->rd_index->indrelid, NoLock);
-	done = train(heap, index);
-	table_close(heap, NoLock);
+		return false;			/* a training is under way */
+
+	/* the retired blocks may be free by now */
+	RuIvfReclaim(index);
+	RuIvfReadMeta(index, &meta);
+	due = training_due(index, &meta, generation_rows(&meta), false);
+	if (stats != NULL && !stats->estimated_count && meta.trained_nblocks > 0 && !meta.closing)
+	{
+		/*
+		 * After a bulk delete the count of live entries is exact: the rows
+		 * since the training are what it says (deletes count too), and a
+		 * generation whose blocks hold less than half the lanes they could
+		 * (the chains keep the blocks whose rows were deleted) is written
+		 * anew, compact, as if due.
+		 */
+		struct InsertCount c;
+		double		live = stats->num_index_tuples;
+		double		blocks = count_blocks(index, &meta);
+
+		c.build_id = meta.build_id;
+		c.n = live - generation_rows(&meta);
+		update_meta(index, add_inserted, &c);
+		meta.inserted += c.n;
+		due = training_due(index, &meta, generation_rows(&meta), false) ||
+			(live >= RUIVF_TRAIN_MIN_ROWS &&
+			 blocks * meta.lanes > 2.0 * live + (double) Max(meta.lists, 1) * meta.lanes);
+	}
+	if (due)
+	{
+		heap = table_open(index->rd_index->indrelid, NoLock);
+		done = train(heap, index);
+		table_close(heap, NoLock);
+	}
 	UnlockPage(index, RUIVF_METAPAGE_BLKNO, ExclusiveLock);
 	return done;
 }

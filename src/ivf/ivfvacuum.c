@@ -166,7 +166,7 @@ ruivfvacuumcleanup(IndexVacuumInfo *info, IndexBulkDeleteResult *stats)
 		stats->estimated_count = true;
 	}
 	/* a growing table's index trains its lists again here (ivftrain.c) */
-	RuIvfTrainAfterVacuum(info->index);
+	RuIvfTrainAfterVacuum(info->index, stats);
 	stats->num_pages = RelationGetNumberOfBlocks(info->index);
 	return stats;
 }

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# A ruivf index under churn: a table of BASE synthetic vectors and its
+# index, then CYCLES cycles of: delete half the rows (at random), VACUUM,
+# insert as many new rows.  Reports after the build and after every cycle
+# the index's size, lists and generation, recall@10 of NQ queries against
+# the exact answer and their QPS (one backend, default settings); at the
+# end the same for an index built fresh on the final table, in the same
+# run.  The rows come from bench/run's synthetic data set (loaded with
+# --load-only into the server the PG* variables name: synth_base holds
+# BASE + CYCLES * BASE / 2 rows, the first BASE are the table, the rest the
+# rows inserted; synth_query the queries).
+#
+# Usage: bench/churn.sh [--base N] [--dim D] [--cycles C] [--nq Q]
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+base=100000 dim=128 cycles=5 nq=200
+while [ $# -gt 0 ]; do
+	case "$1" in
+		--base) base=$2; shift 2 ;;
+		--dim) dim=$2; shift 2 ;;
+		--cycles) cycles=$2; shift 2 ;;
+		--nq) nq=$2; shift 2 ;;
+		*) echo "usage: $0 [--base N] [--dim D] [--cycles C] [--nq Q]" >&2; exit 2 ;;
+	esac
+done
+half=$((base / 2))
+total=$((base + cycles * half))
+psql() { command psql -X -q -v ON_ERROR_STOP=1 "$@"; }
+
+"$here/run" --dataset synthetic --n "$total" --dim "$dim" --server existing --load-only >&2
+
+psql <<SQL
+DROP TABLE IF EXISTS churn_t;
+CREATE TABLE churn_t (id integer PRIMARY KEY, v ruvector($dim));
+ALTER TABLE churn_t SET (autovacuum_enabled = off);
+INSERT INTO churn_t SELECT id, v FROM synth_base ORDER BY id LIMIT $base;
+CREATE INDEX churn_t_v ON churn_t USING ruivf (v ruvector_l2_ops);
+CREATE OR REPLACE FUNCTION churn_measure(nq int, OUT recall float8, OUT qps float8)
+LANGUAGE plpgsql AS \$\$
+DECLARE
+	q record;
+	got int[];
+	want int[];
+	hits int := 0;
+	t0 timestamptz;
+	secs float8 := 0;
+BEGIN
+	FOR q IN SELECT v FROM synth_query ORDER BY id LIMIT nq LOOP
+		PERFORM set_config('enable_seqscan', 'off', true);
+		t0 := clock_timestamp();
+		EXECUTE 'SELECT array(SELECT id FROM churn_t ORDER BY v <-> \$1 LIMIT 10)' INTO got USING q.v;
+		secs := secs + extract(epoch FROM clock_timestamp() - t0);
+		PERFORM set_config('enable_seqscan', 'on', true);
+		PERFORM set_config('enable_indexscan', 'off', true);
+		EXECUTE 'SELECT array(SELECT id FROM churn_t ORDER BY v <-> \$1 LIMIT 10)' INTO want USING q.v;
+		PERFORM set_config('enable_indexscan', 'on', true);
+		hits := hits + (SELECT count(*) FROM unnest(got) g WHERE g = ANY (want));
+	END LOOP;
+	recall := hits / (10.0 * nq);
+	qps := nq / secs;
+END \$\$;
+SQL
+
+report() {
+	psql -At -F ' ' -c "SELECT '$1', (SELECT count(*) FROM churn_t), i.lists,
+		pg_relation_size('$2') / 8192, round(m.recall::numeric, 4), round(m.qps::numeric, 1)
+		FROM ruvector_index_info('$2') i, churn_measure($nq) m"
+}
+echo "# step rows lists index_pages recall@10 qps"
+report built churn_t_v
+next=$((base + 1))
+for c in $(seq 1 "$cycles"); do
+	psql -c "DELETE FROM churn_t WHERE id IN (SELECT id FROM churn_t ORDER BY random() LIMIT $half)"
+	psql -c "VACUUM churn_t"
+	psql -c "INSERT INTO churn_t SELECT id, v FROM synth_base WHERE id >= $next AND id < $((next + half))"
+	next=$((next + half))
+	report "cycle/$c" churn_t_v
+done
+psql -c "SELECT ruvector_index_check('churn_t_v', true)" >/dev/null && echo "# index check (heapallindexed): ok"
+psql -c "DROP INDEX churn_t_v" -c "CREATE INDEX churn_t_fresh ON churn_t USING ruivf (v ruvector_l2_ops)"
+report fresh churn_t_fresh
+psql -c "DROP TABLE churn_t" -c "DROP FUNCTION churn_measure(int)"
