@@ -218,8 +218,16 @@ typedef RuIvfPageOpaqueData *RuIvfPageOpaque;
 #define RuIvfCodePos(d, lane, B) \
 	((((Size) (d) >> 1) * (Size) (B) + (Size) (lane)) * 2 + ((Size) (d) & 1))
 
-/* the head entries of a list directory page */
+/*
+ * The head entries of a list directory page; from version 4 the page's
+ * second half holds, for each list, a block of its chain with free lanes
+ * (VACUUM's compaction left them; InvalidBlockNumber: none known), where an
+ * insert goes when the head block is full (ivfinsert.c).
+ */
 #define RuIvfListDirHeads(page) ((BlockNumber *) ((char *) (page) + RUIVF_CODES_OFFSET))
+#define RuIvfListDirHints(page) (RuIvfListDirHeads(page) + RUIVF_LISTS_PER_PAGE / 2)
+#define RuIvfListsPerDirPage(meta) \
+	((meta)->version >= 4 ? RUIVF_LISTS_PER_PAGE / 2 : RUIVF_LISTS_PER_PAGE)
 
 /* the metapage contents */
 typedef struct RuIvfMetaData
@@ -503,6 +511,7 @@ extern char *ruivfbuildphasename(int64 phasenum);
 extern bool ruivfinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid,
 						Relation heap, IndexUniqueCheck checkUnique, bool indexUnchanged,
 						IndexInfo *indexInfo);
+#define RUIVF_HINT_HOPS			8	/* blocks an insert tries down a chain from the hint */
 #define RUIVF_INSERTED			1
 #define RUIVF_INSERTED_BLOCK	2	/* and added a block to the list */
 #define RUIVF_INSERT_STALE		3	/* the generation closed or switched: again */

@@ -299,6 +299,7 @@ write_new_pages(Relation index, RuIvfGeneration *gen, const char *src, int npage
 			{
 				START_CRIT_SECTION();
 				memcpy(BufferGetPage(bufs[k]), src + (Size) k * BLCKSZ, BLCKSZ);
+				RuIvfPageGetOpaque(BufferGetPage(bufs[k]))->gen = (uint16) gen->generation;
 				MarkBufferDirty(bufs[k]);
 				if (RelationNeedsWAL(index))
 					log_newpage_buffer(bufs[k], true);
@@ -331,6 +332,8 @@ write_new_pages(Relation index, RuIvfGeneration *gen, const char *src, int npage
 		LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
 		START_CRIT_SECTION();
 		memcpy(BufferGetPage(buf), src + (Size) k * BLCKSZ, BLCKSZ);
+		/* every page of a generation carries its number (the checker's question) */
+		RuIvfPageGetOpaque(BufferGetPage(buf))->gen = (uint16) gen->generation;
 		MarkBufferDirty(buf);
 		if (RelationNeedsWAL(index))
 			log_newpage_buffer(buf, true);
@@ -883,7 +886,7 @@ write_header(Relation index, ForkNumber fork, RuIvfMetaData *meta,
 		: InvalidBlockNumber;
 	meta->sq_start = write_floats(index, fork, sq_params,
 								  (Size) meta->dim * (meta->residual ? 4 : 2), gen);
-	meta->listdir_npages = (nlists + RUIVF_LISTS_PER_PAGE - 1) / RUIVF_LISTS_PER_PAGE;
+	meta->listdir_npages = (nlists + RuIvfListsPerDirPage(meta) - 1) / RuIvfListsPerDirPage(meta);
 	if (gen != NULL)
 		return;					/* the directory comes last (write_listdir) */
 	for (int p = 0; p < meta->listdir_npages; p++)
@@ -922,9 +925,9 @@ write_listdir(Relation index, RuIvfMetaData *meta, const BlockNumber *heads, RuI
 		h = RuIvfListDirHeads(page);
 		for (int i = 0; i < RUIVF_LISTS_PER_PAGE; i++)
 		{
-			int			list = p * RUIVF_LISTS_PER_PAGE + i;
+			int			list = p * RuIvfListsPerDirPage(meta) + i;
 
-			h[i] = list < nlists ? heads[list] : InvalidBlockNumber;
+			h[i] = i < RuIvfListsPerDirPage(meta) && list < nlists ? heads[list] : InvalidBlockNumber;
 		}
 	}
 	meta->listdir_start = write_new_pages(index, gen, pages, meta->listdir_npages);

@@ -150,6 +150,7 @@ typedef struct RuIvfCheckState
 
 	int32	   *owner;			/* per block: 1 + the list whose chain reached it */
 	char	   *retired;		/* per block (below nblocks_start): on a RETIRED page */
+	BlockNumber *hints;			/* per list: its free-block hint (version 4) */
 	BlockNumber nowner;
 
 	char	   *pages;			/* one block's pages, copied */
@@ -353,7 +354,7 @@ check_metapage(RuIvfCheckState *cs)
 				cs->name, RUIVF_METAPAGE_BLKNO, meta->generation, meta->retired_npages,
 				meta->trained_rows);
 	nparams = (Size) meta->dim * (meta->residual ? 4 : 2);
-	listdir_npages = (Max(meta->lists, 1) + RUIVF_LISTS_PER_PAGE - 1) / RUIVF_LISTS_PER_PAGE;
+	listdir_npages = (Max(meta->lists, 1) + RuIvfListsPerDirPage(meta) - 1) / RuIvfListsPerDirPage(meta);
 	check_meta_field(cs, "listdir_npages", meta->listdir_npages, listdir_npages);
 	if (meta->generation > 0)
 	{
@@ -505,6 +506,7 @@ check_directory(RuIvfCheckState *cs)
 	char	   *page = palloc(BLCKSZ);
 	int			nlists = Max(meta->lists, 1);
 
+	cs->hints = palloc(sizeof(BlockNumber) * nlists);
 	for (int p = 0; p < meta->listdir_npages; p++)
 	{
 		BlockNumber blkno = meta->listdir_start + p;
@@ -513,11 +515,17 @@ check_directory(RuIvfCheckState *cs)
 		copy_page(cs, blkno, page);
 		check_page(cs, (Page) page, blkno, RUIVF_PAGE_LISTDIR);
 		heads = RuIvfListDirHeads((Page) page);
-		for (int i = 0; i < RUIVF_LISTS_PER_PAGE; i++)
+		for (int i = 0; i < RuIvfListsPerDirPage(meta); i++)
 		{
-			int			list = p * RUIVF_LISTS_PER_PAGE + i;
+			int			list = p * RuIvfListsPerDirPage(meta) + i;
 
-			if (list >= nlists && heads[i] != InvalidBlockNumber)
+			if (list < nlists)
+				cs->hints[list] = meta->version >= 4 ? RuIvfListDirHints((Page) page)[i]
+					: InvalidBlockNumber;
+
+			if (list >= nlists && (heads[i] != InvalidBlockNumber ||
+								   (meta->version >= 4 &&
+									RuIvfListDirHints((Page) page)[i] != InvalidBlockNumber)))
 				corrupt("index \"%s\" block %u: directory slot %d (past the last of %d lists) "
 						"holds block %u",
 						cs->name, blkno, list, nlists, heads[i]);
@@ -892,6 +900,9 @@ check_unreached(RuIvfCheckState *cs)
 		op = RuIvfPageGetOpaque((Page) page);
 		if (op->kind == RUIVF_PAGE_FREE)
 			continue;			/* retired, freed for reuse (ivftrain.c) */
+		if (cs->meta.pending_from != 0 && op->kind != RUIVF_PAGE_META &&
+			op->gen == (uint16) (cs->meta.generation + 1))
+			continue;			/* a training's, under way or interrupted, on a reused block */
 		if (op->kind == RUIVF_PAGE_DATA_MORE || op->kind == RUIVF_PAGE_VECTORS ||
 			(op->kind == RUIVF_PAGE_DATA && op->nlanes == 0))
 			continue;
@@ -1131,6 +1142,16 @@ ruvector_index_check(PG_FUNCTION_ARGS)
 	}
 
 	check_chains(cs);
+	/* a free-block hint names a block of its own list's chain */
+	for (int list = 0; list < Max(cs->meta.lists, 1); list++)
+	{
+		BlockNumber h = cs->hints[list];
+
+		if (h != InvalidBlockNumber && (h >= cs->nowner || cs->owner[h] != list + 1))
+			corrupt("index \"%s\" block %u: list %d's free-block hint names block %u, "
+					"which its chain does not reach",
+					cs->name, RuIvfListDirBlock(&cs->meta, list, &(int){0}), list, h);
+	}
 	check_unreached(cs);
 	if (heapallindexed)
 		check_heap(cs);

@@ -10,7 +10,10 @@
  * block of a chain belongs to its list, so a head that has been replaced
  * meanwhile is still a right place for the vector.  Only when the head block
  * is full does the insert take the directory page exclusively (then the
- * block), so that two inserters cannot both add a block to one list.
+ * block), so that two inserters cannot both add a block to one list;
+ * holding it, it first tries the list's free-block hint (lanes VACUUM freed
+ * further down the chain, ivfvacuum.c), then adds a block, taken from the
+ * free pages of retired generations first (ivftrain.c).
  *
  * WAL: GenericXLog, at most four pages per record.  A block of one page
  * (dimensions up to ~1000) changes in one record.  For a block of several
@@ -176,7 +179,8 @@ unlock_block(const RuIvfMetaData *meta, Buffer *bufs)
  */
 static int
 append_if_room(Relation index, const RuIvfMetaData *meta, BlockNumber head,
-			   const unsigned char *code, RuIvfLaneFactors factors, ItemPointer tid, const float *raw)
+			   const unsigned char *code, RuIvfLaneFactors factors, ItemPointer tid, const float *raw,
+			   BlockNumber *next)
 {
 	Buffer		bufs[RUIVF_MAX_PAGES_PER_BLOCK];
 	int			result = 0;
@@ -184,6 +188,8 @@ append_if_room(Relation index, const RuIvfMetaData *meta, BlockNumber head,
 	if (head == InvalidBlockNumber)
 		return 0;
 	lock_block(index, meta, head, bufs);
+	if (next != NULL)
+		*next = RuIvfPageGetOpaque(BufferGetPage(bufs[0]))->next;
 	if (RuIvfPageGetOpaque(BufferGetPage(bufs[0]))->nlanes < meta->lanes)
 	{
 		if (!RuIvfStructureCurrent(index, meta->build_id))
@@ -222,17 +228,56 @@ RuIvfInsertCode(Relation index, const RuIvfMetaData *meta, int list,
 	LockBuffer(dirbuf, BUFFER_LOCK_SHARE);
 	head = RuIvfListDirHeads(BufferGetPage(dirbuf))[slot];
 	UnlockReleaseBuffer(dirbuf);
-	if ((r = append_if_room(index, meta, head, code, factors, tid, raw)) != 0)
+	if ((r = append_if_room(index, meta, head, code, factors, tid, raw, NULL)) != 0)
 		return r;
 
 	/* slow path: directory page exclusively, then recheck the head */
 	dirbuf = ReadBuffer(index, dirblk);
 	LockBuffer(dirbuf, BUFFER_LOCK_EXCLUSIVE);
 	head = RuIvfListDirHeads(BufferGetPage(dirbuf))[slot];
-	if ((r = append_if_room(index, meta, head, code, factors, tid, raw)) != 0)
+	if ((r = append_if_room(index, meta, head, code, factors, tid, raw, NULL)) != 0)
 	{
 		UnlockReleaseBuffer(dirbuf);
 		return r;
+	}
+
+	/*
+	 * The head is full: a block further down the chain with free lanes, from
+	 * the list's free-block hint (VACUUM sets it after compacting), walked
+	 * down the chain as those blocks fill; the hint moves along.
+	 */
+	if (meta->version >= 4)
+	{
+		BlockNumber hint = RuIvfListDirHints(BufferGetPage(dirbuf))[slot];
+		BlockNumber was = hint;
+
+		for (int hops = 0; hint != InvalidBlockNumber && hops < RUIVF_HINT_HOPS; hops++)
+		{
+			BlockNumber next;
+
+			r = append_if_room(index, meta, hint, code, factors, tid, raw, &next);
+			if (r != 0)
+				break;
+			hint = next;		/* full: the next block of the chain */
+		}
+		if (r == RUIVF_INSERT_STALE)
+		{
+			UnlockReleaseBuffer(dirbuf);
+			return r;
+		}
+		if (hint != was)
+		{
+			GenericXLogState *xs = GenericXLogStart(index);
+			Page		dir = GenericXLogRegisterBuffer(xs, dirbuf, 0);
+
+			RuIvfListDirHints(dir)[slot] = hint;
+			GenericXLogFinish(xs);
+		}
+		if (r == RUIVF_INSERTED)
+		{
+			UnlockReleaseBuffer(dirbuf);
+			return r;
+		}
 	}
 	if (!RuIvfStructureCurrent(index, meta->build_id))
 	{

@@ -937,8 +937,8 @@ RuIvfReadHeapBufferRecent(Relation heap, RuIvfState *st, BlockNumber blkno)
 BlockNumber
 RuIvfListDirBlock(const RuIvfMetaData *meta, int list, int *slot)
 {
-	*slot = list % RUIVF_LISTS_PER_PAGE;
-	return meta->listdir_start + list / RUIVF_LISTS_PER_PAGE;
+	*slot = list % RuIvfListsPerDirPage(meta);
+	return meta->listdir_start + list / RuIvfListsPerDirPage(meta);
 }
 
 /* Scale x to unit length in place (left alone if zero). */

@@ -11,7 +11,9 @@
  * block of an index with rerank = index (whose scans re-rank by lane
  * position, and whose lanes' vectors would have to move too), the dead
  * lanes' TIDs are set invalid instead (scans skip them).  Each changed
- * block is one GenericXLog record.  Concurrent scans are safe: they hold TIDs, not lane positions,
+ * block is one GenericXLog record.  The first compacted block after a
+ * list's head that has free lanes becomes the list's free-block hint in the
+ * directory (ivf.h), where inserts go once the head block is full.  Concurrent scans are safe: they hold TIDs, not lane positions,
  * and fetch rows with an MVCC snapshot, which never sees a newer row that
  * reuses a dead row's TID.
  *
@@ -33,7 +35,7 @@
 static int
 vacuum_block(Relation index, const RuIvfMetaData *meta, BlockNumber blkno,
 			 IndexBulkDeleteCallback callback, void *callback_state,
-			 IndexBulkDeleteResult *stats, BlockNumber *next)
+			 IndexBulkDeleteResult *stats, BlockNumber *next, bool *room)
 {
 	int			ppb = meta->pages_per_block;
 	bool		compact = ppb <= RUIVF_MAX_BLOCK_PAGES && meta->vec_pages_per_block == 0;
@@ -112,9 +114,33 @@ vacuum_block(Relation index, const RuIvfMetaData *meta, BlockNumber blkno,
 		GenericXLogFinish(xs);
 		stats->tuples_removed += ndead;
 	}
+	/* free lanes at its end, for later inserts (compacted blocks only) */
+	*room = compact && RuIvfPageGetOpaque(BufferGetPage(bufs[0]))->nlanes < meta->lanes;
 	for (int k = 0; k < nlock; k++)
 		UnlockReleaseBuffer(bufs[k]);
 	return live;
+}
+
+/*
+ * Point list's free-block hint (ivf.h) at `hint`, the first block after the
+ * head with free lanes, if the directory says otherwise.
+ */
+static void
+set_hint(Relation index, const RuIvfMetaData *meta, int list, BlockNumber hint)
+{
+	int			slot;
+	Buffer		buf = ReadBuffer(index, RuIvfListDirBlock(meta, list, &slot));
+
+	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
+	if (RuIvfListDirHints(BufferGetPage(buf))[slot] != hint)
+	{
+		GenericXLogState *xs = GenericXLogStart(index);
+		Page		page = GenericXLogRegisterBuffer(xs, buf, 0);
+
+		RuIvfListDirHints(page)[slot] = hint;
+		GenericXLogFinish(xs);
+	}
+	UnlockReleaseBuffer(buf);
 }
 
 /* ambulkdelete */
@@ -135,16 +161,26 @@ ruivfbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 		int			slot;
 		Buffer		dirbuf = ReadBuffer(index, RuIvfListDirBlock(&meta, list, &slot));
 		BlockNumber blkno;
+		BlockNumber head;
+		BlockNumber hint = InvalidBlockNumber;
 
 		LockBuffer(dirbuf, BUFFER_LOCK_SHARE);
-		blkno = RuIvfListDirHeads(BufferGetPage(dirbuf))[slot];
+		blkno = head = RuIvfListDirHeads(BufferGetPage(dirbuf))[slot];
 		UnlockReleaseBuffer(dirbuf);
 
 		while (blkno != InvalidBlockNumber)
 		{
+			BlockNumber this = blkno;
+			bool		room;
+
 			vacuum_delay_point();
-			live += vacuum_block(index, &meta, blkno, callback, callback_state, stats, &blkno);
+			live += vacuum_block(index, &meta, blkno, callback, callback_state, stats, &blkno,
+								 &room);
+			if (room && this != head && hint == InvalidBlockNumber)
+				hint = this;
 		}
+		if (meta.version >= 4)
+			set_hint(index, &meta, list, hint);
 	}
 	stats->num_index_tuples = live;
 	stats->estimated_count = false;
