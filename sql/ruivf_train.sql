@@ -106,4 +106,21 @@ INSERT INTO tr3 SELECT i, pg_temp.rv(i, 8) FROM generate_series(2001, 4500) i;
 SELECT lists > 22 AS more_lists FROM ruvector_index_info('tr3_v');
 SELECT ruvector_index_check('tr3_v', true);
 
-DROP TABLE tr, tr2, tr3;
+-- the data moves away from the centroids at a constant row count: the rows
+-- that replace the deleted ones all go to the lists nearest to them, and
+-- VACUUM, finding a list four times the mean, trains again
+CREATE TABLE tr4 (id int PRIMARY KEY, v ruvector(8));
+ALTER TABLE tr4 SET (autovacuum_enabled = off);
+INSERT INTO tr4 SELECT i, pg_temp.rv(i, 8) FROM generate_series(1, 4000) i;
+CREATE INDEX tr4_v ON tr4 USING ruivf (v ruvector_l2_ops);
+SELECT lists, generation, rows FROM ruvector_index_info('tr4_v');
+DELETE FROM tr4 WHERE id <= 3000;
+INSERT INTO tr4 SELECT i, pg_temp.rv(i, 8) + '[20,20,20,20,20,20,20,20]' FROM generate_series(4001, 7000) i;
+SELECT generation, rows > 4000 AS more_rows FROM ruvector_index_info('tr4_v');
+VACUUM tr4;
+SELECT lists, generation, rows FROM ruvector_index_info('tr4_v');
+SELECT ruvector_index_check('tr4_v', true);
+SELECT pg_temp.same_as_exact('tr4', '<->', pg_temp.rv(q, 8) + '[20,20,20,20,20,20,20,20]', 30)
+  FROM generate_series(5001, 5002) q;
+
+DROP TABLE tr, tr2, tr3, tr4;

@@ -445,12 +445,13 @@ GRANT SELECT ON ruvector_stats TO PUBLIC;
 CREATE FUNCTION ruvector_index_info(idx regclass,
 	OUT version integer, OUT dimensions integer, OUT metric text, OUT lists integer,
 	OUT bits integer, OUT lanes_per_block integer, OUT dims_per_page integer, OUT pages_per_block integer,
-	OUT vector_pages_per_block integer, OUT rerank text, OUT pages bigint)
+	OUT vector_pages_per_block integer, OUT rerank text, OUT pages bigint,
+	OUT generation integer, OUT rows bigint)
 	RETURNS record
 	AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE STRICT PARALLEL SAFE;
 
 COMMENT ON FUNCTION ruvector_index_info(regclass) IS
-	'format version, dimensions, metric, lists, bits per code, block geometry and re-rank representation of a ruivf index';
+	'format version, dimensions, metric, lists, bits per code, block geometry, re-rank representation, trainings so far and rows (an estimate between VACUUMs) of a ruivf index';
 
 -- Training a ruivf index's lists now ----------------------------------------
 

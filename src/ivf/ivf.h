@@ -523,6 +523,7 @@ extern int	RuIvfInsertCode(Relation index, const RuIvfMetaData *meta, int list,
 #define RUIVF_TRAIN_MIN_ROWS	1000	/* an empty-built index trains at this many rows */
 #define RUIVF_RETRAIN_GROWTH	2.0 /* and again each time its rows double ... */
 #define RUIVF_INSERT_RETRAIN_MAX 100000 /* ... from inserts up to here, then in VACUUM */
+#define RUIVF_IMBALANCE			4.0 /* VACUUM trains again when a list is this times the mean */
 extern void RuIvfAfterInsert(Relation index, Relation heap, const RuIvfMetaData *meta,
 							 bool added_block);
 extern bool RuIvfTrainAfterVacuum(Relation index, IndexBulkDeleteResult *stats);

@@ -637,13 +637,17 @@ generation_rows(const RuIvfMetaData *meta)
 	return meta->trained_rows + meta->inserted;
 }
 
-/* The data blocks the lists of generation meta hold (one first page read each). */
+/*
+ * The data blocks the lists of generation meta hold (one first page read
+ * each), and in *longest the most one list holds.
+ */
 static double
-count_blocks(Relation index, const RuIvfMetaData *meta)
+count_blocks(Relation index, const RuIvfMetaData *meta, double *longest)
 {
 	double		n = 0;
 	BlockNumber nblocks = RelationGetNumberOfBlocks(index);
 
+	*longest = 0;
 	for (int list = 0; list < Max(meta->lists, 1); list++)
 	{
 		BlockNumber blkno = dir_head(index, meta, list);
@@ -659,6 +663,7 @@ count_blocks(Relation index, const RuIvfMetaData *meta)
 			UnlockReleaseBuffer(buf);
 			n += 1;
 		}
+		*longest = Max(*longest, (double) hops);
 	}
 	return n;
 }
@@ -884,14 +889,20 @@ RuIvfTrainAfterVacuum(Relation index, IndexBulkDeleteResult *stats)
 	{
 		/*
 		 * After a bulk delete the count of live entries is exact: the rows
-		 * since the training are what it says (deletes count too), and a
+		 * since the training are what it says (deletes count too).  A
 		 * generation whose blocks hold less than half the lanes they could
-		 * (the chains keep the blocks whose rows were deleted) is written
-		 * anew, compact, as if due.
+		 * (blocks whose rows were deleted stay in their chains) is written
+		 * anew, compact, as if due; and so is one with a list
+		 * RUIVF_IMBALANCE times as long as the mean: the data moved away
+		 * from the centroids it was trained with (new rows all go to the
+		 * few lists nearest to them), and the probes of a query that
+		 * reaches that list read a large share of the table.
 		 */
 		struct InsertCount c;
 		double		live = stats->num_index_tuples;
-		double		blocks = count_blocks(index, &meta);
+		double		longest;
+		double		blocks = count_blocks(index, &meta, &longest);
+		double		mean = blocks / Max(meta.lists, 1);
 
 		c.build_id = meta.build_id;
 		c.n = live - generation_rows(&meta);
@@ -899,7 +910,8 @@ RuIvfTrainAfterVacuum(Relation index, IndexBulkDeleteResult *stats)
 		meta.inserted += c.n;
 		due = training_due(index, &meta, generation_rows(&meta), false) ||
 			(live >= RUIVF_TRAIN_MIN_ROWS &&
-			 blocks * meta.lanes > 2.0 * live + (double) Max(meta.lists, 1) * meta.lanes);
+			 (blocks * meta.lanes > 2.0 * live + (double) Max(meta.lists, 1) * meta.lanes ||
+			  (meta.lists > 1 && longest > RUIVF_IMBALANCE * mean + 2)));
 	}
 	if (due)
 	{

@@ -1144,7 +1144,9 @@ PG_FUNCTION_INFO_V1(ruvector_index_info);
 /*
  * ruvector_index_info(index): what a ruivf index's metapage says (format
  * version, dimensions, metric, lists, bits per code, block geometry, re-rank
- * representation) and its size in pages.
+ * representation, trainings so far, rows: those the lists were trained with
+ * plus those inserted since, counted in batches and set exact by VACUUM)
+ * and its size in pages.
  */
 Datum
 ruvector_index_info(PG_FUNCTION_ARGS)
@@ -1153,8 +1155,8 @@ ruvector_index_info(PG_FUNCTION_ARGS)
 	Relation	index;
 	RuIvfMetaData meta;
 	TupleDesc	desc;
-	Datum		values[11];
-	bool		nulls[11] = {0};
+	Datum		values[13];
+	bool		nulls[13] = {0};
 	BlockNumber npages;
 	static const char *metrics[] = {"?", "l2", "inner product", "cosine"};
 
@@ -1186,5 +1188,7 @@ ruvector_index_info(PG_FUNCTION_ARGS)
 	values[8] = Int32GetDatum(meta.vec_pages_per_block);
 	values[9] = CStringGetTextDatum(meta.rerank == RUIVF_RERANK_INDEX ? "index" : "heap");
 	values[10] = Int64GetDatum((int64) npages);
+	values[11] = Int32GetDatum(meta.generation);
+	values[12] = Int64GetDatum((int64) Max(0.0, meta.trained_rows + meta.inserted));
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), values, nulls)));
 }
