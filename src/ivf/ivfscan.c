@@ -94,12 +94,23 @@
 
 typedef struct RuIvfCandidate
 {
-	float		dist;			/* estimated, then its lower bound, then exact */
+	float		dist;			/* estimated, then its lower bound */
 	float		err;			/* coding error |x - x'| of its lane */
 	ItemPointerData tid;
 	uint16		lane;			/* where its code is: lane ... */
 	BlockNumber blk;			/* ... of the block starting here */
 } RuIvfCandidate;
+
+/*
+ * A re-ranked row: its exact distance in double precision, as the operator
+ * returns it (a float would tie rows whose distances differ in the last
+ * bits of a double, such as the sparse type's, and order them arbitrarily).
+ */
+typedef struct RuIvfRow
+{
+	double		dist;			/* exact */
+	ItemPointerData tid;
+} RuIvfRow;
 
 /* a query operand for one kind of codes (make_operand) */
 typedef struct RuIvfOperand
@@ -171,7 +182,7 @@ typedef struct RuIvfScanOpaqueData
 	float		round_max_err;	/* largest coding error of the lists read last */
 	bool		round_unbounded;	/* one of their estimates is not finite */
 
-	RuIvfCandidate *ready;		/* re-ranked, not returned: min-heap on dist */
+	RuIvfRow   *ready;			/* re-ranked, not returned: min-heap on dist */
 	int			nready;
 	int			readycap;
 
@@ -183,13 +194,13 @@ typedef struct RuIvfScanOpaqueData
 	IndexFetchTableData *fetch; /* otherwise, the table AM's fetch and a slot */
 	TupleTableSlot *slot;
 
-	RuIvfCandidate *nanrows;	/* rows whose distance is NaN, returned last */
+	RuIvfRow   *nanrows;		/* rows whose distance is NaN, returned last */
 	int			nnan;
 	int			nancap;
 	int			nanpos;			/* next of them to return, once the rest is done */
 
 	bool		strict;			/* iterative_scan = strict_order */
-	float		lastdist;		/* strict: distance of the last row returned */
+	double		lastdist;		/* strict: distance of the last row returned */
 	bool		returned;		/* strict: a row was returned */
 
 	Buffer		ahead;			/* pinned: the first page of the list read next */
@@ -1313,31 +1324,33 @@ lower_bound(RuIvfScanOpaque so, const RuIvfCandidate *c)
 
 /* a precedes b in the ready heap: nearer, NaN last (as ORDER BY sorts it) */
 static inline bool
-ready_before(const RuIvfCandidate *a, const RuIvfCandidate *b)
+ready_before(const RuIvfRow *a, const RuIvfRow *b)
 {
-	return cmp_candidate(a, b) < 0;
+	if (isnan(a->dist) || isnan(b->dist))
+		return !isnan(a->dist) && isnan(b->dist);
+	return a->dist < b->dist;
 }
 
-/* Add a re-ranked candidate to the ready heap. */
+/* Add a re-ranked row to the ready heap. */
 static void
-ready_push(RuIvfScanOpaque so, const RuIvfCandidate *c)
+ready_push(RuIvfScanOpaque so, const RuIvfRow *r)
 {
 	int			i = so->nready++;
 
-	while (i > 0 && ready_before(c, &so->ready[(i - 1) / 2]))
+	while (i > 0 && ready_before(r, &so->ready[(i - 1) / 2]))
 	{
 		so->ready[i] = so->ready[(i - 1) / 2];
 		i = (i - 1) / 2;
 	}
-	so->ready[i] = *c;
+	so->ready[i] = *r;
 }
 
-/* Take the nearest re-ranked candidate off the ready heap. */
-static RuIvfCandidate
+/* Take the nearest re-ranked row off the ready heap. */
+static RuIvfRow
 ready_pop(RuIvfScanOpaque so)
 {
-	RuIvfCandidate top = so->ready[0];
-	RuIvfCandidate last = so->ready[--so->nready];
+	RuIvfRow	top = so->ready[0];
+	RuIvfRow	last = so->ready[--so->nready];
 	int			i = 0;
 
 	for (;;)
@@ -1388,9 +1401,9 @@ open_window(IndexScanDesc scan)
 	{
 		so->readycap = so->nready + n;
 		if (so->ready == NULL)
-			so->ready = palloc_extended(sizeof(RuIvfCandidate) * so->readycap, MCXT_ALLOC_HUGE);
+			so->ready = palloc_extended(sizeof(RuIvfRow) * so->readycap, MCXT_ALLOC_HUGE);
 		else
-			so->ready = repalloc_huge(so->ready, sizeof(RuIvfCandidate) * so->readycap);
+			so->ready = repalloc_huge(so->ready, sizeof(RuIvfRow) * so->readycap);
 	}
 	so->window = Min(so->window, RUIVF_MAX_WINDOW / 2) * 2;
 
@@ -1426,7 +1439,7 @@ open_window(IndexScanDesc scan)
  * own bounds computed (once a window), and the least of them kept.
  */
 static bool
-rest_bound(RuIvfScanOpaque so, float d)
+rest_bound(RuIvfScanOpaque so, double d)
 {
 	if (d <= so->rest_lb)
 		return true;
@@ -1456,7 +1469,7 @@ rest_bound(RuIvfScanOpaque so, float d)
  * none is left).
  */
 static bool
-window_next(IndexScanDesc scan, RuIvfCandidate *out)
+window_next(IndexScanDesc scan, RuIvfRow *out)
 {
 	RuIvfScanOpaque so = (RuIvfScanOpaque) scan->opaque;
 
@@ -1464,10 +1477,11 @@ window_next(IndexScanDesc scan, RuIvfCandidate *out)
 	{
 		RuIvfCandidate *c = so->nextcand < so->winend ? &so->cand[so->nextcand] : NULL;
 		double		dist;
+		RuIvfRow	r;
 
 		if (so->nready > 0)
 		{
-			float		top = so->ready[0].dist;
+			double		top = so->ready[0].dist;
 
 			/* the lists read are done: the rest in exact order */
 			if (c == NULL && so->winend >= so->ncand)
@@ -1492,8 +1506,9 @@ window_next(IndexScanDesc scan, RuIvfCandidate *out)
 							c->dist, dist, ItemPointerGetBlockNumber(&c->tid),
 							ItemPointerGetOffsetNumber(&c->tid),
 							RelationGetRelationName(scan->indexRelation))));
-		c->dist = (float) dist;
-		ready_push(so, c);
+		r.dist = dist;
+		r.tid = c->tid;
+		ready_push(so, &r);
 		so->stats.reranks++;
 	}
 	if (so->nready == 0)
@@ -1608,7 +1623,7 @@ next_tuple(IndexScanDesc scan, ScanDirection dir)
 {
 	RuIvfScanOpaque so = (RuIvfScanOpaque) scan->opaque;
 	MemoryContext old;
-	RuIvfCandidate row;
+	RuIvfRow	row;
 
 	if (so->noresults)
 		return false;
@@ -1648,8 +1663,8 @@ next_tuple(IndexScanDesc scan, ScanDirection dir)
 			{
 				so->nancap = Max(16, so->nancap * 2);
 				so->nanrows = so->nanrows == NULL ?
-					palloc(sizeof(RuIvfCandidate) * so->nancap) :
-					repalloc_huge(so->nanrows, sizeof(RuIvfCandidate) * so->nancap);
+					palloc(sizeof(RuIvfRow) * so->nancap) :
+					repalloc_huge(so->nanrows, sizeof(RuIvfRow) * so->nancap);
 			}
 			so->nanrows[so->nnan++] = row;
 			continue;
@@ -1678,7 +1693,7 @@ next_tuple(IndexScanDesc scan, ScanDirection dir)
 	scan->xs_heaptid = row.tid;
 	scan->xs_recheck = false;
 	scan->xs_recheckorderby = false;
-	scan->xs_orderbyvals[0] = Float8GetDatum((double) row.dist);
+	scan->xs_orderbyvals[0] = Float8GetDatum(row.dist);
 	scan->xs_orderbynulls[0] = false;
 	so->stats.rows++;
 	return true;
