@@ -24,9 +24,10 @@ CREATE INDEX items_bq ON items USING hnsw ((binary_quantize(embedding)::bit(64))
 CREATE INDEX items_half ON items USING hnsw ((embedding::halfvec(64)) halfvec_cosine_ops);
 CREATE INDEX items_sub ON items USING ivfflat ((subvector(embedding, 1, 16)::vector(16)) vector_l2_ops)
   WITH (lists = 4);
+CREATE INDEX items_l1 ON items USING hnsw (embedding vector_l1_ops) WITH (lists = 20);
 SELECT c.relname, i.dimensions, i.metric, i.lists
   FROM pg_class c, ruvector_index_info(c.oid) i
- WHERE c.relname IN ('items_code', 'items_bq', 'items_half', 'items_sub') ORDER BY 1;
+ WHERE c.relname IN ('items_code', 'items_bq', 'items_half', 'items_sub', 'items_l1') ORDER BY 1;
 -- every list: the scans are exact
 SET ivfflat.probes = 100;
 SET hnsw.ef_search = 1000;
@@ -50,7 +51,8 @@ INSERT INTO cases VALUES
   ('items_code', 'code', '<~>', 'binary_quantize($1)'),
   ('items_bq', 'binary_quantize(embedding)::bit(64)', '<~>', 'binary_quantize($1)'),
   ('items_half', 'embedding::halfvec(64)', '<=>', '$1::halfvec(64)'),
-  ('items_sub', 'subvector(embedding, 1, 16)::vector(16)', '<->', 'subvector($1, 1, 16)');
+  ('items_sub', 'subvector(embedding, 1, 16)::vector(16)', '<->', 'subvector($1, 1, 16)'),
+  ('items_l1', 'embedding', '<+>', '$1');
 -- each expression's plan is a scan of its index
 BEGIN;
 SET LOCAL enable_seqscan = off;
@@ -61,12 +63,22 @@ EXPLAIN (COSTS OFF) SELECT id FROM items
  ORDER BY embedding::halfvec(64) <=> (SELECT q::halfvec(64) FROM queries WHERE qid = 1) LIMIT 5;
 EXPLAIN (COSTS OFF) SELECT id FROM items
  ORDER BY subvector(embedding, 1, 16)::vector(16) <-> (SELECT subvector(q, 1, 16) FROM queries WHERE qid = 1) LIMIT 5;
+EXPLAIN (COSTS OFF) SELECT id FROM items ORDER BY embedding <+> (SELECT q FROM queries WHERE qid = 1) LIMIT 5;
 COMMIT;
 -- queries whose 40 nearest differ from the exact answer: none
 SELECT c.idx, count(*) AS queries,
        count(*) FILTER (WHERE pg_temp.dists(c.expr, c.op, c.qexpr, q, 40, true)
                         IS DISTINCT FROM pg_temp.dists(c.expr, c.op, c.qexpr, q, 40, false)) AS differing
   FROM cases c, queries GROUP BY c.idx ORDER BY c.idx;
+-- L1 at the default hnsw.ef_search (40: 8 of the 20 lists): the rows come
+-- in non-decreasing <+> distance
+RESET hnsw.ef_search;
+SET enable_seqscan = off;
+SELECT count(DISTINCT qid) AS queries, count(*) AS rows, bool_and(n.d >= n.prev) AS ordered
+  FROM queries, LATERAL (SELECT d, lag(d, 1, 0::float8) OVER () AS prev
+                           FROM (SELECT embedding <+> q AS d FROM items ORDER BY embedding <+> q LIMIT 30) s) n;
+RESET enable_seqscan;
+SET hnsw.ef_search = 1000;
 
 -- rows added and removed after the build: still exact
 INSERT INTO items (id, embedding)
@@ -80,7 +92,8 @@ SELECT c.idx, count(*) AS queries,
                         IS DISTINCT FROM pg_temp.dists(c.expr, c.op, c.qexpr, q, 40, false)) AS differing
   FROM cases c, queries GROUP BY c.idx ORDER BY c.idx;
 SELECT c.relname, ruvector_index_check(c.oid, true) IS NOT NULL AS checked
-  FROM pg_class c WHERE c.relname IN ('items_code', 'items_bq', 'items_half', 'items_sub') ORDER BY 1;
+  FROM pg_class c WHERE c.relname IN ('items_code', 'items_bq', 'items_half', 'items_sub', 'items_l1')
+ ORDER BY 1;
 
 -- binary quantization with a re-rank in SQL (pgvector's recipe): the
 -- candidates come from the Hamming index, the answer by cosine distance;

@@ -12,7 +12,9 @@
  * best candidates exactly with the full-precision vectors read from the heap
  * (the ruvector type is stored inline and uncompressed, so that read walks
  * no TOAST table), and returns rows in exact distance order.  For cosine
- * the index codes unit vectors; for inner product the raw vectors.
+ * the index codes unit vectors; for inner product, L2 and L1 the raw
+ * vectors (an L1 index is coded, trained and probed as for L2; only its
+ * exact re-rank distance is L1).
  *
  * PAGES (all sizes are for BLCKSZ 8192; the Asserts in ivfutils.c check
  * the arithmetic for the configured BLCKSZ)
@@ -149,13 +151,25 @@
 
 #define RUIVF_METAPAGE_BLKNO	0
 
-/* metrics, from the opclass's support function 1 */
+/*
+ * metrics, from the opclass's support function 1 (stored in the metapage).
+ * An L1 index is an L2 index but for the scan's exact distance: its codes,
+ * k-means and probe order are L2's, and an L2 lower bound bounds the L1
+ * distance too (|v|_1 >= |v|_2), so the re-rank stays exact (ivfscan.c).
+ */
 typedef enum RuIvfMetric
 {
 	RUIVF_METRIC_L2 = 1,
 	RUIVF_METRIC_IP = 2,
-	RUIVF_METRIC_COSINE = 3
+	RUIVF_METRIC_COSINE = 3,
+	RUIVF_METRIC_L1 = 4
 } RuIvfMetric;
+
+#define RUIVF_METRIC_MAX		RUIVF_METRIC_L1
+
+/* the metric's codes, estimates and list order are L2's (L2 and L1) */
+#define RuIvfMetricIsL2Like(metric) \
+	((metric) == RUIVF_METRIC_L2 || (metric) == RUIVF_METRIC_L1)
 
 /*
  * What the indexed column holds, from the operator class (RuIvfGetInput).

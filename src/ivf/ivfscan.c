@@ -138,6 +138,7 @@ typedef struct RuIvfScanOpaqueData
 	BlockNumber null_visited;	/* blocks of the list read so far */
 	RuIvfState *st;
 	RuIvfMetric metric;
+	bool		l2codes;		/* estimates are squared L2 distances (L2, L1) */
 	int			dim;
 	AttrNumber	heapattno;		/* the indexed column, 0 for an expression */
 	RuIvfInput	input;			/* what it holds (float4, half, bit, sparse) */
@@ -492,12 +493,13 @@ ruivfrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, int n
 /*
  * Estimated distance (smaller is nearer) of a coded vector, from its factor
  * and a kernel's integer dot product with the operand *op (make_operand),
- * less the operand's rounding shift (operand_rounding).
+ * less the operand's rounding shift (operand_rounding): the squared L2
+ * distance for L2 and L1 indexes, the negative inner product otherwise.
  */
 static inline float
 code_estimate(RuIvfScanOpaque so, const RuIvfOperand *op, float factor, int32 dot)
 {
-	if (so->metric == RUIVF_METRIC_L2)
+	if (so->l2codes)
 		return op->qconst + factor - 2.0f * op->qinv * ((float) dot - op->dot_shift);
 	return -(op->qinv * ((float) dot - op->dot_shift) + op->qconst);
 }
@@ -619,10 +621,10 @@ operand_rounding(const float *qa, const void *packed, int dim, float fscale, int
  * so page k's pairs start at k * dims_per_page / 2.
  *
  * make_operand_body fills *op for codes of `bits` bits with parameters m, s
- * around center (NULL: none).  It runs for every list a scan reads when the
- * codes are residual, so its loops are written to vectorize; the
- * inner-product operand does not depend on the center, and once made only
- * its constant is recomputed.
+ * around center (NULL: none); an L1 index's operand is L2's.  It runs for
+ * every list a scan reads when the codes are residual, so its loops are
+ * written to vectorize; the inner-product operand does not depend on the
+ * center, and once made only its constant is recomputed.
  */
 static inline __attribute__((always_inline)) void
 make_operand_body(RuIvfScanOpaque so, const float *center, const float *m, const float *s,
@@ -647,7 +649,7 @@ make_operand_body(RuIvfScanOpaque so, const float *center, const float *m, const
 #define PACK(out) pack_operand(qa, dim, fscale, bits, (out))
 #endif
 
-	if (so->metric != RUIVF_METRIC_L2)
+	if (!so->l2codes)
 	{
 		op->qconst = rv_kernels.dot(q, m, dim) + (center ? rv_kernels.dot(q, center, dim) : 0.0f);
 		if (op->made)
@@ -805,6 +807,7 @@ start_scan(IndexScanDesc scan)
 	so->st = st;
 	RuIvfGetScanSettings(scan->indexRelation, &so->set);
 	so->metric = st->meta.metric;
+	so->l2codes = RuIvfMetricIsL2Like(so->metric);
 	so->dim = dim;
 	if (so->query->dim != dim)
 		ereport(ERROR,
@@ -1091,6 +1094,8 @@ exact_distance(RuIvfScanOpaque so, const float *x)
 			return sqrt(RuVectorL2Sq(so->query->x, x, so->dim));
 		case RUIVF_METRIC_IP:
 			return 0.0 - RuVectorDot(so->query->x, x, so->dim);
+		case RUIVF_METRIC_L1:
+			return RuVectorL1(so->query->x, x, so->dim);
 		case RUIVF_METRIC_COSINE:
 		default:
 			return RuVectorCosine(so->query->x, x, so->dim);
@@ -1123,6 +1128,10 @@ sparse_distance(RuIvfScanOpaque so, Datum value)
 		case RUIVF_METRIC_IP:
 			d = 0.0 - rv_sparse_dot(r->indices, RUSPARSEVEC_VALUES(r), r->nnz,
 									q->indices, RUSPARSEVEC_VALUES(q), q->nnz);
+			break;
+		case RUIVF_METRIC_L1:
+			d = rv_sparse_l1(r->indices, RUSPARSEVEC_VALUES(r), r->nnz,
+							 q->indices, RUSPARSEVEC_VALUES(q), q->nnz);
 			break;
 		case RUIVF_METRIC_COSINE:
 		default:
@@ -1291,10 +1300,13 @@ table_row_distance(IndexScanDesc scan, ItemPointer tid, double *dist)
 /*
  * A lower bound of a candidate's exact distance, from its estimate (in
  * c->dist) and its lane's coding error e = |x - x'|.  The estimate is the
- * distance to the decoded x' up to the query operand's rounding (dot_err,
- * twice over for L2's -2 q.x') and float rounding (slack); the exact
- * distance differs from the distance to x' by at most e (L2, triangle
- * inequality) or |q| e (inner product and cosine, Cauchy-Schwarz).
+ * distance to the decoded x' (squared for L2 and L1) up to the query
+ * operand's rounding (dot_err, twice over for L2's -2 q.x') and float
+ * rounding (slack); the exact distance differs from the distance to x' by
+ * at most e (L2, triangle inequality) or |q| e (inner product and cosine,
+ * Cauchy-Schwarz).  For L1 the L2 bound serves, as |q - x|_1 >= |q - x|_2:
+ * exact, though loose by up to sqrt(dim), so that an L1 scan re-ranks more
+ * of the lists it reads.
  */
 static inline float
 lower_bound(RuIvfScanOpaque so, const RuIvfCandidate *c)
@@ -1309,6 +1321,7 @@ lower_bound(RuIvfScanOpaque so, const RuIvfCandidate *c)
 	switch (so->metric)
 	{
 		case RUIVF_METRIC_L2:
+		case RUIVF_METRIC_L1:
 			lb = sqrt(Max(0.0, est - 2.0 * so->bound_dot_err - slack)) - c->err;
 			break;
 		case RUIVF_METRIC_IP:

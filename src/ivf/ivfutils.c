@@ -15,14 +15,12 @@
 #include "access/htup_details.h"
 #include "access/reloptions.h"
 #include "access/xact.h"
-#include "catalog/pg_type.h"
 #include "commands/defrem.h"
 #include "funcapi.h"
 #include "utils/builtins.h"
 #include "storage/lmgr.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
-#include "utils/syscache.h"
 
 #include "ivf.h"
 #include "utils/varbit.h"
@@ -220,10 +218,10 @@ RuIvfAmName(Relation index)
 
 /*
  * The metric, from the opclass's support function 1 (one of the distance
- * functions of ruvector, ruhalfvec or bit).  L1 is refused: SQ8 codes here
- * estimate L2 and inner products only.  So is Jaccard distance on bit
- * strings, which no L2 or inner-product order follows; Hamming distance is
- * squared L2 on 0/1 vectors (RuIvfInput).
+ * functions of ruvector, ruhalfvec, rusparsevec or bit).  L1 is coded,
+ * trained and probed as L2 (ivf.h), re-ranked in L1.  Jaccard distance on
+ * bit strings is refused, which no L2 or inner-product order follows;
+ * Hamming distance is squared L2 on 0/1 vectors (RuIvfInput).
  */
 RuIvfMetric
 RuIvfGetMetric(Relation index)
@@ -242,6 +240,8 @@ RuIvfGetMetric(Relation index)
 	if (f == ruvector_cosine_distance || f == ruhalfvec_cosine_distance ||
 		f == rusparsevec_cosine_distance)
 		return RUIVF_METRIC_COSINE;
+	if (f == ruvector_l1_distance || f == ruhalfvec_l1_distance || f == rusparsevec_l1_distance)
+		return RUIVF_METRIC_L1;
 	if (f == ruvector_jaccard_distance)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
@@ -250,24 +250,6 @@ RuIvfGetMetric(Relation index)
 						   "by Hamming distance only.", RuIvfAmName(index)),
 				 errhint("Use bit_hamming_ops; ORDER BY col <%%> query works without an index, "
 						 "as an exact scan.")));
-	if (f == ruvector_l1_distance || f == ruhalfvec_l1_distance || f == rusparsevec_l1_distance)
-	{
-		/* name the operator classes of the indexed type: ruvector_*, vector_* */
-		HeapTuple	tp = SearchSysCache1(TYPEOID, ObjectIdGetDatum(index->rd_opcintype[0]));
-		char	   *t = "ruvector";
-
-		if (HeapTupleIsValid(tp))
-		{
-			t = pstrdup(NameStr(((Form_pg_type) GETSTRUCT(tp))->typname));
-			ReleaseSysCache(tp);
-		}
-
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("ruivf does not support L1 distance"),
-				 errhint("Use %s_l2_ops, %s_ip_ops or %s_cosine_ops; "
-						 "ORDER BY v <+> ... works without an index as an exact scan.", t, t, t)));
-	}
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
 			 errmsg("ruivf operator class support function 1 must be a ruvector distance function")));
@@ -281,12 +263,14 @@ RuIvfGetInput(Relation index)
 	PGFunction	f = index_getprocinfo(index, 1, 1)->fn_addr;
 
 	if (f == ruhalfvec_l2_distance || f == ruhalfvec_l2_squared_distance ||
-		f == ruhalfvec_negative_inner_product || f == ruhalfvec_cosine_distance)
+		f == ruhalfvec_negative_inner_product || f == ruhalfvec_cosine_distance ||
+		f == ruhalfvec_l1_distance)
 		return RUIVF_INPUT_HALF;
 	if (f == ruvector_hamming_distance)
 		return RUIVF_INPUT_BIT;
 	if (f == rusparsevec_l2_distance || f == rusparsevec_l2_squared_distance ||
-		f == rusparsevec_negative_inner_product || f == rusparsevec_cosine_distance)
+		f == rusparsevec_negative_inner_product || f == rusparsevec_cosine_distance ||
+		f == rusparsevec_l1_distance)
 		return RUIVF_INPUT_SPARSE;
 	return RUIVF_INPUT_FLOAT4;
 }
@@ -473,7 +457,7 @@ RuIvfReadMeta(Relation index, RuIvfMetaData *meta)
 			meta->lists >= 0 && meta->lists <= RUIVF_MAX_LISTS &&
 			(meta->bits == 8 || meta->bits == 4) &&
 			(meta->rerank == RUIVF_RERANK_HEAP || meta->rerank == RUIVF_RERANK_INDEX) &&
-			meta->metric >= RUIVF_METRIC_L2 && meta->metric <= RUIVF_METRIC_COSINE;
+			meta->metric >= RUIVF_METRIC_L2 && meta->metric <= RUIVF_METRIC_MAX;
 
 		if (ok)
 		{
@@ -1156,7 +1140,9 @@ ruvector_index_info(PG_FUNCTION_ARGS)
 	Datum		values[11];
 	bool		nulls[11] = {0};
 	BlockNumber npages;
-	static const char *metrics[] = {"?", "l2", "inner product", "cosine"};
+	static const char *metrics[] = {"?", "l2", "inner product", "cosine", "l1"};
+
+	StaticAssertStmt(lengthof(metrics) == RUIVF_METRIC_MAX + 1, "a name for every metric");
 
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
@@ -1177,7 +1163,7 @@ ruvector_index_info(PG_FUNCTION_ARGS)
 
 	values[0] = Int32GetDatum((int32) meta.version);
 	values[1] = Int32GetDatum(meta.dim);
-	values[2] = CStringGetTextDatum(metrics[(meta.metric >= 1 && meta.metric <= 3) ? meta.metric : 0]);
+	values[2] = CStringGetTextDatum(metrics[(meta.metric >= 1 && meta.metric <= RUIVF_METRIC_MAX) ? meta.metric : 0]);
 	values[3] = Int32GetDatum(meta.lists);
 	values[4] = Int32GetDatum(meta.bits);
 	values[5] = Int32GetDatum(meta.lanes);
