@@ -138,9 +138,75 @@ CREATE TABLE vb (b varbit(8));
 CREATE INDEX ON vb USING hnsw (b bit_hamming_ops);
 CREATE INDEX ON vb USING hnsw ((b::bit(8)) bit_hamming_ops);
 DROP TABLE vb;
--- bit strings longer than ruivf's 16,000 dimensions
-CREATE TABLE wide (b bit(20000));
-CREATE INDEX ON wide USING hnsw (b bit_hamming_ops);
-DROP TABLE items, queries, wide;
-DROP FUNCTION pg_temp.dists, pg_temp.bq_rerank;
+DROP TABLE items, queries;
+
+-- bit strings up to 64,000 bits, as in pgvector: 300 rows of 40,000 bits
+-- (deterministic, from md5), each block 8 lanes over 40 pages
+CREATE FUNCTION pg_temp.bits(i int, n int) RETURNS bit varying LANGUAGE sql IMMUTABLE AS $$
+  SELECT ('x' || substr(string_agg(md5(i || '.' || j), '' ORDER BY j), 1, n / 4))::bit varying
+    FROM generate_series(1, (n + 127) / 128) j
+$$;
+CREATE TABLE wide (id int PRIMARY KEY, b bit(40000));
+INSERT INTO wide SELECT i, pg_temp.bits(i, 40000)::bit(40000) FROM generate_series(1, 300) i;
+CREATE INDEX wide_idx ON wide USING hnsw (b bit_hamming_ops);
+SELECT dimensions, metric, lists, lanes_per_block, dims_per_page, pages_per_block, rerank
+  FROM ruvector_index_info('wide_idx');
+-- the 10 nearest by <~> of queries (rows and new strings), every list read:
+-- the distances of a sequential scan, position by position
+CREATE FUNCTION pg_temp.wdists(tbl text, qv bit, k int, use_index bool) RETURNS float8[]
+  LANGUAGE plpgsql AS $$
+DECLARE
+  r float8[];
+BEGIN
+  PERFORM set_config('enable_seqscan', CASE WHEN use_index THEN 'off' ELSE 'on' END, true);
+  PERFORM set_config('enable_indexscan', CASE WHEN use_index THEN 'on' ELSE 'off' END, true);
+  PERFORM set_config('enable_bitmapscan', 'off', true);
+  EXECUTE format('SELECT array_agg(d) FROM (SELECT b <~> $1 AS d FROM %I ORDER BY b <~> $1 LIMIT $2) s',
+                 tbl)
+    INTO r USING qv, k;
+  RETURN r;
+END $$;
+BEGIN;
+SET LOCAL enable_seqscan = off;
+EXPLAIN (COSTS OFF) SELECT id FROM wide ORDER BY b <~> (SELECT b FROM wide WHERE id = 1) LIMIT 10;
+COMMIT;
+CREATE TEMP TABLE wq AS
+  SELECT b AS q FROM wide WHERE id % 50 = 7
+  UNION ALL SELECT pg_temp.bits(i, 40000)::bit(40000) FROM generate_series(1001, 1004) i;
+SELECT count(*) AS queries,
+       count(*) FILTER (WHERE pg_temp.wdists('wide', q, 10, true) = pg_temp.wdists('wide', q, 10, false))
+         AS same
+  FROM wq;
+-- inserts (new blocks of 40 pages, logged 4 pages a record), deletes, VACUUM
+INSERT INTO wide SELECT i, pg_temp.bits(i, 40000)::bit(40000) FROM generate_series(301, 340) i;
+DELETE FROM wide WHERE id % 7 = 0;
+VACUUM wide;
+SELECT count(*) AS queries,
+       count(*) FILTER (WHERE pg_temp.wdists('wide', q, 10, true) = pg_temp.wdists('wide', q, 10, false))
+         AS same
+  FROM wq;
+SELECT ruvector_index_check('wide_idx'::regclass, true) IS NOT NULL AS checked;
+-- a query of another length
+SET enable_seqscan = off;
+SELECT id FROM wide ORDER BY b <~> B'101' LIMIT 1;
+RESET enable_seqscan;
+-- rerank = index keeps a block's vectors as float4s: refused past 16,000 bits
+CREATE INDEX ON wide USING hnsw (b bit_hamming_ops) WITH (rerank = index);
+-- 64,000 bits: blocks of 64 pages, the most a block spans
+CREATE TABLE widest (id int PRIMARY KEY, b bit(64000));
+INSERT INTO widest SELECT i, pg_temp.bits(i, 64000)::bit(64000) FROM generate_series(1, 40) i;
+CREATE INDEX widest_idx ON widest USING ivfflat (b bit_hamming_ops) WITH (lists = 2);
+INSERT INTO widest SELECT i, pg_temp.bits(i, 64000)::bit(64000) FROM generate_series(41, 50) i;
+SELECT dimensions, lists, lanes_per_block, dims_per_page, pages_per_block FROM ruvector_index_info('widest_idx');
+SELECT count(*) AS queries,
+       count(*) FILTER (WHERE pg_temp.wdists('widest', q, 10, true) = pg_temp.wdists('widest', q, 10, false))
+         AS same
+  FROM (SELECT b AS q FROM widest WHERE id % 10 = 3
+        UNION ALL SELECT pg_temp.bits(2001, 64000)::bit(64000)) q;
+SELECT ruvector_index_check('widest_idx'::regclass, true) IS NOT NULL AS checked;
+-- longer bit strings than that cannot be indexed
+CREATE TABLE wider (b bit(64001));
+CREATE INDEX ON wider USING hnsw (b bit_hamming_ops);
+DROP TABLE wide, widest, wider;
+DROP FUNCTION pg_temp.dists, pg_temp.bq_rerank, pg_temp.wdists, pg_temp.bits;
 DROP EXTENSION vector;

@@ -147,7 +147,8 @@ typedef struct RuIvfScanOpaqueData
 	IndexInfo  *exprinfo;		/* an expression index: the expression ... */
 	EState	   *estate;			/* ... and where it is evaluated (re-rank) */
 
-	RuVector   *query;			/* as given, for the exact distances */
+	float	   *query;			/* as given (widened), for the exact distances */
+	int			qdim;			/* its dimensions */
 	float	   *qprep;			/* prepared (unit for cosine) */
 	float	   *qa;				/* scratches of make_operand */
 	float	   *qt;
@@ -483,10 +484,7 @@ ruivfrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, int n
 	so->input = RuIvfGetInput(scan->indexRelation);
 	if (so->input == RUIVF_INPUT_SPARSE)
 		so->squery = (RuSparseVec *) PG_DETOAST_DATUM_COPY(scan->orderByData[0].sk_argument);
-	if (so->input == RUIVF_INPUT_FLOAT4)
-		so->query = (RuVector *) PG_DETOAST_DATUM_COPY(scan->orderByData[0].sk_argument);
-	else
-		so->query = RuIvfInputVector(so->input, scan->orderByData[0].sk_argument);
+	so->query = RuIvfInputQuery(so->input, scan->orderByData[0].sk_argument, &so->qdim);
 	MemoryContextSwitchTo(old);
 }
 
@@ -809,18 +807,18 @@ start_scan(IndexScanDesc scan)
 	so->metric = st->meta.metric;
 	so->l2codes = RuIvfMetricIsL2Like(so->metric);
 	so->dim = dim;
-	if (so->query->dim != dim)
+	if (so->qdim != dim)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 so->input == RUIVF_INPUT_BIT ?
-				 errmsg("different bit lengths %d and %d", dim, so->query->dim) :
+				 errmsg("different bit lengths %d and %d", dim, so->qdim) :
 				 errmsg("different %s dimensions %d and %d",
 						so->input == RUIVF_INPUT_HALF ? "halfvec" :
 						so->input == RUIVF_INPUT_SPARSE ? "sparsevec" : "ruvector",
-						dim, so->query->dim)));
+						dim, so->qdim)));
 
 	so->qprep = palloc(sizeof(float) * dim);
-	RuIvfPrepareVector(so->metric, so->query->x, dim, so->qprep);
+	RuIvfPrepareVector(so->metric, so->query, dim, so->qprep);
 	so->qa = palloc(sizeof(float) * dim);
 	so->qt = palloc(sizeof(float) * dim);
 	{
@@ -1091,14 +1089,14 @@ exact_distance(RuIvfScanOpaque so, const float *x)
 	switch (so->metric)
 	{
 		case RUIVF_METRIC_L2:
-			return sqrt(RuVectorL2Sq(so->query->x, x, so->dim));
+			return sqrt(RuVectorL2Sq(so->query, x, so->dim));
 		case RUIVF_METRIC_IP:
-			return 0.0 - RuVectorDot(so->query->x, x, so->dim);
+			return 0.0 - RuVectorDot(so->query, x, so->dim);
 		case RUIVF_METRIC_L1:
-			return RuVectorL1(so->query->x, x, so->dim);
+			return RuVectorL1(so->query, x, so->dim);
 		case RUIVF_METRIC_COSINE:
 		default:
-			return RuVectorCosine(so->query->x, x, so->dim);
+			return RuVectorCosine(so->query, x, so->dim);
 	}
 }
 

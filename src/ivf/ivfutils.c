@@ -158,6 +158,12 @@ RuIvfComputeGeometry(int dim, bool vectors, int bits)
 	Assert((Size) g.dims_per_page * g.pages_per_block >= (Size) dim);
 	Assert(g.dims_per_page % 2 == 0);
 	Assert(g.pages_per_block <= RUIVF_MAX_PAGES_PER_BLOCK);
+	/* the widest block: RUIVF_MAX_BIT_DIM dimensions, 8 lanes of SQ8 codes */
+	StaticAssertStmt((RUIVF_MAX_BIT_DIM +
+					  ((RUIVF_PAGE_AVAIL - RUIVF_MIN_LANES * RUIVF_LANE_HEADER) / RUIVF_MIN_LANES & ~1) - 1) /
+					 ((RUIVF_PAGE_AVAIL - RUIVF_MIN_LANES * RUIVF_LANE_HEADER) / RUIVF_MIN_LANES & ~1) <=
+					 RUIVF_MAX_PAGES_PER_BLOCK,
+					 "a block of RUIVF_MAX_BIT_DIM dimensions fits RUIVF_MAX_PAGES_PER_BLOCK pages");
 	g.vec_pages_per_block = vectors
 		? (int) (((Size) g.lanes * dim + RUIVF_FLOATS_PER_PAGE - 1) / RUIVF_FLOATS_PER_PAGE)
 		: 0;
@@ -353,49 +359,50 @@ RuIvfInputFloats(RuIvfInput input, Datum value, int dim, float *buf)
 }
 
 /*
- * A value of the index's input kind as a float4 ruvector: the value itself
- * (detoasted) for ruvector, else a palloc'd widened copy.
+ * A query of the index's input kind as float4 elements, palloc'd, and its
+ * dimension count in *dim (a bit string's up to RUIVF_MAX_BIT_DIM bits do
+ * not fit a ruvector, whose count is 16 bits).  Sparse vectors and bit
+ * strings beyond what ruivf codes are refused.
  */
-RuVector *
-RuIvfInputVector(RuIvfInput input, Datum value)
+float *
+RuIvfInputQuery(RuIvfInput input, Datum value, int *dim)
 {
-	RuVector   *v;
+	Pointer		plain = (Pointer) PG_DETOAST_DATUM(value);
+	float	   *x;
+	int			n;
 
 	if (input == RUIVF_INPUT_FLOAT4)
-		return DatumGetRuVector(value);
-	if (input == RUIVF_INPUT_HALF)
-	{
-		RuHalfVec  *h = (RuHalfVec *) PG_DETOAST_DATUM(value);
-
-		v = InitRuVector(h->dim);
-		rv_half_kernels(rv_kernels.level)->to_float(h->x, v->x, h->dim);
-	}
+		n = ((RuVector *) plain)->dim;
+	else if (input == RUIVF_INPUT_HALF)
+		n = ((RuHalfVec *) plain)->dim;
 	else if (input == RUIVF_INPUT_SPARSE)
 	{
-		RuSparseVec *sv = (RuSparseVec *) PG_DETOAST_DATUM(value);
-
-		if (sv->dim < 1 || sv->dim > RUVECTOR_MAX_DIM)
+		n = ((RuSparseVec *) plain)->dim;
+		if (n < 1 || n > RUVECTOR_MAX_DIM)
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("a sparse vector of %d dimensions cannot be a ruivf query", sv->dim),
+					 errmsg("a sparse vector of %d dimensions cannot be a ruivf query", n),
 					 errdetail("ruivf indexes sparse vectors of 1 to %d dimensions.",
 							   RUVECTOR_MAX_DIM)));
-		v = InitRuVector(sv->dim);
-		RuIvfInputFloats(input, PointerGetDatum(sv), v->dim, v->x);
 	}
 	else
 	{
-		VarBit	   *b = DatumGetVarBitP(value);
-
-		if (VARBITLEN(b) < 1 || VARBITLEN(b) > RUVECTOR_MAX_DIM)
+		n = VARBITLEN((VarBit *) plain);
+		if (n < 1 || n > RUIVF_MAX_BIT_DIM)
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("a bit string of %d bits cannot be a ruivf query", VARBITLEN(b)),
-					 errdetail("ruivf indexes bit strings of 1 to %d bits.", RUVECTOR_MAX_DIM)));
-		v = InitRuVector(VARBITLEN(b));
-		RuIvfInputFloats(input, PointerGetDatum(b), v->dim, v->x);
+					 errmsg("a bit string of %d bits cannot be a ruivf query", n),
+					 errdetail("ruivf indexes bit strings of 1 to %d bits.", RUIVF_MAX_BIT_DIM)));
 	}
-	return v;
+	x = palloc(sizeof(float) * Max(n, 1));
+	if (input == RUIVF_INPUT_FLOAT4)
+		memcpy(x, ((RuVector *) plain)->x, sizeof(float) * n);
+	else
+		RuIvfInputFloats(input, PointerGetDatum(plain), n, x);
+	if (plain != DatumGetPointer(value))
+		pfree(plain);
+	*dim = n;
+	return x;
 }
 
 /* Initialize a ruivf page of the given kind; its whole content counts as used. */
@@ -453,7 +460,8 @@ RuIvfReadMeta(Relation index, RuIvfMetaData *meta)
 
 	/* the geometry every page access relies on */
 	{
-		bool		ok = meta->dim >= 1 && meta->dim <= RUVECTOR_MAX_DIM &&
+		bool		ok = meta->dim >= 1 &&
+			meta->dim <= Max(RUVECTOR_MAX_DIM, RUIVF_MAX_BIT_DIM) &&
 			meta->lists >= 0 && meta->lists <= RUIVF_MAX_LISTS &&
 			(meta->bits == 8 || meta->bits == 4) &&
 			(meta->rerank == RUIVF_RERANK_HEAP || meta->rerank == RUIVF_RERANK_INDEX) &&
