@@ -181,8 +181,11 @@ SELECT pg_temp.err('CREATE INDEX ON documents USING ivfflat (embedding vector_l2
 SELECT pg_temp.err('CREATE INDEX ON documents USING hnsw (embedding vector_l2_ops) WITH (foo = 1)');
 SELECT pg_temp.err('CREATE INDEX ON documents USING hnsw (embedding vector_l2_ops) WITH (bits = 3)');
 ALTER INDEX documents_embedding_idx SET (ef_construction = 100);
--- L1: an operator class for hnsw as in pgvector, refused at CREATE INDEX
-CREATE INDEX ON documents USING hnsw (embedding vector_l1_ops);
+-- L1: an operator class for hnsw only, as in pgvector (sql/compat_index.sql
+-- tests its scans)
+CREATE INDEX documents_l1_idx ON documents USING hnsw (embedding vector_l1_ops);
+SELECT dimensions, metric FROM ruvector_index_info('documents_l1_idx');
+DROP INDEX documents_l1_idx;
 SELECT pg_temp.err('CREATE INDEX ON documents USING ivfflat (embedding vector_l1_ops)');
 -- ruivf's own options under both names
 CREATE INDEX documents_ip_idx ON documents USING hnsw (embedding vector_ip_ops)

@@ -31,11 +31,16 @@ INSERT INTO t SELECT i, pg_temp.rv(i, 8) FROM generate_series(1, 1000) i;
 CREATE INDEX t_l2 ON t USING ruivf (v ruvector_l2_ops) WITH (lists = 10);
 CREATE INDEX t_ip ON t USING ruivf (v ruvector_ip_ops) WITH (lists = 10);
 CREATE INDEX t_cos ON t USING ruivf (v ruvector_cosine_ops) WITH (lists = 10);
+-- L1: coded and probed as L2, re-ranked in L1
+CREATE INDEX t_l1 ON t USING ruivf (v ruvector_l1_ops) WITH (lists = 10);
 -- lists = 0 chooses from the row count
 CREATE INDEX t_auto ON t USING ruivf (v ruvector_l2_ops) WITH (lists = 0);
 SELECT c.relname, c.reloptions, a.amname
   FROM pg_class c JOIN pg_am a ON a.oid = c.relam
- WHERE c.relname IN ('t_l2', 't_ip', 't_cos', 't_auto') ORDER BY c.relname;
+ WHERE c.relname IN ('t_l2', 't_ip', 't_cos', 't_l1', 't_auto') ORDER BY c.relname;
+SELECT c.relname, i.metric, i.lists
+  FROM pg_class c, ruvector_index_info(c.oid) i
+ WHERE c.relname IN ('t_l2', 't_ip', 't_cos', 't_l1') ORDER BY c.relname;
 DROP INDEX t_auto;
 -- out of range and unknown options
 CREATE INDEX ON t USING ruivf (v ruvector_l2_ops) WITH (lists = -1);
@@ -43,14 +48,6 @@ CREATE INDEX ON t USING ruivf (v ruvector_l2_ops) WITH (lists = 40000);
 CREATE INDEX ON t USING ruivf (v ruvector_l2_ops) WITH (probes = 4);
 -- there is no default operator class
 CREATE INDEX ON t USING ruivf (v);
--- L1 is refused at CREATE INDEX, with SQLSTATE 0A000 (feature_not_supported)
-DO $$
-BEGIN
-  CREATE INDEX t_l1 ON t USING ruivf (v ruvector_l1_ops);
-EXCEPTION WHEN OTHERS THEN
-  RAISE NOTICE 'SQLSTATE %: %', SQLSTATE, SQLERRM;
-END $$;
-CREATE INDEX t_l1 ON t USING ruivf (v ruvector_l1_ops);
 -- an expression without dimensions cannot be indexed (ruivf_types indexes
 -- expressions cast to a type with dimensions)
 CREATE INDEX ON t USING ruivf ((v + v) ruvector_l2_ops);
@@ -151,6 +148,9 @@ CREATE TEMP TABLE exact_ip AS
   SELECT q.id, array(SELECT t.id FROM t ORDER BY t.v <#> q.v LIMIT 10) AS ids FROM q WHERE q.v IS NOT NULL;
 CREATE TEMP TABLE exact_cos AS
   SELECT q.id, array(SELECT t.id FROM t ORDER BY t.v <=> q.v LIMIT 10) AS ids FROM q WHERE q.v IS NOT NULL;
+CREATE TEMP TABLE exact_l1 AS
+  SELECT q.id, array(SELECT t.v <+> q.v FROM t ORDER BY t.v <+> q.v LIMIT 30) AS dists
+    FROM q WHERE q.v IS NOT NULL;
 RESET enable_indexscan;
 -- through the index
 SET enable_seqscan = off;
@@ -167,6 +167,24 @@ SELECT count(*) AS queries,
   FROM q JOIN exact_cos e USING (id);
 EXPLAIN (COSTS OFF) SELECT id FROM t ORDER BY v <#> pg_temp.rv(1, 8) LIMIT 3;
 EXPLAIN (COSTS OFF) SELECT id FROM t ORDER BY v <=> pg_temp.rv(1, 8) LIMIT 3;
+-- L1: with every list probed the 30 nearest are the exact answer, position
+-- by position (their distances: some of these rows tie exactly, which
+-- sql/ruivf_types.sql avoids to compare ids)
+EXPLAIN (COSTS OFF) SELECT id FROM t ORDER BY v <+> pg_temp.rv(1, 8) LIMIT 3;
+SET ruvector.probes = 32768;
+SELECT count(*) AS queries,
+       count(*) FILTER (WHERE e.dists = array(SELECT t.v <+> q.v FROM t ORDER BY t.v <+> q.v LIMIT 30))
+         AS same_l1
+  FROM q JOIN exact_l1 e USING (id);
+-- and with the default probes (8 of 10 lists) the rows come in
+-- non-decreasing L1 distance, the operator's
+RESET ruvector.probes;
+SELECT count(DISTINCT q.id) AS queries, count(*) AS rows,
+       bool_and(n.d = n.v <+> q.v) AS exact_distances, bool_and(n.d >= n.prev) AS ordered
+  FROM q, LATERAL (SELECT v, d, lag(d, 1, 0::float8) OVER () AS prev
+                     FROM (SELECT t.v, t.v <+> q.v AS d FROM t ORDER BY t.v <+> q.v LIMIT 30) s) n
+ WHERE q.v IS NOT NULL;
+SET ruvector.probes = 10;
 -- the distances come out in order, and are the operator's
 SELECT count(*) AS rows,
        bool_and(d = v <-> (SELECT v FROM q WHERE id = 1)) AS exact_distances,
@@ -253,6 +271,7 @@ SELECT count(*) AS rows,
 SELECT count(*) FROM (SELECT id FROM t ORDER BY v <-> pg_temp.rv(1, 8) LIMIT 100000) s;
 SELECT count(*) FROM (SELECT id FROM t ORDER BY v <#> pg_temp.rv(1, 8) LIMIT 100000) s;
 SELECT count(*) FROM (SELECT id FROM t ORDER BY v <=> pg_temp.rv(1, 8) LIMIT 100000) s;
+SELECT count(*) FROM (SELECT id FROM t ORDER BY v <+> pg_temp.rv(1, 8) LIMIT 100000) s;
 RESET enable_seqscan;
 DELETE FROM t WHERE id % 3 = 0;
 VACUUM t;
@@ -263,6 +282,8 @@ SELECT count(*), count(*) FILTER (WHERE id % 3 = 0) AS deleted
   FROM (SELECT id FROM t ORDER BY v <#> pg_temp.rv(1, 8) LIMIT 100000) s;
 SELECT count(*), count(*) FILTER (WHERE id % 3 = 0) AS deleted
   FROM (SELECT id FROM t ORDER BY v <=> pg_temp.rv(1, 8) LIMIT 100000) s;
+SELECT count(*), count(*) FILTER (WHERE id % 3 = 0) AS deleted
+  FROM (SELECT id FROM t ORDER BY v <+> pg_temp.rv(1, 8) LIMIT 100000) s;
 RESET enable_seqscan;
 -- inserts fill the freed lanes
 INSERT INTO t SELECT i, pg_temp.rv(i, 8) FROM generate_series(1501, 1700) i;
@@ -271,15 +292,18 @@ SET enable_indexscan = off;
 CREATE TEMP TABLE exact2 AS
   SELECT q.id, array(SELECT t.id FROM t ORDER BY t.v <-> q.v LIMIT 10) AS l2,
          array(SELECT t.id FROM t ORDER BY t.v <#> q.v LIMIT 10) AS ip,
-         array(SELECT t.id FROM t ORDER BY t.v <=> q.v LIMIT 10) AS cos
+         array(SELECT t.id FROM t ORDER BY t.v <=> q.v LIMIT 10) AS cos,
+         array(SELECT t.id FROM t ORDER BY t.v <+> q.v LIMIT 10) AS l1
     FROM q WHERE q.v IS NOT NULL;
 RESET enable_indexscan;
-CREATE FUNCTION pg_temp.check_exact() RETURNS TABLE (queries bigint, same_l2 bigint, same_ip bigint, same_cos bigint)
+CREATE FUNCTION pg_temp.check_exact()
+  RETURNS TABLE (queries bigint, same_l2 bigint, same_ip bigint, same_cos bigint, same_l1 bigint)
   LANGUAGE sql AS $$
   SELECT count(*),
          count(*) FILTER (WHERE e.l2 = array(SELECT t.id FROM t ORDER BY t.v <-> q.v LIMIT 10)),
          count(*) FILTER (WHERE e.ip = array(SELECT t.id FROM t ORDER BY t.v <#> q.v LIMIT 10)),
-         count(*) FILTER (WHERE e.cos = array(SELECT t.id FROM t ORDER BY t.v <=> q.v LIMIT 10))
+         count(*) FILTER (WHERE e.cos = array(SELECT t.id FROM t ORDER BY t.v <=> q.v LIMIT 10)),
+         count(*) FILTER (WHERE e.l1 = array(SELECT t.id FROM t ORDER BY t.v <+> q.v LIMIT 10))
     FROM q JOIN exact2 e USING (id)
 $$;
 SET enable_seqscan = off;

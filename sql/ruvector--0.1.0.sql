@@ -280,7 +280,7 @@ CREATE OPERATOR CLASS ruvector_cosine_ops
 	OPERATOR 1 <=> (ruvector, ruvector) FOR ORDER BY float_ops,
 	FUNCTION 1 cosine_distance(ruvector, ruvector);
 
--- L1 has an operator class so that CREATE INDEX says clearly why it fails
+-- L1: coded, trained and probed as L2, re-ranked in L1 (src/ivf/ivf.h)
 CREATE OPERATOR CLASS ruvector_l1_ops
 	FOR TYPE ruvector USING ruivf AS
 	OPERATOR 1 <+> (ruvector, ruvector) FOR ORDER BY float_ops,
@@ -741,6 +741,11 @@ CREATE OPERATOR CLASS ruhalfvec_cosine_ops
 	OPERATOR 1 <=> (ruhalfvec, ruhalfvec) FOR ORDER BY float_ops,
 	FUNCTION 1 ruhalfvec_cosine_distance(ruhalfvec, ruhalfvec);
 
+CREATE OPERATOR CLASS ruhalfvec_l1_ops
+	FOR TYPE ruhalfvec USING ruivf AS
+	OPERATOR 1 <+> (ruhalfvec, ruhalfvec) FOR ORDER BY float_ops,
+	FUNCTION 1 ruhalfvec_l1_distance(ruhalfvec, ruhalfvec);
+
 -- rusparsevec: sparse vectors ----------------------------------------------
 --
 -- Up to 1,000,000,000 dimensions, of which at most 16,000 are stored (the
@@ -908,8 +913,8 @@ CREATE OPERATOR CLASS rusparsevec_ops
 	OPERATOR 5 >,
 	FUNCTION 1 rusparsevec_cmp(rusparsevec, rusparsevec);
 
--- ruivf cannot index rusparsevec: with these, CREATE INDEX fails with 0A000
--- and a hint (RuIvfGetMetric, src/ivf) instead of "no operator class"
+-- ruivf on rusparsevec: each value scattered into its dense form (up to
+-- 16,000 dimensions), re-ranked with the sparse type's own distances
 CREATE OPERATOR CLASS rusparsevec_l2_ops
 	DEFAULT FOR TYPE rusparsevec USING ruivf AS
 	OPERATOR 1 <-> (rusparsevec, rusparsevec) FOR ORDER BY float_ops,
@@ -924,3 +929,8 @@ CREATE OPERATOR CLASS rusparsevec_cosine_ops
 	FOR TYPE rusparsevec USING ruivf AS
 	OPERATOR 1 <=> (rusparsevec, rusparsevec) FOR ORDER BY float_ops,
 	FUNCTION 1 rusparsevec_cosine_distance(rusparsevec, rusparsevec);
+
+CREATE OPERATOR CLASS rusparsevec_l1_ops
+	FOR TYPE rusparsevec USING ruivf AS
+	OPERATOR 1 <+> (rusparsevec, rusparsevec) FOR ORDER BY float_ops,
+	FUNCTION 1 rusparsevec_l1_distance(rusparsevec, rusparsevec);

@@ -281,9 +281,8 @@ COMMENT ON ACCESS METHOD hnsw IS
 
 -- Support function 1 names the metric (ruivf reads it: one of ruvector's
 -- distance functions).  vector_l2_ops is the default for ivfflat only, as
--- in pgvector; vector_l1_ops exists for hnsw only, as in pgvector, and
--- CREATE INDEX with it fails, saying why (ruivf's codes estimate L2 and
--- inner products only).
+-- in pgvector; vector_l1_ops exists for hnsw only, as in pgvector (ruivf
+-- codes and probes it as L2 and re-ranks it in L1).
 
 CREATE OPERATOR CLASS vector_l2_ops
 	DEFAULT FOR TYPE vector USING ivfflat AS
@@ -358,8 +357,8 @@ CREATE OPERATOR CLASS bit_hamming_ops
 --
 -- Half-precision elements (two bytes each), pgvector's text and binary
 -- forms; halfvec and ruhalfvec are the same bytes.  hnsw and ivfflat (ruivf)
--- index it with halfvec_l2_ops, _ip_ops, _cosine_ops; halfvec_l1_ops fails
--- with 0A000 and a hint (RuIvfGetMetric).
+-- index it with halfvec_l2_ops, _ip_ops, _cosine_ops, and hnsw with
+-- halfvec_l1_ops too, as in pgvector.
 
 CREATE TYPE halfvec;
 
@@ -616,10 +615,10 @@ CREATE OPERATOR CLASS halfvec_l1_ops
 --
 -- Up to 1,000,000,000 dimensions, at most 16,000 of them stored (the
 -- non-zero ones); pgvector's text form {1:1.5,3:2}/5 and binary form;
--- sparsevec and rusparsevec are the same bytes.  No index: the operator
--- classes sparsevec_*_ops (hnsw, as in pgvector) exist so that schemas
--- naming them load, and CREATE INDEX with one fails with 0A000 and a hint
--- (RuIvfGetMetric).
+-- sparsevec and rusparsevec are the same bytes.  hnsw (ruivf) indexes it
+-- with sparsevec_l2_ops, _ip_ops, _cosine_ops and _l1_ops, as in pgvector,
+-- up to 16,000 dimensions (coded dense, re-ranked with the sparse type's
+-- own distances).
 
 CREATE TYPE sparsevec;
 

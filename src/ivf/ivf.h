@@ -12,7 +12,9 @@
  * best candidates exactly with the full-precision vectors read from the heap
  * (the ruvector type is stored inline and uncompressed, so that read walks
  * no TOAST table), and returns rows in exact distance order.  For cosine
- * the index codes unit vectors; for inner product the raw vectors.
+ * the index codes unit vectors; for inner product, L2 and L1 the raw
+ * vectors (an L1 index is coded, trained and probed as for L2; only its
+ * exact re-rank distance is L1).
  *
  * PAGES (all sizes are for BLCKSZ 8192; the Asserts in ivfutils.c check
  * the arithmetic for the configured BLCKSZ)
@@ -66,7 +68,7 @@
  * lanes on a tie: 128 dimensions give B = 56 on one page, 784 give B = 32
  * over 4 pages, 1536 give B = 16 over 4 pages.  Past ~4000
  * dimensions B is 8 and a block spans as many pages as it needs (16,000
- * dimensions: 16 pages).  Page k of a block holds dimensions
+ * dimensions: 16 pages; a bit string of 64,000 bits, RUIVF_MAX_BIT_DIM: 64).  Page k of a block holds dimensions
  * [k * dims_per_page, (k+1) * dims_per_page) for all B lanes, and a scan
  * sums the partial dot products of the pages (dims_per_page is even: no
  * pair of dimensions spans two pages).  The first page's special
@@ -149,13 +151,25 @@
 
 #define RUIVF_METAPAGE_BLKNO	0
 
-/* metrics, from the opclass's support function 1 */
+/*
+ * metrics, from the opclass's support function 1 (stored in the metapage).
+ * An L1 index is an L2 index but for the scan's exact distance: its codes,
+ * k-means and probe order are L2's, and an L2 lower bound bounds the L1
+ * distance too (|v|_1 >= |v|_2), so the re-rank stays exact (ivfscan.c).
+ */
 typedef enum RuIvfMetric
 {
 	RUIVF_METRIC_L2 = 1,
 	RUIVF_METRIC_IP = 2,
-	RUIVF_METRIC_COSINE = 3
+	RUIVF_METRIC_COSINE = 3,
+	RUIVF_METRIC_L1 = 4
 } RuIvfMetric;
+
+#define RUIVF_METRIC_MAX		RUIVF_METRIC_L1
+
+/* the metric's codes, estimates and list order are L2's (L2 and L1) */
+#define RuIvfMetricIsL2Like(metric) \
+	((metric) == RUIVF_METRIC_L2 || (metric) == RUIVF_METRIC_L1)
 
 /*
  * What the indexed column holds, from the operator class (RuIvfGetInput).
@@ -163,11 +177,11 @@ typedef enum RuIvfMetric
  * vector is scattered into its dense form (up to RUVECTOR_MAX_DIM
  * dimensions), and a bit string is a vector of 0.0 / 1.0, whose squared L2
  * distance is the Hamming distance (so <~> orders as <-> on the widened
- * vectors).  The re-rank reads the column's own value from the table: two
- * bytes a dimension for a halfvec, one bit for a bit string, the non-zero
- * elements of a sparse vector, whose exact distance is the sparse type's
- * own (double-precision merges, ivfscan.c), so that rows come in the order
- * of the operator's values.
+ * vectors), up to RUIVF_MAX_BIT_DIM bits.  The re-rank reads the column's
+ * own value from the table: two bytes a dimension for a halfvec, one bit
+ * for a bit string, the non-zero elements of a sparse vector, whose exact
+ * distance is the sparse type's own (double-precision merges, ivfscan.c),
+ * so that rows come in the order of the operator's values.
  */
 typedef enum RuIvfInput
 {
@@ -176,6 +190,18 @@ typedef enum RuIvfInput
 	RUIVF_INPUT_BIT = 2,		/* bit (bit_hamming_ops), metric L2 */
 	RUIVF_INPUT_SPARSE = 3		/* rusparsevec, sparsevec (rerank = heap) */
 } RuIvfInput;
+
+/*
+ * Bit strings are indexed up to 64,000 bits, as pgvector does (other inputs:
+ * RUVECTOR_MAX_DIM).  An SQ8 block of 8 lanes then spans 64 pages of 1,000
+ * dimensions, RUIVF_MAX_PAGES_PER_BLOCK (ivfutils.c checks it).  Past
+ * RUVECTOR_MAX_DIM bits the re-rank reads the table: with rerank = index an
+ * insert adding a block would lock its code and vector pages together
+ * (64 + 253 at 64,000 bits), more buffers than a backend may lock at once.
+ */
+#define RUIVF_MAX_BIT_DIM		64000
+#define RuIvfMaxDim(input) \
+	((input) == RUIVF_INPUT_BIT ? RUIVF_MAX_BIT_DIM : RUVECTOR_MAX_DIM)
 
 /* page kinds, in the special space */
 #define RUIVF_PAGE_META			1
@@ -307,7 +333,8 @@ typedef struct RuIvfBlockRange
 #define RUIVF_LANE_HEADER		(sizeof(ItemPointerData) + sizeof(RuIvfLaneFactors))	/* TID + factors */
 #define RUIVF_MAX_BLOCK_PAGES	4	/* blocks VACUUM can rewrite in one record */
 #define RUIVF_MAX_LISTS			32768
-#define RUIVF_MAX_PAGES_PER_BLOCK 64	/* bound for per-block page arrays (16,000 dims: 16) */
+#define RUIVF_MAX_PAGES_PER_BLOCK 64	/* bound for per-block page arrays (16,000 dims: 16,
+										 * 64,000 bits: 64) */
 
 /* data block geometry, derived from dim */
 typedef struct RuIvfGeometry
@@ -410,7 +437,7 @@ extern RuIvfMetric RuIvfGetMetric(Relation index);
 extern RuIvfInput RuIvfGetInput(Relation index);
 extern const char *RuIvfAmName(Relation index);
 extern const float *RuIvfInputFloats(RuIvfInput input, Datum value, int dim, float *buf);
-extern RuVector *RuIvfInputVector(RuIvfInput input, Datum value);
+extern float *RuIvfInputQuery(RuIvfInput input, Datum value, int *dim);
 extern void RuIvfInitPage(Page page, uint16 kind);
 extern Buffer RuIvfNewBuffer(Relation index, ForkNumber fork);
 extern RuIvfState *RuIvfGetState(Relation index);

@@ -15,10 +15,10 @@
  *	   dimension, the sample's minimum (m_d) and range / 255 (s_d); with
  *	   bits = 4 the range is at most mean +- 2.7 standard deviations.
  *	3. assigning: a second heap scan collects vectors in batches of
- *	   RUIVF_ASSIGN_BATCH, finds each one's nearest centroid chunk by chunk
- *	   (kmeans.c), codes it and appends it to its list's block in memory
- *	   (lists x one block); a full block is written out and becomes the
- *	   head of its list's chain.
+ *	   RUIVF_ASSIGN_BATCH (fewer past RUVECTOR_MAX_DIM bits), finds each
+ *	   one's nearest centroid chunk by chunk (kmeans.c), codes it and
+ *	   appends it to its list's block in memory (lists x one block); a full
+ *	   block is written out and becomes the head of its list's chain.
  *
  * PARALLEL BUILD
  * When plan_create_index_workers() grants workers (max_parallel_maintenance_
@@ -81,6 +81,8 @@
 
 #define RUIVF_SAMPLES_PER_LIST	20
 #define RUIVF_ASSIGN_BATCH		1024
+/* and at most as many floats as that many vectors of RUVECTOR_MAX_DIM */
+#define RUIVF_ASSIGN_BATCH_FLOATS	(RUIVF_ASSIGN_BATCH * RUVECTOR_MAX_DIM)
 
 /* shm_toc keys of a parallel build */
 #define RUIVF_KEY_SHARED		UINT64CONST(0xB1F0000000000001)
@@ -116,7 +118,8 @@ typedef struct RuIvfBuildState
 	double		indtuples;
 	unsigned char *code;
 	float	   *chunks;			/* centroids in assignment chunks */
-	float	   *batch;			/* RUIVF_ASSIGN_BATCH prepared vectors */
+	float	   *batch;			/* batch_cap prepared vectors */
+	int			batch_cap;		/* RUIVF_ASSIGN_BATCH, fewer past RUVECTOR_MAX_DIM */
 	ItemPointerData *batch_tids;
 	float	   *batch_raw;		/* the vectors as given (rerank = index), else NULL */
 	int		   *batch_list;
@@ -463,7 +466,7 @@ assign_callback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 	bs->batch_tids[bs->nbatch++] = *tid;
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(bs->tmpcxt);
-	if (bs->nbatch == RUIVF_ASSIGN_BATCH)
+	if (bs->nbatch == bs->batch_cap)
 		assign_batch(bs);
 }
 
@@ -508,16 +511,22 @@ begin_sort(TupleDesc desc, int sortmem, Sharedsort *sharedsort, int nparticipant
 								Max(sortmem, 64), coordinate, TUPLESORT_NONE);
 }
 
-/* The batch buffers of phase 3 (the raw vectors only for rerank = index). */
+/*
+ * The batch buffers of phase 3 (the raw vectors only for rerank = index):
+ * RUIVF_ASSIGN_BATCH vectors, fewer for bit strings past RUVECTOR_MAX_DIM
+ * bits, so that the buffer is never larger than at RUVECTOR_MAX_DIM.
+ */
 static void
 alloc_batch(RuIvfBuildState *bs)
 {
-	Size		floats = sizeof(float) * (Size) RUIVF_ASSIGN_BATCH * bs->dim;
+	Size		floats;
 
+	bs->batch_cap = Min(RUIVF_ASSIGN_BATCH, RUIVF_ASSIGN_BATCH_FLOATS / bs->dim);
+	floats = sizeof(float) * (Size) bs->batch_cap * bs->dim;
 	bs->batch = palloc_extended(floats, MCXT_ALLOC_HUGE);
-	bs->batch_tids = palloc(sizeof(ItemPointerData) * RUIVF_ASSIGN_BATCH);
-	bs->batch_list = palloc(sizeof(int) * RUIVF_ASSIGN_BATCH);
-	bs->batch_best = palloc(sizeof(float) * RUIVF_ASSIGN_BATCH);
+	bs->batch_tids = palloc(sizeof(ItemPointerData) * bs->batch_cap);
+	bs->batch_list = palloc(sizeof(int) * bs->batch_cap);
+	bs->batch_best = palloc(sizeof(float) * bs->batch_cap);
 	if (bs->st.meta.rerank == RUIVF_RERANK_INDEX)
 		bs->batch_raw = palloc_extended(floats, MCXT_ALLOC_HUGE);
 }
@@ -983,9 +992,12 @@ index_dimensions(Relation index)
 				 errhint("Declare the column as ruvector(n), e.g. ruvector(768); "
 						 "cast an indexed expression to a type with dimensions, "
 						 "e.g. ((v + w)::ruvector(768)).")));
-	if (dim > RUVECTOR_MAX_DIM)
+	if (dim > RuIvfMaxDim(RuIvfGetInput(index)))
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 RuIvfGetInput(index) == RUIVF_INPUT_BIT ?
+				 errmsg("column cannot have more than %d bits for a ruivf index",
+						RUIVF_MAX_BIT_DIM) :
 				 errmsg("column cannot have more than %d dimensions for a ruivf index",
 						RUVECTOR_MAX_DIM),
 				 RuIvfGetInput(index) == RUIVF_INPUT_SPARSE ?
@@ -1018,6 +1030,18 @@ index_rerank(Relation index, int dim)
 					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 					 errmsg("rerank = index is not supported for sparse vectors"),
 					 errhint("Leave rerank at auto (or heap): the re-rank reads the sparse values "
+							 "from the table.")));
+		return RUIVF_RERANK_HEAP;
+	}
+	if (input == RUIVF_INPUT_BIT && dim > RUVECTOR_MAX_DIM)
+	{
+		/* a new block's code and vector pages are locked together (ivf.h) */
+		if (rerank == RUIVF_RERANK_INDEX)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("rerank = index is not supported for bit strings of more than %d bits",
+							RUVECTOR_MAX_DIM),
+					 errhint("Leave rerank at auto (or heap): the re-rank reads the bit strings "
 							 "from the table.")));
 		return RUIVF_RERANK_HEAP;
 	}

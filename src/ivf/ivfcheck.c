@@ -320,9 +320,9 @@ check_metapage(RuIvfCheckState *cs)
 				 errhint("REINDEX INDEX %s;", cs->name)));
 	if (meta->version != RUIVF_VERSION_MIN)
 		check_meta_field(cs, "version", meta->version, RUIVF_VERSION);
-	if (meta->dim < 1 || meta->dim > RUVECTOR_MAX_DIM)
+	if (meta->dim < 1 || meta->dim > RuIvfMaxDim(RuIvfGetInput(cs->index)))
 		corrupt("index \"%s\" block %u: metapage dim is %d, not within 1 .. %d",
-				cs->name, RUIVF_METAPAGE_BLKNO, meta->dim, RUVECTOR_MAX_DIM);
+				cs->name, RUIVF_METAPAGE_BLKNO, meta->dim, RuIvfMaxDim(RuIvfGetInput(cs->index)));
 	check_meta_field(cs, "dim (the column's declared dimensions)", meta->dim, typmod);
 	check_meta_field(cs, "metric (the operator class's)", meta->metric, cs->metric);
 	if (meta->lists < 0 || meta->lists > RUIVF_MAX_LISTS)
@@ -929,7 +929,8 @@ heap_callback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 	RuIvfCheckState *cs = (RuIvfCheckState *) state;
 	const RuIvfMetaData *meta = &cs->meta;
 	RuIvfCheckTid *e;
-	RuVector   *v;
+	float	   *v;
+	int			vdim;
 	Buffer		bufs[RUIVF_MAX_PAGES_PER_BLOCK];
 	Page		pages[RUIVF_MAX_PAGES_PER_BLOCK];
 	RuIvfLaneFactors f;
@@ -948,12 +949,12 @@ heap_callback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 		return;					/* a table scan gives each TID once */
 	e->seen = true;
 
-	v = RuIvfInputVector(RuIvfGetInput(cs->index), values[0]);
-	if (v->dim != meta->dim)
+	v = RuIvfInputQuery(RuIvfGetInput(cs->index), values[0], &vdim);
+	if (vdim != meta->dim)
 		corrupt("index \"%s\" block %u lane %d: row (%u,%u) of the table has %d dimensions, "
 				"the index %d",
 				cs->name, e->blkno, e->lane, ItemPointerGetBlockNumber(tid),
-				ItemPointerGetOffsetNumber(tid), v->dim, meta->dim);
+				ItemPointerGetOffsetNumber(tid), vdim, meta->dim);
 
 	if (meta->rerank == RUIVF_RERANK_INDEX)
 	{
@@ -974,12 +975,12 @@ heap_callback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 			UnlockReleaseBuffer(buf);
 		}
 		for (int d = 0; d < meta->dim; d++)
-			if (memcmp(&cs->vec[d], &v->x[d], sizeof(float)) != 0)
+			if (memcmp(&cs->vec[d], &v[d], sizeof(float)) != 0)
 				corrupt("index \"%s\" block %u lane %d: element %d of the index's copy of the "
 						"vector is %.9g, row (%u,%u) of the table has %.9g",
 						cs->name, e->blkno, e->lane, d, (double) cs->vec[d],
 						ItemPointerGetBlockNumber(tid), ItemPointerGetOffsetNumber(tid),
-						(double) v->x[d]);
+						(double) v[d]);
 	}
 	else
 	{
@@ -995,10 +996,9 @@ heap_callback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 		decode_lane(cs, pages, e->blkno, e->lane);
 		for (int k = 0; k < meta->pages_per_block; k++)
 			UnlockReleaseBuffer(bufs[k]);
-		check_coding(cs, e->blkno, e->lane, e->list, f, v->x, "the table row");
+		check_coding(cs, e->blkno, e->lane, e->list, f, v, "the table row");
 	}
-	if ((Pointer) v != DatumGetPointer(values[0]))
-		pfree(v);
+	pfree(v);
 }
 
 /* heapallindexed: scan the table as an index build would, checking each row. */

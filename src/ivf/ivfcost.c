@@ -10,7 +10,8 @@
  * score per code in them (a quarter of an operator call: a SIMD batch
  * kernel, no fmgr), and one random heap fetch per re-ranked candidate
  * (rerank = index: its vector pages, which a scan reads only for the
- * candidates it re-ranks, so they are left out of the pages it probes).
+ * candidates it re-ranks, so they are left out of the pages it probes):
+ * the first window's, or for an L1 index every candidate of the lists.
  * That is the startup cost; the total is the cost of probing every list,
  * which is what a scan that is never stopped does.  A LIMIT scales between
  * the two, so the index wins ORDER BY ... LIMIT on a large table and loses
@@ -85,7 +86,9 @@ ruivfcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 		data_pages *= (double) meta.pages_per_block /
 			(meta.pages_per_block + meta.vec_pages_per_block);
 	scored = ratio * tuples;
-	reranked = meta.lists == 0 ? tuples : Min(scored, 10.0 * set.rerank_factor);
+	/* L1's lower bounds are L2's, too loose to stop early: all are re-ranked */
+	reranked = meta.lists == 0 ? tuples :
+		meta.metric == RUIVF_METRIC_L1 ? scored : Min(scored, 10.0 * set.rerank_factor);
 
 	startup = header_pages * spc_seq
 		+ meta.lists * cpu_operator_cost

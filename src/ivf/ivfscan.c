@@ -94,12 +94,23 @@
 
 typedef struct RuIvfCandidate
 {
-	float		dist;			/* estimated, then its lower bound, then exact */
+	float		dist;			/* estimated, then its lower bound */
 	float		err;			/* coding error |x - x'| of its lane */
 	ItemPointerData tid;
 	uint16		lane;			/* where its code is: lane ... */
 	BlockNumber blk;			/* ... of the block starting here */
 } RuIvfCandidate;
+
+/*
+ * A re-ranked row: its exact distance in double precision, as the operator
+ * returns it (a float would tie rows whose distances differ in the last
+ * bits of a double, such as the sparse type's, and order them arbitrarily).
+ */
+typedef struct RuIvfRow
+{
+	double		dist;			/* exact */
+	ItemPointerData tid;
+} RuIvfRow;
 
 /* a query operand for one kind of codes (make_operand) */
 typedef struct RuIvfOperand
@@ -127,6 +138,7 @@ typedef struct RuIvfScanOpaqueData
 	BlockNumber null_visited;	/* blocks of the list read so far */
 	RuIvfState *st;
 	RuIvfMetric metric;
+	bool		l2codes;		/* estimates are squared L2 distances (L2, L1) */
 	int			dim;
 	AttrNumber	heapattno;		/* the indexed column, 0 for an expression */
 	RuIvfInput	input;			/* what it holds (float4, half, bit, sparse) */
@@ -135,7 +147,8 @@ typedef struct RuIvfScanOpaqueData
 	IndexInfo  *exprinfo;		/* an expression index: the expression ... */
 	EState	   *estate;			/* ... and where it is evaluated (re-rank) */
 
-	RuVector   *query;			/* as given, for the exact distances */
+	float	   *query;			/* as given (widened), for the exact distances */
+	int			qdim;			/* its dimensions */
 	float	   *qprep;			/* prepared (unit for cosine) */
 	float	   *qa;				/* scratches of make_operand */
 	float	   *qt;
@@ -171,7 +184,7 @@ typedef struct RuIvfScanOpaqueData
 	float		round_max_err;	/* largest coding error of the lists read last */
 	bool		round_unbounded;	/* one of their estimates is not finite */
 
-	RuIvfCandidate *ready;		/* re-ranked, not returned: min-heap on dist */
+	RuIvfRow   *ready;			/* re-ranked, not returned: min-heap on dist */
 	int			nready;
 	int			readycap;
 
@@ -183,13 +196,13 @@ typedef struct RuIvfScanOpaqueData
 	IndexFetchTableData *fetch; /* otherwise, the table AM's fetch and a slot */
 	TupleTableSlot *slot;
 
-	RuIvfCandidate *nanrows;	/* rows whose distance is NaN, returned last */
+	RuIvfRow   *nanrows;		/* rows whose distance is NaN, returned last */
 	int			nnan;
 	int			nancap;
 	int			nanpos;			/* next of them to return, once the rest is done */
 
 	bool		strict;			/* iterative_scan = strict_order */
-	float		lastdist;		/* strict: distance of the last row returned */
+	double		lastdist;		/* strict: distance of the last row returned */
 	bool		returned;		/* strict: a row was returned */
 
 	Buffer		ahead;			/* pinned: the first page of the list read next */
@@ -471,22 +484,20 @@ ruivfrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, int n
 	so->input = RuIvfGetInput(scan->indexRelation);
 	if (so->input == RUIVF_INPUT_SPARSE)
 		so->squery = (RuSparseVec *) PG_DETOAST_DATUM_COPY(scan->orderByData[0].sk_argument);
-	if (so->input == RUIVF_INPUT_FLOAT4)
-		so->query = (RuVector *) PG_DETOAST_DATUM_COPY(scan->orderByData[0].sk_argument);
-	else
-		so->query = RuIvfInputVector(so->input, scan->orderByData[0].sk_argument);
+	so->query = RuIvfInputQuery(so->input, scan->orderByData[0].sk_argument, &so->qdim);
 	MemoryContextSwitchTo(old);
 }
 
 /*
  * Estimated distance (smaller is nearer) of a coded vector, from its factor
  * and a kernel's integer dot product with the operand *op (make_operand),
- * less the operand's rounding shift (operand_rounding).
+ * less the operand's rounding shift (operand_rounding): the squared L2
+ * distance for L2 and L1 indexes, the negative inner product otherwise.
  */
 static inline float
 code_estimate(RuIvfScanOpaque so, const RuIvfOperand *op, float factor, int32 dot)
 {
-	if (so->metric == RUIVF_METRIC_L2)
+	if (so->l2codes)
 		return op->qconst + factor - 2.0f * op->qinv * ((float) dot - op->dot_shift);
 	return -(op->qinv * ((float) dot - op->dot_shift) + op->qconst);
 }
@@ -608,10 +619,10 @@ operand_rounding(const float *qa, const void *packed, int dim, float fscale, int
  * so page k's pairs start at k * dims_per_page / 2.
  *
  * make_operand_body fills *op for codes of `bits` bits with parameters m, s
- * around center (NULL: none).  It runs for every list a scan reads when the
- * codes are residual, so its loops are written to vectorize; the
- * inner-product operand does not depend on the center, and once made only
- * its constant is recomputed.
+ * around center (NULL: none); an L1 index's operand is L2's.  It runs for
+ * every list a scan reads when the codes are residual, so its loops are
+ * written to vectorize; the inner-product operand does not depend on the
+ * center, and once made only its constant is recomputed.
  */
 static inline __attribute__((always_inline)) void
 make_operand_body(RuIvfScanOpaque so, const float *center, const float *m, const float *s,
@@ -636,7 +647,7 @@ make_operand_body(RuIvfScanOpaque so, const float *center, const float *m, const
 #define PACK(out) pack_operand(qa, dim, fscale, bits, (out))
 #endif
 
-	if (so->metric != RUIVF_METRIC_L2)
+	if (!so->l2codes)
 	{
 		op->qconst = rv_kernels.dot(q, m, dim) + (center ? rv_kernels.dot(q, center, dim) : 0.0f);
 		if (op->made)
@@ -794,19 +805,20 @@ start_scan(IndexScanDesc scan)
 	so->st = st;
 	RuIvfGetScanSettings(scan->indexRelation, &so->set);
 	so->metric = st->meta.metric;
+	so->l2codes = RuIvfMetricIsL2Like(so->metric);
 	so->dim = dim;
-	if (so->query->dim != dim)
+	if (so->qdim != dim)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_EXCEPTION),
 				 so->input == RUIVF_INPUT_BIT ?
-				 errmsg("different bit lengths %d and %d", dim, so->query->dim) :
+				 errmsg("different bit lengths %d and %d", dim, so->qdim) :
 				 errmsg("different %s dimensions %d and %d",
 						so->input == RUIVF_INPUT_HALF ? "halfvec" :
 						so->input == RUIVF_INPUT_SPARSE ? "sparsevec" : "ruvector",
-						dim, so->query->dim)));
+						dim, so->qdim)));
 
 	so->qprep = palloc(sizeof(float) * dim);
-	RuIvfPrepareVector(so->metric, so->query->x, dim, so->qprep);
+	RuIvfPrepareVector(so->metric, so->query, dim, so->qprep);
 	so->qa = palloc(sizeof(float) * dim);
 	so->qt = palloc(sizeof(float) * dim);
 	{
@@ -1077,12 +1089,14 @@ exact_distance(RuIvfScanOpaque so, const float *x)
 	switch (so->metric)
 	{
 		case RUIVF_METRIC_L2:
-			return sqrt(RuVectorL2Sq(so->query->x, x, so->dim));
+			return sqrt(RuVectorL2Sq(so->query, x, so->dim));
 		case RUIVF_METRIC_IP:
-			return 0.0 - RuVectorDot(so->query->x, x, so->dim);
+			return 0.0 - RuVectorDot(so->query, x, so->dim);
+		case RUIVF_METRIC_L1:
+			return RuVectorL1(so->query, x, so->dim);
 		case RUIVF_METRIC_COSINE:
 		default:
-			return RuVectorCosine(so->query->x, x, so->dim);
+			return RuVectorCosine(so->query, x, so->dim);
 	}
 }
 
@@ -1112,6 +1126,10 @@ sparse_distance(RuIvfScanOpaque so, Datum value)
 		case RUIVF_METRIC_IP:
 			d = 0.0 - rv_sparse_dot(r->indices, RUSPARSEVEC_VALUES(r), r->nnz,
 									q->indices, RUSPARSEVEC_VALUES(q), q->nnz);
+			break;
+		case RUIVF_METRIC_L1:
+			d = rv_sparse_l1(r->indices, RUSPARSEVEC_VALUES(r), r->nnz,
+							 q->indices, RUSPARSEVEC_VALUES(q), q->nnz);
 			break;
 		case RUIVF_METRIC_COSINE:
 		default:
@@ -1280,10 +1298,13 @@ table_row_distance(IndexScanDesc scan, ItemPointer tid, double *dist)
 /*
  * A lower bound of a candidate's exact distance, from its estimate (in
  * c->dist) and its lane's coding error e = |x - x'|.  The estimate is the
- * distance to the decoded x' up to the query operand's rounding (dot_err,
- * twice over for L2's -2 q.x') and float rounding (slack); the exact
- * distance differs from the distance to x' by at most e (L2, triangle
- * inequality) or |q| e (inner product and cosine, Cauchy-Schwarz).
+ * distance to the decoded x' (squared for L2 and L1) up to the query
+ * operand's rounding (dot_err, twice over for L2's -2 q.x') and float
+ * rounding (slack); the exact distance differs from the distance to x' by
+ * at most e (L2, triangle inequality) or |q| e (inner product and cosine,
+ * Cauchy-Schwarz).  For L1 the L2 bound serves, as |q - x|_1 >= |q - x|_2:
+ * exact, though loose by up to sqrt(dim), so that an L1 scan re-ranks more
+ * of the lists it reads.
  */
 static inline float
 lower_bound(RuIvfScanOpaque so, const RuIvfCandidate *c)
@@ -1298,6 +1319,7 @@ lower_bound(RuIvfScanOpaque so, const RuIvfCandidate *c)
 	switch (so->metric)
 	{
 		case RUIVF_METRIC_L2:
+		case RUIVF_METRIC_L1:
 			lb = sqrt(Max(0.0, est - 2.0 * so->bound_dot_err - slack)) - c->err;
 			break;
 		case RUIVF_METRIC_IP:
@@ -1313,31 +1335,33 @@ lower_bound(RuIvfScanOpaque so, const RuIvfCandidate *c)
 
 /* a precedes b in the ready heap: nearer, NaN last (as ORDER BY sorts it) */
 static inline bool
-ready_before(const RuIvfCandidate *a, const RuIvfCandidate *b)
+ready_before(const RuIvfRow *a, const RuIvfRow *b)
 {
-	return cmp_candidate(a, b) < 0;
+	if (isnan(a->dist) || isnan(b->dist))
+		return !isnan(a->dist) && isnan(b->dist);
+	return a->dist < b->dist;
 }
 
-/* Add a re-ranked candidate to the ready heap. */
+/* Add a re-ranked row to the ready heap. */
 static void
-ready_push(RuIvfScanOpaque so, const RuIvfCandidate *c)
+ready_push(RuIvfScanOpaque so, const RuIvfRow *r)
 {
 	int			i = so->nready++;
 
-	while (i > 0 && ready_before(c, &so->ready[(i - 1) / 2]))
+	while (i > 0 && ready_before(r, &so->ready[(i - 1) / 2]))
 	{
 		so->ready[i] = so->ready[(i - 1) / 2];
 		i = (i - 1) / 2;
 	}
-	so->ready[i] = *c;
+	so->ready[i] = *r;
 }
 
-/* Take the nearest re-ranked candidate off the ready heap. */
-static RuIvfCandidate
+/* Take the nearest re-ranked row off the ready heap. */
+static RuIvfRow
 ready_pop(RuIvfScanOpaque so)
 {
-	RuIvfCandidate top = so->ready[0];
-	RuIvfCandidate last = so->ready[--so->nready];
+	RuIvfRow	top = so->ready[0];
+	RuIvfRow	last = so->ready[--so->nready];
 	int			i = 0;
 
 	for (;;)
@@ -1388,9 +1412,9 @@ open_window(IndexScanDesc scan)
 	{
 		so->readycap = so->nready + n;
 		if (so->ready == NULL)
-			so->ready = palloc_extended(sizeof(RuIvfCandidate) * so->readycap, MCXT_ALLOC_HUGE);
+			so->ready = palloc_extended(sizeof(RuIvfRow) * so->readycap, MCXT_ALLOC_HUGE);
 		else
-			so->ready = repalloc_huge(so->ready, sizeof(RuIvfCandidate) * so->readycap);
+			so->ready = repalloc_huge(so->ready, sizeof(RuIvfRow) * so->readycap);
 	}
 	so->window = Min(so->window, RUIVF_MAX_WINDOW / 2) * 2;
 
@@ -1426,7 +1450,7 @@ open_window(IndexScanDesc scan)
  * own bounds computed (once a window), and the least of them kept.
  */
 static bool
-rest_bound(RuIvfScanOpaque so, float d)
+rest_bound(RuIvfScanOpaque so, double d)
 {
 	if (d <= so->rest_lb)
 		return true;
@@ -1456,7 +1480,7 @@ rest_bound(RuIvfScanOpaque so, float d)
  * none is left).
  */
 static bool
-window_next(IndexScanDesc scan, RuIvfCandidate *out)
+window_next(IndexScanDesc scan, RuIvfRow *out)
 {
 	RuIvfScanOpaque so = (RuIvfScanOpaque) scan->opaque;
 
@@ -1464,10 +1488,11 @@ window_next(IndexScanDesc scan, RuIvfCandidate *out)
 	{
 		RuIvfCandidate *c = so->nextcand < so->winend ? &so->cand[so->nextcand] : NULL;
 		double		dist;
+		RuIvfRow	r;
 
 		if (so->nready > 0)
 		{
-			float		top = so->ready[0].dist;
+			double		top = so->ready[0].dist;
 
 			/* the lists read are done: the rest in exact order */
 			if (c == NULL && so->winend >= so->ncand)
@@ -1492,8 +1517,9 @@ window_next(IndexScanDesc scan, RuIvfCandidate *out)
 							c->dist, dist, ItemPointerGetBlockNumber(&c->tid),
 							ItemPointerGetOffsetNumber(&c->tid),
 							RelationGetRelationName(scan->indexRelation))));
-		c->dist = (float) dist;
-		ready_push(so, c);
+		r.dist = dist;
+		r.tid = c->tid;
+		ready_push(so, &r);
 		so->stats.reranks++;
 	}
 	if (so->nready == 0)
@@ -1608,7 +1634,7 @@ next_tuple(IndexScanDesc scan, ScanDirection dir)
 {
 	RuIvfScanOpaque so = (RuIvfScanOpaque) scan->opaque;
 	MemoryContext old;
-	RuIvfCandidate row;
+	RuIvfRow	row;
 
 	if (so->noresults)
 		return false;
@@ -1648,8 +1674,8 @@ next_tuple(IndexScanDesc scan, ScanDirection dir)
 			{
 				so->nancap = Max(16, so->nancap * 2);
 				so->nanrows = so->nanrows == NULL ?
-					palloc(sizeof(RuIvfCandidate) * so->nancap) :
-					repalloc_huge(so->nanrows, sizeof(RuIvfCandidate) * so->nancap);
+					palloc(sizeof(RuIvfRow) * so->nancap) :
+					repalloc_huge(so->nanrows, sizeof(RuIvfRow) * so->nancap);
 			}
 			so->nanrows[so->nnan++] = row;
 			continue;
@@ -1678,7 +1704,7 @@ next_tuple(IndexScanDesc scan, ScanDirection dir)
 	scan->xs_heaptid = row.tid;
 	scan->xs_recheck = false;
 	scan->xs_recheckorderby = false;
-	scan->xs_orderbyvals[0] = Float8GetDatum((double) row.dist);
+	scan->xs_orderbyvals[0] = Float8GetDatum(row.dist);
 	scan->xs_orderbynulls[0] = false;
 	so->stats.rows++;
 	return true;

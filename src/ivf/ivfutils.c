@@ -15,14 +15,12 @@
 #include "access/htup_details.h"
 #include "access/reloptions.h"
 #include "access/xact.h"
-#include "catalog/pg_type.h"
 #include "commands/defrem.h"
 #include "funcapi.h"
 #include "utils/builtins.h"
 #include "storage/lmgr.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
-#include "utils/syscache.h"
 
 #include "ivf.h"
 #include "utils/varbit.h"
@@ -160,6 +158,12 @@ RuIvfComputeGeometry(int dim, bool vectors, int bits)
 	Assert((Size) g.dims_per_page * g.pages_per_block >= (Size) dim);
 	Assert(g.dims_per_page % 2 == 0);
 	Assert(g.pages_per_block <= RUIVF_MAX_PAGES_PER_BLOCK);
+	/* the widest block: RUIVF_MAX_BIT_DIM dimensions, 8 lanes of SQ8 codes */
+	StaticAssertStmt((RUIVF_MAX_BIT_DIM +
+					  ((RUIVF_PAGE_AVAIL - RUIVF_MIN_LANES * RUIVF_LANE_HEADER) / RUIVF_MIN_LANES & ~1) - 1) /
+					 ((RUIVF_PAGE_AVAIL - RUIVF_MIN_LANES * RUIVF_LANE_HEADER) / RUIVF_MIN_LANES & ~1) <=
+					 RUIVF_MAX_PAGES_PER_BLOCK,
+					 "a block of RUIVF_MAX_BIT_DIM dimensions fits RUIVF_MAX_PAGES_PER_BLOCK pages");
 	g.vec_pages_per_block = vectors
 		? (int) (((Size) g.lanes * dim + RUIVF_FLOATS_PER_PAGE - 1) / RUIVF_FLOATS_PER_PAGE)
 		: 0;
@@ -220,10 +224,10 @@ RuIvfAmName(Relation index)
 
 /*
  * The metric, from the opclass's support function 1 (one of the distance
- * functions of ruvector, ruhalfvec or bit).  L1 is refused: SQ8 codes here
- * estimate L2 and inner products only.  So is Jaccard distance on bit
- * strings, which no L2 or inner-product order follows; Hamming distance is
- * squared L2 on 0/1 vectors (RuIvfInput).
+ * functions of ruvector, ruhalfvec, rusparsevec or bit).  L1 is coded,
+ * trained and probed as L2 (ivf.h), re-ranked in L1.  Jaccard distance on
+ * bit strings is refused, which no L2 or inner-product order follows;
+ * Hamming distance is squared L2 on 0/1 vectors (RuIvfInput).
  */
 RuIvfMetric
 RuIvfGetMetric(Relation index)
@@ -242,6 +246,8 @@ RuIvfGetMetric(Relation index)
 	if (f == ruvector_cosine_distance || f == ruhalfvec_cosine_distance ||
 		f == rusparsevec_cosine_distance)
 		return RUIVF_METRIC_COSINE;
+	if (f == ruvector_l1_distance || f == ruhalfvec_l1_distance || f == rusparsevec_l1_distance)
+		return RUIVF_METRIC_L1;
 	if (f == ruvector_jaccard_distance)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
@@ -250,24 +256,6 @@ RuIvfGetMetric(Relation index)
 						   "by Hamming distance only.", RuIvfAmName(index)),
 				 errhint("Use bit_hamming_ops; ORDER BY col <%%> query works without an index, "
 						 "as an exact scan.")));
-	if (f == ruvector_l1_distance || f == ruhalfvec_l1_distance || f == rusparsevec_l1_distance)
-	{
-		/* name the operator classes of the indexed type: ruvector_*, vector_* */
-		HeapTuple	tp = SearchSysCache1(TYPEOID, ObjectIdGetDatum(index->rd_opcintype[0]));
-		char	   *t = "ruvector";
-
-		if (HeapTupleIsValid(tp))
-		{
-			t = pstrdup(NameStr(((Form_pg_type) GETSTRUCT(tp))->typname));
-			ReleaseSysCache(tp);
-		}
-
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("ruivf does not support L1 distance"),
-				 errhint("Use %s_l2_ops, %s_ip_ops or %s_cosine_ops; "
-						 "ORDER BY v <+> ... works without an index as an exact scan.", t, t, t)));
-	}
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
 			 errmsg("ruivf operator class support function 1 must be a ruvector distance function")));
@@ -281,12 +269,14 @@ RuIvfGetInput(Relation index)
 	PGFunction	f = index_getprocinfo(index, 1, 1)->fn_addr;
 
 	if (f == ruhalfvec_l2_distance || f == ruhalfvec_l2_squared_distance ||
-		f == ruhalfvec_negative_inner_product || f == ruhalfvec_cosine_distance)
+		f == ruhalfvec_negative_inner_product || f == ruhalfvec_cosine_distance ||
+		f == ruhalfvec_l1_distance)
 		return RUIVF_INPUT_HALF;
 	if (f == ruvector_hamming_distance)
 		return RUIVF_INPUT_BIT;
 	if (f == rusparsevec_l2_distance || f == rusparsevec_l2_squared_distance ||
-		f == rusparsevec_negative_inner_product || f == rusparsevec_cosine_distance)
+		f == rusparsevec_negative_inner_product || f == rusparsevec_cosine_distance ||
+		f == rusparsevec_l1_distance)
 		return RUIVF_INPUT_SPARSE;
 	return RUIVF_INPUT_FLOAT4;
 }
@@ -369,49 +359,50 @@ RuIvfInputFloats(RuIvfInput input, Datum value, int dim, float *buf)
 }
 
 /*
- * A value of the index's input kind as a float4 ruvector: the value itself
- * (detoasted) for ruvector, else a palloc'd widened copy.
+ * A query of the index's input kind as float4 elements, palloc'd, and its
+ * dimension count in *dim (a bit string's up to RUIVF_MAX_BIT_DIM bits do
+ * not fit a ruvector, whose count is 16 bits).  Sparse vectors and bit
+ * strings beyond what ruivf codes are refused.
  */
-RuVector *
-RuIvfInputVector(RuIvfInput input, Datum value)
+float *
+RuIvfInputQuery(RuIvfInput input, Datum value, int *dim)
 {
-	RuVector   *v;
+	Pointer		plain = (Pointer) PG_DETOAST_DATUM(value);
+	float	   *x;
+	int			n;
 
 	if (input == RUIVF_INPUT_FLOAT4)
-		return DatumGetRuVector(value);
-	if (input == RUIVF_INPUT_HALF)
-	{
-		RuHalfVec  *h = (RuHalfVec *) PG_DETOAST_DATUM(value);
-
-		v = InitRuVector(h->dim);
-		rv_half_kernels(rv_kernels.level)->to_float(h->x, v->x, h->dim);
-	}
+		n = ((RuVector *) plain)->dim;
+	else if (input == RUIVF_INPUT_HALF)
+		n = ((RuHalfVec *) plain)->dim;
 	else if (input == RUIVF_INPUT_SPARSE)
 	{
-		RuSparseVec *sv = (RuSparseVec *) PG_DETOAST_DATUM(value);
-
-		if (sv->dim < 1 || sv->dim > RUVECTOR_MAX_DIM)
+		n = ((RuSparseVec *) plain)->dim;
+		if (n < 1 || n > RUVECTOR_MAX_DIM)
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("a sparse vector of %d dimensions cannot be a ruivf query", sv->dim),
+					 errmsg("a sparse vector of %d dimensions cannot be a ruivf query", n),
 					 errdetail("ruivf indexes sparse vectors of 1 to %d dimensions.",
 							   RUVECTOR_MAX_DIM)));
-		v = InitRuVector(sv->dim);
-		RuIvfInputFloats(input, PointerGetDatum(sv), v->dim, v->x);
 	}
 	else
 	{
-		VarBit	   *b = DatumGetVarBitP(value);
-
-		if (VARBITLEN(b) < 1 || VARBITLEN(b) > RUVECTOR_MAX_DIM)
+		n = VARBITLEN((VarBit *) plain);
+		if (n < 1 || n > RUIVF_MAX_BIT_DIM)
 			ereport(ERROR,
 					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("a bit string of %d bits cannot be a ruivf query", VARBITLEN(b)),
-					 errdetail("ruivf indexes bit strings of 1 to %d bits.", RUVECTOR_MAX_DIM)));
-		v = InitRuVector(VARBITLEN(b));
-		RuIvfInputFloats(input, PointerGetDatum(b), v->dim, v->x);
+					 errmsg("a bit string of %d bits cannot be a ruivf query", n),
+					 errdetail("ruivf indexes bit strings of 1 to %d bits.", RUIVF_MAX_BIT_DIM)));
 	}
-	return v;
+	x = palloc(sizeof(float) * Max(n, 1));
+	if (input == RUIVF_INPUT_FLOAT4)
+		memcpy(x, ((RuVector *) plain)->x, sizeof(float) * n);
+	else
+		RuIvfInputFloats(input, PointerGetDatum(plain), n, x);
+	if (plain != DatumGetPointer(value))
+		pfree(plain);
+	*dim = n;
+	return x;
 }
 
 /* Initialize a ruivf page of the given kind; its whole content counts as used. */
@@ -469,11 +460,12 @@ RuIvfReadMeta(Relation index, RuIvfMetaData *meta)
 
 	/* the geometry every page access relies on */
 	{
-		bool		ok = meta->dim >= 1 && meta->dim <= RUVECTOR_MAX_DIM &&
+		bool		ok = meta->dim >= 1 &&
+			meta->dim <= Max(RUVECTOR_MAX_DIM, RUIVF_MAX_BIT_DIM) &&
 			meta->lists >= 0 && meta->lists <= RUIVF_MAX_LISTS &&
 			(meta->bits == 8 || meta->bits == 4) &&
 			(meta->rerank == RUIVF_RERANK_HEAP || meta->rerank == RUIVF_RERANK_INDEX) &&
-			meta->metric >= RUIVF_METRIC_L2 && meta->metric <= RUIVF_METRIC_COSINE;
+			meta->metric >= RUIVF_METRIC_L2 && meta->metric <= RUIVF_METRIC_MAX;
 
 		if (ok)
 		{
@@ -1158,7 +1150,9 @@ ruvector_index_info(PG_FUNCTION_ARGS)
 	Datum		values[13];
 	bool		nulls[13] = {0};
 	BlockNumber npages;
-	static const char *metrics[] = {"?", "l2", "inner product", "cosine"};
+	static const char *metrics[] = {"?", "l2", "inner product", "cosine", "l1"};
+
+	StaticAssertStmt(lengthof(metrics) == RUIVF_METRIC_MAX + 1, "a name for every metric");
 
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
@@ -1179,7 +1173,7 @@ ruvector_index_info(PG_FUNCTION_ARGS)
 
 	values[0] = Int32GetDatum((int32) meta.version);
 	values[1] = Int32GetDatum(meta.dim);
-	values[2] = CStringGetTextDatum(metrics[(meta.metric >= 1 && meta.metric <= 3) ? meta.metric : 0]);
+	values[2] = CStringGetTextDatum(metrics[(meta.metric >= 1 && meta.metric <= RUIVF_METRIC_MAX) ? meta.metric : 0]);
 	values[3] = Int32GetDatum(meta.lists);
 	values[4] = Int32GetDatum(meta.bits);
 	values[5] = Int32GetDatum(meta.lanes);

@@ -29,7 +29,8 @@
 # those of the same operator on the same rows, so they must be equal to the
 # exact scan's; comparisons between different rows allow a slack for float4
 # rounding (TOL_REL of the distance plus TOL_REL of a scale: L2 |x| + |q|,
-# inner product |x| |q|, cosine 1, over the largest |x| of the table).
+# L1 (|x| + |q|) sqrt(dim), inner product |x| |q|, cosine 1, over the largest
+# |x| of the table).
 #
 # Invariants checked per case (a case fails on the first broken one, with
 # up to three problems shown):
@@ -99,6 +100,7 @@ OPS = {
 	"l2": ("ruvector_l2_ops", "<->"),
 	"ip": ("ruvector_ip_ops", "<#>"),
 	"cos": ("ruvector_cosine_ops", "<=>"),
+	"l1": ("ruvector_l1_ops", "<+>"),
 }
 TOL_REL = 2e-5
 OTHER_TXN_BASE = 1000000		# ids another transaction inserts, never committed
@@ -583,6 +585,8 @@ class Runner:
 		mq = vnorm(qvec) if qvec is not None else 0.0
 		if t.metric == "l2":
 			return mx + mq
+		if t.metric == "l1":
+			return (mx + mq) * math.sqrt(t.dim)
 		if t.metric == "ip":
 			return mx * mq
 		return 1.0
@@ -622,7 +626,7 @@ class Runner:
 
 	def new_table(self, rng, name, dim=None, nrows=None, small=False):
 		dim = dim or self.pick_dim(rng)
-		metric = rng.choice(["l2", "ip", "cos"])
+		metric = rng.choice(["l2", "ip", "cos", "l1"])
 		kind = rng.choice(["uniform", "clustered", "clustered", "skewed"]
 						  + (["grid", "grid"] if dim <= 64 else []))
 		scale = rng.choice([1.0, 1.0, 1.0, 1e-3, 1e3])
