@@ -119,22 +119,6 @@ typedef struct RuIvfWalk
 	double		dropped;		/* entries whose row is gone (pruned dead) */
 } RuIvfWalk;
 
-/* Write new metapage contents (one GenericXLog record). */
-static void
-write_meta_logged(Relation index, const RuIvfMetaData *meta)
-{
-	Buffer		buf = ReadBuffer(index, RUIVF_METAPAGE_BLKNO);
-	GenericXLogState *xs;
-	Page		page;
-
-	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
-	xs = GenericXLogStart(index);
-	page = GenericXLogRegisterBuffer(xs, buf, 0);
-	memcpy(PageGetContents(page), meta, sizeof(RuIvfMetaData));
-	GenericXLogFinish(xs);
-	UnlockReleaseBuffer(buf);
-}
-
 /* Read the metapage, change it with `fn`, write it back: under its exclusive lock. */
 static void
 update_meta(Relation index, void (*fn) (RuIvfMetaData *meta, void *arg), void *arg)
@@ -152,6 +136,13 @@ update_meta(Relation index, void (*fn) (RuIvfMetaData *meta, void *arg), void *a
 	memcpy(PageGetContents(page), &meta, sizeof(RuIvfMetaData));
 	GenericXLogFinish(xs);
 	UnlockReleaseBuffer(buf);
+}
+
+/* update_meta's change that replaces the contents: a generation's switch */
+static void
+replace_meta(RuIvfMetaData *meta, void *arg)
+{
+	*meta = *(const RuIvfMetaData *) arg;
 }
 
 static void
@@ -741,7 +732,7 @@ train(Relation heap, Relation index)
 	meta.closing = 0;
 	meta.pending_from = 0;
 	meta.trained_nblocks = RelationGetNumberOfBlocks(index);
-	write_meta_logged(index, &meta);
+	update_meta(index, replace_meta, &meta);
 	elog(DEBUG1, "ruivf index \"%s\": generation %d, %d lists, %.0f rows (%.0f dropped), %.0f blocks retired",
 		 RelationGetRelationName(index), meta.generation, meta.lists, meta.trained_rows,
 		 w.dropped, meta.retired_blocks);
