@@ -463,6 +463,26 @@ CREATE FUNCTION ruvector_index_maintain(index regclass,
 COMMENT ON FUNCTION ruvector_index_maintain(regclass) IS
 	'trains a ruivf index''s lists again from the rows it holds, without blocking inserts or queries; the table''s owner only';
 
+-- A training reports its progress as CREATE INDEX does, with command codes
+-- of its own (101 ruvector_index_maintain, 102 an insert, 103 VACUUM) and
+-- the generation it writes in the 18th parameter.
+CREATE VIEW ruvector_training_progress AS
+	SELECT s.pid, s.datid, d.datname, s.relid, s.param7::oid AS index_relid,
+		CASE s.param1 WHEN 101 THEN 'ruvector_index_maintain'
+			WHEN 102 THEN 'insert' WHEN 103 THEN 'vacuum' END AS started_by,
+		s.param18::integer AS generation,
+		coalesce(pg_indexam_progress_phasename(
+			(SELECT oid FROM pg_am WHERE amname = 'ruivf'), s.param11), 'initializing') AS phase,
+		s.param12 AS tuples_total, s.param13 AS tuples_done
+	FROM pg_stat_get_progress_info('CREATE INDEX') s
+		LEFT JOIN pg_database d ON d.oid = s.datid
+	WHERE s.param1 BETWEEN 101 AND 103;
+
+COMMENT ON VIEW ruvector_training_progress IS
+	'one row for each training of a ruivf index under way: who started it, its phase, the generation it writes and the rows assigned so far';
+
+GRANT SELECT ON ruvector_training_progress TO PUBLIC;
+
 -- Checking a ruivf index ---------------------------------------------------
 
 CREATE FUNCTION ruvector_index_check(index regclass, heapallindexed boolean DEFAULT false)

@@ -519,6 +519,7 @@ typedef struct RuIvfGeneration
 	int			lists;			/* lists wanted */
 	int			generation;		/* its number (the current one's + 1) */
 	bool		no_reuse;		/* extend the relation, take no free pages */
+	bool		progress;		/* report its phases (ivftrain.c started them) */
 	RuIvfMetaData meta;			/* out: the new generation's metapage */
 	BlockNumber *newblocks;		/* out: blocks it wrote (palloc'd) */
 	int			nnew;
@@ -533,6 +534,22 @@ extern BlockNumber RuIvfWriteNewPages(Relation index, RuIvfGeneration *gen, cons
 									  int npages);
 extern void ruivfbuildempty(Relation index);
 extern char *ruivfbuildphasename(int64 phasenum);
+
+/*
+ * Progress sub-phases (PROGRESS_CREATEIDX_SUBPHASE) of CREATE INDEX and of
+ * a training; a training reports under PROGRESS_COMMAND_CREATE_INDEX with
+ * a command code of its own (the view ruvector_training_progress).
+ */
+#define RUIVF_PHASE_SAMPLE		2
+#define RUIVF_PHASE_KMEANS		3
+#define RUIVF_PHASE_ASSIGN		4
+#define RUIVF_PHASE_WAIT		5	/* a training waits for its locks */
+#define RUIVF_PHASE_DELTA		6	/* the rows inserted during the training */
+#define RUIVF_PHASE_SWITCH		7	/* retiring the old generation's blocks */
+#define RUIVF_PROGRESS_MAINTAIN 101 /* PROGRESS_CREATEIDX_COMMAND: ruvector_index_maintain */
+#define RUIVF_PROGRESS_INSERT	102 /* ... a training an insert started */
+#define RUIVF_PROGRESS_VACUUM	103 /* ... a training VACUUM started */
+#define RUIVF_PROGRESS_GENERATION 17	/* param: the generation being written */
 
 /* ivfinsert.c */
 extern bool ruivfinsert(Relation index, Datum *values, bool *isnull, ItemPointer heap_tid,

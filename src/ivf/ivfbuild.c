@@ -91,11 +91,6 @@
 #define RUIVF_KEY_BUFFER_USAGE	UINT64CONST(0xB1F0000000000004)
 #define RUIVF_KEY_WAL_USAGE		UINT64CONST(0xB1F0000000000005)
 
-/* progress sub-phases */
-#define RUIVF_PHASE_SAMPLE		2
-#define RUIVF_PHASE_KMEANS		3
-#define RUIVF_PHASE_ASSIGN		4
-
 typedef struct RuIvfBuildState
 {
 	Relation	index;
@@ -441,7 +436,7 @@ assign_batch(RuIvfBuildState *bs)
 	if (bs->shared_done != NULL)
 		done = (int64) pg_atomic_add_fetch_u64(bs->shared_done, bs->nbatch);
 	bs->nbatch = 0;
-	if ((bs->shared_done == NULL || !IsParallelWorker()) && bs->gen == NULL)
+	if ((bs->shared_done == NULL || !IsParallelWorker()) && (bs->gen == NULL || bs->gen->progress))
 		pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_DONE, done);
 }
 
@@ -1184,11 +1179,11 @@ table_rows(Relation heap, Relation index, IndexInfo *indexInfo,
 								  callback_state, NULL);
 }
 
-/* Report build progress: CREATE INDEX only (a training may run inside VACUUM). */
+/* Report progress: CREATE INDEX's, or a training's where it reports its own. */
 static inline void
 build_progress(RuIvfBuildState *bs, int param, int64 value)
 {
-	if (bs->gen == NULL)
+	if (bs->gen == NULL || bs->gen->progress)
 		pgstat_progress_update_param(param, value);
 }
 
@@ -1364,6 +1359,7 @@ build_lists(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGeneration
 		/* the rows added meanwhile, while inserts wait */
 		if (bs.batch == NULL)
 			alloc_batch(&bs);
+		build_progress(&bs, PROGRESS_CREATEIDX_SUBPHASE, RUIVF_PHASE_DELTA);
 		gen->close(index, gen->delta_arg);
 		gen->delta(heap, index, indexInfo, assign_callback, &bs, gen->delta_arg);
 		assign_batch(&bs);
@@ -1471,6 +1467,12 @@ ruivfbuildphasename(int64 phasenum)
 			return "computing centroids";
 		case RUIVF_PHASE_ASSIGN:
 			return "assigning vectors to lists";
+		case RUIVF_PHASE_WAIT:
+			return "waiting for locks";
+		case RUIVF_PHASE_DELTA:
+			return "assigning vectors inserted meanwhile";
+		case RUIVF_PHASE_SWITCH:
+			return "switching generations";
 		default:
 			return NULL;
 	}

@@ -77,6 +77,7 @@
 #include "access/xact.h"
 #include "utils/snapmgr.h"
 #include "catalog/index.h"
+#include "commands/progress.h"
 #include "executor/executor.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -84,6 +85,8 @@
 #include "storage/indexfsm.h"
 #include "storage/lmgr.h"
 #include "utils/acl.h"
+#include "utils/backend_progress.h"
+#include "utils/backend_status.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -678,9 +681,61 @@ training_due(Relation index, const RuIvfMetaData *meta, double rows, bool from_i
 }
 
 /*
+ * A training's progress report, under PROGRESS_COMMAND_CREATE_INDEX with a
+ * command code of its own (the view ruvector_training_progress).  It may
+ * run inside a command that reports its own progress (VACUUM, COPY): that
+ * report is saved here and put back by progress_end.
+ */
+typedef struct RuIvfProgress
+{
+	ProgressCommandType command;
+	Oid			relid;
+	int64		param[PGSTAT_NUM_PROGRESS_PARAM];
+} RuIvfProgress;
+
+/* Start reporting a training of index (relam may be unknown yet: 0). */
+static void
+progress_begin(RuIvfProgress *saved, Oid heapoid, Oid indexoid, Oid relam, int command)
+{
+	volatile PgBackendStatus *be = MyBEEntry;
+	const int	idx[] = {PROGRESS_CREATEIDX_COMMAND, PROGRESS_CREATEIDX_INDEX_OID,
+		PROGRESS_CREATEIDX_ACCESS_METHOD_OID, PROGRESS_CREATEIDX_PHASE,
+	PROGRESS_CREATEIDX_SUBPHASE};
+	const int64 val[] = {command, indexoid, relam, PROGRESS_CREATEIDX_PHASE_BUILD,
+	RUIVF_PHASE_WAIT};
+
+	saved->command = PROGRESS_COMMAND_INVALID;
+	if (be != NULL && be->st_progress_command != PROGRESS_COMMAND_INVALID)
+	{
+		saved->command = be->st_progress_command;
+		saved->relid = be->st_progress_command_target;
+		for (int i = 0; i < PGSTAT_NUM_PROGRESS_PARAM; i++)
+			saved->param[i] = be->st_progress_param[i];
+	}
+	pgstat_progress_start_command(PROGRESS_COMMAND_CREATE_INDEX, heapoid);
+	pgstat_progress_update_multi_param(lengthof(idx), idx, val);
+}
+
+/* Stop reporting the training; the command it ran in reports again. */
+static void
+progress_end(const RuIvfProgress *saved)
+{
+	int			idx[PGSTAT_NUM_PROGRESS_PARAM];
+
+	pgstat_progress_end_command();
+	if (saved->command == PROGRESS_COMMAND_INVALID)
+		return;
+	for (int i = 0; i < PGSTAT_NUM_PROGRESS_PARAM; i++)
+		idx[i] = i;
+	pgstat_progress_start_command(saved->command, saved->relid);
+	pgstat_progress_update_multi_param(PGSTAT_NUM_PROGRESS_PARAM, idx, saved->param);
+}
+
+/*
  * Train a new generation now (see the file's header).  The caller holds
- * the training lock and keeps VACUUM out.  False if the current
- * generation has no rows to train from.
+ * the training lock, keeps VACUUM out and has begun the progress report
+ * (progress_begin).  False if the current generation has no rows to train
+ * from.
  */
 static bool
 train(Relation heap, Relation index)
@@ -699,6 +754,7 @@ train(Relation heap, Relation index)
 	if (w.meta.closing)
 		update_meta(index, set_closing, &zero); /* an earlier training's, interrupted */
 	update_meta(index, set_pending, &nblocks);
+	pgstat_progress_update_param(RUIVF_PROGRESS_GENERATION, w.meta.generation + 1);
 	w.fetch = table_index_fetch_begin(heap);
 	w.slot = table_slot_create(heap, NULL);
 	if (indexInfo->ii_Expressions != NIL)
@@ -712,6 +768,7 @@ train(Relation heap, Relation index)
 	gen.close = close_generation;
 	gen.lists = opts ? opts->lists : 0;
 	gen.generation = w.meta.generation + 1;
+	gen.progress = true;
 	RuIvfBuildGeneration(heap, index, indexInfo, &gen);
 
 	table_index_fetch_end(w.fetch);
@@ -727,6 +784,7 @@ train(Relation heap, Relation index)
 	}
 
 	/* the switch: inserts are waiting, nothing else extends the index */
+	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, RUIVF_PHASE_SWITCH);
 	meta = gen.meta;
 	write_retired(index, &gen, RelationGetNumberOfBlocks(index), &meta);
 	meta.closing = 0;
@@ -753,6 +811,7 @@ maybe_train(Relation index, Relation heap, const RuIvfMetaData *meta)
 	bool		heaplock;
 	MemoryContext oldcxt = CurrentMemoryContext;
 	ResourceOwner oldowner = CurrentResourceOwner;
+	RuIvfProgress progress;
 
 	if (heap == NULL || !index->rd_index->indisvalid || !training_due(index, meta, generation_rows(meta), true))
 		return;
@@ -769,6 +828,8 @@ maybe_train(Relation index, Relation heap, const RuIvfMetaData *meta)
 		return;					/* another training */
 	}
 
+	progress_begin(&progress, RelationGetRelid(heap), RelationGetRelid(index),
+				   index->rd_rel->relam, RUIVF_PROGRESS_INSERT);
 	BeginInternalSubTransaction(NULL);
 	MemoryContextSwitchTo(oldcxt);
 	PG_TRY();
@@ -805,6 +866,7 @@ maybe_train(Relation index, Relation heap, const RuIvfMetaData *meta)
 		/* a closing flag left set is cleared by the next waiter or training */
 	}
 	PG_END_TRY();
+	progress_end(&progress);
 	UnlockPage(index, RUIVF_METAPAGE_BLKNO, ExclusiveLock);
 	if (heaplock)
 		UnlockRelation(heap, ShareUpdateExclusiveLock);
@@ -906,8 +968,13 @@ RuIvfTrainAfterVacuum(Relation index, IndexBulkDeleteResult *stats)
 	}
 	if (due)
 	{
+		RuIvfProgress progress;
+
 		heap = table_open(index->rd_index->indrelid, NoLock);
+		progress_begin(&progress, RelationGetRelid(heap), RelationGetRelid(index),
+					   index->rd_rel->relam, RUIVF_PROGRESS_VACUUM);
 		done = train(heap, index);
+		progress_end(&progress);
 		table_close(heap, NoLock);
 	}
 	UnlockPage(index, RUIVF_METAPAGE_BLKNO, ExclusiveLock);
@@ -933,6 +1000,7 @@ ruvector_index_maintain(PG_FUNCTION_ARGS)
 	Datum		values[4];
 	bool		nulls[4] = {0};
 	bool		trained;
+	RuIvfProgress progress;
 
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
@@ -941,6 +1009,8 @@ ruvector_index_maintain(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("\"%s\" is not an index", get_rel_name(indexoid) ? get_rel_name(indexoid) : "?"),
 				 errhint("Pass a ruivf index.")));
+	/* reported from here on: the locks below may wait */
+	progress_begin(&progress, heapoid, indexoid, InvalidOid, RUIVF_PROGRESS_MAINTAIN);
 	heap = table_open(heapoid, ShareUpdateExclusiveLock);
 	if (!pg_class_ownercheck(heapoid, GetUserId()))
 		aclcheck_error(ACLCHECK_NOT_OWNER, get_relkind_objtype(heap->rd_rel->relkind),
@@ -956,9 +1026,11 @@ ruvector_index_maintain(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("index \"%s\" is not valid", RelationGetRelationName(index)),
 				 errhint("REINDEX INDEX %s;", RelationGetRelationName(index))));
+	pgstat_progress_update_param(PROGRESS_CREATEIDX_ACCESS_METHOD_OID, index->rd_rel->relam);
 	LockPage(index, RUIVF_METAPAGE_BLKNO, ExclusiveLock);
 	trained = train(heap, index);
 	UnlockPage(index, RUIVF_METAPAGE_BLKNO, ExclusiveLock);
+	progress_end(&progress);
 	RuIvfReadMeta(index, &meta);
 	index_close(index, RowExclusiveLock);
 	table_close(heap, ShareUpdateExclusiveLock);
