@@ -287,6 +287,8 @@ typedef struct RuIvfMetaData
 	uint64		retired_xid;	/* FullTransactionId when they were retired */
 	double		retired_blocks; /* blocks the RETIRED pages list */
 	double		inserted;		/* rows inserted since (counted in batches) */
+	double		trained_longest;	/* blocks of the longest list when trained
+									 * (0: not recorded, an index from before) */
 } RuIvfMetaData;
 
 /*
@@ -568,6 +570,7 @@ extern int	RuIvfInsertCode(Relation index, const RuIvfMetaData *meta, int list,
 #define RUIVF_RETRAIN_GROWTH	2.0 /* and again each time its rows double ... */
 #define RUIVF_INSERT_RETRAIN_MAX 100000 /* ... from inserts up to here, then in VACUUM */
 #define RUIVF_IMBALANCE			4.0 /* VACUUM trains again when a list is this times the mean */
+#define RUIVF_LIST_GROWTH		2.0 /* ... and this times the longest list when trained */
 extern void RuIvfAfterInsert(Relation index, Relation heap, const RuIvfMetaData *meta,
 							 bool added_block);
 extern bool RuIvfTrainAfterVacuum(Relation index, IndexBulkDeleteResult *stats);

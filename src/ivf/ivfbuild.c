@@ -110,6 +110,7 @@ typedef struct RuIvfBuildState
 	char	   *blocks;			/* lists x block pages, or one block (single_block) */
 	bool		single_block;	/* input sorted by list: one block in memory */
 	BlockNumber *heads;
+	int32	   *list_blocks;	/* blocks written to each list */
 	double		indtuples;
 	unsigned char *code;
 	float	   *chunks;			/* centroids in assignment chunks */
@@ -351,6 +352,7 @@ flush_block(RuIvfBuildState *bs, int list)
 	RuIvfPageGetOpaque(mem_page(bs, list, 0))->next = bs->heads[list];
 	bs->heads[list] = write_new_pages(bs->index, bs->gen, (const char *) mem_page(bs, list, 0),
 									  block_pages(meta));
+	bs->list_blocks[list]++;
 	reset_block(bs, list);
 }
 
@@ -1335,6 +1337,7 @@ build_lists(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGeneration
 	bs.blocks = palloc_extended((Size) (bs.single_block ? 1 : Max(lists, 1)) * block_pages(meta) * BLCKSZ,
 								MCXT_ALLOC_HUGE);
 	bs.heads = palloc(sizeof(BlockNumber) * Max(lists, 1));
+	bs.list_blocks = palloc0(sizeof(int32) * Max(lists, 1));
 	for (int l = 0; l < Max(lists, 1); l++)
 	{
 		bs.heads[l] = InvalidBlockNumber;
@@ -1367,6 +1370,8 @@ build_lists(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGeneration
 	for (int l = 0; l < Max(lists, 1); l++)
 		if (RuIvfPageGetOpaque(mem_page(&bs, l, 0))->nlanes > 0)
 			flush_block(&bs, l);
+	for (int l = 0; l < Max(lists, 1); l++)
+		meta->trained_longest = Max(meta->trained_longest, bs.list_blocks[l]);
 	if (gen != NULL)
 		write_listdir(index, meta, bs.heads, gen);
 	else

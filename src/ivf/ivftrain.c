@@ -946,10 +946,13 @@ RuIvfTrainAfterVacuum(Relation index, IndexBulkDeleteResult *stats)
 		 * generation whose blocks hold less than half the lanes they could
 		 * (blocks whose rows were deleted stay in their chains) is written
 		 * anew, compact, as if due; and so is one with a list
-		 * RUIVF_IMBALANCE times as long as the mean: the data moved away
-		 * from the centroids it was trained with (new rows all go to the
-		 * few lists nearest to them), and the probes of a query that
-		 * reaches that list read a large share of the table.
+		 * RUIVF_IMBALANCE times as long as the mean and RUIVF_LIST_GROWTH
+		 * times as long as the longest list was when trained: the data
+		 * moved away from the centroids it was trained with (new rows all
+		 * go to the few lists nearest to them), and the probes of a query
+		 * that reaches that list read a large share of the table.  (Lists
+		 * of clustered data are uneven from the start; a training would
+		 * not make them even, so only growth counts.)
 		 */
 		struct InsertCount c;
 		double		live = stats->num_index_tuples;
@@ -964,7 +967,12 @@ RuIvfTrainAfterVacuum(Relation index, IndexBulkDeleteResult *stats)
 		due = training_due(index, &meta, generation_rows(&meta), false) ||
 			(live >= RUIVF_TRAIN_MIN_ROWS &&
 			 (blocks * meta.lanes > 2.0 * live + (double) Max(meta.lists, 1) * meta.lanes ||
-			  (meta.lists > 1 && longest > RUIVF_IMBALANCE * mean + 2)));
+			  (meta.lists > 1 && longest > RUIVF_IMBALANCE * mean + 2 &&
+			   longest > RUIVF_LIST_GROWTH * meta.trained_longest)));
+		elog(DEBUG1, "ruivf index \"%s\" after VACUUM: %.0f live rows, %.0f blocks of %d lanes, "
+			 "longest list %.0f blocks (mean %.1f): %s",
+			 RelationGetRelationName(index), live, blocks, meta.lanes, longest, mean,
+			 due ? "training" : "no training");
 	}
 	if (due)
 	{
