@@ -101,6 +101,27 @@ typedef void (*RvSq4DotFn) (const int16_t *qpairs, const unsigned char *codes,
 typedef void (*RvMultiFn) (const float *x, size_t nx, const float *block, size_t dim,
 						   size_t width, float *out);
 
+/*
+ * Table-lookup ("fast scan") batch kernel over 1-bit codes: binary codes
+ * (one bit per dimension) scored 32 at a time from a table of the query's
+ * partial sums.  Dimensions come in groups of 4; the 4 bits of code c in
+ * group g form a nibble n(c, g) (bit k: dimension 4g + k).  A block of 32
+ * codes is 16 bytes per group, code j in the low nibble of byte j and code
+ * j + 16 in its high nibble:
+ *		codes[g * 16 + j] = n(j, g) | n(j + 16, g) << 4
+ * The query is a table of 16 bytes per group, lut[g * 16 + n] = its
+ * (quantized) partial sum over the dimensions of group g whose bits are set
+ * in n (rv_fastscan_lut builds it from one small integer per dimension).
+ * Per code c in 0 .. 31:
+ *	fastscan:  out[c] = sum_g lut[g * 16 + n(c, g)]   (exact, in uint32)
+ * The SIMD kernels look up a half of the codes of two groups (AVX2) or four
+ * (AVX-512 BW) with one vpshufb, add in 16-bit sums widened every 256 steps
+ * (256 * 255 < 2^16), and take the last groups one by one as the scalar
+ * kernel does.
+ */
+typedef void (*RvFastScanFn) (const uint8_t *lut, const uint8_t *codes, size_t ngroups,
+							  uint32_t *out);
+
 /* The kernel table: one set of function pointers for the level in use. */
 typedef struct RvKernels
 {
@@ -116,6 +137,7 @@ typedef struct RvKernels
 	RvSq8DotFn	dot_sq8_batch;
 	RvSq4DotFn	dot_sq4_batch;
 	RvMultiFn	dot_multi;
+	RvFastScanFn fastscan_batch;
 } RvKernels;
 
 /* Shared finish of the cosine kernels, so that every level agrees. */
@@ -177,6 +199,71 @@ rv_dot_sq4_lanes(const int16_t *qpairs, const unsigned char *codes, size_t npair
 	}
 }
 
+/* Add groups [g0, g1) of a fast-scan block to out[0 .. 31]: the reference, and the SIMD kernels' tail. */
+static inline void
+rv_fastscan_groups(const uint8_t *lut, const uint8_t *codes, size_t g0, size_t g1,
+				   uint32_t *out)
+{
+	for (size_t g = g0; g < g1; g++)
+	{
+		const uint8_t *t = lut + g * 16;
+		const uint8_t *c = codes + g * 16;
+
+		for (int j = 0; j < 16; j++)
+		{
+			out[j] += t[c[j] & 15];
+			out[j + 16] += t[c[j] >> 4];
+		}
+	}
+}
+
+/*
+ * Pack 32 codes of `dim` bits into a fast-scan block of (dim + 3) / 4
+ * groups: bits[c * dim + d] (0 or 1) is bit d of code c; dimensions past
+ * dim in the last group are zero.
+ */
+static inline void
+rv_fastscan_pack(const uint8_t *bits, size_t dim, uint8_t *codes)
+{
+	size_t		ngroups = (dim + 3) / 4;
+
+	for (size_t g = 0; g < ngroups; g++)
+		for (int j = 0; j < 16; j++)
+		{
+			unsigned	lo = 0,
+						hi = 0;
+
+			for (int k = 0; k < 4 && g * 4 + k < dim; k++)
+			{
+				lo |= (unsigned) (bits[(size_t) j * dim + g * 4 + k] & 1) << k;
+				hi |= (unsigned) (bits[(size_t) (j + 16) * dim + g * 4 + k] & 1) << k;
+			}
+			codes[g * 16 + j] = (uint8_t) (lo | hi << 4);
+		}
+}
+
+/*
+ * The query's table for a fast-scan block: q[d] is the query's quantized
+ * value of dimension d, at most 63 so that a group's sum fits a byte;
+ * lut[g * 16 + n] = sum of q[4g + k] over the bits k set in n.
+ */
+static inline void
+rv_fastscan_lut(const uint8_t *q, size_t dim, uint8_t *lut)
+{
+	size_t		ngroups = (dim + 3) / 4;
+
+	for (size_t g = 0; g < ngroups; g++)
+	{
+		unsigned	v[4];
+
+		for (int k = 0; k < 4; k++)
+			v[k] = g * 4 + k < dim ? q[g * 4 + k] : 0;
+		for (unsigned n = 0; n < 16; n++)
+			lut[g * 16 + n] = (uint8_t) ((n & 1 ? v[0] : 0) + (n & 2 ? v[1] : 0) +
+										 (n & 4 ? v[2] : 0) + (n & 8 ? v[3] : 0));
+	}
+}
+
 /* cpu.c: what the CPU (and the OS) support; detected once, cached */
 extern bool rv_cpu_supports(RvSimdLevel level);
 extern RvSimdLevel rv_cpu_best_level(void);
@@ -202,6 +289,7 @@ extern void l1_f32_batch_scalar(const float *q, const float *block, size_t dim, 
 extern void dot_f32_multi_scalar(const float *x, size_t nx, const float *block, size_t dim, size_t width, float *out);
 extern void dot_sq8_batch_scalar(const int32_t *qpairs, const unsigned char *codes, size_t npairs, size_t width, int32_t *out, const unsigned char *next);
 extern void dot_sq4_batch_scalar(const int16_t *qpairs, const unsigned char *codes, size_t npairs, size_t width, int32_t *out, const unsigned char *next);
+extern void fastscan_batch_scalar(const uint8_t *lut, const uint8_t *codes, size_t ngroups, uint32_t *out);
 
 #if defined(__x86_64__) || defined(_M_X64)
 #define RV_HAVE_X86_KERNELS 1
@@ -217,6 +305,7 @@ extern void l1_f32_batch_avx2(const float *q, const float *block, size_t dim, si
 extern void dot_f32_multi_avx2(const float *x, size_t nx, const float *block, size_t dim, size_t width, float *out);
 extern void dot_sq8_batch_avx2(const int32_t *qpairs, const unsigned char *codes, size_t npairs, size_t width, int32_t *out, const unsigned char *next);
 extern void dot_sq4_batch_avx2(const int16_t *qpairs, const unsigned char *codes, size_t npairs, size_t width, int32_t *out, const unsigned char *next);
+extern void fastscan_batch_avx2(const uint8_t *lut, const uint8_t *codes, size_t ngroups, uint32_t *out);
 /* kernels_avx512.c */
 extern float l2sq_f32_avx512(const float *a, const float *b, size_t dim);
 extern float dot_f32_avx512(const float *a, const float *b, size_t dim);
@@ -229,6 +318,7 @@ extern void l1_f32_batch_avx512(const float *q, const float *block, size_t dim, 
 extern void dot_f32_multi_avx512(const float *x, size_t nx, const float *block, size_t dim, size_t width, float *out);
 extern void dot_sq8_batch_avx512(const int32_t *qpairs, const unsigned char *codes, size_t npairs, size_t width, int32_t *out, const unsigned char *next);
 extern void dot_sq4_batch_avx512(const int16_t *qpairs, const unsigned char *codes, size_t npairs, size_t width, int32_t *out, const unsigned char *next);
+extern void fastscan_batch_avx512(const uint8_t *lut, const uint8_t *codes, size_t ngroups, uint32_t *out);
 /* kernels_avx512vnni.c: only where rv_cpu_has_avx512vnni() */
 extern void dot_sq8_batch_avx512vnni(const int32_t *qpairs, const unsigned char *codes, size_t npairs, size_t width, int32_t *out, const unsigned char *next);
 #endif

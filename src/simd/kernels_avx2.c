@@ -658,3 +658,68 @@ dot_sq4_batch_avx2(const int16_t *qpairs, const unsigned char *codes,
 }
 
 #endif							/* RV_HAVE_X86_KERNELS */
+
+/* Sum the two 128-bit halves of eight-by-two 16-bit sums as eight uint32. */
+static inline __m256i
+fastscan_widen_avx2(__m256i a)
+{
+	return _mm256_add_epi32(_mm256_cvtepu16_epi32(_mm256_castsi256_si128(a)),
+							_mm256_cvtepu16_epi32(_mm256_extracti128_si256(a, 1)));
+}
+
+/*
+ * Fast-scan block of 32 binary codes (kernels.h), two groups a step: one
+ * vpshufb of the two groups' tables (one per 128-bit half) by the low
+ * nibbles gives codes 0-15, one by the high nibbles codes 16-31.  The bytes
+ * are summed as 16-bit words in two halves, even codes (& 0xFF) and odd
+ * codes (>> 8), widened to 32 bits every 256 steps.
+ */
+void
+fastscan_batch_avx2(const uint8_t *lut, const uint8_t *codes, size_t ngroups, uint32_t *out)
+{
+	const __m256i nib = _mm256_set1_epi8(0x0F);
+	const __m256i low = _mm256_set1_epi16(0x00FF);
+	__m256i		t[4] = {_mm256_setzero_si256(), _mm256_setzero_si256(),
+	_mm256_setzero_si256(), _mm256_setzero_si256()};
+	uint32_t	sums[4][8];
+	size_t		g = 0;
+
+	while (g + 2 <= ngroups)
+	{
+		size_t		steps = (ngroups - g) / 2;
+		__m256i		a0 = _mm256_setzero_si256(),
+					a1 = _mm256_setzero_si256(),
+					a2 = _mm256_setzero_si256(),
+					a3 = _mm256_setzero_si256();
+
+		if (steps > 256)
+			steps = 256;
+		for (size_t s = 0; s < steps; s++, g += 2)
+		{
+			__m256i		c = _mm256_loadu_si256((const __m256i *) (codes + g * 16));
+			__m256i		tab = _mm256_loadu_si256((const __m256i *) (lut + g * 16));
+			__m256i		lo = _mm256_shuffle_epi8(tab, _mm256_and_si256(c, nib));
+			__m256i		hi = _mm256_shuffle_epi8(tab, _mm256_and_si256(_mm256_srli_epi16(c, 4), nib));
+
+			a0 = _mm256_add_epi16(a0, _mm256_and_si256(lo, low));
+			a1 = _mm256_add_epi16(a1, _mm256_srli_epi16(lo, 8));
+			a2 = _mm256_add_epi16(a2, _mm256_and_si256(hi, low));
+			a3 = _mm256_add_epi16(a3, _mm256_srli_epi16(hi, 8));
+		}
+		t[0] = _mm256_add_epi32(t[0], fastscan_widen_avx2(a0));
+		t[1] = _mm256_add_epi32(t[1], fastscan_widen_avx2(a1));
+		t[2] = _mm256_add_epi32(t[2], fastscan_widen_avx2(a2));
+		t[3] = _mm256_add_epi32(t[3], fastscan_widen_avx2(a3));
+	}
+	for (int k = 0; k < 4; k++)
+		_mm256_storeu_si256((__m256i *) sums[k], t[k]);
+	/* t[0] codes 0, 2 .. 14; t[1] codes 1, 3 .. 15; t[2], t[3] the same + 16 */
+	for (int i = 0; i < 8; i++)
+	{
+		out[2 * i] = sums[0][i];
+		out[2 * i + 1] = sums[1][i];
+		out[16 + 2 * i] = sums[2][i];
+		out[17 + 2 * i] = sums[3][i];
+	}
+	rv_fastscan_groups(lut, codes, g, ngroups, out);
+}

@@ -177,3 +177,12 @@ dot_sq4_batch_scalar(const int16_t *qpairs, const unsigned char *codes,
 	(void) next;
 	rv_dot_sq4_lanes(qpairs, codes, npairs, width, 0, out);
 }
+
+/* Fast-scan block of 32 binary codes: the reference (kernels.h). */
+void
+fastscan_batch_scalar(const uint8_t *lut, const uint8_t *codes, size_t ngroups, uint32_t *out)
+{
+	for (int c = 0; c < 32; c++)
+		out[c] = 0;
+	rv_fastscan_groups(lut, codes, 0, ngroups, out);
+}

@@ -117,6 +117,81 @@ time_calls(const IntShape *sh, KernelKind kind, RvSq8DotFn sq8, RvSq4DotFn sq4,
 	return (now() - t0) / (double) calls * 1e9;
 }
 
+/*
+ * The fast-scan kernel (binary codes) against the SQ8 kernel on 32 codes
+ * at once, each level, alternating rounds: nanoseconds per block of 32.
+ * The blocks cycle through a working set larger than L2, as an index scan's
+ * pages would.
+ */
+static void
+bench_fastscan(void)
+{
+	static const size_t dims[] = {128, 784, 960};
+	const size_t nblocks = 256;
+
+	printf("\nfastscan_batch (1 bit a dimension) against dot_sq8_batch (8 bits), 32 codes a call, "
+		   "%zu blocks cycled, median of %d alternating rounds: ns per 32 codes\n", nblocks, ROUNDS);
+	printf("%5s %-8s %12s %12s %8s\n", "dim", "level", "fastscan", "sq8", "ratio");
+	for (size_t di = 0; di < sizeof(dims) / sizeof(dims[0]); di++)
+	{
+		size_t		dim = dims[di],
+					ngroups = (dim + 3) / 4,
+					npairs = (dim + 1) / 2;
+		uint8_t    *lut = aligned_alloc(64, ngroups * 16 + 64);
+		uint8_t    *codes = aligned_alloc(64, nblocks * ngroups * 16 + 64);
+		int32_t    *q8 = malloc(npairs * sizeof(int32_t));
+		unsigned char *c8 = aligned_alloc(64, nblocks * npairs * 64 + 64);
+		uint32_t	out[32];
+		int32_t		out8[32];
+
+		for (size_t i = 0; i < ngroups * 16; i++)
+			lut[i] = (uint8_t) (rand() % 61);
+		for (size_t i = 0; i < nblocks * ngroups * 16; i++)
+			codes[i] = (uint8_t) rand();
+		for (size_t p = 0; p < npairs; p++)
+			q8[p] = (int32_t) ((uint32_t) (uint16_t) (rand() % 4001 - 2000) |
+							   ((uint32_t) (uint16_t) (rand() % 4001 - 2000) << 16));
+		for (size_t i = 0; i < nblocks * npairs * 64; i++)
+			c8[i] = (unsigned char) rand();
+		for (int lv = RV_SIMD_SCALAR; lv < RV_SIMD_NLEVELS; lv++)
+		{
+			RvKernels	k;
+			double		tf[ROUNDS],
+						ts[ROUNDS],
+						r[ROUNDS];
+			size_t		calls = (size_t) (2e7 / (double) dim) + 1;
+
+			if (!rv_kernels_for_level((RvSimdLevel) lv, &k) || !rv_cpu_supports((RvSimdLevel) lv))
+				continue;
+			for (int round = 0; round < ROUNDS; round++)
+			{
+				double		t0 = now();
+
+				for (size_t c = 0; c < calls; c++)
+				{
+					k.fastscan_batch(lut, codes + (c % nblocks) * ngroups * 16, ngroups, out);
+					isink += (int32_t) out[c & 31];
+				}
+				tf[round] = (now() - t0) * 1e9 / calls;
+				t0 = now();
+				for (size_t c = 0; c < calls; c++)
+				{
+					k.dot_sq8_batch(q8, c8 + (c % nblocks) * npairs * 64, npairs, 32, out8, NULL);
+					isink += out8[c & 31];
+				}
+				ts[round] = (now() - t0) * 1e9 / calls;
+				r[round] = ts[round] / tf[round];
+			}
+			printf("%5zu %-8s %12.1f %12.1f %7.1fx\n", dim, rv_simd_level_name((RvSimdLevel) lv),
+				   median(tf, ROUNDS), median(ts, ROUNDS), median(r, ROUNDS));
+		}
+		free(lut);
+		free(codes);
+		free(q8);
+		free(c8);
+	}
+}
+
 /* AVX2 against AVX-512 on ruivf block shapes, alternating rounds. */
 static void
 bench_int_kernels(void)
@@ -318,5 +393,6 @@ main(int argc, char **argv)
 		}
 	}
 	bench_int_kernels();
+	bench_fastscan();
 	return 0;
 }

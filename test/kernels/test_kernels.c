@@ -16,7 +16,11 @@
  * Batch kernels are checked the same way lane by lane, for every dimension
  * with a block width cycling through 1 .. 160, and for every width 1 .. 300
  * at a few dimensions; the SQ8 dot kernel (8-bit codes) for every
- * dimension with widths cycling through 1 .. 160.
+ * dimension with widths cycling through 1 .. 160.  The fast-scan kernel
+ * (binary codes, 32 a block) is exact: for every dimension 1 .. 2048 and
+ * 16,000 against the dot product of the query's values with the codes'
+ * bits, and for every group count 1 .. 600 and 4,000 against the scalar
+ * kernel with tables of arbitrary bytes.
  *
  * Every input ends exactly at a PROT_NONE guard page, so a kernel that reads
  * one element past the end crashes the test; outputs end at a guard too.
@@ -437,6 +441,81 @@ test_level(const RvKernels *k, const char *name)
 				}
 			}
 		}
+	}
+
+	/*
+	 * fast-scan kernel (binary codes, 32 a block): every dimension 1 ..
+	 * MAX_DIM and 16,000, codes packed from their bits, the table built from
+	 * per-dimension query values (0 .. 63, some at 63), checked against
+	 * sum_d q_d * bit_d; and every group count 1 .. 600 and 4,000 with
+	 * tables of arbitrary bytes (up to 255: the 16-bit sums' worst case),
+	 * checked against the scalar kernel.  Inputs end at guard pages.
+	 */
+	{
+		const size_t maxdim = 16000;
+		const size_t maxgroups = maxdim / 4;
+		Guarded		gcodes = guarded_alloc(maxgroups * 16);
+		Guarded		glut = guarded_alloc(maxgroups * 16);
+		uint8_t    *bits = malloc(32 * maxdim);
+		uint8_t    *q = malloc(maxdim);
+		uint32_t	out[32],
+					ref32[32];
+
+		for (size_t dim = 1; dim <= maxdim; dim = dim < MAX_DIM ? dim + 1 : maxdim + (dim == maxdim))
+		{
+			size_t		ngroups = (dim + 3) / 4;
+			uint8_t    *codes = (uint8_t *) (gcodes.base + gcodes.usable) - ngroups * 16;
+			uint8_t    *lut = (uint8_t *) (glut.base + glut.usable) - ngroups * 16;
+
+			for (size_t i = 0; i < 32 * dim; i++)
+				bits[i] = dim % 9 == 0 ? 1 : rnd() < 0.5;
+			for (size_t d = 0; d < dim; d++)
+				q[d] = dim % 11 == 0 ? 63 : (uint8_t) (rnd() * 64.0);
+			rv_fastscan_pack(bits, dim, codes);
+			rv_fastscan_lut(q, dim, lut);
+			k->fastscan_batch(lut, codes, ngroups, out);
+			for (int c = 0; c < 32; c++)
+			{
+				uint64_t	ref = 0;
+
+				for (size_t d = 0; d < dim; d++)
+					ref += (uint64_t) q[d] * bits[(size_t) c * dim + d];
+				t.checks++;
+				if (ref != out[c])
+				{
+					t.failures++;
+					if (t.failures <= 10)
+						printf("FAIL %s fastscan dim %zu code %d: %u, expected %llu\n",
+							   name, dim, c, out[c], (unsigned long long) ref);
+				}
+			}
+		}
+		for (size_t ngroups = 1; ngroups <= maxgroups; ngroups = ngroups < 600 ? ngroups + 1 : maxgroups + (ngroups == maxgroups))
+		{
+			uint8_t    *codes = (uint8_t *) (gcodes.base + gcodes.usable) - ngroups * 16;
+			uint8_t    *lut = (uint8_t *) (glut.base + glut.usable) - ngroups * 16;
+
+			for (size_t i = 0; i < ngroups * 16; i++)
+			{
+				codes[i] = (uint8_t) (rnd() * 256.0);
+				lut[i] = ngroups % 3 == 0 ? 255 : (uint8_t) (rnd() * 256.0);
+			}
+			k->fastscan_batch(lut, codes, ngroups, out);
+			fastscan_batch_scalar(lut, codes, ngroups, ref32);
+			for (int c = 0; c < 32; c++)
+			{
+				t.checks++;
+				if (ref32[c] != out[c])
+				{
+					t.failures++;
+					if (t.failures <= 10)
+						printf("FAIL %s fastscan groups %zu code %d: %u, expected %u\n",
+							   name, ngroups, c, out[c], ref32[c]);
+				}
+			}
+		}
+		free(bits);
+		free(q);
 	}
 
 	free(lane);
