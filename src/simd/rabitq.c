@@ -1,0 +1,191 @@
+/*-------------------------------------------------------------------------
+ *
+ * rabitq.c
+ *	  Binary codes with an error bound: rotation, encoding, query
+ *	  preparation and the distance estimate (see rabitq.h).
+ *
+ * src/simd/rabitq.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <math.h>
+
+#include "rabitq.h"
+
+#define RV_RABITQ_ROUNDS	4
+
+/* splitmix64: the sign bits of a rotation round, from (seed, round) */
+static inline uint64_t
+splitmix64(uint64_t *state)
+{
+	uint64_t	z = (*state += 0x9E3779B97F4A7C15ull);
+
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+	return z ^ (z >> 31);
+}
+
+/* In-place Walsh-Hadamard transform of n (a power of two) floats, scaled by 1/sqrt(n). */
+static void
+fwht(float *x, int n)
+{
+	float		scale = (float) (1.0 / sqrt((double) n));
+
+	for (int h = 1; h < n; h *= 2)
+		for (int i = 0; i < n; i += 2 * h)
+			for (int j = i; j < i + h; j++)
+			{
+				float		a = x[j],
+							b = x[j + h];
+
+				x[j] = a + b;
+				x[j + h] = a - b;
+			}
+	for (int i = 0; i < n; i++)
+		x[i] *= scale;
+}
+
+/* out = P^T x: sign flips, then a Hadamard block at the front or the back, each round. */
+void
+rv_rabitq_rotate(const float *x, float *out, int dim, uint64_t seed)
+{
+	int			blk = 1;
+
+	while (blk * 2 <= dim)
+		blk *= 2;
+	if (out != x)
+		for (int i = 0; i < dim; i++)
+			out[i] = x[i];
+	for (int r = 0; r < RV_RABITQ_ROUNDS; r++)
+	{
+		uint64_t	state = seed ^ (0xD1B54A32D192ED03ull * (uint64_t) (r + 1));
+		uint64_t	bits = 0;
+
+		for (int i = 0; i < dim; i++)
+		{
+			if (i % 64 == 0)
+				bits = splitmix64(&state);
+			if ((bits >> (i % 64)) & 1)
+				out[i] = -out[i];
+		}
+		if (blk > 1)
+			fwht(out + ((r & 1) ? dim - blk : 0), blk);
+	}
+}
+
+/* The code of x in the list of centroid c, and its factors. */
+void
+rv_rabitq_encode(const float *x, const float *c, int dim, uint64_t seed,
+				 uint8_t *bits, RvRabitqFactors *f, float *work)
+{
+	double		norm = 0.0,
+				abssum = 0.0;
+	uint32_t	pop = 0;
+
+	for (int i = 0; i < dim; i++)
+	{
+		double		d = (double) x[i] - (double) c[i];
+
+		work[i] = (float) d;
+		norm += d * d;
+	}
+	norm = sqrt(norm);
+	f->norm = (float) norm;
+	if (norm == 0.0)
+	{
+		for (int i = 0; i < dim; i++)
+			bits[i] = 0;
+		f->ip = 1.0f;
+		f->popcount = 0;
+		return;
+	}
+	rv_rabitq_rotate(work, work, dim, seed);
+	for (int i = 0; i < dim; i++)
+	{
+		bits[i] = work[i] > 0.0f;
+		pop += bits[i];
+		abssum += fabs((double) work[i]);
+	}
+	/* <xbar, o'> with o' = work / norm (the rotation keeps the norm) */
+	f->ip = (float) (abssum / norm / sqrt((double) dim));
+	if (!(f->ip > 0.0f))
+		f->ip = 1.0f;
+	f->popcount = pop;
+}
+
+/* Prepare query q for the list of centroid c. */
+void
+rv_rabitq_query(const float *q, const float *c, int dim, uint64_t seed, int qmax,
+				uint8_t *u, RvRabitqQuery *rq, float *work)
+{
+	double		norm = 0.0,
+				sum = 0.0;
+	float		lo,
+				hi;
+
+	for (int i = 0; i < dim; i++)
+	{
+		double		d = (double) q[i] - (double) c[i];
+
+		work[i] = (float) d;
+		norm += d * d;
+	}
+	norm = sqrt(norm);
+	rq->norm = (float) norm;
+	rq->dim = dim;
+	if (norm > 0.0)
+	{
+		rv_rabitq_rotate(work, work, dim, seed);
+		for (int i = 0; i < dim; i++)
+			work[i] = (float) (work[i] / norm);
+	}
+	lo = hi = work[0];
+	for (int i = 0; i < dim; i++)
+	{
+		lo = work[i] < lo ? work[i] : lo;
+		hi = work[i] > hi ? work[i] : hi;
+		sum += work[i];
+	}
+	rq->lo = lo;
+	rq->delta = (hi - lo) / (float) qmax;
+	rq->sum = (float) sum;
+	for (int i = 0; i < dim; i++)
+	{
+		float		v = rq->delta > 0.0f ? (work[i] - lo) / rq->delta + 0.5f : 0.0f;
+		int			k = (int) v;
+
+		u[i] = (uint8_t) (k < 0 ? 0 : k > qmax ? qmax : k);
+	}
+}
+
+/* Estimated squared distance from a fast-scan sum, and its lower bound. */
+float
+rv_rabitq_distance(const RvRabitqQuery *rq, const RvRabitqFactors *f,
+				   uint32_t dotu, float eps0, float *lower)
+{
+	double		no = f->norm,
+				nq = rq->norm,
+				sqrtd = sqrt((double) rq->dim),
+				ip = f->ip,
+				xq,
+				cosine,
+				err,
+				est,
+				low;
+
+	if (no == 0.0 || nq == 0.0)
+	{
+		est = no * no + nq * nq;
+		*lower = (float) est;
+		return (float) est;
+	}
+	/* <bits, q'> on the grid, then <xbar, q'> */
+	xq = (2.0 * ((double) rq->delta * dotu + (double) rq->lo * f->popcount) - rq->sum) / sqrtd;
+	cosine = xq / ip;
+	err = eps0 * sqrt(fmax(0.0, 1.0 - ip * ip)) / ip / sqrt(fmax((double) rq->dim - 1.0, 1.0)) +
+		(double) f->popcount * rq->delta / (sqrtd * ip);
+	est = no * no + nq * nq - 2.0 * no * nq * cosine;
+	low = no * no + nq * nq - 2.0 * no * nq * fmin(cosine + err, 1.0);
+	*lower = (float) fmax(low, 0.0);
+	return (float) fmax(est, 0.0);
+}

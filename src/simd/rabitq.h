@@ -1,0 +1,94 @@
+/*-------------------------------------------------------------------------
+ *
+ * rabitq.h
+ *	  Binary codes with an error bound: one bit per dimension of a vector's
+ *	  residual from its list's centroid, after a random rotation, and the
+ *	  estimate of a distance from such a code with a bound on its error
+ *	  (the RaBitQ construction, Gao and Long, SIGMOD 2024).
+ *
+ * Like kernels.h, this layer knows nothing of PostgreSQL: plain C over
+ * float arrays, so the standalone tests (test/kernels) link it as it is.
+ *
+ * The construction.  For a vector x in a list with centroid c, let
+ * o = (x - c) / |x - c| (a unit vector) and o' = P^T o for a random
+ * orthogonal P.  The code is the sign pattern of o': bit i = (o'_i > 0).
+ * Read as the unit vector xbar = (2 bit - 1) / sqrt(D), it is the nearest
+ * vertex of the cube to o', and <xbar, o'> = sum |o'_i| / sqrt(D) is kept
+ * with the code (with |x - c| and the count of set bits: RvRabitqFactors).
+ * For a query q, with q' = P^T (q - c) / |q - c|,
+ *		<o, q'> is estimated by  <xbar, q'> / <xbar, o'>
+ * which is unbiased, and off by more than
+ *		eps0 * sqrt(1 - <xbar, o'>^2) / <xbar, o'> / sqrt(D - 1)
+ * with a probability that falls like a Gaussian tail in eps0 (the paper's
+ * Theorem 3.2; eps0 = 1.9 leaves about one estimate in a thousand
+ * outside).  The squared distance follows:
+ *		|x - q|^2 = |x - c|^2 + |q - c|^2 - 2 |x - c| |q - c| <o, q'>.
+ *
+ * The query side is quantized for the fast-scan kernel (kernels.h): q' to
+ * integers 0 .. qmax (at most 63, so that a group of four fits a byte) on
+ * a uniform grid, q'_i ~ lo + delta * u_i, so that <bits, q'> ~ delta *
+ * <bits, u> + lo * popcount(bits), within popcount * delta / 2, a second,
+ * deterministic, term of the bound.
+ *
+ * The rotation: rounds of random sign flips, each followed by a Walsh-
+ * Hadamard transform (normalized: orthogonal) of a block of the largest
+ * power of two that fits in D, the first D' dimensions and the last D'
+ * dimensions in turn, so that any D is rotated in place without padding
+ * and in O(D log D).  It is a function of (D, seed) alone: nothing is
+ * stored but the seed.
+ *
+ * src/simd/rabitq.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef RUVECTOR_RABITQ_H
+#define RUVECTOR_RABITQ_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* What is kept with a code. */
+typedef struct RvRabitqFactors
+{
+	float		norm;			/* |x - c| */
+	float		ip;				/* <xbar, o'> in (0, 1]; 1 when norm is 0 */
+	uint32_t	popcount;		/* set bits of the code */
+} RvRabitqFactors;
+
+/* A query prepared for one list. */
+typedef struct RvRabitqQuery
+{
+	float		norm;			/* |q - c| */
+	float		lo;				/* grid: q'_i ~ lo + delta * u_i */
+	float		delta;
+	float		sum;			/* sum of q'_i on the grid */
+	int			dim;
+} RvRabitqQuery;
+
+/* out = P^T x for the rotation of (dim, seed); out may be x. */
+extern void rv_rabitq_rotate(const float *x, float *out, int dim, uint64_t seed);
+
+/*
+ * The code of x in the list of centroid c: bits[i] (0 or 1) for each of
+ * dim dimensions, and its factors.  work: dim floats.
+ */
+extern void rv_rabitq_encode(const float *x, const float *c, int dim, uint64_t seed,
+							 uint8_t *bits, RvRabitqFactors *f, float *work);
+
+/*
+ * Prepare query q for the list of centroid c: u[i] in 0 .. qmax (qmax at
+ * most 63) for rv_fastscan_lut.  work: dim floats.
+ */
+extern void rv_rabitq_query(const float *q, const float *c, int dim, uint64_t seed, int qmax,
+							uint8_t *u, RvRabitqQuery *rq, float *work);
+
+/*
+ * The estimated squared distance between the query and a code whose
+ * fast-scan sum (<bits, u>) is `dotu`, and in *lower a lower bound of the
+ * true one that holds unless the estimate is off by more than eps0 (see
+ * above); never below 0.
+ */
+extern float rv_rabitq_distance(const RvRabitqQuery *rq, const RvRabitqFactors *f,
+								uint32_t dotu, float eps0, float *lower);
+
+#endif							/* RUVECTOR_RABITQ_H */

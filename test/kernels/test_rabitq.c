@@ -1,0 +1,283 @@
+/*-------------------------------------------------------------------------
+ *
+ * test_rabitq.c
+ *	  Checks the binary codes with an error bound (src/simd/rabitq.h).
+ *
+ *	1. The rotation is orthogonal: norms and inner products of random
+ *	   vectors kept to float precision, at dimensions 1 .. 64 and a few
+ *	   larger ones (odd ones among them), and it mixes: a basis vector
+ *	   comes out spread, no component above 0.35 from 64 dimensions up.
+ *	2. The distance estimate, with the codes scored by the fast-scan kernel
+ *	   at every compiled level the CPU runs: every level gives the same sums,
+ *	   so the same estimates; the lower bound (eps0 = 1.9) is above the true
+ *	   squared distance for at most 1 % of the pairs (the theory: about one
+ *	   in a thousand); the estimate of <o, q'> is unbiased (its mean error
+ *	   within 4 standard errors of 0, plus the grid's half step); and the
+ *	   estimate is far better than chance (mean relative error of the squared
+ *	   distance below 0.15 at 128 dimensions and up).
+ *
+ * Data: clusters of Gaussian vectors, a centroid per cluster taken as the
+ * mean, queries from the same clusters; xorshift, so a failure reproduces.
+ *
+ * test/kernels/test_rabitq.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../src/simd/kernels.h"
+#include "../../src/simd/rabitq.h"
+
+static uint64_t rng_state = 0x2545F4914F6CDD1Dull;
+
+/* uniform in [0, 1) */
+static double
+rnd(void)
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return (double) ((rng_state * 0x2545F4914F6CDD1Dull) >> 11) / 9007199254740992.0;
+}
+
+/* standard normal (Box-Muller) */
+static double
+gauss(void)
+{
+	double		u = rnd() + 1e-12,
+				v = rnd();
+
+	return sqrt(-2.0 * log(u)) * cos(2.0 * M_PI * v);
+}
+
+static int	passed = 0,
+			failed = 0;
+
+static void
+report(int ok, const char *what)
+{
+	printf("%s %s\n", ok ? "ok  " : "FAIL", what);
+	if (ok)
+		passed++;
+	else
+		failed++;
+}
+
+/* 1. orthogonality and mixing */
+static void
+test_rotation(void)
+{
+	static const int big[] = {100, 127, 128, 129, 784, 960, 1536, 3072};
+	double		worst = 0.0,
+				worst_mix = 0.0;
+	char		what[200];
+
+	for (int k = 0; k < 64 + (int) (sizeof(big) / sizeof(big[0])); k++)
+	{
+		int			dim = k < 64 ? k + 1 : big[k - 64];
+		float	   *x = malloc(sizeof(float) * dim),
+				   *y = malloc(sizeof(float) * dim),
+				   *rx = malloc(sizeof(float) * dim),
+				   *ry = malloc(sizeof(float) * dim);
+		double		xy = 0,
+					rxy = 0,
+					xx = 0,
+					yy = 0,
+					maxc = 0;
+
+		for (int i = 0; i < dim; i++)
+		{
+			x[i] = (float) gauss();
+			y[i] = (float) gauss();
+			xy += (double) x[i] * y[i];
+			xx += (double) x[i] * x[i];
+			yy += (double) y[i] * y[i];
+		}
+		rv_rabitq_rotate(x, rx, dim, 42 + dim);
+		rv_rabitq_rotate(y, ry, dim, 42 + dim);
+		for (int i = 0; i < dim; i++)
+			rxy += (double) rx[i] * ry[i];
+		worst = fmax(worst, fabs(rxy - xy) / sqrt(xx * yy));
+		memset(x, 0, sizeof(float) * dim);
+		x[0] = 1.0f;
+		rv_rabitq_rotate(x, x, dim, 7);
+		for (int i = 0; i < dim; i++)
+			maxc = fmax(maxc, fabs(x[i]));
+		if (dim >= 64)
+			worst_mix = fmax(worst_mix, maxc);
+		free(x);
+		free(y);
+		free(rx);
+		free(ry);
+	}
+	snprintf(what, sizeof(what), "rotation keeps inner products (worst error %.2e of |x||y|, bound 1e-5)",
+			 worst);
+	report(worst <= 1e-5, what);
+	snprintf(what, sizeof(what), "rotation mixes (largest component of a rotated basis vector %.3f, bound 0.35)",
+			 worst_mix);
+	report(worst_mix <= 0.35, what);
+}
+
+/* 2. the estimate, scored by the fast-scan kernel at every level */
+static void
+test_estimate(int dim, int nclusters, int per_cluster, int nq)
+{
+	int			n = nclusters * per_cluster;
+	int			nblocks = (n + 31) / 32;
+	size_t		ngroups = (size_t) (dim + 3) / 4;
+	float	   *x = malloc(sizeof(float) * dim * n),
+			   *cent = calloc((size_t) dim * nclusters, sizeof(float)),
+			   *q = malloc(sizeof(float) * dim),
+			   *work = malloc(sizeof(float) * dim);
+	uint8_t    *bits = calloc((size_t) nblocks * 32 * dim, 1),
+			   *codes = malloc((size_t) nblocks * ngroups * 16),
+			   *u = malloc(dim),
+			   *lut = malloc(ngroups * 16);
+	RvRabitqFactors *f = malloc(sizeof(RvRabitqFactors) * n);
+	long		pairs = 0,
+				violations = 0,
+				mismatches = 0;
+	double		err_sum = 0,
+				err_sq = 0,
+				rel_sum = 0,
+				half_step = 0;
+	char		what[300];
+
+	/* clusters: centres far apart, members around them; centroid = member mean */
+	for (int c = 0; c < nclusters; c++)
+	{
+		float	   *centre = malloc(sizeof(float) * dim);
+
+		for (int i = 0; i < dim; i++)
+			centre[i] = (float) (3.0 * gauss());
+		for (int m = 0; m < per_cluster; m++)
+			for (int i = 0; i < dim; i++)
+			{
+				float		v = centre[i] + (float) gauss();
+
+				x[(size_t) (c * per_cluster + m) * dim + i] = v;
+				cent[(size_t) c * dim + i] += v / per_cluster;
+			}
+		free(centre);
+	}
+	/* codes: vector v of cluster c = v / per_cluster, in block v / 32 */
+	for (int v = 0; v < n; v++)
+	{
+		int			c = v / per_cluster;
+
+		rv_rabitq_encode(x + (size_t) v * dim, cent + (size_t) c * dim, dim, 1234,
+						 bits + (size_t) v * dim, &f[v], work);
+	}
+	for (int b = 0; b < nblocks; b++)
+		rv_fastscan_pack(bits + (size_t) b * 32 * dim, dim, codes + (size_t) b * ngroups * 16);
+
+	for (int qi = 0; qi < nq; qi++)
+	{
+		int			qc = qi % nclusters;
+
+		for (int i = 0; i < dim; i++)
+			q[i] = x[(size_t) (qc * per_cluster) * dim + i] + (float) gauss();
+		/* against every list: the query prepared for each centroid */
+		for (int c = 0; c < nclusters; c++)
+		{
+			RvRabitqQuery rq;
+			uint32_t	sums[RV_SIMD_NLEVELS][32];
+
+			rv_rabitq_query(q, cent + (size_t) c * dim, dim, 1234, 15, u, &rq, work);
+			rv_fastscan_lut(u, dim, lut);
+			half_step = fmax(half_step, rq.delta / 2);
+			for (int v = c * per_cluster; v < (c + 1) * per_cluster; v++)
+			{
+				int			b = v / 32,
+							lane = v % 32;
+				uint32_t	dotu = 0;
+				int			first = 1;
+				double		truth = 0,
+							true_cos,
+							est_cos;
+				float		lower,
+							est;
+
+				for (int lv = RV_SIMD_SCALAR; lv < RV_SIMD_NLEVELS; lv++)
+				{
+					RvKernels	k;
+
+					if (!rv_kernels_for_level((RvSimdLevel) lv, &k) || !rv_cpu_supports((RvSimdLevel) lv))
+						continue;
+					k.fastscan_batch(lut, codes + (size_t) b * ngroups * 16, ngroups, sums[lv]);
+					if (first)
+						dotu = sums[lv][lane];
+					else if (sums[lv][lane] != dotu)
+						mismatches++;
+					first = 0;
+				}
+				est = rv_rabitq_distance(&rq, &f[v], dotu, 1.9f, &lower);
+				for (int i = 0; i < dim; i++)
+				{
+					double		d = (double) x[(size_t) v * dim + i] - q[i];
+
+					truth += d * d;
+				}
+				pairs++;
+				if (lower > truth * (1 + 1e-5) + 1e-6)
+					violations++;
+				if (f[v].norm > 0 && rq.norm > 0)
+				{
+					double		no = f[v].norm,
+								nq2 = rq.norm;
+
+					/* the cosine each side implies */
+					true_cos = (no * no + nq2 * nq2 - truth) / (2 * no * nq2);
+					est_cos = (no * no + nq2 * nq2 - est) / (2 * no * nq2);
+					err_sum += est_cos - true_cos;
+					err_sq += (est_cos - true_cos) * (est_cos - true_cos);
+				}
+				rel_sum += fabs(est - truth) / truth;
+			}
+		}
+	}
+	{
+		double		mean = err_sum / pairs,
+					sd = sqrt(fmax(err_sq / pairs - mean * mean, 0.0)),
+					se = sd / sqrt((double) pairs),
+					rel = rel_sum / pairs;
+
+		snprintf(what, sizeof(what), "dim %d: every level's fast-scan sums agree (%ld pairs, %ld differ)",
+				 dim, pairs, mismatches);
+		report(mismatches == 0, what);
+		snprintf(what, sizeof(what), "dim %d: lower bound above the truth for %ld of %ld pairs (%.3f %%, at most 1 %%)",
+				 dim, violations, pairs, 100.0 * violations / pairs);
+		report(violations * 100 <= pairs, what);
+		snprintf(what, sizeof(what), "dim %d: cosine estimate's mean error %.5f (sd %.4f, bound 4 se + grid %.5f)",
+				 dim, mean, sd, 4 * se + half_step);
+		report(fabs(mean) <= 4 * se + half_step, what);
+		snprintf(what, sizeof(what), "dim %d: mean relative error of the squared distance %.4f%s",
+				 dim, rel, dim >= 128 ? " (at most 0.15)" : " (not checked below 128 dims)");
+		report(dim < 128 || rel <= 0.15, what);
+	}
+	free(x);
+	free(cent);
+	free(q);
+	free(work);
+	free(bits);
+	free(codes);
+	free(u);
+	free(lut);
+	free(f);
+}
+
+int
+main(void)
+{
+	test_rotation();
+	test_estimate(17, 4, 64, 40);
+	test_estimate(128, 8, 96, 40);
+	test_estimate(784, 4, 80, 20);
+	test_estimate(960, 3, 64, 12);
+	printf("rabitq: %d passed, %d failed\n", passed, failed);
+	return failed != 0;
+}
