@@ -139,4 +139,20 @@ VACUUM tr5;
 SELECT lists, generation FROM ruvector_index_info('tr5_v');
 SELECT ruvector_index_check('tr5_v', true);
 
-DROP TABLE tr, tr2, tr3, tr4, tr5;
+-- a partitioned index has no storage: info and maintain say so and how to
+-- reach the partitions' indexes; a partition's own index works
+CREATE TABLE trp (id int, v ruvector(4)) PARTITION BY RANGE (id);
+CREATE TABLE trp_1 PARTITION OF trp FOR VALUES FROM (0) TO (1000);
+CREATE TABLE trp_2 PARTITION OF trp FOR VALUES FROM (1000) TO (2000);
+CREATE INDEX trp_v ON trp USING ruivf (v ruvector_l2_ops);
+INSERT INTO trp SELECT i, pg_temp.rv(i, 4) FROM generate_series(0, 1999) i;
+SELECT * FROM ruvector_index_info('trp_v');
+SELECT * FROM ruvector_index_maintain('trp_v');
+SELECT c.relname, m.trained, m.generation
+  FROM pg_inherits h JOIN pg_class c ON c.oid = h.inhrelid,
+       ruvector_index_maintain(h.inhrelid::regclass) m
+  WHERE h.inhparent = 'trp_v'::regclass ORDER BY 1;
+SELECT count(*) FROM pg_inherits h, ruvector_index_info(h.inhrelid::regclass) i
+  WHERE h.inhparent = 'trp_v'::regclass AND i.generation >= 1;
+
+DROP TABLE tr, tr2, tr3, tr4, tr5, trp;

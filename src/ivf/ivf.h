@@ -536,6 +536,7 @@ extern BlockNumber RuIvfWriteNewPages(Relation index, RuIvfGeneration *gen, cons
 									  int npages);
 extern void ruivfbuildempty(Relation index);
 extern char *ruivfbuildphasename(int64 phasenum);
+extern void RuIvfRequireStorage(Relation index, const char *func);
 
 /*
  * Progress sub-phases (PROGRESS_CREATEIDX_SUBPHASE) of CREATE INDEX and of

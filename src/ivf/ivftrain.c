@@ -1029,6 +1029,7 @@ ruvector_index_maintain(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("\"%s\" is not a ruivf index", RelationGetRelationName(index)),
 				 errhint("Pass an index created with USING ruivf.")));
+	RuIvfRequireStorage(index, "ruvector_index_maintain");
 	if (!index->rd_index->indisvalid)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),

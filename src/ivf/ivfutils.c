@@ -405,6 +405,23 @@ RuIvfInputQuery(RuIvfInput input, Datum value, int *dim)
 	return x;
 }
 
+/*
+ * A partitioned index has no pages: each partition has an index of its
+ * own.  Raise a clear error naming them, for function `func`.
+ */
+void
+RuIvfRequireStorage(Relation index, const char *func)
+{
+	if (index->rd_rel->relkind != RELKIND_PARTITIONED_INDEX)
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+			 errmsg("\"%s\" is a partitioned index", RelationGetRelationName(index)),
+			 errdetail("A partitioned index has no storage; each partition has a ruivf index of its own."),
+			 errhint("Call it for each partition's index: SELECT h.inhrelid::regclass, f.* FROM pg_inherits h, %s(h.inhrelid::regclass) f WHERE h.inhparent = '%s'::regclass;",
+					 func, quote_identifier(RelationGetRelationName(index)))));
+}
+
 /* Initialize a ruivf page of the given kind; its whole content counts as used. */
 void
 RuIvfInitPage(Page page, uint16 kind)
@@ -1167,6 +1184,7 @@ ruvector_index_info(PG_FUNCTION_ARGS)
 				 errmsg("\"%s\" is not a ruivf index", name),
 				 errhint("Pass an index created with USING ruivf.")));
 	}
+	RuIvfRequireStorage(index, "ruvector_index_info");
 	RuIvfReadMeta(index, &meta);
 	npages = RelationGetNumberOfBlocks(index);
 	index_close(index, AccessShareLock);
