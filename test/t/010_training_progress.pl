@@ -67,7 +67,7 @@ foreach my $i (1 .. 3000)
 	  . join(',', map { sprintf('%.5f', sin($i * 0.37 + $_)) } 1 .. 16) . "]\n";
 }
 # IPC::Run writes the rows to psql only while pumped: pump until $sql says t
-sub pump_until
+sub pump_copy_until
 {
 	my ($h, $sql) = @_;
 	foreach (1 .. 1800)
@@ -78,9 +78,9 @@ sub pump_until
 	}
 	return 0;
 }
-ok(pump_until($copy, "SELECT generation >= 1 FROM ruvector_index_info('c_v')"),
+ok(pump_copy_until($copy, "SELECT generation >= 1 FROM ruvector_index_info('c_v')"),
 	'COPY trained the index it fills (from an insert)');
-ok( pump_until(
+ok( pump_copy_until(
 		$copy,
 		"SELECT tuples_processed >= 2900 FROM pg_stat_progress_copy WHERE relid = 'c'::regclass"),
 	'pg_stat_progress_copy shows the COPY after the training');
