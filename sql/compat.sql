@@ -358,6 +358,6 @@ CREATE TEMP TABLE after_drop (id int, v ruvector(2));
 INSERT INTO after_drop SELECT i, ARRAY[i, i % 7] FROM generate_series(1, 500) i;
 CREATE INDEX ON after_drop USING ruivf (v ruvector_l2_ops) WITH (lists = 5);
 SET enable_seqscan = off;
-SELECT id FROM after_drop ORDER BY v <-> '[100,3]' LIMIT 3;
+SELECT id FROM after_drop ORDER BY v <-> '[100.2,3.1]' LIMIT 3;
 RESET enable_seqscan;
 SELECT pg_temp.errstate('SELECT ''[1]''::vector');

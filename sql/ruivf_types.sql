@@ -18,7 +18,8 @@ BEGIN
   PERFORM set_config('enable_seqscan', CASE WHEN use_index THEN 'off' ELSE 'on' END, true);
   PERFORM set_config('enable_indexscan', CASE WHEN use_index THEN 'on' ELSE 'off' END, true);
   PERFORM set_config('enable_bitmapscan', 'off', true);
-  EXECUTE format('SELECT array_agg(id) FROM (SELECT id FROM %1$I ORDER BY %2$I <+> $1 LIMIT 30) s',
+  -- ids in order of distance, equal distances by id (their order is free)
+  EXECUTE format('SELECT array_agg(id ORDER BY d, id) FROM (SELECT id, %2$I <+> $1 AS d FROM %1$I ORDER BY %2$I <+> $1 LIMIT 30) s',
                  tbl, col)
     INTO r USING qv;
   RETURN r;
