@@ -218,6 +218,25 @@ rv_fastscan_groups(const uint8_t *lut, const uint8_t *codes, size_t g0, size_t g
 }
 
 /*
+ * Finish a SIMD fast-scan kernel: its four sums of eight codes (even codes
+ * 0-14, odd codes 1-15, then the same + 16) to out[0 .. 31] in code order,
+ * and the groups [g, ngroups) it left, one by one.
+ */
+static inline void
+rv_fastscan_finish(const uint32_t sums[4][8], const uint8_t *lut, const uint8_t *codes,
+				   size_t g, size_t ngroups, uint32_t *out)
+{
+	for (int i = 0; i < 8; i++)
+	{
+		out[2 * i] = sums[0][i];
+		out[2 * i + 1] = sums[1][i];
+		out[16 + 2 * i] = sums[2][i];
+		out[17 + 2 * i] = sums[3][i];
+	}
+	rv_fastscan_groups(lut, codes, g, ngroups, out);
+}
+
+/*
  * Pack 32 codes of `dim` bits into a fast-scan block of (dim + 3) / 4
  * groups: bits[c * dim + d] (0 or 1) is bit d of code c; dimensions past
  * dim in the last group are zero.

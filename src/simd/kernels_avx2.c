@@ -713,13 +713,5 @@ fastscan_batch_avx2(const uint8_t *lut, const uint8_t *codes, size_t ngroups, ui
 	}
 	for (int k = 0; k < 4; k++)
 		_mm256_storeu_si256((__m256i *) sums[k], t[k]);
-	/* t[0] codes 0, 2 .. 14; t[1] codes 1, 3 .. 15; t[2], t[3] the same + 16 */
-	for (int i = 0; i < 8; i++)
-	{
-		out[2 * i] = sums[0][i];
-		out[2 * i + 1] = sums[1][i];
-		out[16 + 2 * i] = sums[2][i];
-		out[17 + 2 * i] = sums[3][i];
-	}
-	rv_fastscan_groups(lut, codes, g, ngroups, out);
+	rv_fastscan_finish((const uint32_t (*)[8]) sums, lut, codes, g, ngroups, out);
 }

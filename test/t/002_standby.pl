@@ -9,6 +9,9 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::Bin;
+use RuvectorTest;
 
 my $primary = PostgreSQL::Test::Cluster->new('primary');
 $primary->init(allows_streaming => 1);
@@ -43,15 +46,7 @@ my %tables = (
 my %options = (s40x => ', rerank = index', s300q4 => ', bits = 4');
 my @tables = sort keys %tables;
 
-$primary->safe_psql(
-	'postgres', q{
-CREATE EXTENSION ruvector;
-CREATE FUNCTION rv(i int, d int) RETURNS ruvector LANGUAGE sql IMMUTABLE STRICT AS $$
-  SELECT array(SELECT ((i::bigint * i * 31 + i::bigint * j * 7919 + j::bigint * j * 104729 + 17)
-                       % 1000003)::float8 / 1000003 - 0.5
-                 FROM generate_series(1, d) j ORDER BY j)::ruvector
-$$;
-});
+$primary->safe_psql('postgres', $rv_sql);
 my %next_id;
 my %rows_per_cycle = (s16 => 1500, s1200 => 120, s5000 => 40, s40x => 1000, s300q4 => 300);
 foreach my $t (@tables)

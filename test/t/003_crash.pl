@@ -9,6 +9,9 @@ use IPC::Run;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::Bin;
+use RuvectorTest;
 
 my $node = PostgreSQL::Test::Cluster->new('crash');
 $node->init;
@@ -22,15 +25,7 @@ $node->start;
 my %tables = (a => [ 32, 10 ], b => [ 5000, 2 ]);
 my %initial = (a => 2000, b => 40);
 
-$node->safe_psql(
-	'postgres', q{
-CREATE EXTENSION ruvector;
-CREATE FUNCTION rv(i int, d int) RETURNS ruvector LANGUAGE sql IMMUTABLE STRICT AS $$
-  SELECT array(SELECT ((i::bigint * i * 31 + i::bigint * j * 7919 + j::bigint * j * 104729 + 17)
-                       % 1000003)::float8 / 1000003 - 0.5
-                 FROM generate_series(1, d) j ORDER BY j)::ruvector
-$$;
-});
+$node->safe_psql('postgres', $rv_sql);
 foreach my $t (sort keys %tables)
 {
 	my ($dim, $lists) = @{ $tables{$t} };

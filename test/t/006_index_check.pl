@@ -10,6 +10,9 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::Bin;
+use RuvectorTest;
 
 my $node = PostgreSQL::Test::Cluster->new('check');
 $node->init;
@@ -20,14 +23,9 @@ $node->start;
 my $BLCKSZ = $node->safe_psql('postgres', 'SHOW block_size');
 my $DIM = 63;    # odd: each lane's last pair of codes has a pad code
 
+$node->safe_psql('postgres', $rv_sql);
 $node->safe_psql(
 	'postgres', qq{
-CREATE EXTENSION ruvector;
-CREATE FUNCTION rv(i int, d int) RETURNS ruvector LANGUAGE sql IMMUTABLE STRICT AS \$\$
-  SELECT array(SELECT ((i::bigint * i * 31 + i::bigint * j * 7919 + j::bigint * j * 104729 + 17)
-                       % 1000003)::float8 / 1000003 - 0.5
-                 FROM generate_series(1, d) j ORDER BY j)::ruvector
-\$\$;
 CREATE TABLE t (id int PRIMARY KEY, v ruvector($DIM));
 INSERT INTO t SELECT i, rv(i, $DIM) FROM generate_series(1, 800) i;
 });

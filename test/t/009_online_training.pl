@@ -23,18 +23,10 @@ use IPC::Run;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::Bin;
+use RuvectorTest;
 use Time::HiRes qw(usleep);
-
-# Vectors from an integer hash, so every run has the same data (as in
-# 002_standby.pl).  i * i * 31 must stay within a bigint: i < 5e8.
-my $rv_sql = q{
-CREATE EXTENSION ruvector;
-CREATE FUNCTION rv(i int, d int) RETURNS ruvector LANGUAGE sql IMMUTABLE STRICT AS $$
-  SELECT array(SELECT ((i::bigint * i * 31 + i::bigint * j * 7919 + j::bigint * j * 104729 + 17)
-                       % 1000003)::float8 / 1000003 - 0.5
-                 FROM generate_series(1, d) j ORDER BY j)::ruvector
-$$;
-};
 
 my $dir = tempdir(DIR => $PostgreSQL::Test::Utils::tmp_check, CLEANUP => 1);
 

@@ -19,6 +19,9 @@ use IPC::Run;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::Bin;
+use RuvectorTest;
 use Time::HiRes qw(time);
 
 my $primary = PostgreSQL::Test::Cluster->new('primary');
@@ -32,13 +35,8 @@ $standby->append_conf('postgresql.conf',
 	"hot_standby_feedback = on\nmax_parallel_workers_per_gather = 0\n");
 $standby->start;
 
+$primary->safe_psql('postgres', $rv_sql);
 $primary->safe_psql('postgres', q{
-CREATE EXTENSION ruvector;
-CREATE FUNCTION rv(i int, d int) RETURNS ruvector LANGUAGE sql IMMUTABLE STRICT AS $$
-  SELECT array(SELECT ((i::bigint * i * 31 + i::bigint * j * 7919 + j::bigint * j * 104729 + 17)
-                       % 1000003)::float8 / 1000003 - 0.5
-                 FROM generate_series(1, d) j ORDER BY j)::ruvector
-$$;
 CREATE SEQUENCE ids;
 CREATE TABLE t (id int PRIMARY KEY DEFAULT nextval('ids'), v ruvector(48));
 ALTER TABLE t SET (autovacuum_enabled = off);
