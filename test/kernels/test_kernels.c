@@ -44,6 +44,7 @@
 #include <unistd.h>
 
 #include "../../src/simd/kernels.h"
+#include "test_rng.h"
 
 #define MAX_DIM		2048
 #define MAX_WIDTH	300
@@ -54,18 +55,6 @@ typedef struct Guarded
 	char	   *base;
 	size_t		usable;			/* bytes before the guard */
 } Guarded;
-
-static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
-
-/* xorshift64*: deterministic, so a failure reproduces */
-static double
-rnd(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return (double) ((rng_state * 0x2545F4914F6CDD1Dull) >> 11) / 9007199254740992.0;
-}
 
 /* Allocate `bytes` usable bytes followed by a guard page. */
 static Guarded

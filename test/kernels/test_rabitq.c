@@ -31,18 +31,8 @@
 
 #include "../../src/simd/kernels.h"
 #include "../../src/simd/rabitq.h"
+#include "test_rng.h"
 
-static uint64_t rng_state = 0x2545F4914F6CDD1Dull;
-
-/* uniform in [0, 1) */
-static double
-rnd(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return (double) ((rng_state * 0x2545F4914F6CDD1Dull) >> 11) / 9007199254740992.0;
-}
 
 /* standard normal (Box-Muller) */
 static double
@@ -273,6 +263,7 @@ test_estimate(int dim, int nclusters, int per_cluster, int nq)
 int
 main(void)
 {
+	rng_state = 0x2545F4914F6CDD1Dull;
 	test_rotation();
 	test_estimate(17, 4, 64, 40);
 	test_estimate(128, 8, 96, 40);
