@@ -1049,12 +1049,7 @@ open_relations(Oid indexoid, LOCKMODE lockmode, Relation *heap, Relation *index)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_TABLE),
 				 errmsg("could not open the table of index \"%s\"", name)));
-	if ((*index)->rd_rel->relkind != RELKIND_INDEX)
-		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("\"%s\" is not a ruivf index", name),
-				 errdetail("It is a partitioned index, which has no storage."),
-				 errhint("Check the index of each partition.")));
+	RuIvfRequireStorage(*index, "ruvector_index_check");
 	if ((*index)->rd_indam == NULL || (*index)->rd_indam->ambuild != ruivfbuild)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
