@@ -693,16 +693,20 @@ typedef struct RuIvfProgress
 	int64		param[PGSTAT_NUM_PROGRESS_PARAM];
 } RuIvfProgress;
 
-/* Start reporting a training of index (relam may be unknown yet: 0). */
+/*
+ * Start reporting a training of index (relam may be unknown yet: 0), in
+ * sub-phase `phase`: RUIVF_PHASE_WAIT before its locks are taken, else
+ * PROGRESS_CREATEIDX_SUBPHASE_INITIALIZE.
+ */
 static void
-progress_begin(RuIvfProgress *saved, Oid heapoid, Oid indexoid, Oid relam, int command)
+progress_begin(RuIvfProgress *saved, Oid heapoid, Oid indexoid, Oid relam, int command,
+			   int phase)
 {
 	volatile PgBackendStatus *be = MyBEEntry;
 	const int	idx[] = {PROGRESS_CREATEIDX_COMMAND, PROGRESS_CREATEIDX_INDEX_OID,
 		PROGRESS_CREATEIDX_ACCESS_METHOD_OID, PROGRESS_CREATEIDX_PHASE,
 	PROGRESS_CREATEIDX_SUBPHASE};
-	const int64 val[] = {command, indexoid, relam, PROGRESS_CREATEIDX_PHASE_BUILD,
-	RUIVF_PHASE_WAIT};
+	const int64 val[] = {command, indexoid, relam, PROGRESS_CREATEIDX_PHASE_BUILD, phase};
 
 	saved->command = PROGRESS_COMMAND_INVALID;
 	if (be != NULL && be->st_progress_command != PROGRESS_COMMAND_INVALID)
@@ -829,7 +833,8 @@ maybe_train(Relation index, Relation heap, const RuIvfMetaData *meta)
 	}
 
 	progress_begin(&progress, RelationGetRelid(heap), RelationGetRelid(index),
-				   index->rd_rel->relam, RUIVF_PROGRESS_INSERT);
+				   index->rd_rel->relam, RUIVF_PROGRESS_INSERT,
+				   PROGRESS_CREATEIDX_SUBPHASE_INITIALIZE);
 	BeginInternalSubTransaction(NULL);
 	MemoryContextSwitchTo(oldcxt);
 	PG_TRY();
@@ -980,7 +985,8 @@ RuIvfTrainAfterVacuum(Relation index, IndexBulkDeleteResult *stats)
 
 		heap = table_open(index->rd_index->indrelid, NoLock);
 		progress_begin(&progress, RelationGetRelid(heap), RelationGetRelid(index),
-					   index->rd_rel->relam, RUIVF_PROGRESS_VACUUM);
+					   index->rd_rel->relam, RUIVF_PROGRESS_VACUUM,
+					   PROGRESS_CREATEIDX_SUBPHASE_INITIALIZE);
 		done = train(heap, index);
 		progress_end(&progress);
 		table_close(heap, NoLock);
@@ -1018,7 +1024,8 @@ ruvector_index_maintain(PG_FUNCTION_ARGS)
 				 errmsg("\"%s\" is not an index", get_rel_name(indexoid) ? get_rel_name(indexoid) : "?"),
 				 errhint("Pass a ruivf index.")));
 	/* reported from here on: the locks below may wait */
-	progress_begin(&progress, heapoid, indexoid, InvalidOid, RUIVF_PROGRESS_MAINTAIN);
+	progress_begin(&progress, heapoid, indexoid, InvalidOid, RUIVF_PROGRESS_MAINTAIN,
+				   RUIVF_PHASE_WAIT);
 	heap = table_open(heapoid, ShareUpdateExclusiveLock);
 	if (!pg_class_ownercheck(heapoid, GetUserId()))
 		aclcheck_error(ACLCHECK_NOT_OWNER, get_relkind_objtype(heap->rd_rel->relkind),
@@ -1037,6 +1044,7 @@ ruvector_index_maintain(PG_FUNCTION_ARGS)
 				 errhint("REINDEX INDEX %s;", RelationGetRelationName(index))));
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_ACCESS_METHOD_OID, index->rd_rel->relam);
 	LockPage(index, RUIVF_METAPAGE_BLKNO, ExclusiveLock);
+	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, PROGRESS_CREATEIDX_SUBPHASE_INITIALIZE);
 	trained = train(heap, index);
 	UnlockPage(index, RUIVF_METAPAGE_BLKNO, ExclusiveLock);
 	progress_end(&progress);
