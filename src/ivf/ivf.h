@@ -521,7 +521,6 @@ typedef struct RuIvfGeneration
 	int			lists;			/* lists wanted */
 	int			generation;		/* its number (the current one's + 1) */
 	bool		no_reuse;		/* extend the relation, take no free pages */
-	bool		progress;		/* report its phases (ivftrain.c started them) */
 	RuIvfMetaData meta;			/* out: the new generation's metapage */
 	BlockNumber *newblocks;		/* out: blocks it wrote (palloc'd) */
 	int			nnew;

@@ -448,7 +448,7 @@ assign_batch(RuIvfBuildState *bs)
 	if (bs->shared_done != NULL)
 		done = (int64) pg_atomic_add_fetch_u64(bs->shared_done, bs->nbatch);
 	bs->nbatch = 0;
-	if ((bs->shared_done == NULL || !IsParallelWorker()) && (bs->gen == NULL || bs->gen->progress))
+	if (bs->shared_done == NULL || !IsParallelWorker())
 		pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_DONE, done);
 }
 
@@ -1191,19 +1191,13 @@ table_rows(Relation heap, Relation index, IndexInfo *indexInfo,
 								  callback_state, NULL);
 }
 
-/* Report progress: CREATE INDEX's, or a training's where it reports its own. */
-static inline void
-build_progress(RuIvfBuildState *bs, int param, int64 value)
-{
-	if (bs->gen == NULL || bs->gen->progress)
-		pgstat_progress_update_param(param, value);
-}
-
 /*
  * Build an index's lists: for CREATE INDEX (gen NULL) the whole index, from
  * a scan of the table; for a training of a live index (ivftrain.c) a new
  * generation beside the current one, from the rows gen's sources give,
- * returned in gen->meta for the caller to switch in.
+ * returned in gen->meta for the caller to switch in.  Either way it reports
+ * its phases as CREATE INDEX's (a training's caller has made the backend's
+ * progress report its own: ivftrain.c, progress_begin).
  */
 static void
 build_lists(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGeneration *gen,
@@ -1251,7 +1245,7 @@ build_lists(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGeneration
 	}
 
 	/* phase 1: sample */
-	build_progress(&bs, PROGRESS_CREATEIDX_SUBPHASE, RUIVF_PHASE_SAMPLE);
+	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, RUIVF_PHASE_SAMPLE);
 	want = RUIVF_SAMPLES_PER_LIST * (lists_opt > 0 ? lists_opt
 									 : default_lists(reltuples > 0 ? reltuples : 1000000));
 	want = Max(want, RUIVF_MIN_SAMPLE);
@@ -1294,7 +1288,7 @@ build_lists(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGeneration
 				 errhint("Raise maintenance_work_mem or use fewer lists.")));
 
 	/* phase 2: k-means and SQ8 parameters */
-	build_progress(&bs, PROGRESS_CREATEIDX_SUBPHASE, RUIVF_PHASE_KMEANS);
+	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, RUIVF_PHASE_KMEANS);
 	init_meta(meta, bs.dim, bs.metric, lists, index_rerank(index, bs.dim), index_bits(index));
 	if (gen != NULL)
 		meta->generation = gen->generation;
@@ -1338,8 +1332,8 @@ build_lists(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGeneration
 	t0 = t1;
 
 	/* phase 3: assign every row */
-	build_progress(&bs, PROGRESS_CREATEIDX_SUBPHASE, RUIVF_PHASE_ASSIGN);
-	build_progress(&bs, PROGRESS_CREATEIDX_TUPLES_TOTAL, (int64) bs.seen);
+	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, RUIVF_PHASE_ASSIGN);
+	pgstat_progress_update_param(PROGRESS_CREATEIDX_TUPLES_TOTAL, (int64) bs.seen);
 	nworkers = lists > 0 && gen == NULL ? plan_create_index_workers(RelationGetRelid(heap),
 													  RelationGetRelid(index)) : 0;
 	/* one block per list in memory, unless too large or the input comes sorted */
@@ -1373,7 +1367,7 @@ build_lists(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGeneration
 		/* the rows added meanwhile, while inserts wait */
 		if (bs.batch == NULL)
 			alloc_batch(&bs);
-		build_progress(&bs, PROGRESS_CREATEIDX_SUBPHASE, RUIVF_PHASE_DELTA);
+		pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, RUIVF_PHASE_DELTA);
 		gen->close(index, gen->delta_arg);
 		gen->delta(heap, index, indexInfo, assign_callback, &bs, gen->delta_arg);
 		assign_batch(&bs);

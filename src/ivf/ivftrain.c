@@ -772,7 +772,6 @@ train(Relation heap, Relation index)
 	gen.close = close_generation;
 	gen.lists = opts ? opts->lists : 0;
 	gen.generation = w.meta.generation + 1;
-	gen.progress = true;
 	RuIvfBuildGeneration(heap, index, indexInfo, &gen);
 
 	table_index_fetch_end(w.fetch);
