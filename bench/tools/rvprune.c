@@ -207,20 +207,69 @@ main(int argc, char **argv)
 		s[d] = hi > lo ? (hi - lo) / 255.0f : 1.0f;
 	}
 
+	/*
+	 * Each list's members (a counting sort by list), coded once: 1-bit codes
+	 * packed in blocks of 32 with their factors, and each row's 8-bit
+	 * coding error.
+	 */
 	work = xmalloc(sizeof(float) * dim);
 	{
 		size_t		ngroups = (size_t) (dim + 3) / 4;
+		long	   *start = calloc(lists + 1, sizeof(long));
+		long	   *blk = xmalloc(sizeof(long) * (lists + 1));
+		long	   *fill = xmalloc(sizeof(long) * lists);
+		int		   *members = xmalloc(sizeof(int) * n);
 		uint8_t    *bits = xmalloc((size_t) 32 * dim);
-		uint8_t    *codes = xmalloc(ngroups * 16);
+		uint8_t    *codes;
+		RvRabitqFactors *f = xmalloc(sizeof(RvRabitqFactors) * n);
+		double	   *err8 = xmalloc(sizeof(double) * n);
 		uint8_t    *u = xmalloc(dim);
 		uint8_t    *lut = xmalloc(ngroups * 16);
 		double	   *exact = xmalloc(sizeof(double) * n);
 		double	   *low1 = xmalloc(sizeof(double) * n);
 		double	   *low8 = xmalloc(sizeof(double) * n);
 		double	   *sorted = xmalloc(sizeof(double) * n);
-		int		   *members = xmalloc(sizeof(int) * n);
+		double	   *all = xmalloc(sizeof(double) * n);
 		double	   *ld = xmalloc(sizeof(double) * lists);
 		int		   *order = xmalloc(sizeof(int) * lists);
+
+		for (long i = 0; i < n; i++)
+			start[assign[i] + 1]++;
+		blk[0] = 0;
+		for (int c = 0; c < lists; c++)
+		{
+			blk[c + 1] = blk[c] + (start[c + 1] + 31) / 32;
+			start[c + 1] += start[c];
+			fill[c] = start[c];
+		}
+		for (long i = 0; i < n; i++)
+			members[fill[assign[i]]++] = (int) i;
+		codes = xmalloc((size_t) blk[lists] * ngroups * 16 + 1);
+		for (int c = 0; c < lists; c++)
+			for (long b0 = start[c]; b0 < start[c + 1]; b0 += 32)
+			{
+				memset(bits, 0, (size_t) 32 * dim);
+				for (long j = b0; j < b0 + 32 && j < start[c + 1]; j++)
+				{
+					const float *x = base + (size_t) members[j] * dim;
+					double		e = 0;
+
+					rv_rabitq_encode(x, cent + (size_t) c * dim, dim, seed,
+									 bits + (size_t) (j - b0) * dim, &f[j], work);
+					for (int d = 0; d < dim; d++)
+					{
+						double		code = rint((x[d] - m[d]) / s[d]);
+						double		dec;
+
+						code = code < 0 ? 0 : code > 255 ? 255 : code;
+						dec = m[d] + s[d] * code;
+						e += (x[d] - dec) * (x[d] - dec);
+					}
+					err8[j] = sqrt(e);
+				}
+				rv_fastscan_pack(bits, dim,
+								 codes + (size_t) (blk[c] + (b0 - start[c]) / 32) * ngroups * 16);
+			}
 
 		for (int qi = 0; qi < nq; qi++)
 		{
@@ -247,36 +296,26 @@ main(int argc, char **argv)
 			for (int p = 0; p < probes; p++)
 			{
 				int			c = order[p];
-				int			nm = 0;
 				RvRabitqQuery rq;
 
-				for (long i = 0; i < n; i++)
-					if (assign[i] == c)
-						members[nm++] = (int) i;
 				rv_rabitq_query(q, cent + (size_t) c * dim, dim, seed, (1 << qbits) - 1, u, &rq, work);
 				rv_fastscan_lut(u, dim, lut);
-				for (int b0 = 0; b0 < nm; b0 += 32)
+				for (long b0 = start[c]; b0 < start[c + 1]; b0 += 32)
 				{
-					RvRabitqFactors f[32];
 					uint32_t	sums[32];
 
-					memset(bits, 0, (size_t) 32 * dim);
-					for (int j = 0; j < 32 && b0 + j < nm; j++)
-						rv_rabitq_encode(base + (size_t) members[b0 + j] * dim, cent + (size_t) c * dim,
-										 dim, seed, bits + (size_t) j * dim, &f[j], work);
-					rv_fastscan_pack(bits, dim, codes);
-					rv_kernels.fastscan_batch(lut, codes, ngroups, sums);
-					for (int j = 0; j < 32 && b0 + j < nm; j++)
+					rv_kernels.fastscan_batch(lut, codes + (size_t) (blk[c] + (b0 - start[c]) / 32) * ngroups * 16,
+											  ngroups, sums);
+					for (long j = b0; j < b0 + 32 && j < start[c + 1]; j++)
 					{
-						const float *x = base + (size_t) members[b0 + j] * dim;
+						const float *x = base + (size_t) members[j] * dim;
 						float		lower;
-						double		err = 0,
-									dq = 0;
+						double		dq = 0;
 
-						rv_rabitq_distance(&rq, &f[j], sums[j], 1.9f, &lower);
+						rv_rabitq_distance(&rq, &f[j], sums[j - b0], 1.9f, &lower);
 						exact[nc] = l2sq(q, x, dim);
 						low1[nc] = lower;
-						/* 8-bit: the decoded vector, its coding error */
+						/* 8-bit: the distance to the decoded vector, less the coding error */
 						for (int d = 0; d < dim; d++)
 						{
 							double		code = rint((x[d] - m[d]) / s[d]);
@@ -284,10 +323,9 @@ main(int argc, char **argv)
 
 							code = code < 0 ? 0 : code > 255 ? 255 : code;
 							dec = m[d] + s[d] * code;
-							err += (x[d] - dec) * (x[d] - dec);
 							dq += (q[d] - dec) * (q[d] - dec);
 						}
-						dq = sqrt(dq) - sqrt(err);
+						dq = sqrt(dq) - err8[j];
 						low8[nc] = dq > 0 ? dq * dq : 0;
 						nc++;
 					}
@@ -305,16 +343,10 @@ main(int argc, char **argv)
 			}
 			cand_total += nc;
 			/* recall of the probed lists against the whole base */
-			truth_kth = INFINITY;
-			{
-				double	   *all = xmalloc(sizeof(double) * n);
-
-				for (long i = 0; i < n; i++)
-					all[i] = l2sq(q, base + (size_t) i * dim, dim);
-				qsort(all, n, sizeof(double), cmp_double);
-				truth_kth = all[k - 1];
-				free(all);
-			}
+			for (long i = 0; i < n; i++)
+				all[i] = l2sq(q, base + (size_t) i * dim, dim);
+			qsort(all, n, sizeof(double), cmp_double);
+			truth_kth = all[k - 1];
 			for (long i = 0; i < k; i++)
 				hits += sorted[i] <= truth_kth;
 		}
