@@ -28,6 +28,7 @@ OBJS = \
 	src/simd/kernels_avx512.o \
 	src/simd/kernels_avx512vnni.o \
 	src/simd/simd_guc.o \
+	src/simd/rabitq.o \
 	src/type/vector_io.o \
 	src/type/vector_ops.o \
 	src/type/vector_agg.o \

@@ -65,6 +65,13 @@ RuIvfInit(void)
 							 "below the candidate's lower bound is an error.  Answers are unchanged.",
 							 &ruvector_check_bounds, false,
 							 PGC_USERSET, GUC_NOT_IN_SAMPLE, NULL, NULL, NULL);
+	DefineCustomRealVariable("ruvector.epsilon",
+							 "Width of the error bounds of binary codes (ruivf bits = 1), in standard deviations.",
+							 "A candidate is re-ranked while its lower bound, the estimate less epsilon "
+							 "times its spread, can beat the rows found: smaller is faster, larger "
+							 "misses fewer rows; at sqrt(dimensions - 1) or more the bound always holds.",
+							 &ruvector_epsilon, 1.9, 0.0, 1000.0,
+							 PGC_USERSET, 0, NULL, NULL, NULL);
 }
 
 RuIvfScanSettingsHook ruivf_scan_settings_hook = NULL;

@@ -143,9 +143,10 @@
 #include "../type/vector.h"
 
 #define RUIVF_MAGIC				0x52564946	/* "RVIF" */
-#define RUIVF_VERSION			4	/* 2: codes interleaved in pairs of dimensions;
+#define RUIVF_VERSION			5	/* 2: codes interleaved in pairs of dimensions;
 									 * 3: a coding error per lane, bits (SQ4);
-									 * 4: online training (ivftrain.c) */
+									 * 4: online training (ivftrain.c);
+									 * 5: binary codes (bits = 1), rotation_seed */
 #define RUIVF_VERSION_MIN		3	/* read as version 4 with no training yet */
 #define RUIVF_PAGE_ID			0xFF91
 
@@ -214,18 +215,29 @@ typedef enum RuIvfInput
 #define RUIVF_PAGE_FREE			8	/* a retired block, free for reuse (in the FSM) */
 
 /*
- * What a lane keeps next to its code (first page of its block): the factor
- * sum_d (s_d c_d)^2 that turns the kernel's dot product into an estimate,
- * and err = |x - x'|, the distance between the (prepared) vector x and its
- * decoded code x'_d = m_d + s_d c_d, which bounds how far the exact
- * distance can be from the estimate (ivfscan.c uses it to re-rank only the
- * candidates whose order the estimates cannot decide).
+ * What a lane keeps next to its code (first page of its block).  SQ8 and
+ * SQ4: the factor sum_d (s_d c_d)^2 that turns the kernel's dot product
+ * into an estimate, and err = |x - x'|, the distance between the (prepared)
+ * vector x and its decoded code x'_d = m_d + s_d c_d, which bounds how far
+ * the exact distance can be from the estimate (ivfscan.c uses it to
+ * re-rank only the candidates whose order the estimates cannot decide);
+ * the page holds these two (RUIVF_FACTORS_SQ bytes a lane).  Binary codes
+ * (bits = 1) keep all four (RUIVF_FACTORS_BIT bytes): factor = |x - c|,
+ * err = <xbar, o'> (src/simd/rabitq.h), popcount = the code's set bits,
+ * sqnorm = |x|^2 (inner product's estimate).  Read and written through
+ * RuIvfGetFactors / RuIvfSetFactors, which know the page's stride.
  */
 typedef struct RuIvfLaneFactors
 {
 	float		factor;
 	float		err;
+	float		popcount;		/* bits = 1 only */
+	float		sqnorm;			/* bits = 1 only */
 } RuIvfLaneFactors;
+
+#define RUIVF_FACTORS_SQ		(2 * sizeof(float))
+#define RUIVF_FACTORS_BIT		(4 * sizeof(float))
+#define RuIvfFactorBytes(bits)	((bits) == 1 ? RUIVF_FACTORS_BIT : RUIVF_FACTORS_SQ)
 
 typedef struct RuIvfPageOpaqueData
 {
@@ -289,6 +301,9 @@ typedef struct RuIvfMetaData
 	double		inserted;		/* rows inserted since (counted in batches) */
 	double		trained_longest;	/* blocks of the longest list when trained
 									 * (0: not recorded, an index from before) */
+
+	/* version 5 */
+	uint64		rotation_seed;	/* bits = 1: the rotation of the codes (rabitq.h) */
 } RuIvfMetaData;
 
 /*
@@ -318,6 +333,10 @@ typedef struct RuIvfBlockRange
 /* byte of pair p (counted within its page) of a lane in an SQ4 code area */
 #define RuIvfSq4Pos(p, lane, B)	((Size) (p) * (Size) (B) + (Size) (lane))
 
+/* codes that depend on their list's centroid: residual SQ4, binary */
+#define RuIvfKeepsCentroids(meta) \
+	((meta)->lists > 0 && ((meta)->residual || (meta)->bits == 1))
+
 /* the re-rank representation: option values, and (heap, index) in the metapage */
 #define RUIVF_RERANK_HEAP		0
 #define RUIVF_RERANK_INDEX		1
@@ -332,11 +351,31 @@ typedef struct RuIvfBlockRange
 #define RUIVF_LISTS_PER_PAGE	((int) (RUIVF_PAGE_AVAIL / sizeof(BlockNumber)))
 #define RUIVF_MAX_LANES			1024
 #define RUIVF_MIN_LANES			8
-#define RUIVF_LANE_HEADER		(sizeof(ItemPointerData) + sizeof(RuIvfLaneFactors))	/* TID + factors */
+#define RuIvfLaneHeader(bits)	(sizeof(ItemPointerData) + RuIvfFactorBytes(bits))	/* TID + factors */
+#define RUIVF_LANE_HEADER		RuIvfLaneHeader(8)
 #define RUIVF_MAX_BLOCK_PAGES	4	/* blocks VACUUM can rewrite in one record */
 #define RUIVF_MAX_LISTS			32768
 #define RUIVF_MAX_PAGES_PER_BLOCK 64	/* bound for per-block page arrays (16,000 dims: 16,
 										 * 64,000 bits: 64) */
+
+/*
+ * Binary codes (bits = 1): a block is one page of fast-scan blocks of
+ * RUIVF_BIT_GROUP lanes each (kernels.h, rv_fastscan_pack), one after the
+ * other; lane l is code (l % 32) of fast-scan block l / 32, where group g
+ * (dimensions 4g .. 4g+3) is the low nibble of byte g * 16 + l % 16 for
+ * codes 0-15 and the high nibble for 16-31 (RuIvfBitByte).  dims_per_page
+ * is dim rounded up to whole groups; a block must fit one page, so binary
+ * codes go up to RUIVF_BIT_MAX_DIM dimensions (1,852 for BLCKSZ 8192).
+ */
+#define RUIVF_BIT_GROUP			32
+#define RUIVF_BIT_QMAX			63	/* the query's levels per dimension (rabitq.h) */
+#define RuIvfBitGroups(dim)		(((Size) (dim) + 3) / 4)
+#define RuIvfBitByte(g, lane, ngroups) \
+	(((Size) (lane) / RUIVF_BIT_GROUP) * (Size) (ngroups) * 16 + (Size) (g) * 16 + ((lane) & 15))
+#define RuIvfBitShift(lane)		((((lane) >> 4) & 1) * 4)
+#define RUIVF_BIT_MAX_DIM \
+	((int) ((RUIVF_PAGE_AVAIL - RUIVF_BIT_GROUP * RuIvfLaneHeader(1)) / 16) * 4)
+#define RUIVF_DEFAULT_ROTATION_SEED UINT64CONST(0x5275566563746f72)	/* "RuVector" */
 
 /* data block geometry, derived from dim */
 typedef struct RuIvfGeometry
@@ -375,6 +414,8 @@ typedef struct RuIvfState
 	unsigned char *centroid_codes;	/* SQ8 codes of the centroids, in groups of
 									 * RUIVF_CENTROID_GROUP lanes (RuIvfGetState) */
 	float	   *centroid_factors;	/* and their factors (probe order, ivfscan.c) */
+	double	   *centroids_rot;	/* bits = 1: the centroids rotated, made by the
+								 * first scan (RuIvfRotatedCentroids) */
 	float	   *sq_m;			/* dim: the centroid codes' parameters */
 	float	   *sq_s;			/* dim */
 	float	   *code_m;			/* dim: the list codes' (sq_m unless residual) */
@@ -403,6 +444,7 @@ typedef enum RuIvfIterativeScan
 } RuIvfIterativeScan;
 extern int	ruvector_rerank_factor;
 extern bool ruvector_check_bounds;
+extern double ruvector_epsilon;
 
 /*
  * The search settings one scan (or cost estimate) of an index uses: the
@@ -479,10 +521,15 @@ extern RuIvfLaneFactors RuIvfEncode(const float *m, const float *s, int dim, con
 extern RuIvfLaneFactors RuIvfEncodeForList(const RuIvfState *st, const float *x, int list,
 										   unsigned char *code);
 extern int	RuIvfNearestList(Relation index, RuIvfState *st, const float *x);
+extern const double *RuIvfRotatedCentroids(RuIvfState *st);
 extern void RuIvfCentroidDistances(Relation index, RuIvfState *st, const float *x, float *out);
 extern unsigned char *RuIvfPageCodes(Page page);
 extern ItemPointerData *RuIvfPageTids(Page page, const RuIvfMetaData *meta);
-extern RuIvfLaneFactors *RuIvfPageFactors(Page page, const RuIvfMetaData *meta);
+extern RuIvfLaneFactors RuIvfGetFactors(Page page, const RuIvfMetaData *meta, int lane);
+extern void RuIvfSetFactors(Page page, const RuIvfMetaData *meta, int lane,
+							const RuIvfLaneFactors *f);
+extern RuIvfLaneFactors RuIvfEncodeBits(const float *x, const float *center, int dim,
+										uint64 seed, unsigned char *code, float *work);
 extern void RuIvfWriteLane(Page *pages, const RuIvfMetaData *meta, int lane,
 						   const unsigned char *code);
 extern void RuIvfMoveLanePage(Page page, const RuIvfMetaData *meta, int from, int to);

@@ -391,7 +391,7 @@ append_lane(RuIvfBuildState *bs, int list, const unsigned char *code,
 								opaque->nlanes, (float *) raw, true);
 	}
 	RuIvfPageTids(first, meta)[opaque->nlanes] = *tid;
-	RuIvfPageFactors(first, meta)[opaque->nlanes] = factors;
+	RuIvfSetFactors(first, meta, opaque->nlanes, &factors);
 	opaque->nlanes++;
 	if (opaque->nlanes == meta->lanes)
 		flush_block(bs, list);
@@ -644,7 +644,7 @@ participate(RuIvfShared *shared, Sharedsort *sharedsort, float *floats,
 	bs.st.sq_s = bs.st.sq_m + meta->dim;
 	bs.st.code_m = bs.st.sq_m + 2 * meta->dim;
 	bs.st.code_s = bs.st.sq_m + 3 * meta->dim;
-	bs.st.centroids = meta->residual ? bs.st.sq_m + 4 * meta->dim : NULL;
+	bs.st.centroids = RuIvfKeepsCentroids(meta) ? bs.st.sq_m + 4 * meta->dim : NULL;
 	bs.tmp = palloc(sizeof(float) * bs.dim);
 	bs.tmpcxt = AllocSetContextCreate(CurrentMemoryContext, "ruivf build temporary",
 									  ALLOCSET_DEFAULT_SIZES);
@@ -715,7 +715,7 @@ parallel_assign(RuIvfBuildState *bs, Relation heap, Relation index, IndexInfo *i
 	ParallelContext *pcxt;
 	Snapshot	snapshot;
 	Size		sharedsz;
-	Size		floatsz = sizeof(float) * ((Size) meta->lists * meta->dim * (meta->residual ? 2 : 1) +
+	Size		floatsz = sizeof(float) * ((Size) meta->lists * meta->dim * (RuIvfKeepsCentroids(meta) ? 2 : 1) +
 										   4 * (Size) meta->dim);
 	int			nparticipants = nworkers + 1;
 	RuIvfShared *shared;
@@ -757,7 +757,7 @@ parallel_assign(RuIvfBuildState *bs, Relation heap, Relation index, IndexInfo *i
 	tuplesort_initialize_shared(sharedsort, nparticipants, pcxt->seg);
 
 	floats = shm_toc_allocate(pcxt->toc, floatsz);
-	/* chunks, sq_m, sq_s, code_m, code_s, and for residual codes the centroids */
+	/* chunks, sq_m, sq_s, code_m, code_s, and for residual or binary codes the centroids */
 	{
 		float	   *p = floats + (Size) meta->lists * meta->dim;
 
@@ -766,7 +766,7 @@ parallel_assign(RuIvfBuildState *bs, Relation heap, Relation index, IndexInfo *i
 		memcpy(p + meta->dim, bs->st.sq_s, sizeof(float) * meta->dim);
 		memcpy(p + 2 * meta->dim, bs->st.code_m, sizeof(float) * meta->dim);
 		memcpy(p + 3 * meta->dim, bs->st.code_s, sizeof(float) * meta->dim);
-		if (meta->residual)
+		if (RuIvfKeepsCentroids(meta))
 			memcpy(p + 4 * meta->dim, bs->st.centroids,
 				   sizeof(float) * (Size) meta->lists * meta->dim);
 	}
@@ -1075,7 +1075,15 @@ index_bits(Relation index)
 static void
 init_meta(RuIvfMetaData *meta, int dim, RuIvfMetric metric, int lists, int rerank, int bits)
 {
-	RuIvfGeometry g = RuIvfComputeGeometry(dim, rerank == RUIVF_RERANK_INDEX, bits);
+	RuIvfGeometry g;
+
+	if (bits == 1 && dim > RUIVF_BIT_MAX_DIM)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("ruivf binary codes (bits = 1) support at most %d dimensions, not %d",
+						RUIVF_BIT_MAX_DIM, dim),
+				 errhint("Use bits = 8 or bits = 4 for this column.")));
+	g = RuIvfComputeGeometry(dim, rerank == RUIVF_RERANK_INDEX, bits);
 
 	memset(meta, 0, sizeof(RuIvfMetaData));
 	meta->magic = RUIVF_MAGIC;
@@ -1090,6 +1098,7 @@ init_meta(RuIvfMetaData *meta, int dim, RuIvfMetric metric, int lists, int reran
 	meta->vec_pages_per_block = g.vec_pages_per_block;
 	meta->bits = bits;
 	meta->residual = (bits == 4 && lists > 0);
+	meta->rotation_seed = bits == 1 ? RUIVF_DEFAULT_ROTATION_SEED : 0;
 	meta->build_id = (uint64) GetCurrentTimestamp() ^ ((uint64) MyProcPid << 40);
 }
 

@@ -143,7 +143,7 @@ typedef struct RuIvfCheckState
 	BlockNumber heap_nblocks;	/* table blocks (likewise) */
 	BufferAccessStrategy strategy;
 
-	float	   *centroids;		/* lists x dim, residual codes only */
+	float	   *centroids;		/* lists x dim, residual and binary codes only */
 	float	   *code_m;			/* dim: the list codes' parameters */
 	float	   *code_s;
 	float		mult;			/* step multiplier: RUIVF_SQ4_STEP for SQ4 */
@@ -318,8 +318,9 @@ check_metapage(RuIvfCheckState *cs)
 				 errmsg("ruivf index \"%s\" has on-disk version %u, this ruvector reads versions %d to %d",
 						cs->name, meta->version, RUIVF_VERSION_MIN, RUIVF_VERSION),
 				 errhint("REINDEX INDEX %s;", cs->name)));
-	if (meta->version != RUIVF_VERSION_MIN)
-		check_meta_field(cs, "version", meta->version, RUIVF_VERSION);
+	if (meta->version < RUIVF_VERSION_MIN || meta->version > RUIVF_VERSION)
+		corrupt("index \"%s\" block %u: metapage version is %u, not within %d .. %d",
+				cs->name, RUIVF_METAPAGE_BLKNO, meta->version, RUIVF_VERSION_MIN, RUIVF_VERSION);
 	if (meta->dim < 1 || meta->dim > RuIvfMaxDim(RuIvfGetInput(cs->index)))
 		corrupt("index \"%s\" block %u: metapage dim is %d, not within 1 .. %d",
 				cs->name, RUIVF_METAPAGE_BLKNO, meta->dim, RuIvfMaxDim(RuIvfGetInput(cs->index)));
@@ -328,9 +329,15 @@ check_metapage(RuIvfCheckState *cs)
 	if (meta->lists < 0 || meta->lists > RUIVF_MAX_LISTS)
 		corrupt("index \"%s\" block %u: metapage lists is %d, not within 0 .. %d",
 				cs->name, RUIVF_METAPAGE_BLKNO, meta->lists, RUIVF_MAX_LISTS);
-	if (meta->bits != 8 && meta->bits != 4)
-		corrupt("index \"%s\" block %u: metapage bits is %d, not 8 or 4",
+	if (meta->bits != 8 && meta->bits != 4 && !(meta->bits == 1 && meta->version >= 5))
+		corrupt("index \"%s\" block %u: metapage bits is %d, not 8, 4 or (from version 5) 1",
 				cs->name, RUIVF_METAPAGE_BLKNO, meta->bits);
+	if (meta->bits == 1 && meta->dim > RUIVF_BIT_MAX_DIM)
+		corrupt("index \"%s\" block %u: metapage dim is %d, binary codes hold at most %d",
+				cs->name, RUIVF_METAPAGE_BLKNO, meta->dim, RUIVF_BIT_MAX_DIM);
+	if (meta->bits == 1 && meta->rotation_seed == 0)
+		corrupt("index \"%s\" block %u: binary codes with no rotation seed",
+				cs->name, RUIVF_METAPAGE_BLKNO);
 	if (meta->rerank != RUIVF_RERANK_HEAP && meta->rerank != RUIVF_RERANK_INDEX)
 		corrupt("index \"%s\" block %u: metapage rerank is %d, not %d (heap) or %d (index)",
 				cs->name, RUIVF_METAPAGE_BLKNO, meta->rerank, RUIVF_RERANK_HEAP,
@@ -477,8 +484,8 @@ check_float_pages(RuIvfCheckState *cs)
 
 	if (meta->lists > 0)
 	{
-		/* kept for residual codes only */
-		if (meta->residual)
+		/* kept for residual and binary codes only */
+		if (RuIvfKeepsCentroids(meta))
 			cs->centroids = palloc_extended(sizeof(float) * (Size) meta->lists * dim,
 											MCXT_ALLOC_HUGE);
 		read_float_pages(cs, meta->centroid_start, (Size) meta->lists * dim, cs->centroids,
@@ -627,7 +634,10 @@ decode_lane(RuIvfCheckState *cs, Page *pages, BlockNumber blkno, int lane)
 		{
 			unsigned int c;
 
-			if (meta->bits == 4)
+			if (meta->bits == 1)
+				c = (codes[RuIvfBitByte(j / 4, lane, RuIvfBitGroups(meta->dim))] >>
+					 (RuIvfBitShift(lane) + (j & 3))) & 1;
+			else if (meta->bits == 4)
 			{
 				unsigned char byte = codes[RuIvfSq4Pos(j / 2, lane, B)];
 
@@ -657,6 +667,23 @@ check_factor(RuIvfCheckState *cs, BlockNumber blkno, int lane, RuIvfLaneFactors 
 	if (!isfinite(f.err) || f.err < 0.0f)
 		corrupt("index \"%s\" block %u lane %d: coding error %g is not a finite value >= 0",
 				cs->name, blkno, lane, (double) f.err);
+	if (cs->meta.bits == 1)
+	{
+		int			pop = 0;
+
+		for (int d = 0; d < cs->meta.dim; d++)
+			pop += cs->code[d];
+		if (!(f.err > 0.0f && f.err <= 1.0f + 1e-5f))
+			corrupt("index \"%s\" block %u lane %d: binary code's <xbar, o'> is %g, not within (0, 1]",
+					cs->name, blkno, lane, (double) f.err);
+		if (f.popcount != (float) pop)
+			corrupt("index \"%s\" block %u lane %d: popcount %g, the lane's code has %d bits set",
+					cs->name, blkno, lane, (double) f.popcount, pop);
+		if (!isfinite(f.sqnorm) || f.sqnorm < 0.0f)
+			corrupt("index \"%s\" block %u lane %d: squared norm %g is not a finite value >= 0",
+					cs->name, blkno, lane, (double) f.sqnorm);
+		return;
+	}
 	/* as RuIvfEncode sums it */
 	for (int d = 0; d < cs->meta.dim; d++)
 	{
@@ -667,6 +694,38 @@ check_factor(RuIvfCheckState *cs, BlockNumber blkno, int lane, RuIvfLaneFactors 
 	if (!(fabs((double) f.factor - factor) <= CHECK_REL_SLACK * factor + CHECK_ABS_SLACK))
 		corrupt("index \"%s\" block %u lane %d: factor %g, the lane's codes give %g",
 				cs->name, blkno, lane, (double) f.factor, factor);
+}
+
+/*
+ * Check a lane's binary code (in cs->code) and factors against the code of
+ * its prepared vector (cs->prepared) in its list, made again: the bits
+ * equal, the factors equal up to float rounding.
+ */
+static void
+check_binary_coding(RuIvfCheckState *cs, BlockNumber blkno, int lane, int list,
+					RuIvfLaneFactors f, const char *source)
+{
+	const RuIvfMetaData *meta = &cs->meta;
+	const float *center = RuIvfKeepsCentroids(meta) ? cs->centroids + (Size) list * meta->dim : NULL;
+	unsigned char *code = palloc(meta->dim);
+	float	   *work = palloc(sizeof(float) * meta->dim);
+	RuIvfLaneFactors want = RuIvfEncodeBits(cs->prepared, center, meta->dim,
+											meta->rotation_seed, code, work);
+	float		got[4] = {f.factor, f.err, f.popcount, f.sqnorm};
+	float		exp[4] = {want.factor, want.err, want.popcount, want.sqnorm};
+	static const char *const names[4] = {"norm", "<xbar, o'>", "popcount", "squared norm"};
+
+	for (int d = 0; d < meta->dim; d++)
+		if (code[d] != cs->code[d])
+			corrupt("index \"%s\" block %u lane %d: bit %d of the binary code is %u, the vector (%s) "
+					"gives %u",
+					cs->name, blkno, lane, d, cs->code[d], source, code[d]);
+	for (int i = 0; i < 4; i++)
+		if (!(fabs((double) got[i] - exp[i]) <= CHECK_REL_SLACK * fabs((double) exp[i]) + CHECK_ABS_SLACK))
+			corrupt("index \"%s\" block %u lane %d: %s is %g, the vector (%s) gives %g",
+					cs->name, blkno, lane, names[i], (double) got[i], source, (double) exp[i]);
+	pfree(code);
+	pfree(work);
 }
 
 /*
@@ -688,6 +747,11 @@ check_coding(RuIvfCheckState *cs, BlockNumber blkno, int lane, int list, RuIvfLa
 			corrupt("index \"%s\" block %u lane %d: element %d of the vector (%s) is %g",
 					cs->name, blkno, lane, d, source, (double) raw[d]);
 	RuIvfPrepareVector(cs->metric, raw, meta->dim, cs->prepared);
+	if (meta->bits == 1)
+	{
+		check_binary_coding(cs, blkno, lane, list, f, source);
+		return;
+	}
 	/* as RuIvfEncode measures it */
 	for (int d = 0; d < meta->dim; d++)
 	{
@@ -773,7 +837,6 @@ check_block(RuIvfCheckState *cs, BlockNumber blkno, int list)
 	Page	   *vpages = palloc(sizeof(Page) * Max(meta->vec_pages_per_block, 1));
 	RuIvfPageOpaque op;
 	ItemPointerData *tids;
-	RuIvfLaneFactors *factors;
 
 	for (int k = 0; k < meta->pages_per_block; k++)
 	{
@@ -793,12 +856,11 @@ check_block(RuIvfCheckState *cs, BlockNumber blkno, int list)
 		corrupt("index \"%s\" block %u: %u lanes in use, a block has %d",
 				cs->name, blkno, op->nlanes, meta->lanes);
 	tids = RuIvfPageTids(pages[0], meta);
-	factors = RuIvfPageFactors(pages[0], meta);
 
 	for (int lane = 0; lane < op->nlanes; lane++)
 	{
 		ItemPointerData tid = tids[lane];
-		RuIvfLaneFactors f = factors[lane];
+		RuIvfLaneFactors f = RuIvfGetFactors(pages[0], meta, lane);
 
 		if (check_tid(cs, blkno, lane, &tid))
 		{
@@ -992,7 +1054,7 @@ heap_callback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 			LockBuffer(bufs[k], BUFFER_LOCK_SHARE);
 			pages[k] = BufferGetPage(bufs[k]);
 		}
-		f = RuIvfPageFactors(pages[0], meta)[e->lane];
+		f = RuIvfGetFactors(pages[0], meta, e->lane);
 		decode_lane(cs, pages, e->blkno, e->lane);
 		for (int k = 0; k < meta->pages_per_block; k++)
 			UnlockReleaseBuffer(bufs[k]);

@@ -140,7 +140,7 @@ write_lane_logged(Relation index, const RuIvfMetaData *meta, Buffer *bufs, Buffe
 	lane = RuIvfPageGetOpaque(first)->nlanes;
 	RuIvfWriteLanePage(first, meta, 0, lane, code);
 	RuIvfPageTids(first, meta)[lane] = *tid;
-	RuIvfPageFactors(first, meta)[lane] = factors;
+	RuIvfSetFactors(first, meta, lane, &factors);
 	RuIvfPageGetOpaque(first)->nlanes = lane + 1;
 	if (BufferIsValid(dirbuf))
 	{

@@ -86,6 +86,7 @@
 #include <immintrin.h>
 #endif
 #include "../stats/stats.h"
+#include "../simd/rabitq.h"
 #include "../simd/sparse.h"
 #include "../type/sparsevec.h"
 #include "../type/vector.h"
@@ -158,6 +159,15 @@ typedef struct RuIvfScanOpaqueData
 	float		bound_qconst;	/* largest |lop.qconst| of the lists read */
 	float		bound_dot_err;	/* largest lop.dot_err of the lists read */
 	float		qnorm;			/* |qprep| */
+
+	/* binary codes (bits = 1): the query rotated, and made for the list read */
+	double	   *qrot;			/* P^T qprep */
+	float	   *bwork;			/* dim floats of scratch */
+	uint8	   *bq;				/* the query on the list's grid (rabitq.h) */
+	uint8	   *blut;			/* its fast-scan table (kernels.h) */
+	RvRabitqQuery brq;			/* its grid and norms */
+	float		qsq;			/* |qprep|^2 */
+	float		eps;			/* ruvector.epsilon */
 
 	int		   *order;			/* lists, nearest first */
 	struct RuIvfListDist *ld;	/* (estimated distance, list) of every list */
@@ -502,6 +512,53 @@ code_estimate(RuIvfScanOpaque so, const RuIvfOperand *op, float factor, int32 do
 	return -(op->qinv * ((float) dot - op->dot_shift) + op->qconst);
 }
 
+/*
+ * A binary code's estimate and bound as a candidate's (dist, err), in the
+ * terms lower_bound reads for every code: dist the estimate (squared L2
+ * for L2 and L1, else the negative inner product of the prepared vectors),
+ * err what lower_bound takes off it (the root's difference for L2, the
+ * difference over |q| otherwise), from rabitq.h's estimate of the squared
+ * L2 distance and its lower bound, which holds unless the estimate is off
+ * by more than ruvector.epsilon standard deviations.  f: the lane's four
+ * factors (ivf.h); dotu: its fast-scan sum.
+ */
+static inline void
+bit_estimate(RuIvfScanOpaque so, const float *f, uint32 dotu, RuIvfCandidate *c)
+{
+	RvRabitqFactors rf;
+	float		low;
+	float		est;
+
+	rf.norm = f[0];
+	rf.ip = f[1];
+	rf.popcount = (uint32) f[2];
+	est = rv_rabitq_distance(&so->brq, &rf, dotu, so->eps, &low);
+	if (so->l2codes)
+	{
+		c->dist = est;
+		c->err = Max(0.0f, sqrtf(est) - sqrtf(low));
+	}
+	else
+	{
+		/*
+		 * -<x, q> = (|x - q|^2 - |x|^2 - |q|^2) / 2, whose terms can be far
+		 * larger than their sum: the bound widens by their float rounding
+		 */
+		float		round = 1e-6f * (est + f[3] + so->qsq);
+
+		if (so->qnorm > 0.0f)
+		{
+			c->dist = 0.5f * (est - f[3] - so->qsq);
+			c->err = Max(0.0f, (0.5f * (est - low) + round) / so->qnorm);
+		}
+		else
+		{
+			c->dist = 0.0f;		/* a zero query: every inner product is 0 */
+			c->err = 0.0f;
+		}
+	}
+}
+
 /* x rounded to the nearest integer, halves away from zero (no libm call) */
 static inline int32
 round_int(float x)
@@ -750,6 +807,16 @@ set_list_operand(RuIvfScanOpaque so, int list)
 	const RuIvfState *st = so->st;
 	int			padded = st->meta.pages_per_block * st->meta.dims_per_page;
 
+	if (st->meta.bits == 1)
+	{
+		/* the query relative to the list's centroid, on its grid; its table */
+		const double *crot = so->st->centroids_rot + (Size) (st->meta.lists > 0 ? list : 0) * so->dim;
+
+		rv_rabitq_query_rotated(so->qrot, crot, so->dim, RUIVF_BIT_QMAX, so->bq, &so->brq,
+								so->bwork);
+		rv_fastscan_lut(so->bq, so->dim, so->blut);
+		return;
+	}
 	if (st->meta.residual)
 		make_operand(so, st->centroids + (Size) list * so->dim, st->code_m, st->code_s,
 					 st->meta.bits, padded, &so->lop);
@@ -830,6 +897,19 @@ start_scan(IndexScanDesc scan)
 	}
 	make_operand(so, NULL, st->sq_m, st->sq_s, 8,
 				 st->meta.pages_per_block * st->meta.dims_per_page, &so->cop);
+	if (st->meta.bits == 1)
+	{
+		RuIvfRotatedCentroids(st);
+		so->qrot = palloc(sizeof(double) * dim);
+		for (int d = 0; d < dim; d++)
+			so->qrot[d] = so->qprep[d];
+		rv_rabitq_rotate_f64(so->qrot, so->qrot, dim, st->meta.rotation_seed);
+		so->bwork = palloc(sizeof(float) * dim);
+		so->bq = palloc(dim);
+		so->blut = palloc(RuIvfBitGroups(dim) * 16);
+		so->qsq = so->qnorm * so->qnorm;
+		so->eps = (float) ruvector_epsilon;
+	}
 
 	so->nlists = Max(lists, 1);
 	so->order = palloc(sizeof(int) * so->nlists);
@@ -995,7 +1075,7 @@ scan_list(IndexScanDesc scan, int list, BlockNumber head, BlockNumber follow)
 		int			nlanes;
 		BlockNumber next;
 		ItemPointerData tids[RUIVF_MAX_LANES];
-		RuIvfLaneFactors factors[RUIVF_MAX_LANES];
+		float		factors[RUIVF_MAX_LANES * 4];	/* as on the page: 2 or 4 floats a lane */
 
 		check_chain_step(index, list, blkno, ppb, so->nblocks, &nvisited);
 		CHECK_FOR_INTERRUPTS();
@@ -1014,13 +1094,24 @@ scan_list(IndexScanDesc scan, int list, BlockNumber head, BlockNumber follow)
 		nlanes = opaque->nlanes;
 		next = opaque->next;
 		memcpy(tids, RuIvfPageTids(page, meta), sizeof(ItemPointerData) * nlanes);
-		memcpy(factors, RuIvfPageFactors(page, meta), sizeof(RuIvfLaneFactors) * nlanes);
+		memcpy(factors, RuIvfPageTids(page, meta) + B, RuIvfFactorBytes(meta->bits) * nlanes);
 		if (next != InvalidBlockNumber && (uint64) next + ppb <= so->nblocks)
 			nextbuf = pin_ahead(scan, next);
 		else if (follow != InvalidBlockNumber && (uint64) follow + ppb <= so->nblocks)
 			so->ahead = pin_ahead(scan, follow);
 
-		for (int k = 0; k < ppb; k++)
+		if (meta->bits == 1)
+		{
+			/* fast-scan blocks of 32 lanes (ivf.h) */
+			Size		ng = RuIvfBitGroups(meta->dim);
+			const unsigned char *codes = RuIvfPageCodes(page);
+
+			for (int l0 = 0; l0 < nlanes; l0 += RUIVF_BIT_GROUP)
+				rv_kernels.fastscan_batch(so->blut, codes + (Size) (l0 / RUIVF_BIT_GROUP) * ng * 16,
+										  ng, (uint32 *) so->blockdist + l0);
+		}
+		else
+			for (int k = 0; k < ppb; k++)
 		{
 			int			d0 = k * meta->dims_per_page;
 			int			nd = Min(meta->dim - d0, meta->dims_per_page);
@@ -1069,8 +1160,13 @@ scan_list(IndexScanDesc scan, int list, BlockNumber head, BlockNumber follow)
 				c->tid = tids[l];
 				c->lane = (uint16) l;
 				c->blk = blkno;
-				c->dist = code_estimate(so, &so->lop, factors[l].factor, so->blockdist[l]);
-				c->err = factors[l].err;
+				if (meta->bits == 1)
+					bit_estimate(so, &factors[l * 4], (uint32) so->blockdist[l], c);
+				else
+				{
+					c->dist = code_estimate(so, &so->lop, factors[l * 2], so->blockdist[l]);
+					c->err = factors[l * 2 + 1];
+				}
 				max_err = Max(max_err, c->err);
 				unbounded |= !(fabsf(c->dist) <= FLT_MAX);	/* Inf or NaN */
 			}

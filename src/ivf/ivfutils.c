@@ -25,6 +25,7 @@
 #include "ivf.h"
 #include "utils/varbit.h"
 #include "../simd/half.h"
+#include "../simd/rabitq.h"
 #include "../type/halfvec.h"
 #include "../type/sparsevec.h"
 #include "../type/vector.h"
@@ -35,6 +36,7 @@ int			ruvector_iterative_scan = RUIVF_ITERATIVE_RELAXED;
 int			ruvector_max_scan_tuples = 0;
 int			ruvector_rerank_factor = 4;
 bool		ruvector_check_bounds = false;
+double		ruvector_epsilon = 1.9;
 
 static relopt_kind ruivf_relopt_kind;
 
@@ -63,6 +65,7 @@ RuIvfAddOptions(relopt_kind kind)
 	static relopt_enum_elt_def bits_values[] = {
 		{"8", 8},
 		{"4", 4},
+		{"1", 1},
 		{NULL, 0}
 	};
 
@@ -76,10 +79,11 @@ RuIvfAddOptions(relopt_kind kind)
 					   "Valid values are \"auto\", \"heap\" and \"index\".",
 					   AccessExclusiveLock);
 	add_enum_reloption(kind, "bits",
-					   "Bits per dimension of the codes the first pass scores: 8 (SQ8) or 4 (SQ4, "
-					   "half the bytes to read, coarser estimates)",
+					   "Bits per dimension of the codes the first pass scores: 8 (SQ8), 4 (SQ4, "
+					   "half the bytes to read, coarser estimates) or 1 (binary codes with error "
+					   "bounds, an eighth of the bytes)",
 					   bits_values, 8,
-					   "Valid values are \"8\" and \"4\".",
+					   "Valid values are \"8\", \"4\" and \"1\".",
 					   AccessExclusiveLock);
 }
 
@@ -135,6 +139,21 @@ RuIvfComputeGeometry(int dim, bool vectors, int bits)
 	double		best_fill = -1.0;
 
 	lanes -= lanes % RUIVF_MIN_LANES;
+	if (bits == 1)
+	{
+		/* one page of whole fast-scan blocks (ivf.h); 0 lanes past RUIVF_BIT_MAX_DIM */
+		Size		per_group = RuIvfBitGroups(dim) * 16 + RUIVF_BIT_GROUP * RuIvfLaneHeader(1);
+
+		g.lanes = Min((int) (RUIVF_PAGE_AVAIL / per_group) * RUIVF_BIT_GROUP, RUIVF_MAX_LANES);
+		g.pages_per_block = 1;
+		g.dims_per_page = (int) RuIvfBitGroups(dim) * 4;
+		g.vec_pages_per_block = vectors && g.lanes > 0
+			? (int) (((Size) g.lanes * dim + RUIVF_FLOATS_PER_PAGE - 1) / RUIVF_FLOATS_PER_PAGE)
+			: 0;
+		Assert(g.lanes == 0 || RUIVF_CODES_OFFSET + (Size) g.dims_per_page * g.lanes / 8 +
+			   g.lanes * RuIvfLaneHeader(1) <= BLCKSZ - RUIVF_SPECIAL_SIZE);
+		return g;
+	}
 	if (lanes >= 64)
 		g = geometry_for_lanes(dim, Min(lanes, RUIVF_MAX_LANES), bits);
 	else
@@ -480,7 +499,8 @@ RuIvfReadMeta(Relation index, RuIvfMetaData *meta)
 		bool		ok = meta->dim >= 1 &&
 			meta->dim <= Max(RUVECTOR_MAX_DIM, RUIVF_MAX_BIT_DIM) &&
 			meta->lists >= 0 && meta->lists <= RUIVF_MAX_LISTS &&
-			(meta->bits == 8 || meta->bits == 4) &&
+			(meta->bits == 8 || meta->bits == 4 ||
+			 (meta->bits == 1 && meta->version >= 5 && meta->dim <= RUIVF_BIT_MAX_DIM)) &&
 			(meta->rerank == RUIVF_RERANK_HEAP || meta->rerank == RUIVF_RERANK_INDEX) &&
 			meta->metric >= RUIVF_METRIC_L2 && meta->metric <= RUIVF_METRIC_MAX;
 
@@ -750,12 +770,12 @@ load_state(Relation index, const RuIvfMetaData *metap)
 		}
 
 		/*
-		 * The float centroids themselves only serve residual codes here (the
-		 * scan's per-list operand, the coding of an insert); otherwise an
+		 * The float centroids themselves only serve residual and binary codes
+		 * here (the scan's per-list operand, the coding of an insert); otherwise an
 		 * insert reads them again (RuIvfNearestList), and a backend that only
 		 * scans does not hold them.
 		 */
-		if (!meta.residual)
+		if (!RuIvfKeepsCentroids(&meta))
 		{
 			pfree(st->centroids);
 			st->centroids = NULL;
@@ -1008,12 +1028,50 @@ RuIvfEncode(const float *m, const float *s, int dim, const float *x, const float
 	return f;
 }
 
+/*
+ * The binary code (bits = 1, rabitq.h) of a prepared vector x in the list
+ * of centroid `center` (NULL: the origin, an index without centroids), one
+ * bit per byte of code[]; work holds dim floats.
+ */
+RuIvfLaneFactors
+RuIvfEncodeBits(const float *x, const float *center, int dim, uint64 seed, unsigned char *code,
+				float *work)
+{
+	RvRabitqFactors rf;
+	RuIvfLaneFactors f;
+	double		sq = 0.0;
+	float	   *zero = NULL;
+
+	if (center == NULL)
+		center = zero = palloc0(sizeof(float) * dim);
+	rv_rabitq_encode(x, center, dim, seed, code, &rf, work);
+	for (int d = 0; d < dim; d++)
+		sq += (double) x[d] * x[d];
+	f.factor = rf.norm;
+	f.err = rf.ip;
+	f.popcount = (float) rf.popcount;
+	f.sqnorm = (float) sq;
+	if (zero)
+		pfree(zero);
+	return f;
+}
+
 /* Encode a prepared vector as a lane of `list` (around its centroid if residual). */
 RuIvfLaneFactors
 RuIvfEncodeForList(const RuIvfState *st, const float *x, int list, unsigned char *code)
 {
-	const float *center = st->meta.residual ? st->centroids + (Size) list * st->meta.dim : NULL;
+	const float *center = RuIvfKeepsCentroids(&st->meta)
+		? st->centroids + (Size) list * st->meta.dim : NULL;
 
+	if (st->meta.bits == 1)
+	{
+		float	   *work = palloc(sizeof(float) * st->meta.dim);
+		RuIvfLaneFactors f = RuIvfEncodeBits(x, center, st->meta.dim, st->meta.rotation_seed,
+											 code, work);
+
+		pfree(work);
+		return f;
+	}
 	return RuIvfEncode(st->code_m, st->code_s, st->meta.dim, x, center, code, st->meta.bits);
 }
 
@@ -1060,6 +1118,38 @@ RuIvfCentroidDistances(Relation index, RuIvfState *st, const float *x, float *ou
 	}
 }
 
+/*
+ * The centroids rotated as binary codes are (P^T c, rabitq.h, in double
+ * precision), made once
+ * per backend and index state: a scan then prepares its query for a list
+ * with one subtraction per dimension.  With no centroids, the origin.
+ */
+const double *
+RuIvfRotatedCentroids(RuIvfState *st)
+{
+	int			dim = st->meta.dim;
+	int			lists = Max(st->meta.lists, 1);
+
+	Assert(st->meta.bits == 1);
+	if (st->centroids_rot == NULL)
+	{
+		double	   *rot = MemoryContextAllocExtended(st->cxt, sizeof(double) * (Size) lists * dim,
+													  MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+
+		if (st->meta.lists > 0)
+			for (int c = 0; c < lists; c++)
+			{
+				double	   *r = rot + (Size) c * dim;
+
+				for (int d = 0; d < dim; d++)
+					r[d] = st->centroids[(Size) c * dim + d];
+				rv_rabitq_rotate_f64(r, r, dim, st->meta.rotation_seed);
+			}
+		st->centroids_rot = rot;
+	}
+	return st->centroids_rot;
+}
+
 /* The list a prepared vector belongs to (0 when the index has no centroids). */
 int
 RuIvfNearestList(Relation index, RuIvfState *st, const float *x)
@@ -1093,11 +1183,29 @@ RuIvfPageTids(Page page, const RuIvfMetaData *meta)
 	return (ItemPointerData *) ((char *) page + RUIVF_CODES_OFFSET + RuIvfPageCodeBytes(meta));
 }
 
-/* The per-lane factors of a block, on its first page after the TIDs. */
-RuIvfLaneFactors *
-RuIvfPageFactors(Page page, const RuIvfMetaData *meta)
+/*
+ * A lane's factors, kept on its block's first page after the TIDs: two
+ * floats a lane (SQ8, SQ4) or four (bits = 1); ivf.h.
+ */
+RuIvfLaneFactors
+RuIvfGetFactors(Page page, const RuIvfMetaData *meta, int lane)
 {
-	return (RuIvfLaneFactors *) (RuIvfPageTids(page, meta) + meta->lanes);
+	const char *p = (const char *) (RuIvfPageTids(page, meta) + meta->lanes) +
+		(Size) lane * RuIvfFactorBytes(meta->bits);
+	RuIvfLaneFactors f = {0};
+
+	memcpy(&f, p, RuIvfFactorBytes(meta->bits));
+	return f;
+}
+
+/* Store a lane's factors (see RuIvfGetFactors). */
+void
+RuIvfSetFactors(Page page, const RuIvfMetaData *meta, int lane, const RuIvfLaneFactors *f)
+{
+	char	   *p = (char *) (RuIvfPageTids(page, meta) + meta->lanes) +
+		(Size) lane * RuIvfFactorBytes(meta->bits);
+
+	memcpy(p, f, RuIvfFactorBytes(meta->bits));
 }
 
 /*
@@ -1110,7 +1218,21 @@ RuIvfMoveLanePage(Page page, const RuIvfMetaData *meta, int from, int to)
 	unsigned char *codes = RuIvfPageCodes(page);
 	int			B = meta->lanes;
 
-	if (meta->bits == 4)
+	if (meta->bits == 1)
+	{
+		Size		ng = RuIvfBitGroups(meta->dim);
+		int			fs = RuIvfBitShift(from),
+					ts = RuIvfBitShift(to);
+
+		for (Size g = 0; g < ng; g++)
+		{
+			unsigned char *t = &codes[RuIvfBitByte(g, to, ng)];
+			unsigned	n = (codes[RuIvfBitByte(g, from, ng)] >> fs) & 15;
+
+			*t = (unsigned char) ((*t & ~(15 << ts)) | n << ts);
+		}
+	}
+	else if (meta->bits == 4)
 		for (int p = 0; p < meta->dims_per_page / 2; p++)
 			codes[RuIvfSq4Pos(p, to, B)] = codes[RuIvfSq4Pos(p, from, B)];
 	else
@@ -1135,6 +1257,22 @@ RuIvfWriteLanePage(Page page, const RuIvfMetaData *meta, int k, int lane,
 	int			d0 = k * meta->dims_per_page;
 	int			d1 = Min(meta->dim, d0 + meta->dims_per_page);
 
+	if (meta->bits == 1)
+	{
+		Size		ng = RuIvfBitGroups(meta->dim);
+		int			sh = RuIvfBitShift(lane);
+
+		for (Size g = 0; g < ng; g++)
+		{
+			unsigned char *t = &codes[RuIvfBitByte(g, lane, ng)];
+			unsigned	n = 0;
+
+			for (int j = 0; j < 4 && (int) g * 4 + j < meta->dim; j++)
+				n |= (unsigned) (code[g * 4 + j] & 1) << j;
+			*t = (unsigned char) ((*t & ~(15 << sh)) | n << sh);
+		}
+		return;
+	}
 	if (meta->bits == 4)
 	{
 		for (int d = d0; d < d1; d += 2)

@@ -75,13 +75,11 @@ vacuum_block(Relation index, const RuIvfMetaData *meta, BlockNumber blkno,
 		Page		wpages[RUIVF_MAX_BLOCK_PAGES];
 		RuIvfPageOpaque wop;
 		ItemPointerData *wtids;
-		RuIvfLaneFactors *wfactors;
 
 		for (int k = 0; k < nlock; k++)
 			wpages[k] = GenericXLogRegisterBuffer(xs, bufs[k], 0);
 		wop = RuIvfPageGetOpaque(wpages[0]);
 		wtids = RuIvfPageTids(wpages[0], meta);
-		wfactors = RuIvfPageFactors(wpages[0], meta);
 
 		if (compact)
 		{
@@ -94,10 +92,12 @@ vacuum_block(Relation index, const RuIvfMetaData *meta, BlockNumber blkno,
 					continue;
 				if (to != l)
 				{
+					RuIvfLaneFactors f = RuIvfGetFactors(wpages[0], meta, l);
+
 					for (int k = 0; k < ppb; k++)
 						RuIvfMoveLanePage(wpages[k], meta, l, to);
 					wtids[to] = wtids[l];
-					wfactors[to] = wfactors[l];
+					RuIvfSetFactors(wpages[0], meta, to, &f);
 				}
 				to++;
 			}

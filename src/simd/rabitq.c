@@ -45,6 +45,58 @@ fwht(float *x, int n)
 		x[i] *= scale;
 }
 
+/* The same in double precision. */
+static void
+fwht_f64(double *x, int n)
+{
+	double		scale = 1.0 / sqrt((double) n);
+
+	for (int h = 1; h < n; h *= 2)
+		for (int i = 0; i < n; i += 2 * h)
+			for (int j = i; j < i + h; j++)
+			{
+				double		a = x[j],
+							b = x[j + h];
+
+				x[j] = a + b;
+				x[j + h] = a - b;
+			}
+	for (int i = 0; i < n; i++)
+		x[i] *= scale;
+}
+
+/*
+ * out = P^T x in double precision (the same P as rv_rabitq_rotate): a scan
+ * rotates its query and the centroids so, and their difference keeps its
+ * precision when the query is near a centroid far from the origin.
+ */
+void
+rv_rabitq_rotate_f64(const double *x, double *out, int dim, uint64_t seed)
+{
+	int			blk = 1;
+
+	while (blk * 2 <= dim)
+		blk *= 2;
+	if (out != x)
+		for (int i = 0; i < dim; i++)
+			out[i] = x[i];
+	for (int r = 0; r < RV_RABITQ_ROUNDS; r++)
+	{
+		uint64_t	state = seed ^ (0xD1B54A32D192ED03ull * (uint64_t) (r + 1));
+		uint64_t	bits = 0;
+
+		for (int i = 0; i < dim; i++)
+		{
+			if (i % 64 == 0)
+				bits = splitmix64(&state);
+			if ((bits >> (i % 64)) & 1)
+				out[i] = -out[i];
+		}
+		if (blk > 1)
+			fwht_f64(out + ((r & 1) ? dim - blk : 0), blk);
+	}
+}
+
 /* out = P^T x: sign flips, then a Hadamard block at the front or the back, each round. */
 void
 rv_rabitq_rotate(const float *x, float *out, int dim, uint64_t seed)
@@ -113,15 +165,15 @@ rv_rabitq_encode(const float *x, const float *c, int dim, uint64_t seed,
 	f->popcount = pop;
 }
 
+static void quantize_query(float *work, int dim, double norm, int qmax, uint8_t *u,
+						   RvRabitqQuery *rq);
+
 /* Prepare query q for the list of centroid c. */
 void
 rv_rabitq_query(const float *q, const float *c, int dim, uint64_t seed, int qmax,
 				uint8_t *u, RvRabitqQuery *rq, float *work)
 {
-	double		norm = 0.0,
-				sum = 0.0;
-	float		lo,
-				hi;
+	double		norm = 0.0;
 
 	for (int i = 0; i < dim; i++)
 	{
@@ -130,14 +182,58 @@ rv_rabitq_query(const float *q, const float *c, int dim, uint64_t seed, int qmax
 		work[i] = (float) d;
 		norm += d * d;
 	}
+	if (norm > 0.0)
+		rv_rabitq_rotate(work, work, dim, seed);
+	quantize_query(work, dim, sqrt(norm), qmax, u, rq);
+}
+
+/*
+ * Prepare a query for a list from the rotated query qr = P^T q and the
+ * rotated centroid cr = P^T c: P^T (q - c) = qr - cr, so that a scan
+ * rotates its query once and each centroid once, not once per list.
+ */
+void
+rv_rabitq_query_rotated(const double *qr, const double *cr, int dim, int qmax,
+						uint8_t *u, RvRabitqQuery *rq, float *work)
+{
+	double		norm = 0.0;
+
+	for (int i = 0; i < dim; i++)
+	{
+		double		d = qr[i] - cr[i];
+
+		norm += d * d;
+	}
 	norm = sqrt(norm);
+	if (norm > 0.0)
+		for (int i = 0; i < dim; i++)
+			work[i] = (float) ((qr[i] - cr[i]) / norm);
+	else
+		for (int i = 0; i < dim; i++)
+			work[i] = 0.0f;
+	quantize_query(work, dim, 0.0, qmax, u, rq);
+	rq->norm = (float) norm;
+}
+
+/*
+ * Scale the rotated residual work (of length norm) to a unit vector and
+ * quantize it onto the grid of rabitq.h.
+ */
+static void
+quantize_query(float *work, int dim, double norm, int qmax, uint8_t *u, RvRabitqQuery *rq)
+{
+	double		sum = 0.0;
+	float		lo,
+				hi;
+
 	rq->norm = (float) norm;
 	rq->dim = dim;
 	if (norm > 0.0)
 	{
-		rv_rabitq_rotate(work, work, dim, seed);
+		float		inv = (float) (1.0 / norm);
+
 		for (int i = 0; i < dim; i++)
-			work[i] = (float) (work[i] / norm);
+			work[i] *= inv;
 	}
 	lo = hi = work[0];
 	for (int i = 0; i < dim; i++)
@@ -183,7 +279,7 @@ rv_rabitq_distance(const RvRabitqQuery *rq, const RvRabitqFactors *f,
 	xq = (2.0 * ((double) rq->delta * dotu + (double) rq->lo * f->popcount) - rq->sum) / sqrtd;
 	cosine = xq / ip;
 	err = eps0 * sqrt(fmax(0.0, 1.0 - ip * ip)) / ip / sqrt(fmax((double) rq->dim - 1.0, 1.0)) +
-		(double) f->popcount * rq->delta / (sqrtd * ip);
+		(double) f->popcount * rq->delta / (sqrtd * ip) + RV_RABITQ_ROUNDING;
 	est = no * no + nq * nq - 2.0 * no * nq * cosine;
 	low = no * no + nq * nq - 2.0 * no * nq * fmin(cosine + err, 1.0);
 	*lower = (float) fmax(low, 0.0);

@@ -47,6 +47,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * Added to the bound of a cosine estimate for float rounding: the code's
+ * rotation is computed in float, through a few rounds of log2(D) butterfly
+ * stages each, and the query's grid in float; 1e-4 is far above what those
+ * lose (about 1e-6) and far below the bound's own width (about 0.05 for
+ * eps0 1.9 at 784 dimensions).
+ */
+#define RV_RABITQ_ROUNDING 1e-4
+
 /* What is kept with a code. */
 typedef struct RvRabitqFactors
 {
@@ -81,6 +90,16 @@ extern void rv_rabitq_encode(const float *x, const float *c, int dim, uint64_t s
  */
 extern void rv_rabitq_query(const float *q, const float *c, int dim, uint64_t seed, int qmax,
 							uint8_t *u, RvRabitqQuery *rq, float *work);
+
+/* out = P^T x in double precision (the same P). */
+extern void rv_rabitq_rotate_f64(const double *x, double *out, int dim, uint64_t seed);
+
+/*
+ * The same from the rotated query qr = P^T q and rotated centroid cr =
+ * P^T c (rv_rabitq_rotate_f64): the scan's form, one rotation per query.
+ */
+extern void rv_rabitq_query_rotated(const double *qr, const double *cr, int dim, int qmax,
+									uint8_t *u, RvRabitqQuery *rq, float *work);
 
 /*
  * The estimated squared distance between the query and a code whose

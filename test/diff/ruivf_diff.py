@@ -111,7 +111,8 @@ FORCED = {}
 GUC_ATTR = {"probes": ("probes", int), "max_probes": ("max_probes", int),
 			"iterative_scan": ("iterative", str), "rerank_factor": ("rerank_factor", int),
 			"max_scan_tuples": ("max_scan_tuples", int),
-			"check_bounds": ("check_bounds", lambda v: v in ("on", "true", "1")), "simd": ("simd", str)}
+			"check_bounds": ("check_bounds", lambda v: v in ("on", "true", "1")), "simd": ("simd", str),
+			"epsilon": ("epsilon", float)}
 
 
 class ScenarioAbort(Exception):
@@ -297,6 +298,9 @@ class Settings:
 		self.rerank_factor = rng.choice([1, 1, 2, 4, 4, 10, 1000])
 		self.max_scan_tuples = 0 if rng.random() < 0.7 else rng.choice([1, 50, 500, rng.randint(1, 5000)])
 		self.check_bounds = rng.random() < 0.15
+		# binary codes' bounds hold always from sqrt(dim - 1) (43.0 at their
+		# 1,852 dimensions); below, only most of the time: no exact promise
+		self.epsilon = rng.choice([44, 1000])
 		self.simd = "scalar" if rng.random() < 0.15 else "auto"
 		for name, val in FORCED.items():
 			setattr(self, name, val)
@@ -322,6 +326,7 @@ class Settings:
 			"ruvector.max_scan_tuples": str(self.max_scan_tuples),
 			"ruvector.check_bounds": "on" if self.check_bounds else "off",
 			"ruvector.simd": self.simd,
+			"ruvector.epsilon": str(self.epsilon),
 		}
 
 	def desc(self):
@@ -630,7 +635,8 @@ class Runner:
 		kind = rng.choice(["uniform", "clustered", "clustered", "skewed"]
 						  + (["grid", "grid"] if dim <= 64 else []))
 		scale = rng.choice([1.0, 1.0, 1.0, 1e-3, 1e3])
-		t = Table(name, dim, metric, rng.choice([8, 4]),
+		# binary codes up to 1,852 dimensions (ivf.h, RUIVF_BIT_MAX_DIM)
+		t = Table(name, dim, metric, rng.choice([8, 4, 1] if dim <= 1852 else [8, 4]),
 				  rng.choice(["heap", "heap", "index", "index", None]), Gen(rng, dim, kind, scale))
 		t.nrows_target = nrows or self.pick_rows(rng, dim)
 		t.nullfrac = 0.0 if rng.random() < 0.5 else rng.uniform(0.01, 0.2)

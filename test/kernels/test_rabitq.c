@@ -260,6 +260,91 @@ test_estimate(int dim, int nclusters, int per_cluster, int nq)
 	free(f);
 }
 
+/*
+ * The scan's form of the query (rv_rabitq_query_rotated, from the query
+ * and a centroid rotated in double precision) agrees with
+ * rv_rabitq_query's; and with eps0 = sqrt(dim - 1) the lower bound holds
+ * for every pair (Cauchy-Schwarz: no probability left out), including a
+ * query next to a centroid far from the origin, where the difference of
+ * two float rotations would have lost the residual's digits.
+ */
+static void
+test_rotated_query(int dim, double offset)
+{
+	float	   *x = malloc(sizeof(float) * dim),
+			   *c = malloc(sizeof(float) * dim),
+			   *q = malloc(sizeof(float) * dim),
+			   *work = malloc(sizeof(float) * dim);
+	double	   *qr = malloc(sizeof(double) * dim),
+			   *cr = malloc(sizeof(double) * dim);
+	uint8_t    *bits = malloc(dim),
+			   *u1 = malloc(dim),
+			   *u2 = malloc(dim),
+			   *codes = calloc((dim + 3) / 4 * 16, 1),
+			   *lut = malloc((size_t) (dim + 3) / 4 * 16),
+			   *all = calloc((size_t) 32 * dim, 1);
+	long		off_grid = 0,
+				violations = 0,
+				pairs = 0;
+	double		worst_norm = 0.0;
+	char		what[200];
+
+	for (int t = 0; t < 200; t++)
+	{
+		RvRabitqFactors f;
+		RvRabitqQuery rq1,
+					rq2;
+		uint32_t	sums[32];
+		float		lower;
+		double		truth = 0.0;
+
+		for (int i = 0; i < dim; i++)
+		{
+			c[i] = (float) (offset + gauss());
+			x[i] = c[i] + (float) gauss();
+			/* half the queries next to the centroid */
+			q[i] = c[i] + (float) ((t & 1) ? gauss() : 1e-3 * gauss());
+		}
+		rv_rabitq_encode(x, c, dim, 99, bits, &f, work);
+		memcpy(all, bits, dim);
+		rv_fastscan_pack(all, dim, codes);
+		rv_rabitq_query(q, c, dim, 99, 63, u1, &rq1, work);
+		for (int i = 0; i < dim; i++)
+		{
+			qr[i] = q[i];
+			cr[i] = c[i];
+		}
+		rv_rabitq_rotate_f64(qr, qr, dim, 99);
+		rv_rabitq_rotate_f64(cr, cr, dim, 99);
+		rv_rabitq_query_rotated(qr, cr, dim, 63, u2, &rq2, work);
+		if (offset == 0.0)
+		{
+			for (int i = 0; i < dim; i++)
+				off_grid += abs((int) u1[i] - (int) u2[i]) > 1;
+			worst_norm = fmax(worst_norm, fabs(rq1.norm - rq2.norm) / rq2.norm);
+		}
+		rv_fastscan_lut(u2, dim, lut);
+		fastscan_batch_scalar(lut, codes, (dim + 3) / 4, sums);
+		rv_rabitq_distance(&rq2, &f, sums[0], (float) sqrt((double) dim - 1.0), &lower);
+		for (int i = 0; i < dim; i++)
+			truth += ((double) x[i] - q[i]) * ((double) x[i] - q[i]);
+		pairs++;
+		if (lower > truth * (1 + 1e-5) + 1e-9)
+			violations++;
+	}
+	if (offset == 0.0)
+	{
+		snprintf(what, sizeof(what), "dim %d: rotated query on the same grid as rv_rabitq_query "
+				 "(%ld values off by more than one step, norms within %.2g)", dim, off_grid, worst_norm);
+		report(off_grid == 0 && worst_norm < 1e-5, what);
+	}
+	snprintf(what, sizeof(what), "dim %d, offset %g: eps0 = sqrt(dim - 1) bounds every pair "
+			 "(%ld of %ld below the bound)", dim, offset, violations, pairs);
+	report(violations == 0, what);
+	free(x); free(c); free(q); free(work); free(qr); free(cr);
+	free(bits); free(u1); free(u2); free(codes); free(lut); free(all);
+}
+
 int
 main(void)
 {
@@ -269,6 +354,10 @@ main(void)
 	test_estimate(128, 8, 96, 40);
 	test_estimate(784, 4, 80, 20);
 	test_estimate(960, 3, 64, 12);
+	test_rotated_query(37, 0.0);
+	test_rotated_query(784, 0.0);
+	test_rotated_query(37, 1000.0);
+	test_rotated_query(256, 1000.0);
 	printf("rabitq: %d passed, %d failed\n", passed, failed);
 	return failed != 0;
 }
