@@ -1071,18 +1071,25 @@ index_bits(Relation index)
 	return opts ? opts->bits : 8;
 }
 
-/* Fill the parts of the metadata that depend only on dim, metric and options. */
+/* Refuse binary codes for more dimensions than one page holds (ivf.h). */
 static void
-init_meta(RuIvfMetaData *meta, int dim, RuIvfMetric metric, int lists, int rerank, int bits)
+check_bits_dim(int bits, int dim)
 {
-	RuIvfGeometry g;
-
 	if (bits == 1 && dim > RUIVF_BIT_MAX_DIM)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("ruivf binary codes (bits = 1) support at most %d dimensions, not %d",
 						RUIVF_BIT_MAX_DIM, dim),
 				 errhint("Use bits = 8 or bits = 4 for this column.")));
+}
+
+/* Fill the parts of the metadata that depend only on dim, metric and options. */
+static void
+init_meta(RuIvfMetaData *meta, int dim, RuIvfMetric metric, int lists, int rerank, int bits)
+{
+	RuIvfGeometry g;
+
+	check_bits_dim(bits, dim);
 	g = RuIvfComputeGeometry(dim, rerank == RUIVF_RERANK_INDEX, bits);
 
 	memset(meta, 0, sizeof(RuIvfMetaData));
@@ -1235,6 +1242,7 @@ build_lists(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGeneration
 	bs.metric = RuIvfGetMetric(index);
 	bs.input = RuIvfGetInput(index);
 	bs.dim = index_dimensions(index);
+	check_bits_dim(index_bits(index), bs.dim);
 	bs.tmp = palloc(sizeof(float) * bs.dim);
 	bs.code = palloc(bs.dim);
 	bs.tmpcxt = AllocSetContextCreate(CurrentMemoryContext, "ruivf build temporary",
