@@ -122,14 +122,18 @@ typedef struct RuIvfWalk
 	double		dropped;		/* entries whose row is gone (pruned dead) */
 } RuIvfWalk;
 
-/* Read the metapage, change it with `fn`, write it back: under its exclusive lock. */
-static void
+/*
+ * Read the metapage, change it with `fn`, write it back: under its
+ * exclusive lock.  Returns the record's LSN.
+ */
+static XLogRecPtr
 update_meta(Relation index, void (*fn) (RuIvfMetaData *meta, void *arg), void *arg)
 {
 	Buffer		buf = ReadBuffer(index, RUIVF_METAPAGE_BLKNO);
 	GenericXLogState *xs;
 	Page		page;
 	RuIvfMetaData meta;
+	XLogRecPtr	lsn;
 
 	LockBuffer(buf, BUFFER_LOCK_EXCLUSIVE);
 	xs = GenericXLogStart(index);
@@ -137,8 +141,9 @@ update_meta(Relation index, void (*fn) (RuIvfMetaData *meta, void *arg), void *a
 	memcpy(&meta, PageGetContents(page), sizeof(RuIvfMetaData));
 	fn(&meta, arg);
 	memcpy(PageGetContents(page), &meta, sizeof(RuIvfMetaData));
-	GenericXLogFinish(xs);
+	lsn = GenericXLogFinish(xs);
 	UnlockReleaseBuffer(buf);
+	return lsn;
 }
 
 /* update_meta's change that replaces the contents: a generation's switch */
@@ -748,6 +753,7 @@ train(Relation heap, Relation index)
 	RuIvfGeneration gen;
 	IndexInfo  *indexInfo = BuildIndexInfo(index);
 	RuIvfMetaData meta;
+	XLogRecPtr	lsn;
 	BlockNumber nblocks = RelationGetNumberOfBlocks(index);
 	RuIvfOptions *opts = (RuIvfOptions *) index->rd_options;
 	int32		zero = 0;
@@ -793,7 +799,17 @@ train(Relation heap, Relation index)
 	meta.closing = 0;
 	meta.pending_from = 0;
 	meta.trained_nblocks = RelationGetNumberOfBlocks(index);
-	update_meta(index, replace_meta, &meta);
+	lsn = update_meta(index, replace_meta, &meta);
+
+	/*
+	 * Durable before the caller hears of it: a training writes WAL without
+	 * a transaction ID (ruvector_index_maintain, VACUUM), and a transaction
+	 * without one commits without flushing its WAL, as an asynchronous
+	 * commit does; a crash could then take the switch back after the
+	 * caller was told of the new generation (test/t/012).
+	 */
+	if (RelationNeedsWAL(index))
+		XLogFlush(lsn);
 	elog(DEBUG1, "ruivf index \"%s\": generation %d, %d lists, %.0f rows (%.0f dropped), %.0f blocks retired",
 		 RelationGetRelationName(index), meta.generation, meta.lists, meta.trained_rows,
 		 w.dropped, meta.retired_blocks);
