@@ -69,7 +69,7 @@ RuIvfInit(void)
 							 "Width of the error bounds of binary codes (ruivf bits = 1), in standard deviations.",
 							 "A candidate is re-ranked while its lower bound, the estimate less epsilon "
 							 "times its spread, can beat the rows found: smaller is faster, larger "
-							 "misses fewer rows; at sqrt(dimensions - 1) or more the bound always holds.",
+							 "misses fewer rows; at sqrt(6 x dimensions) or more the bound always holds.",
 							 &ruvector_epsilon, 1.9, 0.0, 1000.0,
 							 PGC_USERSET, 0, NULL, NULL, NULL);
 }

@@ -38,7 +38,7 @@
  * (src/simd/kernels.h: one vpmaddwd per pair of dimensions and 8 lanes; the
  * query is scaled to 16-bit integers per scan, see ivfscan.c).
  *
- * CODES (option bits = 8 | 4, meta->bits).  SQ8 (the default): c_d in
+ * CODES (option bits = 8 | 4 | 1, meta->bits).  SQ8 (the default): c_d in
  * 0..255 with x'_d = m_d + s_d c_d, where m_d is the build sample's minimum
  * and s_d its range / 255 (the float pages' m[], s[]).  SQ4 (residual):
  * c_d in 0..15 coding the residual from the list's centroid,
@@ -53,9 +53,23 @@
  * QPS as SQ8 within noise with a 35 % smaller index; Gaussian-mixture
  * floats, recall within 0.002 of SQ8.
  *
+ * BINARY CODES (bits = 1, version 5).  One bit per dimension: the signs of
+ * P^T (x - c) for the list's centroid c and a random orthogonal P (a
+ * rotation made of sign flips and Hadamard transforms, a function of the
+ * metapage's rotation_seed), with four factors a lane (|x - c|, <xbar, o'>,
+ * the set bits, |x|^2), src/simd/rabitq.h.  A scan prepares its query for
+ * each list on a 6-bit grid, scores 32 codes at a time with the fast-scan
+ * kernel (a 16-entry table per 4 dimensions, pshufb), and gets for each
+ * lane an unbiased estimate of the distance and a lower bound that holds
+ * unless the estimate is off by more than ruvector.epsilon standard
+ * deviations (always, from sqrt(6 dim)).  An eighth of SQ8's bytes to
+ * read and store; more candidates to re-rank exactly (their bounds are
+ * looser).  A block is one page (RuIvfBitByte below), so binary codes go up
+ * to RUIVF_BIT_MAX_DIM dimensions.
+ *
  * After the codes of the
- * first page come the B heap TIDs, then B RuIvfLaneFactors (two float4):
- * lane l's factor sum_d (x'_d - m_d)^2, so that an L2 estimate is
+ * first page come the B heap TIDs, then B RuIvfLaneFactors (two float4 for
+ * SQ8 and SQ4, four for binary codes): lane l's factor sum_d (x'_d - m_d)^2, so that an L2 estimate is
  *		|q - m|^2 + factor_l - 2 sum_d (q_d - m_d) (x'_d - m_d)
  * and every metric is scored with the one SQ8 dot-product kernel; and its
  * coding error |x - x'| (x' the decoded code), which bounds the exact

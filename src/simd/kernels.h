@@ -273,13 +273,20 @@ rv_fastscan_lut(const uint8_t *q, size_t dim, uint8_t *lut)
 
 	for (size_t g = 0; g < ngroups; g++)
 	{
-		unsigned	v[4];
+		uint8_t		v[4];
+		uint8_t    *t = lut + g * 16;
 
 		for (int k = 0; k < 4; k++)
 			v[k] = g * 4 + k < dim ? q[g * 4 + k] : 0;
-		for (unsigned n = 0; n < 16; n++)
-			lut[g * 16 + n] = (uint8_t) ((n & 1 ? v[0] : 0) + (n & 2 ? v[1] : 0) +
-										 (n & 4 ? v[2] : 0) + (n & 8 ? v[3] : 0));
+		/* entry n sums v[k] over the bits k of n: built up bit by bit */
+		t[0] = 0;
+		t[1] = v[0];
+		for (int n = 2; n < 4; n++)
+			t[n] = (uint8_t) (t[n - 2] + v[1]);
+		for (int n = 4; n < 8; n++)
+			t[n] = (uint8_t) (t[n - 4] + v[2]);
+		for (int n = 8; n < 16; n++)
+			t[n] = (uint8_t) (t[n - 8] + v[3]);
 	}
 }
 

@@ -9,6 +9,7 @@
  *-------------------------------------------------------------------------
  */
 #include <math.h>
+#include <string.h>
 
 #include "rabitq.h"
 
@@ -196,23 +197,45 @@ void
 rv_rabitq_query_rotated(const double *qr, const double *cr, int dim, int qmax,
 						uint8_t *u, RvRabitqQuery *rq, float *work)
 {
-	double		norm = 0.0;
+	double		norm2 = 0.0,
+				sum = 0.0,
+				norm;
+	float		lo,
+				hi,
+				scale;
 
+	/* one pass for the residual, its norm, range and sum; one to quantize */
+	lo = hi = (float) (qr[0] - cr[0]);
 	for (int i = 0; i < dim; i++)
 	{
 		double		d = qr[i] - cr[i];
+		float		f = (float) d;
 
-		norm += d * d;
+		norm2 += d * d;
+		sum += d;
+		work[i] = f;
+		lo = f < lo ? f : lo;
+		hi = f > hi ? f : hi;
 	}
-	norm = sqrt(norm);
-	if (norm > 0.0)
-		for (int i = 0; i < dim; i++)
-			work[i] = (float) ((qr[i] - cr[i]) / norm);
-	else
-		for (int i = 0; i < dim; i++)
-			work[i] = 0.0f;
-	quantize_query(work, dim, 0.0, qmax, u, rq);
+	norm = sqrt(norm2);
 	rq->norm = (float) norm;
+	rq->dim = dim;
+	if (!(norm > 0.0))
+	{
+		rq->lo = rq->delta = rq->sum = 0.0f;
+		memset(u, 0, dim);
+		return;
+	}
+	rq->lo = (float) (lo / norm);
+	rq->delta = (float) ((hi - lo) / norm / qmax);
+	rq->sum = (float) (sum / norm);
+	scale = hi > lo ? (float) qmax / (hi - lo) : 0.0f;
+	for (int i = 0; i < dim; i++)
+	{
+		int			k = (int) ((work[i] - lo) * scale + 0.5f);
+
+		u[i] = (uint8_t) (k < 0 ? 0 : k > qmax ? qmax : k);
+	}
 }
 
 /*
@@ -278,8 +301,16 @@ rv_rabitq_distance(const RvRabitqQuery *rq, const RvRabitqFactors *f,
 	/* <bits, q'> on the grid, then <xbar, q'> */
 	xq = (2.0 * ((double) rq->delta * dotu + (double) rq->lo * f->popcount) - rq->sum) / sqrtd;
 	cosine = xq / ip;
-	err = eps0 * sqrt(fmax(0.0, 1.0 - ip * ip)) / ip / sqrt(fmax((double) rq->dim - 1.0, 1.0)) +
-		(double) f->popcount * rq->delta / (sqrtd * ip) + RV_RABITQ_ROUNDING;
+	{
+		/* in units of <o, q'>: the code's error, then the query grid's */
+		double		code_max = sqrt(fmax(0.0, 1.0 - ip * ip)) / ip,
+					code_sd = code_max / sqrt(fmax((double) rq->dim - 1.0, 1.0)),
+					grid_max = (double) f->popcount * rq->delta / (sqrtd * ip),
+					grid_sd = 2.0 * rq->delta * sqrt((double) f->popcount / 12.0) / (sqrtd * ip);
+
+		err = fmin(eps0 * sqrt(code_sd * code_sd + grid_sd * grid_sd), code_max + grid_max) +
+			RV_RABITQ_ROUNDING;
+	}
 	est = no * no + nq * nq - 2.0 * no * nq * cosine;
 	low = no * no + nq * nq - 2.0 * no * nq * fmin(cosine + err, 1.0);
 	*lower = (float) fmax(low, 0.0);

@@ -27,8 +27,16 @@
  * The query side is quantized for the fast-scan kernel (kernels.h): q' to
  * integers 0 .. qmax (at most 63, so that a group of four fits a byte) on
  * a uniform grid, q'_i ~ lo + delta * u_i, so that <bits, q'> ~ delta *
- * <bits, u> + lo * popcount(bits), within popcount * delta / 2, a second,
- * deterministic, term of the bound.
+ * <bits, u> + lo * popcount(bits).  That costs a second error, the sum of
+ * the rounding errors of the popcount dimensions whose bits are set: at
+ * most popcount * delta / 2, and with the rounding errors as independent
+ * uniform ones on [-delta/2, delta/2], a standard deviation of delta *
+ * sqrt(popcount / 12), far less.  The bound (rv_rabitq_distance) takes
+ * eps0 standard deviations of the two errors together (their variances
+ * add), but never more than the sum of their largest values: the first is
+ * at most sqrt(1 - <xbar, o'>^2) / <xbar, o'> (Cauchy-Schwarz), which eps0
+ * standard deviations reach at eps0 = sqrt(D - 1), the second at eps0 =
+ * sqrt(3 popcount); so from eps0 = sqrt(6 D) on the bound always holds.
  *
  * The rotation: rounds of random sign flips, each followed by a Walsh-
  * Hadamard transform (normalized: orthogonal) of a block of the largest

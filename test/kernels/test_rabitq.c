@@ -9,9 +9,10 @@
  *	   comes out spread, no component above 0.35 from 64 dimensions up.
  *	2. The distance estimate, with the codes scored by the fast-scan kernel
  *	   at every compiled level the CPU runs: every level gives the same sums,
- *	   so the same estimates; the lower bound (eps0 = 1.9) is above the true
- *	   squared distance for at most 1 % of the pairs (the theory: about one
- *	   in a thousand); the estimate of <o, q'> is unbiased (its mean error
+ *	   so the same estimates; the lower bound is above the true squared
+ *	   distance for at most 4 % of the pairs at eps0 = 1.9 and 0.5 % at
+ *	   eps0 = 3 (the theory, a Gaussian's one-sided tails: 2.9 % and
+ *	   0.13 %); the estimate of <o, q'> is unbiased (its mean error
  *	   within 4 standard errors of 0, plus the grid's half step); and the
  *	   estimate is far better than chance (mean relative error of the squared
  *	   distance below 0.15 at 128 dimensions and up).
@@ -130,6 +131,7 @@ test_estimate(int dim, int nclusters, int per_cluster, int nq)
 	RvRabitqFactors *f = malloc(sizeof(RvRabitqFactors) * n);
 	long		pairs = 0,
 				violations = 0,
+				violations3 = 0,
 				mismatches = 0;
 	double		err_sum = 0,
 				err_sq = 0,
@@ -190,6 +192,7 @@ test_estimate(int dim, int nclusters, int per_cluster, int nq)
 							true_cos,
 							est_cos;
 				float		lower,
+							lower3,
 							est;
 
 				for (int lv = RV_SIMD_SCALAR; lv < RV_SIMD_NLEVELS; lv++)
@@ -205,6 +208,7 @@ test_estimate(int dim, int nclusters, int per_cluster, int nq)
 						mismatches++;
 					first = 0;
 				}
+				rv_rabitq_distance(&rq, &f[v], dotu, 3.0f, &lower3);
 				est = rv_rabitq_distance(&rq, &f[v], dotu, 1.9f, &lower);
 				for (int i = 0; i < dim; i++)
 				{
@@ -215,6 +219,8 @@ test_estimate(int dim, int nclusters, int per_cluster, int nq)
 				pairs++;
 				if (lower > truth * (1 + 1e-5) + 1e-6)
 					violations++;
+				if (lower3 > truth * (1 + 1e-5) + 1e-6)
+					violations3++;
 				if (f[v].norm > 0 && rq.norm > 0)
 				{
 					double		no = f[v].norm,
@@ -239,9 +245,12 @@ test_estimate(int dim, int nclusters, int per_cluster, int nq)
 		snprintf(what, sizeof(what), "dim %d: every level's fast-scan sums agree (%ld pairs, %ld differ)",
 				 dim, pairs, mismatches);
 		report(mismatches == 0, what);
-		snprintf(what, sizeof(what), "dim %d: lower bound above the truth for %ld of %ld pairs (%.3f %%, at most 1 %%)",
+		snprintf(what, sizeof(what), "dim %d: eps0 1.9: lower bound above the truth for %ld of %ld pairs (%.3f %%, at most 4 %%)",
 				 dim, violations, pairs, 100.0 * violations / pairs);
-		report(violations * 100 <= pairs, what);
+		report(violations * 100 <= 4 * pairs, what);
+		snprintf(what, sizeof(what), "dim %d: eps0 3: lower bound above the truth for %ld of %ld pairs (%.3f %%, at most 0.5 %%)",
+				 dim, violations3, pairs, 100.0 * violations3 / pairs);
+		report(violations3 * 200 <= pairs, what);
 		snprintf(what, sizeof(what), "dim %d: cosine estimate's mean error %.5f (sd %.4f, bound 4 se + grid %.5f)",
 				 dim, mean, sd, 4 * se + half_step);
 		report(fabs(mean) <= 4 * se + half_step, what);
@@ -263,7 +272,7 @@ test_estimate(int dim, int nclusters, int per_cluster, int nq)
 /*
  * The scan's form of the query (rv_rabitq_query_rotated, from the query
  * and a centroid rotated in double precision) agrees with
- * rv_rabitq_query's; and with eps0 = sqrt(dim - 1) the lower bound holds
+ * rv_rabitq_query's; and with eps0 = sqrt(6 dim) the lower bound holds
  * for every pair (Cauchy-Schwarz: no probability left out), including a
  * query next to a centroid far from the origin, where the difference of
  * two float rotations would have lost the residual's digits.
@@ -325,7 +334,7 @@ test_rotated_query(int dim, double offset)
 		}
 		rv_fastscan_lut(u2, dim, lut);
 		fastscan_batch_scalar(lut, codes, (dim + 3) / 4, sums);
-		rv_rabitq_distance(&rq2, &f, sums[0], (float) sqrt((double) dim - 1.0), &lower);
+		rv_rabitq_distance(&rq2, &f, sums[0], (float) sqrt(6.0 * dim), &lower);
 		for (int i = 0; i < dim; i++)
 			truth += ((double) x[i] - q[i]) * ((double) x[i] - q[i]);
 		pairs++;
@@ -338,7 +347,7 @@ test_rotated_query(int dim, double offset)
 				 "(%ld values off by more than one step, norms within %.2g)", dim, off_grid, worst_norm);
 		report(off_grid == 0 && worst_norm < 1e-5, what);
 	}
-	snprintf(what, sizeof(what), "dim %d, offset %g: eps0 = sqrt(dim - 1) bounds every pair "
+	snprintf(what, sizeof(what), "dim %d, offset %g: eps0 = sqrt(6 dim) bounds every pair "
 			 "(%ld of %ld below the bound)", dim, offset, violations, pairs);
 	report(violations == 0, what);
 	free(x); free(c); free(q); free(work); free(qr); free(cr);
