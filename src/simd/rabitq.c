@@ -46,6 +46,9 @@ fwht(float *x, int n)
 		x[i] *= scale;
 }
 
+/* +1 or -1 as bit i % 64 of bits is 0 or 1 */
+#define SIGN_OF_BIT(bits, i)	(1 - 2 * (int) (((bits) >> ((i) % 64)) & 1))
+
 /* The same in double precision. */
 static void
 fwht_f64(double *x, int n)
@@ -86,12 +89,12 @@ rv_rabitq_rotate_f64(const double *x, double *out, int dim, uint64_t seed)
 		uint64_t	state = seed ^ (0xD1B54A32D192ED03ull * (uint64_t) (r + 1));
 		uint64_t	bits = 0;
 
+		/* branch-free: the signs are random, a branch would miss half the time */
 		for (int i = 0; i < dim; i++)
 		{
 			if (i % 64 == 0)
 				bits = splitmix64(&state);
-			if ((bits >> (i % 64)) & 1)
-				out[i] = -out[i];
+			out[i] *= SIGN_OF_BIT(bits, i);
 		}
 		if (blk > 1)
 			fwht_f64(out + ((r & 1) ? dim - blk : 0), blk);
@@ -114,12 +117,12 @@ rv_rabitq_rotate(const float *x, float *out, int dim, uint64_t seed)
 		uint64_t	state = seed ^ (0xD1B54A32D192ED03ull * (uint64_t) (r + 1));
 		uint64_t	bits = 0;
 
+		/* branch-free: the signs are random, a branch would miss half the time */
 		for (int i = 0; i < dim; i++)
 		{
 			if (i % 64 == 0)
 				bits = splitmix64(&state);
-			if ((bits >> (i % 64)) & 1)
-				out[i] = -out[i];
+			out[i] *= SIGN_OF_BIT(bits, i);
 		}
 		if (blk > 1)
 			fwht(out + ((r & 1) ? dim - blk : 0), blk);
@@ -169,6 +172,14 @@ rv_rabitq_encode(const float *x, const float *c, int dim, uint64_t seed,
 static void quantize_query(float *work, int dim, double norm, int qmax, uint8_t *u,
 						   RvRabitqQuery *rq);
 
+/* The query's constants that depend on the dimension count only. */
+static inline void
+set_dim_constants(RvRabitqQuery *rq, int dim)
+{
+	rq->inv_sqrtd = 1.0 / sqrt((double) dim);
+	rq->inv_sqrt_dm1 = 1.0 / sqrt(dim > 1 ? (double) dim - 1.0 : 1.0);
+}
+
 /* Prepare query q for the list of centroid c. */
 void
 rv_rabitq_query(const float *q, const float *c, int dim, uint64_t seed, int qmax,
@@ -204,22 +215,56 @@ rv_rabitq_query_rotated(const double *qr, const double *cr, int dim, int qmax,
 				hi,
 				scale;
 
-	/* one pass for the residual, its norm, range and sum; one to quantize */
-	lo = hi = (float) (qr[0] - cr[0]);
+	/*
+	 * The residual, then its norm, sum and range: separate loops, the
+	 * sums in four accumulators, so that the compiler vectorizes them (a
+	 * scan does this for every list it reads).
+	 */
 	for (int i = 0; i < dim; i++)
+		work[i] = (float) (qr[i] - cr[i]);
 	{
-		double		d = qr[i] - cr[i];
-		float		f = (float) d;
+		double		n4[4] = {0, 0, 0, 0},
+					s4[4] = {0, 0, 0, 0};
+		float		lo4[4],
+					hi4[4];
+		int			i = 0;
 
-		norm2 += d * d;
-		sum += d;
-		work[i] = f;
-		lo = f < lo ? f : lo;
-		hi = f > hi ? f : hi;
+		for (int k = 0; k < 4; k++)
+			lo4[k] = hi4[k] = work[0];
+		for (; i + 4 <= dim; i += 4)
+			for (int k = 0; k < 4; k++)
+			{
+				double		d = qr[i + k] - cr[i + k];
+				float		f = work[i + k];
+
+				n4[k] += d * d;
+				s4[k] += d;
+				lo4[k] = f < lo4[k] ? f : lo4[k];
+				hi4[k] = f > hi4[k] ? f : hi4[k];
+			}
+		for (; i < dim; i++)
+		{
+			double		d = qr[i] - cr[i];
+
+			n4[0] += d * d;
+			s4[0] += d;
+			lo4[0] = work[i] < lo4[0] ? work[i] : lo4[0];
+			hi4[0] = work[i] > hi4[0] ? work[i] : hi4[0];
+		}
+		norm2 = (n4[0] + n4[1]) + (n4[2] + n4[3]);
+		sum = (s4[0] + s4[1]) + (s4[2] + s4[3]);
+		lo = lo4[0];
+		hi = hi4[0];
+		for (int k = 1; k < 4; k++)
+		{
+			lo = lo4[k] < lo ? lo4[k] : lo;
+			hi = hi4[k] > hi ? hi4[k] : hi;
+		}
 	}
 	norm = sqrt(norm2);
 	rq->norm = (float) norm;
 	rq->dim = dim;
+	set_dim_constants(rq, dim);
 	if (!(norm > 0.0))
 	{
 		rq->lo = rq->delta = rq->sum = 0.0f;
@@ -251,6 +296,7 @@ quantize_query(float *work, int dim, double norm, int qmax, uint8_t *u, RvRabitq
 
 	rq->norm = (float) norm;
 	rq->dim = dim;
+	set_dim_constants(rq, dim);
 	if (norm > 0.0)
 	{
 		float		inv = (float) (1.0 / norm);
@@ -284,35 +330,44 @@ rv_rabitq_distance(const RvRabitqQuery *rq, const RvRabitqFactors *f,
 {
 	double		no = f->norm,
 				nq = rq->norm,
-				sqrtd = sqrt((double) rq->dim),
-				ip = f->ip,
-				xq,
+				inv_ip = 1.0 / f->ip,
+				pop = (double) f->popcount,
+				base,
+				scale,
 				cosine,
+				code_max,
+				grid_max,
+				code_sd,
+				grid_sd,
 				err,
 				est,
-				low;
+				low,
+				c;
 
+	base = no * no + nq * nq;
 	if (no == 0.0 || nq == 0.0)
 	{
-		est = no * no + nq * nq;
-		*lower = (float) est;
-		return (float) est;
+		*lower = (float) base;
+		return (float) base;
 	}
-	/* <bits, q'> on the grid, then <xbar, q'> */
-	xq = (2.0 * ((double) rq->delta * dotu + (double) rq->lo * f->popcount) - rq->sum) / sqrtd;
-	cosine = xq / ip;
-	{
-		/* in units of <o, q'>: the code's error, then the query grid's */
-		double		code_max = sqrt(fmax(0.0, 1.0 - ip * ip)) / ip,
-					code_sd = code_max / sqrt(fmax((double) rq->dim - 1.0, 1.0)),
-					grid_max = (double) f->popcount * rq->delta / (sqrtd * ip),
-					grid_sd = 2.0 * rq->delta * sqrt((double) f->popcount / 12.0) / (sqrtd * ip);
+	/* <bits, q'> on the grid, then <xbar, q'>, over <xbar, o'> */
+	cosine = (2.0 * ((double) rq->delta * dotu + (double) rq->lo * pop) - rq->sum) *
+		rq->inv_sqrtd * inv_ip;
 
-		err = fmin(eps0 * sqrt(code_sd * code_sd + grid_sd * grid_sd), code_max + grid_max) +
-			RV_RABITQ_ROUNDING;
-	}
-	est = no * no + nq * nq - 2.0 * no * nq * cosine;
-	low = no * no + nq * nq - 2.0 * no * nq * fmin(cosine + err, 1.0);
-	*lower = (float) fmax(low, 0.0);
-	return (float) fmax(est, 0.0);
+	/* in units of <o, q'>: the code's error, then the query grid's */
+	c = 1.0 - (double) f->ip * f->ip;
+	code_max = sqrt(c > 0.0 ? c : 0.0) * inv_ip;
+	code_sd = code_max * rq->inv_sqrt_dm1;
+	grid_max = pop * rq->delta * rq->inv_sqrtd * inv_ip;
+	grid_sd = 2.0 * rq->delta * sqrt(pop / 12.0) * rq->inv_sqrtd * inv_ip;
+	err = eps0 * sqrt(code_sd * code_sd + grid_sd * grid_sd);
+	if (err > code_max + grid_max)
+		err = code_max + grid_max;
+	err += RV_RABITQ_ROUNDING;
+
+	scale = 2.0 * no * nq;
+	est = base - scale * cosine;
+	low = base - scale * (cosine + err < 1.0 ? cosine + err : 1.0);
+	*lower = (float) (low > 0.0 ? low : 0.0);
+	return (float) (est > 0.0 ? est : 0.0);
 }

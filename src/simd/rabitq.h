@@ -78,8 +78,10 @@ typedef struct RvRabitqQuery
 	float		norm;			/* |q - c| */
 	float		lo;				/* grid: q'_i ~ lo + delta * u_i */
 	float		delta;
-	float		sum;			/* sum of q'_i on the grid */
+	float		sum;			/* sum of the q'_i */
 	int			dim;
+	double		inv_sqrtd;		/* 1 / sqrt(dim) */
+	double		inv_sqrt_dm1;	/* 1 / sqrt(dim - 1) */
 } RvRabitqQuery;
 
 /* out = P^T x for the rotation of (dim, seed); out may be x. */
