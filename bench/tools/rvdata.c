@@ -5,9 +5,15 @@
  *	  PostgreSQL.
  *
  *	rvdata synth --n N --dim D [--clusters C] [--zipf S] [--sigma X]
- *				 [--seed S] [--stream base|query] [--normalize] [--threads T]
- *				 -o FILE.fvecs
+ *				 [--latent K [--noise X]] [--seed S] [--stream base|query]
+ *				 [--normalize] [--threads T] -o FILE.fvecs
  *		A seeded Gaussian mixture (see below) written as fvecs.
+ *
+ *	rvdata idim [--k K] [--squared] GT.fvecs
+ *		The intrinsic dimension of a data set (Levina and Bickel's maximum
+ *		likelihood estimate, averaged as MacKay and Ghahramani suggest) from
+ *		each query's K nearest distances in a ground-truth file of rvgt
+ *		(--squared: its distances are squared L2, as rvgt's l2 ones are).
  *
  *	rvdata idx [--limit N] -o FILE.fvecs < images-idx3-ubyte
  *		An idx image file (MNIST / fashion-mnist: big-endian magic 0x803,
@@ -32,7 +38,15 @@
  *	  to 1 / (c + 1)^zipf (zipf = 0: equal sizes; 1: Zipf's law).
  * A vector picks its cluster, then each coordinate is centre + stretch *
  * sigma_c * N(0, 1); --normalize scales it to unit length (for cosine and
- * inner product).  The base and the query sets are two --stream's of the same
+ * inner product).
+ *
+ * With --latent K the mixture lives in K dimensions and a vector is
+ * A z + noise * N(0, I) for a point z of it and a fixed random D x K map A
+ * (entries N(0, 1 / K), so that |A z| ~ |z|): vectors near a K-dimensional
+ * subspace, as real embeddings lie near a low-dimensional manifold, where
+ * the full-dimensional mixture has no structure inside its clusters (a
+ * harder case for every index).  --noise defaults to 0.1 (per dimension,
+ * against about 1.1 of signal).  The base and the query sets are two --stream's of the same
  * mixture: same centres, different random draws.
  *
  * Determinism: rows are made in blocks of 1024, each from its own generator
@@ -135,20 +149,28 @@ rng_normal(Rng *r)
 typedef struct Mixture
 {
 	int			clusters;
-	int			dim;
-	float	   *centre;			/* clusters x dim */
-	float	   *sd;				/* clusters x dim: standard deviations */
+	int			dim;			/* of the output */
+	int			latent;			/* of the mixture (dim unless --latent) */
+	float	   *centre;			/* clusters x latent */
+	float	   *sd;				/* clusters x latent: standard deviations */
 	double	   *cum;			/* cumulative cluster probabilities */
+	float	   *map;			/* --latent: dim x latent, row-major */
+	double		noise;			/* --latent: noise per output dimension */
 } Mixture;
 
 static void
-mixture_make(Mixture *m, int clusters, int dim, double zipf, double sigma, uint64_t seed)
+mixture_make(Mixture *m, int clusters, int outdim, int latent, double noise, double zipf,
+			 double sigma, uint64_t seed)
 {
 	Rng			r;
 	double		total = 0;
+	int			dim = latent > 0 ? latent : outdim;
 
 	m->clusters = clusters;
-	m->dim = dim;
+	m->dim = outdim;
+	m->latent = dim;
+	m->noise = noise;
+	m->map = NULL;
 	m->centre = xmalloc(sizeof(float) * clusters * dim);
 	m->sd = xmalloc(sizeof(float) * clusters * dim);
 	m->cum = xmalloc(sizeof(double) * clusters);
@@ -170,6 +192,14 @@ mixture_make(Mixture *m, int clusters, int dim, double zipf, double sigma, uint6
 	for (int c = 0; c < clusters; c++)
 		m->cum[c] /= total;
 	m->cum[clusters - 1] = 1.0;
+	if (latent > 0)
+	{
+		/* its own generator: the mixture above is the same as without --latent */
+		rng_seed(&r, seed ^ 0x6c6174656e746d61ULL);
+		m->map = xmalloc(sizeof(float) * (size_t) outdim * latent);
+		for (size_t i = 0; i < (size_t) outdim * latent; i++)
+			m->map[i] = (float) (rng_normal(&r) / sqrt((double) latent));
+	}
 }
 
 typedef struct SynthJob
@@ -193,6 +223,7 @@ synth_worker(void *arg)
 	const Mixture *m = j->m;
 	size_t		rowbytes = 4 + 4 * (size_t) m->dim;
 	double	   *x = xmalloc(sizeof(double) * m->dim);
+	double	   *z = xmalloc(sizeof(double) * m->latent);
 
 	for (size_t b = j->thread; b < j->nblocks; b += j->nthreads)
 	{
@@ -222,13 +253,33 @@ synth_worker(void *arg)
 				else
 					lo = mid + 1;
 			}
-			for (int d = 0; d < m->dim; d++)
-			{
-				size_t		k = (size_t) lo * m->dim + d;
+			if (m->map == NULL)
+				for (int d = 0; d < m->dim; d++)
+				{
+					size_t		k = (size_t) lo * m->dim + d;
 
-				x[d] = m->centre[k] + m->sd[k] * rng_normal(&r);
-				norm += x[d] * x[d];
+					x[d] = m->centre[k] + m->sd[k] * rng_normal(&r);
+				}
+			else
+			{
+				for (int l = 0; l < m->latent; l++)
+				{
+					size_t		k = (size_t) lo * m->latent + l;
+
+					z[l] = m->centre[k] + m->sd[k] * rng_normal(&r);
+				}
+				for (int d = 0; d < m->dim; d++)
+				{
+					const float *a = m->map + (size_t) d * m->latent;
+					double		v = 0;
+
+					for (int l = 0; l < m->latent; l++)
+						v += a[l] * z[l];
+					x[d] = v + m->noise * rng_normal(&r);
+				}
 			}
+			for (int d = 0; d < m->dim; d++)
+				norm += x[d] * x[d];
 			norm = sqrt(norm);
 			memcpy(out, &d32, 4);
 			for (int d = 0; d < m->dim; d++)
@@ -240,6 +291,7 @@ synth_worker(void *arg)
 		}
 	}
 	free(x);
+	free(z);
 	return NULL;
 }
 
@@ -271,7 +323,9 @@ cmd_synth(int argc, char **argv)
 				clusters = 100,
 				threads = sysconf(_SC_NPROCESSORS_ONLN);
 	double		zipf = 1.0,
-				sigma = 0.5;
+				sigma = 0.5,
+				noise = 0.1;
+	long		latent = 0;
 	uint64_t	seed = 42,
 				stream = 1;
 	int			normalize = 0;
@@ -307,6 +361,10 @@ cmd_synth(int argc, char **argv)
 			zipf = parse_double(a, v);
 		else if (strcmp(a, "--sigma") == 0)
 			sigma = parse_double(a, v);
+		else if (strcmp(a, "--latent") == 0)
+			latent = parse_long(a, v, 0, 16000);
+		else if (strcmp(a, "--noise") == 0)
+			noise = parse_double(a, v);
 		else if (strcmp(a, "--seed") == 0)
 			seed = (uint64_t) parse_long(a, v, 0, 0x7fffffffffffffffL);
 		else if (strcmp(a, "--stream") == 0)
@@ -327,12 +385,14 @@ cmd_synth(int argc, char **argv)
 	}
 	if (n < 0 || dim < 0)
 		die("synth: --n and --dim are required");
-	if (zipf < 0 || sigma < 0)
-		die("synth: --zipf and --sigma must be >= 0");
+	if (zipf < 0 || sigma < 0 || noise < 0)
+		die("synth: --zipf, --sigma and --noise must be >= 0");
+	if (latent > dim)
+		die("synth: --latent %ld is more than --dim %ld", latent, dim);
 	if (threads < 1)
 		threads = 1;
 
-	mixture_make(&m, (int) clusters, (int) dim, zipf, sigma, seed);
+	mixture_make(&m, (int) clusters, (int) dim, (int) latent, noise, zipf, sigma, seed);
 	rowbytes = 4 + 4 * (size_t) dim;
 	nblocks = ((size_t) n + BLOCK_ROWS - 1) / BLOCK_ROWS;
 	/* about 64 MB of rows per round, at least one block per thread */
@@ -537,6 +597,74 @@ cmd_info(int argc, char **argv)
 	return 0;
 }
 
+/* ---- idim -------------------------------------------------------------- */
+
+static int
+cmp_float(const void *a, const void *b)
+{
+	float		x = *(const float *) a,
+				y = *(const float *) b;
+
+	return (x > y) - (x < y);
+}
+
+static int
+cmd_idim(int argc, char **argv)
+{
+	long		k = 20;
+	int			squared = 0;
+	const char *path = NULL;
+	Vecs		v;
+	float	   *t;
+	double		inv_sum = 0;
+	long		used = 0;
+
+	for (int i = 1; i < argc; i++)
+	{
+		if (strcmp(argv[i], "--k") == 0 && i + 1 < argc)
+			k = parse_long("--k", argv[++i], 3, 100000);
+		else if (strcmp(argv[i], "--squared") == 0)
+			squared = 1;
+		else if (argv[i][0] != '-' && path == NULL)
+			path = argv[i];
+		else
+			die("idim: usage: rvdata idim [--k K] [--squared] GT.fvecs");
+	}
+	if (path == NULL)
+		die("idim: usage: rvdata idim [--k K] [--squared] GT.fvecs");
+	vecs_open_uniform(&v, path);
+	if (v.dim < k)
+		die("idim: %s has %d distances per query, fewer than --k %ld", path, v.dim, k);
+	t = xmalloc(sizeof(float) * v.dim);
+	for (size_t q = 0; q < v.n; q++)
+	{
+		const float *row = vecs_row(&v, q);
+		double		s = 0;
+		int			first = 0;
+
+		memcpy(t, row, sizeof(float) * v.dim);
+		qsort(t, v.dim, sizeof(float), cmp_float);
+		for (int j = 0; j < v.dim; j++)
+			t[j] = squared ? sqrtf(t[j] > 0 ? t[j] : 0) : t[j];
+		/* duplicates of the query (distance 0) say nothing of the dimension */
+		while (first < v.dim && !(t[first] > 0))
+			first++;
+		if (first + k > v.dim || !isfinite(t[first + k - 1]))
+			continue;
+		/* 1 / m_q = mean over j < k of log(T_k / T_j) (Levina and Bickel) */
+		for (int j = first; j < first + k - 1; j++)
+			s += log(t[first + k - 1] / t[j]);
+		inv_sum += s / (k - 1);
+		used++;
+	}
+	if (used == 0)
+		die("idim: no query has %ld distances above 0", k);
+	printf("%.2f %ld %ld\n", used / inv_sum, k, used);
+	free(t);
+	vecs_close(&v);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -549,11 +677,15 @@ main(int argc, char **argv)
 		return cmd_copy(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "info") == 0)
 		return cmd_info(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "idim") == 0)
+		return cmd_idim(argc - 1, argv + 1);
 	fprintf(stderr,
 			"usage: rvdata synth --n N --dim D [--clusters C] [--zipf S] [--sigma X] [--seed S]\n"
-			"                    [--stream base|query] [--normalize] [--threads T] -o FILE.fvecs\n"
+			"                    [--latent K [--noise X]] [--stream base|query] [--normalize]\n"
+			"                    [--threads T] -o FILE.fvecs\n"
 			"       rvdata idx [--limit N] -o FILE.fvecs < images-idx3-ubyte\n"
 			"       rvdata copy [--limit N] [--label NAME] FILE.fvecs > binary COPY stream\n"
-			"       rvdata info FILE.fvecs\n");
+			"       rvdata info FILE.fvecs\n"
+			"       rvdata idim [--k K] [--squared] GT.fvecs\n");
 	return 2;
 }
