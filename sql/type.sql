@@ -107,3 +107,32 @@ SELECT id, vector_dims(v), v <-> array_fill(0::real, ARRAY[16000])::ruvector AS 
 ALTER TABLE big_vectors ALTER COLUMN v SET STORAGE plain;
 SELECT attstorage FROM pg_attribute WHERE attrelid = 'big_vectors'::regclass AND attname = 'v';
 DROP TABLE big_vectors;
+
+-- table defaults (the event trigger ruvector_table_defaults): a table that
+-- gets a dense vector column keeps rows up to a page in line and
+-- uncompressed, so that a compressible vector is not decompressed by every scan
+CREATE TABLE td1 (id int, v ruvector(784));
+SELECT reloptions FROM pg_class WHERE relname = 'td1';
+INSERT INTO td1 SELECT 1, array_fill(3::real, ARRAY[784])::ruvector;
+SELECT pg_column_compression(v) AS compression, pg_column_size(v) AS bytes FROM td1;
+-- off: the same row is compressed
+SET ruvector.toast_tuple_target = 0;
+CREATE TABLE td2 (id int, v ruvector(784));
+INSERT INTO td2 SELECT 1, array_fill(3::real, ARRAY[784])::ruvector;
+SELECT reloptions, pg_column_compression(v) AS compression FROM td2, pg_class WHERE relname = 'td2';
+RESET ruvector.toast_tuple_target;
+-- a target the user set stays; a column added later counts; halfvec too;
+-- sparse vectors, a column whose storage was chosen, and a partitioned
+-- table (its partitions get the default) are left alone
+CREATE TABLE td3 (id int) WITH (toast_tuple_target = 4000);
+ALTER TABLE td3 ADD COLUMN v ruvector(784);
+CREATE TABLE td4 (id int);
+ALTER TABLE td4 ADD COLUMN h ruhalfvec(1000);
+CREATE TABLE td5 (id int, s rusparsevec(1000));
+CREATE TABLE td6 (id int);
+ALTER TABLE td6 ADD COLUMN v ruvector(784), ALTER COLUMN v SET STORAGE plain;
+CREATE TABLE tdp (id int, v ruvector(784)) PARTITION BY RANGE (id);
+CREATE TABLE tdp1 PARTITION OF tdp FOR VALUES FROM (0) TO (10);
+SELECT relname, reloptions FROM pg_class WHERE relname IN ('td3', 'td4', 'td5', 'td6', 'tdp', 'tdp1')
+ ORDER BY relname;
+DROP TABLE td1, td2, td3, td4, td5, td6, tdp;

@@ -26,6 +26,9 @@ PG_MODULE_MAGIC;
 
 void		_PG_init(void);
 
+/* read by the event trigger ruvector_table_defaults (sql/ruvector--0.1.0.sql) */
+static int	ruvector_toast_tuple_target = 8160;
+
 /* Load-time setup: select kernels, define every ruvector.* setting. */
 void
 _PG_init(void)
@@ -36,5 +39,12 @@ _PG_init(void)
 	RvStatsInit();
 	RvCompatInit();
 	RvCompatUtilityInit();
+	DefineCustomIntVariable("ruvector.toast_tuple_target",
+							"toast_tuple_target given to a table that gets a dense vector column.",
+							"Rows up to this size stay in line and uncompressed, so that scans read "
+							"vectors in place; below 128 (PostgreSQL's least), new tables are left "
+							"as they are.",
+							&ruvector_toast_tuple_target, 8160, 0, 8160,
+							PGC_USERSET, 0, NULL, NULL, NULL);
 	MarkGUCPrefixReserved("ruvector");
 }
