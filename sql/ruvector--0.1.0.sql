@@ -27,8 +27,8 @@ CREATE FUNCTION ruvector_send(ruvector) RETURNS bytea
 -- plain would refuse vectors that do not fit a page, and external would put
 -- every vector above 2 kB out of line, to be fetched through the TOAST index
 -- row by row.  Chosen by measurement (README, "Storage"); data that does
--- compress (e.g. small integers as floats) scans fastest with
--- ALTER TABLE ... ALTER COLUMN ... SET STORAGE plain.
+-- compress (e.g. small integers as floats) is kept uncompressed by the table
+-- defaults at the end of this script (ruvector_table_defaults).
 CREATE TYPE ruvector (
 	INPUT = ruvector_in,
 	OUTPUT = ruvector_out,
