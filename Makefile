@@ -144,6 +144,7 @@ src/type/halfvec.o src/ivf/ivfutils.o src/simd/half_dispatch.o src/simd/half_sca
 	src/simd/half_f16c.o: src/simd/half.h src/type/halfvec.h
 src/type/sparsevec.o src/simd/sparse.o: src/simd/sparse.h src/type/sparsevec.h src/type/halfvec.h
 src/ivf/ivfutils.o: src/type/sparsevec.h
+src/simd/rabitq.o src/ivf/ivfscan.o src/ivf/ivfutils.o src/ivf/ivfcheck.o: src/simd/rabitq.h
 src/ruvector.o src/compat/compat_am.o src/compat/ruvector_compat.o: src/compat/compat.h
 
 # Never overwrite another extension named vector (the real pgvector): its
