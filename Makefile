@@ -17,7 +17,9 @@
 
 EXTENSION = ruvector
 MODULE_big = ruvector
-DATA = sql/ruvector--0.1.0.sql
+# The current version's script, the scripts of earlier versions (kept, so that
+# CREATE EXTENSION ... VERSION installs them) and the update scripts between.
+DATA = sql/ruvector--0.2.0.sql sql/ruvector--0.1.0.sql sql/ruvector--0.1.0--0.2.0.sql
 
 OBJS = \
 	src/ruvector.o \

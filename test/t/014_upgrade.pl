@@ -1,0 +1,103 @@
+# Upgrades: ruvector 0.1.0, installed from its kept script, with a table, a
+# ruivf index and data, then ALTER EXTENSION ruvector UPDATE.
+#
+#  1. The update path exists and reaches the default version (0.2.0).
+#  2. Everything made under 0.1.0 works after it: the index built under
+#     0.1.0's SQL answers exactly as a sequential scan (every list probed),
+#     takes inserts, passes the checker, and ruvector_index_info shows its
+#     on-disk format version.  (The library is the current one, so the
+#     index has the current on-disk version from the start; the SQL
+#     objects are what this test upgrades.)
+#  3. What 0.2.0 adds is there: a table created with a 784-dimension column
+#     gets toast_tuple_target = 8160 (the table defaults), where 0.1.0 gave
+#     a table none.
+#  4. The extension's objects after the update are those of a fresh 0.2.0
+#     install (functions, types, operators, operator classes, casts,
+#     event triggers: their identities compared).
+use strict;
+use warnings;
+
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+my $node = PostgreSQL::Test::Cluster->new('upgrade');
+$node->init;
+$node->start;
+
+my $knn_all = q{
+SET ruvector.probes = 32768;
+SELECT string_agg(id::text, ',' ORDER BY d, id) FROM (
+  SELECT id, v <-> '[0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8]' AS d FROM t
+   ORDER BY v <-> '[0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8]' LIMIT 20) s;
+};
+my $knn_exact = q{
+SET enable_indexscan = off; SET enable_bitmapscan = off;
+SELECT string_agg(id::text, ',' ORDER BY d, id) FROM (
+  SELECT id, v <-> '[0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8]' AS d FROM t
+   ORDER BY v <-> '[0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8]' LIMIT 20) s;
+};
+
+# 0.1.0, with data and an index
+$node->safe_psql('postgres', q{
+CREATE EXTENSION ruvector VERSION '0.1.0';
+CREATE TABLE t (id int PRIMARY KEY, v ruvector(8));
+INSERT INTO t SELECT i, array(SELECT sin(i * 0.37 + j * 1.1) FROM generate_series(1, 8) j)::ruvector
+  FROM generate_series(1, 3000) i;
+CREATE INDEX t_v ON t USING ruivf (v ruvector_l2_ops) WITH (lists = 10);
+CREATE TABLE wide01 (id int, v ruvector(784));
+});
+is($node->safe_psql('postgres', "SELECT extversion FROM pg_extension WHERE extname = 'ruvector'"),
+	'0.1.0', 'ruvector 0.1.0 installed from its kept script');
+is($node->safe_psql('postgres', "SELECT reloptions FROM pg_class WHERE relname = 'wide01'"),
+	'', '0.1.0 gives a new table no toast_tuple_target');
+my $exact = $node->safe_psql('postgres', $knn_exact);
+is($node->safe_psql('postgres', $knn_all), $exact, 'under 0.1.0 the index answers exactly');
+
+# 1. the update
+like($node->safe_psql('postgres',
+		"SELECT path FROM pg_extension_update_paths('ruvector') WHERE source = '0.1.0' AND target = '0.2.0'"),
+	qr/^0\.1\.0--0\.2\.0$/, 'an update path 0.1.0 -> 0.2.0 exists');
+$node->safe_psql('postgres', 'ALTER EXTENSION ruvector UPDATE');
+is($node->safe_psql('postgres', "SELECT extversion FROM pg_extension WHERE extname = 'ruvector'"),
+	'0.2.0', 'ALTER EXTENSION ruvector UPDATE reaches 0.2.0');
+
+# 2. what 0.1.0 made still works
+is($node->safe_psql('postgres', $knn_all), $exact, 'after the update the index answers exactly');
+my $version = $node->safe_psql('postgres', "SELECT version FROM ruvector_index_info('t_v')");
+like($version, qr/^\d+$/, "ruvector_index_info shows the index's on-disk version ($version)");
+$node->safe_psql('postgres', q{
+INSERT INTO t SELECT i, array(SELECT sin(i * 0.37 + j * 1.1) FROM generate_series(1, 8) j)::ruvector
+  FROM generate_series(3001, 3500) i;
+});
+is($node->safe_psql('postgres', $knn_all), $node->safe_psql('postgres', $knn_exact),
+	'and after inserts');
+is($node->safe_psql('postgres', "SELECT ruvector_index_check('t_v', true)"), '',
+	'and passes the checker');
+$node->safe_psql('postgres', 'REINDEX INDEX t_v');
+is($node->safe_psql('postgres', "SELECT version FROM ruvector_index_info('t_v')"),
+	'5', 'REINDEX gives it the current on-disk version, 5');
+is($node->safe_psql('postgres', $knn_all), $node->safe_psql('postgres', $knn_exact),
+	'and it still answers exactly');
+
+# 3. what 0.2.0 adds
+$node->safe_psql('postgres', 'CREATE TABLE wide02 (id int, v ruvector(784))');
+is($node->safe_psql('postgres', "SELECT reloptions FROM pg_class WHERE relname = 'wide02'"),
+	'{toast_tuple_target=8160}', 'a table created after the update gets the table defaults');
+
+# 4. the same objects as a fresh install
+my $objects = q{
+SELECT string_agg(pg_describe_object(classid, objid, 0), E'\n' ORDER BY 1)
+  FROM pg_depend
+ WHERE refclassid = 'pg_extension'::regclass AND deptype = 'e'
+   AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'ruvector');
+};
+my $updated = $node->safe_psql('postgres', $objects);
+$node->safe_psql('postgres', 'CREATE DATABASE fresh');
+$node->safe_psql('fresh', 'CREATE EXTENSION ruvector');
+my $fresh = $node->safe_psql('fresh', $objects);
+cmp_ok(length($fresh), '>', 1000, 'a fresh install lists its objects');
+is($updated, $fresh, 'the updated extension has exactly the objects of a fresh 0.2.0 install');
+
+$node->stop;
+done_testing();
