@@ -14,6 +14,8 @@
 #  4. The extension's objects after the update are those of a fresh 0.2.0
 #     install (functions, types, operators, operator classes, casts,
 #     event triggers: their identities compared).
+#  5. An index whose on-disk version this library does not know fails on
+#     first use with the versions named and a REINDEX hint; REINDEX mends it.
 use strict;
 use warnings;
 
@@ -84,6 +86,31 @@ is($node->safe_psql('postgres', $knn_all), $node->safe_psql('postgres', $knn_exa
 $node->safe_psql('postgres', 'CREATE TABLE wide02 (id int, v ruvector(784))');
 is($node->safe_psql('postgres', "SELECT reloptions FROM pg_class WHERE relname = 'wide02'"),
 	'{toast_tuple_target=8160}', 'a table created after the update gets the table defaults');
+
+# 5. an on-disk version this library does not know is refused, never read:
+#    the metapage's version field (after the magic, at the start of the
+#    page's contents) set to 99 by hand, server stopped
+my $relpath = $node->safe_psql('postgres', "SELECT pg_relation_filepath('t_v')");
+$node->stop;
+{
+	my $file = $node->data_dir . '/' . $relpath;
+	open(my $fh, '+<:raw', $file) or die "open $file: $!";
+	seek($fh, 24, 0);
+	read($fh, my $magic, 4);
+	is(unpack('V', $magic), 0x52564946, 'the metapage starts with the ruivf magic');
+	seek($fh, 28, 0);
+	print $fh pack('V', 99);
+	close($fh);
+}
+$node->start;
+my ($rc, $out, $err) = $node->psql('postgres', $knn_all);
+isnt($rc, 0, 'a query through an index of on-disk version 99 fails');
+like($err, qr/has on-disk version 99, this ruvector reads versions 3 to 5/,
+	'saying which version it has and which it reads');
+like($err, qr/HINT:\s+REINDEX INDEX t_v/, 'with a REINDEX hint');
+$node->safe_psql('postgres', 'REINDEX INDEX t_v');
+is($node->safe_psql('postgres', $knn_all), $node->safe_psql('postgres', $knn_exact),
+	'after REINDEX it answers exactly again');
 
 # 4. the same objects as a fresh install
 my $objects = q{
