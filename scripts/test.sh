@@ -16,7 +16,9 @@
 #      a private copy of the PostgreSQL installation (scripts/sanitize.sh,
 #      about 30 s; RV_SKIP_SANITIZE=1 skips it),
 #   7. "fuzz": the libFuzzer targets of test/fuzz, 24 s in all
-#      (RV_FUZZ_SECONDS changes that; test/fuzz/README.md);
+#      (RV_FUZZ_SECONDS changes that; test/fuzz/README.md),
+#   8. "package test": the Debian package built (scripts/package.sh) and
+#      its quick start run from it (scripts/package-test.sh);
 #   and "clients" (after pg_regress): node-postgres and postgres.js with the
 #   pgvector npm package, and psycopg 3, against the compatibility extension
 #   `vector` (test/clients/run.sh).
@@ -106,6 +108,12 @@ fi
 echo "== fuzz"
 bash test/fuzz/run.sh
 record "fuzz" $?
+
+echo "== package test"
+# the Debian package built, unpacked into a private PostgreSQL, the quick
+# start run there (scripts/package-test.sh)
+bash scripts/package-test.sh
+record "package test" $?
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
