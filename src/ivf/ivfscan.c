@@ -23,6 +23,15 @@
  *	   list's centroid, to 8-bit integers made again for every list
  *	   (make_operand).  The rounding's bound enters the lower bounds below.  Each lane in use with a valid TID becomes a candidate
  *	   (estimated distance, TID).
+ *	   Binary codes (bits = 1, ivf.h): the query is rotated once per scan
+ *	   (in double precision) and, for each list, its residual from the
+ *	   list's rotated centroid is put on a 6-bit grid with a 16-entry table
+ *	   per 4 dimensions (set_list_operand); the fast-scan kernel sums 32
+ *	   codes per call, and bit_estimate turns each sum into the estimate
+ *	   and the error that lower_bound reads, from rabitq.h's estimate and
+ *	   its bound at ruvector.epsilon standard deviations: exact from
+ *	   sqrt(6 dim) on, probabilistic below (a failed bound can miss a row
+ *	   or return it after a farther one).
  *	3. Re-rank.  Candidates are taken a window at a time (the nearest
  *	   10 * ruvector.rerank_factor estimates, then twice as many each time)
  *	   and returned in exact order, re-ranking lazily: every lane stores
