@@ -1,7 +1,7 @@
 -- ruvector 0.1.0 -> 0.2.0
 --
 -- 0.2.0 adds the table defaults for dense vector columns (an event trigger;
--- the README's "Storage").  The rest of 0.2.0 is in the library: binary
+-- docs/reference.md, "Storage").  The rest of 0.2.0 is in the library: binary
 -- codes (ruivf bits = 1, on-disk version 5), ruvector.epsilon,
 -- ruvector.toast_tuple_target.  ruivf indexes built by 0.1.0 (on-disk
 -- versions 3 and 4) are read as they are; REINDEX gives them version 5.

@@ -26,7 +26,7 @@ CREATE FUNCTION ruvector_send(ruvector) RETURNS bytea
 -- embeddings (incompressible floats) never allow: they are read in place.
 -- plain would refuse vectors that do not fit a page, and external would put
 -- every vector above 2 kB out of line, to be fetched through the TOAST index
--- row by row.  Chosen by measurement (README, "Storage"); data that does
+-- row by row.  Chosen by measurement (docs/reference.md, "Storage"); data that does
 -- compress (e.g. small integers as floats) is kept uncompressed by the table
 -- defaults at the end of this script (ruvector_table_defaults).
 CREATE TYPE ruvector (

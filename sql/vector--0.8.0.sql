@@ -28,7 +28,7 @@ CREATE FUNCTION vector_send(vector) RETURNS bytea
 	AS 'MODULE_PATHNAME', 'ruvector_send' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 -- Storage as ruvector's (main: in the row unless the row would not fit a
--- page; see ruvector's install script and the README, "Storage").
+-- page; see ruvector's install script and the docs/reference.md, "Storage").
 -- Alignment and length as ruvector's, which the binary-coercible casts
 -- below require.
 CREATE TYPE vector (
