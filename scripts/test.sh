@@ -4,6 +4,7 @@
 # throwaway PostgreSQL cluster, and runs
 #   1. the standalone kernel tests (every compiled SIMD level),
 #   2. the pg_regress suite (sql/, expected/),
+#   2a. the SQL examples of README.md and docs/*.md (test/docs/run-examples.py),
 #   2b. the differential test of the ruivf index against exact scans
 #      (test/diff/ruivf_diff.py: random tables and queries, a random seed
 #      printed first, a fixed time budget),
@@ -50,6 +51,12 @@ make -s installcheck PG_CONFIG="$RV_PGBIN/pg_config"
 rc=$?
 [ $rc -ne 0 ] && [ -f regression.diffs ] && head -200 regression.diffs
 record "pg_regress" $rc
+
+echo "== docs examples"
+# every SQL example of README.md and docs/*.md, each file in a database of
+# its own (test/docs/run-examples.py)
+/usr/bin/python3 test/docs/run-examples.py
+record "docs examples" $?
 
 # Debian's python3: python3-psycopg is installed for it, not for another
 # python3 that may come first in PATH.  Its own database, dropped after.
