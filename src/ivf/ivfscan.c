@@ -1120,27 +1120,29 @@ scan_list(IndexScanDesc scan, int list, BlockNumber head, BlockNumber follow)
 										  ng, (uint32 *) so->blockdist + l0);
 		}
 		else
-			for (int k = 0; k < ppb; k++)
 		{
-			int			d0 = k * meta->dims_per_page;
-			int			nd = Min(meta->dim - d0, meta->dims_per_page);
-			int32	   *out = (k == 0) ? so->blockdist : so->partial;
-			const unsigned char *codes = RuIvfPageCodes(BufferGetPage(bufs[k]));
-			const unsigned char *pf = NULL;	/* the codes scored next */
+			for (int k = 0; k < ppb; k++)
+			{
+				int			d0 = k * meta->dims_per_page;
+				int			nd = Min(meta->dim - d0, meta->dims_per_page);
+				int32	   *out = (k == 0) ? so->blockdist : so->partial;
+				const unsigned char *codes = RuIvfPageCodes(BufferGetPage(bufs[k]));
+				const unsigned char *pf = NULL;	/* the codes scored next */
 
-			if (k + 1 < ppb)
-				pf = RuIvfPageCodes(BufferGetPage(bufs[k + 1]));
-			else if (BufferIsValid(nextbuf))
-				pf = RuIvfPageCodes(BufferGetPage(nextbuf));
-			else if (BufferIsValid(so->ahead))
-				pf = RuIvfPageCodes(BufferGetPage(so->ahead));
-			if (meta->bits == 4)
-				rv_kernels.dot_sq4_batch(so->lop.qbytes + d0 / 2, codes, (nd + 1) / 2, B, out, pf);
-			else
-				rv_kernels.dot_sq8_batch(so->lop.qpairs + d0 / 2, codes, (nd + 1) / 2, B, out, pf);
-			if (k > 0)
-				for (int l = 0; l < nlanes; l++)
-					so->blockdist[l] += so->partial[l];
+				if (k + 1 < ppb)
+					pf = RuIvfPageCodes(BufferGetPage(bufs[k + 1]));
+				else if (BufferIsValid(nextbuf))
+					pf = RuIvfPageCodes(BufferGetPage(nextbuf));
+				else if (BufferIsValid(so->ahead))
+					pf = RuIvfPageCodes(BufferGetPage(so->ahead));
+				if (meta->bits == 4)
+					rv_kernels.dot_sq4_batch(so->lop.qbytes + d0 / 2, codes, (nd + 1) / 2, B, out, pf);
+				else
+					rv_kernels.dot_sq8_batch(so->lop.qpairs + d0 / 2, codes, (nd + 1) / 2, B, out, pf);
+				if (k > 0)
+					for (int l = 0; l < nlanes; l++)
+						so->blockdist[l] += so->partial[l];
+			}
 		}
 		for (int k = 0; k < ppb; k++)
 			UnlockReleaseBuffer(bufs[k]);

@@ -26,108 +26,68 @@ splitmix64(uint64_t *state)
 	return z ^ (z >> 31);
 }
 
-/* In-place Walsh-Hadamard transform of n (a power of two) floats, scaled by 1/sqrt(n). */
-static void
-fwht(float *x, int n)
-{
-	float		scale = (float) (1.0 / sqrt((double) n));
-
-	for (int h = 1; h < n; h *= 2)
-		for (int i = 0; i < n; i += 2 * h)
-			for (int j = i; j < i + h; j++)
-			{
-				float		a = x[j],
-							b = x[j + h];
-
-				x[j] = a + b;
-				x[j + h] = a - b;
-			}
-	for (int i = 0; i < n; i++)
-		x[i] *= scale;
-}
-
 /* +1 or -1 as bit i % 64 of bits is 0 or 1 */
 #define SIGN_OF_BIT(bits, i)	(1 - 2 * (int) (((bits) >> ((i) % 64)) & 1))
 
-/* The same in double precision. */
-static void
-fwht_f64(double *x, int n)
-{
-	double		scale = 1.0 / sqrt((double) n);
-
-	for (int h = 1; h < n; h *= 2)
-		for (int i = 0; i < n; i += 2 * h)
-			for (int j = i; j < i + h; j++)
-			{
-				double		a = x[j],
-							b = x[j + h];
-
-				x[j] = a + b;
-				x[j + h] = a - b;
-			}
-	for (int i = 0; i < n; i++)
-		x[i] *= scale;
-}
-
 /*
- * out = P^T x in double precision (the same P as rv_rabitq_rotate): a scan
- * rotates its query and the centroids so, and their difference keeps its
- * precision when the query is near a centroid far from the origin.
+ * The rotation P^T, defined once for float and for double elements (a scan
+ * rotates its query and the centroids in double: their difference keeps
+ * its precision when the query is near a centroid far from the origin):
+ *	FWHT:	in-place Walsh-Hadamard transform of n (a power of two)
+ *			elements, scaled by 1/sqrt(n);
+ *	ROTATE: out = P^T x, sign flips, then a Hadamard block at the front or
+ *			the back, each round; out may be x.  The signs are applied
+ *			without a branch: they are random, a branch would miss half
+ *			the time.
  */
-void
-rv_rabitq_rotate_f64(const double *x, double *out, int dim, uint64_t seed)
-{
-	int			blk = 1;
-
-	while (blk * 2 <= dim)
-		blk *= 2;
-	if (out != x)
-		for (int i = 0; i < dim; i++)
-			out[i] = x[i];
-	for (int r = 0; r < RV_RABITQ_ROUNDS; r++)
-	{
-		uint64_t	state = seed ^ (0xD1B54A32D192ED03ull * (uint64_t) (r + 1));
-		uint64_t	bits = 0;
-
-		/* branch-free: the signs are random, a branch would miss half the time */
-		for (int i = 0; i < dim; i++)
-		{
-			if (i % 64 == 0)
-				bits = splitmix64(&state);
-			out[i] *= SIGN_OF_BIT(bits, i);
-		}
-		if (blk > 1)
-			fwht_f64(out + ((r & 1) ? dim - blk : 0), blk);
-	}
+#define DEFINE_ROTATION(T, FWHT, ROTATE) \
+static void \
+FWHT(T *x, int n) \
+{ \
+	T			scale = (T) (1.0 / sqrt((double) n)); \
+\
+	for (int h = 1; h < n; h *= 2) \
+		for (int i = 0; i < n; i += 2 * h) \
+			for (int j = i; j < i + h; j++) \
+			{ \
+				T			a = x[j], \
+							b = x[j + h]; \
+\
+				x[j] = a + b; \
+				x[j + h] = a - b; \
+			} \
+	for (int i = 0; i < n; i++) \
+		x[i] *= scale; \
+} \
+\
+void \
+ROTATE(const T *x, T *out, int dim, uint64_t seed) \
+{ \
+	int			blk = 1; \
+\
+	while (blk * 2 <= dim) \
+		blk *= 2; \
+	if (out != x) \
+		for (int i = 0; i < dim; i++) \
+			out[i] = x[i]; \
+	for (int r = 0; r < RV_RABITQ_ROUNDS; r++) \
+	{ \
+		uint64_t	state = seed ^ (0xD1B54A32D192ED03ull * (uint64_t) (r + 1)); \
+		uint64_t	bits = 0; \
+\
+		for (int i = 0; i < dim; i++) \
+		{ \
+			if (i % 64 == 0) \
+				bits = splitmix64(&state); \
+			out[i] *= SIGN_OF_BIT(bits, i); \
+		} \
+		if (blk > 1) \
+			FWHT(out + ((r & 1) ? dim - blk : 0), blk); \
+	} \
 }
 
-/* out = P^T x: sign flips, then a Hadamard block at the front or the back, each round. */
-void
-rv_rabitq_rotate(const float *x, float *out, int dim, uint64_t seed)
-{
-	int			blk = 1;
-
-	while (blk * 2 <= dim)
-		blk *= 2;
-	if (out != x)
-		for (int i = 0; i < dim; i++)
-			out[i] = x[i];
-	for (int r = 0; r < RV_RABITQ_ROUNDS; r++)
-	{
-		uint64_t	state = seed ^ (0xD1B54A32D192ED03ull * (uint64_t) (r + 1));
-		uint64_t	bits = 0;
-
-		/* branch-free: the signs are random, a branch would miss half the time */
-		for (int i = 0; i < dim; i++)
-		{
-			if (i % 64 == 0)
-				bits = splitmix64(&state);
-			out[i] *= SIGN_OF_BIT(bits, i);
-		}
-		if (blk > 1)
-			fwht(out + ((r & 1) ? dim - blk : 0), blk);
-	}
-}
+DEFINE_ROTATION(float, fwht, rv_rabitq_rotate)
+DEFINE_ROTATION(double, fwht_f64, rv_rabitq_rotate_f64)
 
 /* The code of x in the list of centroid c, and its factors. */
 void
@@ -169,102 +129,21 @@ rv_rabitq_encode(const float *x, const float *c, int dim, uint64_t seed,
 	f->popcount = pop;
 }
 
-static void quantize_query(float *work, int dim, double norm, int qmax, uint8_t *u,
-						   RvRabitqQuery *rq);
-
-/* The query's constants that depend on the dimension count only. */
-static inline void
-set_dim_constants(RvRabitqQuery *rq, int dim)
-{
-	rq->inv_sqrtd = 1.0 / sqrt((double) dim);
-	rq->inv_sqrt_dm1 = 1.0 / sqrt(dim > 1 ? (double) dim - 1.0 : 1.0);
-}
-
-/* Prepare query q for the list of centroid c. */
-void
-rv_rabitq_query(const float *q, const float *c, int dim, uint64_t seed, int qmax,
-				uint8_t *u, RvRabitqQuery *rq, float *work)
-{
-	double		norm = 0.0;
-
-	for (int i = 0; i < dim; i++)
-	{
-		double		d = (double) q[i] - (double) c[i];
-
-		work[i] = (float) d;
-		norm += d * d;
-	}
-	if (norm > 0.0)
-		rv_rabitq_rotate(work, work, dim, seed);
-	quantize_query(work, dim, sqrt(norm), qmax, u, rq);
-}
-
 /*
- * Prepare a query for a list from the rotated query qr = P^T q and the
- * rotated centroid cr = P^T c: P^T (q - c) = qr - cr, so that a scan
- * rotates its query once and each centroid once, not once per list.
+ * Put the rotated residual work (not normalized; of length norm, range
+ * lo .. hi and element sum `sum`) on the query grid of rabitq.h: rq and
+ * u[0 .. dim).
  */
-void
-rv_rabitq_query_rotated(const double *qr, const double *cr, int dim, int qmax,
-						uint8_t *u, RvRabitqQuery *rq, float *work)
+static void
+set_grid(const float *work, int dim, double norm, float lo, float hi, double sum, int qmax,
+		 uint8_t *u, RvRabitqQuery *rq)
 {
-	double		norm2 = 0.0,
-				sum = 0.0,
-				norm;
-	float		lo,
-				hi,
-				scale;
+	float		scale;
 
-	/*
-	 * The residual, then its norm, sum and range: separate loops, the
-	 * sums in four accumulators, so that the compiler vectorizes them (a
-	 * scan does this for every list it reads).
-	 */
-	for (int i = 0; i < dim; i++)
-		work[i] = (float) (qr[i] - cr[i]);
-	{
-		double		n4[4] = {0, 0, 0, 0},
-					s4[4] = {0, 0, 0, 0};
-		float		lo4[4],
-					hi4[4];
-		int			i = 0;
-
-		for (int k = 0; k < 4; k++)
-			lo4[k] = hi4[k] = work[0];
-		for (; i + 4 <= dim; i += 4)
-			for (int k = 0; k < 4; k++)
-			{
-				double		d = qr[i + k] - cr[i + k];
-				float		f = work[i + k];
-
-				n4[k] += d * d;
-				s4[k] += d;
-				lo4[k] = f < lo4[k] ? f : lo4[k];
-				hi4[k] = f > hi4[k] ? f : hi4[k];
-			}
-		for (; i < dim; i++)
-		{
-			double		d = qr[i] - cr[i];
-
-			n4[0] += d * d;
-			s4[0] += d;
-			lo4[0] = work[i] < lo4[0] ? work[i] : lo4[0];
-			hi4[0] = work[i] > hi4[0] ? work[i] : hi4[0];
-		}
-		norm2 = (n4[0] + n4[1]) + (n4[2] + n4[3]);
-		sum = (s4[0] + s4[1]) + (s4[2] + s4[3]);
-		lo = lo4[0];
-		hi = hi4[0];
-		for (int k = 1; k < 4; k++)
-		{
-			lo = lo4[k] < lo ? lo4[k] : lo;
-			hi = hi4[k] > hi ? hi4[k] : hi;
-		}
-	}
-	norm = sqrt(norm2);
 	rq->norm = (float) norm;
 	rq->dim = dim;
-	set_dim_constants(rq, dim);
+	rq->inv_sqrtd = 1.0 / sqrt((double) dim);
+	rq->inv_sqrt_dm1 = 1.0 / sqrt(dim > 1 ? (double) dim - 1.0 : 1.0);
 	if (!(norm > 0.0))
 	{
 		rq->lo = rq->delta = rq->sum = 0.0f;
@@ -283,27 +162,25 @@ rv_rabitq_query_rotated(const double *qr, const double *cr, int dim, int qmax,
 	}
 }
 
-/*
- * Scale the rotated residual work (of length norm) to a unit vector and
- * quantize it onto the grid of rabitq.h.
- */
-static void
-quantize_query(float *work, int dim, double norm, int qmax, uint8_t *u, RvRabitqQuery *rq)
+/* Prepare query q for the list of centroid c. */
+void
+rv_rabitq_query(const float *q, const float *c, int dim, uint64_t seed, int qmax,
+				uint8_t *u, RvRabitqQuery *rq, float *work)
 {
-	double		sum = 0.0;
+	double		norm = 0.0,
+				sum = 0.0;
 	float		lo,
 				hi;
 
-	rq->norm = (float) norm;
-	rq->dim = dim;
-	set_dim_constants(rq, dim);
-	if (norm > 0.0)
+	for (int i = 0; i < dim; i++)
 	{
-		float		inv = (float) (1.0 / norm);
+		double		d = (double) q[i] - (double) c[i];
 
-		for (int i = 0; i < dim; i++)
-			work[i] *= inv;
+		work[i] = (float) d;
+		norm += d * d;
 	}
+	if (norm > 0.0)
+		rv_rabitq_rotate(work, work, dim, seed);
 	lo = hi = work[0];
 	for (int i = 0; i < dim; i++)
 	{
@@ -311,16 +188,66 @@ quantize_query(float *work, int dim, double norm, int qmax, uint8_t *u, RvRabitq
 		hi = work[i] > hi ? work[i] : hi;
 		sum += work[i];
 	}
-	rq->lo = lo;
-	rq->delta = (hi - lo) / (float) qmax;
-	rq->sum = (float) sum;
-	for (int i = 0; i < dim; i++)
-	{
-		float		v = rq->delta > 0.0f ? (work[i] - lo) / rq->delta + 0.5f : 0.0f;
-		int			k = (int) v;
+	set_grid(work, dim, sqrt(norm), lo, hi, sum, qmax, u, rq);
+}
 
-		u[i] = (uint8_t) (k < 0 ? 0 : k > qmax ? qmax : k);
+/*
+ * Prepare a query for a list from the rotated query qr = P^T q and the
+ * rotated centroid cr = P^T c: P^T (q - c) = qr - cr, so that a scan
+ * rotates its query once and each centroid once, not once per list.  One
+ * pass for the residual and its norm, sum and range, in four accumulators
+ * so that the compiler vectorizes it (a scan does this for every list it
+ * reads), then set_grid.
+ */
+void
+rv_rabitq_query_rotated(const double *qr, const double *cr, int dim, int qmax,
+						uint8_t *u, RvRabitqQuery *rq, float *work)
+{
+	double		n4[4] = {0, 0, 0, 0},
+				s4[4] = {0, 0, 0, 0};
+	float		lo4[4],
+				hi4[4],
+				lo,
+				hi;
+	int			i = 0;
+
+	for (int k = 0; k < 4; k++)
+	{
+		lo4[k] = (float) (qr[0] - cr[0]);
+		hi4[k] = lo4[k];
 	}
+	for (; i + 4 <= dim; i += 4)
+		for (int k = 0; k < 4; k++)
+		{
+			double		d = qr[i + k] - cr[i + k];
+			float		f = (float) d;
+
+			work[i + k] = f;
+			n4[k] += d * d;
+			s4[k] += d;
+			lo4[k] = f < lo4[k] ? f : lo4[k];
+			hi4[k] = f > hi4[k] ? f : hi4[k];
+		}
+	for (; i < dim; i++)
+	{
+		double		d = qr[i] - cr[i];
+		float		f = (float) d;
+
+		work[i] = f;
+		n4[0] += d * d;
+		s4[0] += d;
+		lo4[0] = f < lo4[0] ? f : lo4[0];
+		hi4[0] = f > hi4[0] ? f : hi4[0];
+	}
+	lo = lo4[0];
+	hi = hi4[0];
+	for (int k = 1; k < 4; k++)
+	{
+		lo = lo4[k] < lo ? lo4[k] : lo;
+		hi = hi4[k] > hi ? hi4[k] : hi;
+	}
+	set_grid(work, dim, sqrt((n4[0] + n4[1]) + (n4[2] + n4[3])), lo, hi,
+			 (s4[0] + s4[1]) + (s4[2] + s4[3]), qmax, u, rq);
 }
 
 /* Estimated squared distance from a fast-scan sum, and its lower bound. */
