@@ -539,6 +539,7 @@ extern const double *RuIvfRotatedCentroids(RuIvfState *st);
 extern void RuIvfCentroidDistances(Relation index, RuIvfState *st, const float *x, float *out);
 extern unsigned char *RuIvfPageCodes(Page page);
 extern ItemPointerData *RuIvfPageTids(Page page, const RuIvfMetaData *meta);
+extern char *RuIvfPageFactorArea(Page page, const RuIvfMetaData *meta);
 extern RuIvfLaneFactors RuIvfGetFactors(Page page, const RuIvfMetaData *meta, int lane);
 extern void RuIvfSetFactors(Page page, const RuIvfMetaData *meta, int lane,
 							const RuIvfLaneFactors *f);

@@ -1103,7 +1103,7 @@ scan_list(IndexScanDesc scan, int list, BlockNumber head, BlockNumber follow)
 		nlanes = opaque->nlanes;
 		next = opaque->next;
 		memcpy(tids, RuIvfPageTids(page, meta), sizeof(ItemPointerData) * nlanes);
-		memcpy(factors, RuIvfPageTids(page, meta) + B, RuIvfFactorBytes(meta->bits) * nlanes);
+		memcpy(factors, RuIvfPageFactorArea(page, meta), RuIvfFactorBytes(meta->bits) * nlanes);
 		if (next != InvalidBlockNumber && (uint64) next + ppb <= so->nblocks)
 			nextbuf = pin_ahead(scan, next);
 		else if (follow != InvalidBlockNumber && (uint64) follow + ppb <= so->nblocks)

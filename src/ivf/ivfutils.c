@@ -1040,10 +1040,7 @@ RuIvfEncodeBits(const float *x, const float *center, int dim, uint64 seed, unsig
 	RvRabitqFactors rf;
 	RuIvfLaneFactors f;
 	double		sq = 0.0;
-	float	   *zero = NULL;
 
-	if (center == NULL)
-		center = zero = palloc0(sizeof(float) * dim);
 	rv_rabitq_encode(x, center, dim, seed, code, &rf, work);
 	for (int d = 0; d < dim; d++)
 		sq += (double) x[d] * x[d];
@@ -1051,8 +1048,6 @@ RuIvfEncodeBits(const float *x, const float *center, int dim, uint64 seed, unsig
 	f.err = rf.ip;
 	f.popcount = (float) rf.popcount;
 	f.sqnorm = (float) sq;
-	if (zero)
-		pfree(zero);
 	return f;
 }
 
@@ -1184,26 +1179,31 @@ RuIvfPageTids(Page page, const RuIvfMetaData *meta)
 }
 
 /*
- * A lane's factors, kept on its block's first page after the TIDs: two
+ * The lanes' factors of a block, on its first page after the TIDs: two
  * floats a lane (SQ8, SQ4) or four (bits = 1); ivf.h.
  */
+char *
+RuIvfPageFactorArea(Page page, const RuIvfMetaData *meta)
+{
+	return (char *) (RuIvfPageTids(page, meta) + meta->lanes);
+}
+
+/* A lane's factors (see RuIvfPageFactorArea). */
 RuIvfLaneFactors
 RuIvfGetFactors(Page page, const RuIvfMetaData *meta, int lane)
 {
-	const char *p = (const char *) (RuIvfPageTids(page, meta) + meta->lanes) +
-		(Size) lane * RuIvfFactorBytes(meta->bits);
+	const char *p = RuIvfPageFactorArea(page, meta) + (Size) lane * RuIvfFactorBytes(meta->bits);
 	RuIvfLaneFactors f = {0};
 
 	memcpy(&f, p, RuIvfFactorBytes(meta->bits));
 	return f;
 }
 
-/* Store a lane's factors (see RuIvfGetFactors). */
+/* Store a lane's factors (see RuIvfPageFactorArea). */
 void
 RuIvfSetFactors(Page page, const RuIvfMetaData *meta, int lane, const RuIvfLaneFactors *f)
 {
-	char	   *p = (char *) (RuIvfPageTids(page, meta) + meta->lanes) +
-		(Size) lane * RuIvfFactorBytes(meta->bits);
+	char	   *p = RuIvfPageFactorArea(page, meta) + (Size) lane * RuIvfFactorBytes(meta->bits);
 
 	memcpy(p, f, RuIvfFactorBytes(meta->bits));
 }

@@ -100,7 +100,7 @@ rv_rabitq_encode(const float *x, const float *c, int dim, uint64_t seed,
 
 	for (int i = 0; i < dim; i++)
 	{
-		double		d = (double) x[i] - (double) c[i];
+		double		d = (double) x[i] - (c ? (double) c[i] : 0.0);
 
 		work[i] = (float) d;
 		norm += d * d;

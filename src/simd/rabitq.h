@@ -88,8 +88,8 @@ typedef struct RvRabitqQuery
 extern void rv_rabitq_rotate(const float *x, float *out, int dim, uint64_t seed);
 
 /*
- * The code of x in the list of centroid c: bits[i] (0 or 1) for each of
- * dim dimensions, and its factors.  work: dim floats.
+ * The code of x in the list of centroid c (NULL: the origin): bits[i] (0
+ * or 1) for each of dim dimensions, and its factors.  work: dim floats.
  */
 extern void rv_rabitq_encode(const float *x, const float *c, int dim, uint64_t seed,
 							 uint8_t *bits, RvRabitqFactors *f, float *work);
