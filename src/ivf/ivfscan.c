@@ -50,7 +50,21 @@
  *	   drops rows the snapshot does not see.
  *	   So the k nearest of the first window come out in exact order, and the
  *	   executor never needs to recheck (xs_recheckorderby = false).
- *	4. More rows.  When the candidates run out and the executor still asks
+ *	4. Depth.  `ruvector.probes` lists are read for the first 10 rows
+ *	   (RUIVF_DEPTH_ROWS).  A query that asks for more, because a WHERE
+ *	   filter rejects rows or its LIMIT is larger, needs more of the nearest
+ *	   rows right: once 10 rows are returned the scan reads as many lists
+ *	   again (deepen) before it returns the next, and again at 8x as many
+ *	   rows (80, 640, ...), twice the lists for eight times the rows.  The
+ *	   new lists' candidates join those of the pool not yet re-ranked, all
+ *	   ordered by their lower bounds (pool_to_bounds), and the re-ranked rows
+ *	   not yet returned stay in the ready heap, so the rows still to come are
+ *	   in exact order over every list read: a filter passing 1 % of the rows,
+ *	   which returns its 10th row after ~1,000 rows, reads 8x the probes
+ *	   instead of returning the nearest matches of the first lists only.
+ *	   Rows already returned stay returned: they were the nearest of the
+ *	   lists read then.
+ *	5. More rows.  When the candidates run out and the executor still asks
  *	   (a WHERE filter, a larger LIMIT), the scan probes the next lists, up
  *	   to ruvector.max_probes lists in all (-1: all of them) and, if set,
  *	   ruvector.max_scan_tuples codes: by default results are never silently
@@ -101,6 +115,7 @@
 #include "../type/vector.h"
 
 #define RUIVF_MAX_WINDOW	(1 << 20)	/* largest re-rank window */
+#define RUIVF_DEPTH_ROWS	10		/* rows ruvector.probes lists are read for */
 
 typedef struct RuIvfCandidate
 {
@@ -194,6 +209,11 @@ typedef struct RuIvfScanOpaqueData
 	int			nextcand;		/* next candidate to re-rank */
 	int			winend;			/* end of the current window in cand[] */
 	int			window;			/* size of the next re-rank window */
+	bool		pool_bounds;	/* cand[] holds lower bounds, not estimates
+								 * (a pool that deepen merged) */
+	int64		nreturned;		/* rows returned so far */
+	int64		deepen_at;		/* read more lists before returning this
+								 * many rows; 0: never */
 	bool		rerank_all;
 	float		rest_lb;		/* lower bound of every candidate after the
 								 * window: loose (rest_bound), -Inf if one
@@ -954,6 +974,10 @@ start_scan(IndexScanDesc scan)
 	if (st->meta.rerank == RUIVF_RERANK_INDEX)
 		so->vecbuf = palloc(sizeof(float) * dim);
 	so->strict = (so->set.iterative == RUIVF_ITERATIVE_STRICT);
+	so->nreturned = 0;
+	so->pool_bounds = false;
+	so->deepen_at = (lists > 0 && so->set.iterative != RUIVF_ITERATIVE_OFF) ?
+		RUIVF_DEPTH_ROWS : 0;
 
 	so->candcap = 1024;
 	so->cand = palloc(sizeof(RuIvfCandidate) * so->candcap);
@@ -1511,7 +1535,8 @@ open_window(IndexScanDesc scan)
 	for (int i = so->nextcand; i < so->nextcand + n; i++)
 	{
 		win_max_est = Max(win_max_est, select_key(so->cand[i].dist));
-		so->cand[i].dist = lower_bound(so, &so->cand[i]);
+		if (!so->pool_bounds)
+			so->cand[i].dist = lower_bound(so, &so->cand[i]);
 	}
 	qsort(so->cand + so->nextcand, n, sizeof(RuIvfCandidate), cmp_candidate);
 	so->winend = so->nextcand + n;
@@ -1535,6 +1560,8 @@ open_window(IndexScanDesc scan)
 	so->rest_exact = true;
 	if (so->winend == so->ncand)
 		so->rest_lb = INFINITY;
+	else if (so->pool_bounds)
+		so->rest_lb = win_max_est;	/* the selection left only bounds >= it */
 	else if (so->round_unbounded || !isfinite(win_max_est))
 		so->rest_lb = -INFINITY;
 	else
@@ -1635,25 +1662,18 @@ window_next(IndexScanDesc scan, RuIvfRow *out)
 	return true;
 }
 
-/* Read the next `probes` lists (up to max_probes); false when none are left. */
-static bool
-probe_more(IndexScanDesc scan)
+/*
+ * Read lists order[probed .. end) and append their codes' candidates to the
+ * pool (cand[ncand ...]); returns how many were appended.
+ */
+static int
+read_lists(IndexScanDesc scan, int end)
 {
 	RuIvfScanOpaque so = (RuIvfScanOpaque) scan->opaque;
 	int			first = so->probed;
-	int			end = Min(so->probed + so->set.probes, so->max_probes);
+	int			before = so->ncand;
 	BlockNumber *heads;
 
-	if (so->probed >= end)
-		return false;
-	if (so->probed > 0 && so->set.max_scan_tuples > 0 && so->scanned >= so->set.max_scan_tuples)
-		return false;			/* the first lists are always read */
-	so->ncand = 0;
-	so->nextcand = 0;
-	so->winend = 0;
-	so->round_max_err = 0.0f;
-	so->round_unbounded = false;
-	so->window = 10 * so->set.rerank_factor;	/* new lists, first window again */
 	order_lists(so, end);
 	heads = palloc(sizeof(BlockNumber) * (end - so->probed));
 	for (int i = so->probed; i < end; i++)
@@ -1665,9 +1685,90 @@ probe_more(IndexScanDesc scan)
 				  so->probed + 1 < end ? heads[so->probed + 1 - first] : InvalidBlockNumber);
 	pfree(heads);
 	Assert(!BufferIsValid(so->ahead));
-	so->scanned += so->ncand;
-	pgstat_count_index_tuples(scan->indexRelation, so->ncand);
+	so->scanned += so->ncand - before;
+	pgstat_count_index_tuples(scan->indexRelation, so->ncand - before);
+	return so->ncand - before;
+}
+
+/*
+ * May the scan read more lists: some are left under max_probes, and
+ * max_scan_tuples, if set, is not spent (the first lists are always read).
+ */
+static bool
+may_read_more(RuIvfScanOpaque so)
+{
+	if (so->probed >= so->max_probes)
+		return false;
+	return so->probed == 0 || so->set.max_scan_tuples <= 0 ||
+		so->scanned < so->set.max_scan_tuples;
+}
+
+/*
+ * The candidates left in the pool become ordered by lower bound: those
+ * after the current window from their estimates, those of the window
+ * already are (open_window); the window is closed, so that the next one
+ * is chosen among all of them.
+ */
+static void
+pool_to_bounds(RuIvfScanOpaque so)
+{
+	int			n = 0;
+
+	for (int i = so->nextcand; i < so->ncand; i++)
+	{
+		RuIvfCandidate c = so->cand[i];
+
+		if (i >= so->winend && !so->pool_bounds)
+			c.dist = lower_bound(so, &c);
+		so->cand[n++] = c;
+	}
+	so->ncand = n;
+	so->nextcand = 0;
+	so->winend = 0;
+	so->pool_bounds = true;
+}
+
+/* Read the next `probes` lists (up to max_probes); false when none are left. */
+static bool
+probe_more(IndexScanDesc scan)
+{
+	RuIvfScanOpaque so = (RuIvfScanOpaque) scan->opaque;
+
+	if (!may_read_more(so))
+		return false;
+	so->ncand = 0;
+	so->nextcand = 0;
+	so->winend = 0;
+	so->pool_bounds = false;
+	so->round_max_err = 0.0f;
+	so->round_unbounded = false;
+	so->window = 10 * so->set.rerank_factor;	/* new lists, first window again */
+	read_lists(scan, Min(so->probed + so->set.probes, so->max_probes));
 	return true;
+}
+
+/*
+ * Go deeper before returning more rows (see "Depth" above): read as many
+ * lists again as have been read, merging their candidates into the pool
+ * of those not yet re-ranked, so that the rows still to return come out in
+ * exact order over all the lists read since the last probe_more.
+ */
+static void
+deepen(IndexScanDesc scan)
+{
+	RuIvfScanOpaque so = (RuIvfScanOpaque) scan->opaque;
+	int			end;
+	int			from;
+
+	so->deepen_at *= 8;	/* twice the lists for 8x the rows */
+	if (!may_read_more(so))
+		return;
+	end = Min(so->probed * 2, so->max_probes);
+	pool_to_bounds(so);
+	from = so->ncand;
+	read_lists(scan, end);
+	for (int i = from; i < so->ncand; i++)
+		so->cand[i].dist = lower_bound(so, &so->cand[i]);
 }
 
 /*
@@ -1761,6 +1862,8 @@ next_tuple(IndexScanDesc scan, ScanDirection dir)
 	}
 	for (;;)
 	{
+		if (so->deepen_at > 0 && so->nreturned >= so->deepen_at)
+			deepen(scan);
 		if (!window_next(scan, &row))
 		{
 			if (open_window(scan) || probe_more(scan))
@@ -1802,6 +1905,7 @@ next_tuple(IndexScanDesc scan, ScanDirection dir)
 		break;
 	}
 	MemoryContextSwitchTo(old);
+	so->nreturned++;
 	if (so->strict)
 	{
 		so->lastdist = row.dist;
