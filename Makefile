@@ -19,7 +19,8 @@ EXTENSION = ruvector
 MODULE_big = ruvector
 # The current version's script, the scripts of earlier versions (kept, so that
 # CREATE EXTENSION ... VERSION installs them) and the update scripts between.
-DATA = sql/ruvector--0.2.0.sql sql/ruvector--0.1.0.sql sql/ruvector--0.1.0--0.2.0.sql
+DATA = sql/ruvector--0.3.0.sql sql/ruvector--0.2.0.sql sql/ruvector--0.1.0.sql \
+	sql/ruvector--0.1.0--0.2.0.sql sql/ruvector--0.2.0--0.3.0.sql
 
 OBJS = \
 	src/ruvector.o \
@@ -43,6 +44,7 @@ OBJS = \
 	src/ivf/ivfvacuum.o \
 	src/ivf/ivftrain.o \
 	src/ivf/ivfcost.o \
+	src/ivf/ivflearn.o \
 	src/ivf/ivfcheck.o \
 	src/planner/planner.o \
 	src/stats/stats.o
@@ -63,7 +65,7 @@ OBJS += src/type/sparsevec.o src/simd/sparse.o
 
 REGRESS = type io_errors operators functions casts aggregates btree simd copy ruivf ruivf_results ruivf_check planner stats
 REGRESS += bit_ops halfvec ruivf_types
-REGRESS += sparsevec ruivf_train ruivf_bits
+REGRESS += sparsevec ruivf_train ruivf_bits ruivf_learn
 REGRESS_OPTS = --load-extension=ruvector
 
 # The pgvector compatibility extension `vector` (docs/coming-from-pgvector.md):

@@ -176,9 +176,9 @@ SELECT count(*) AS queries,
        count(*) FILTER (WHERE e.dists = array(SELECT t.v <+> q.v FROM t ORDER BY t.v <+> q.v LIMIT 30))
          AS same_l1
   FROM q JOIN exact_l1 e USING (id);
--- and with the default probes (8 of 10 lists) the rows come in
--- non-decreasing L1 distance, the operator's
-RESET ruvector.probes;
+-- and with 8 of 10 lists the rows come in non-decreasing L1 distance, the
+-- operator's
+SET ruvector.probes = 8;
 SELECT count(DISTINCT q.id) AS queries, count(*) AS rows,
        bool_and(n.d = n.v <+> q.v) AS exact_distances, bool_and(n.d >= n.prev) AS ordered
   FROM q, LATERAL (SELECT v, d, lag(d, 1, 0::float8) OVER () AS prev

@@ -12,6 +12,7 @@
 #include "access/amapi.h"
 #include "commands/vacuum.h"
 #include "utils/guc.h"
+#include "utils/guc_tables.h"
 
 #include "ivf.h"
 
@@ -28,10 +29,18 @@ RuIvfInit(void)
 {
 	RuIvfRegisterOptions();
 	DefineCustomIntVariable("ruvector.probes",
-							"Number of ruivf lists a scan reads before its first row.",
-							"More lists: higher recall, slower queries.",
+							"Number of ruivf lists a scan reads for its first 10 rows.",
+							"More lists: higher recall, slower queries.  Once set (SET, ALTER ROLE, "
+							"the configuration file) it overrides ruvector.target_recall.",
 							&ruvector_probes, 8, 1, RUIVF_MAX_LISTS,
 							PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomRealVariable("ruvector.target_recall",
+							 "Recall@10 a ruivf scan aims for when ruvector.probes is not set.",
+							 "Each index learns at build (and at every training) how many lists reach "
+							 "which recall on its own rows; a scan reads as many as this target needs.  "
+							 "0, or an index that learned nothing, uses ruvector.probes.",
+							 &ruvector_target_recall, 0.95, 0.0, 1.0,
+							 PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("ruvector.max_probes",
 							"Most ruivf lists a scan reads when the executor asks for more rows.",
 							"-1 means every list, so that results are never cut short.",
@@ -76,14 +85,49 @@ RuIvfInit(void)
 
 RuIvfScanSettingsHook ruivf_scan_settings_hook = NULL;
 
+/* ruvector.probes's entry in the GUC table, found once */
+static struct config_generic *probes_guc = NULL;
+
 /*
- * The settings a scan of index uses: ruvector.*, then whatever the hook
- * changes for this index.
+ * Whether ruvector.probes was set by anything (SET, a function's SET
+ * clause, ALTER ROLE / DATABASE, the configuration file, the command
+ * line), rather than left at its built-in default.
+ */
+static bool
+probes_is_set(void)
+{
+	if (probes_guc == NULL)
+	{
+		struct config_generic **vars = get_guc_variables();
+		int			n = GetNumConfigOptions();
+
+		for (int i = 0; i < n; i++)
+			if (strcmp(vars[i]->name, "ruvector.probes") == 0)
+			{
+				probes_guc = vars[i];
+				break;
+			}
+		if (probes_guc == NULL)
+			return true;		/* cannot tell: the setting's value rules */
+	}
+	return probes_guc->source != PGC_S_DEFAULT;
+}
+
+/*
+ * The settings a scan of index uses: ruvector.*, the probes that
+ * ruvector.target_recall needs by the index's learned depth (meta, when it
+ * has one and ruvector.probes is not set), then whatever the hook changes
+ * for this index.
  */
 void
-RuIvfGetScanSettings(Relation index, RuIvfScanSettings *settings)
+RuIvfGetScanSettings(Relation index, const RuIvfMetaData *meta, RuIvfScanSettings *settings)
 {
-	settings->probes = Max(ruvector_probes, 1);
+	int			learned = 0;
+
+	if (meta != NULL && !probes_is_set())
+		learned = RuIvfProbesForRecall(meta, ruvector_target_recall);
+	settings->probes = learned > 0 ? learned : Max(ruvector_probes, 1);
+	settings->probes_learned = learned > 0;
 	settings->max_probes = ruvector_max_probes;
 	settings->iterative = ruvector_iterative_scan;
 	settings->max_scan_tuples = ruvector_max_scan_tuples;

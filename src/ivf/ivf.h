@@ -157,10 +157,11 @@
 #include "../type/vector.h"
 
 #define RUIVF_MAGIC				0x52564946	/* "RVIF" */
-#define RUIVF_VERSION			5	/* 2: codes interleaved in pairs of dimensions;
+#define RUIVF_VERSION			6	/* 2: codes interleaved in pairs of dimensions;
 									 * 3: a coding error per lane, bits (SQ4);
 									 * 4: online training (ivftrain.c);
-									 * 5: binary codes (bits = 1), rotation_seed */
+									 * 5: binary codes (bits = 1), rotation_seed;
+									 * 6: learned depth (ivflearn.c) */
 #define RUIVF_VERSION_MIN		3	/* read as version 4 with no training yet */
 #define RUIVF_PAGE_ID			0xFF91
 
@@ -282,6 +283,10 @@ typedef RuIvfPageOpaqueData *RuIvfPageOpaque;
 	((meta)->version >= 4 ? RUIVF_LISTS_PER_PAGE / 2 : RUIVF_LISTS_PER_PAGE)
 
 /* the metapage contents */
+/* recall targets the build learns the depth of (ivflearn.c) */
+#define RUIVF_RECALL_POINTS		12
+extern const float RuIvfRecallPoints[RUIVF_RECALL_POINTS];
+
 typedef struct RuIvfMetaData
 {
 	uint32		magic;
@@ -318,6 +323,11 @@ typedef struct RuIvfMetaData
 
 	/* version 5 */
 	uint64		rotation_seed;	/* bits = 1: the rotation of the codes (rabitq.h) */
+
+	/* version 6: 0 queries (an older index): nothing learned */
+	int32		learned_queries;	/* sampled queries the depth was learned from */
+	int32		learned_probes[RUIVF_RECALL_POINTS];	/* lists for recall@10
+														 * RuIvfRecallPoints[i] */
 } RuIvfMetaData;
 
 /*
@@ -459,6 +469,7 @@ typedef enum RuIvfIterativeScan
 extern int	ruvector_rerank_factor;
 extern bool ruvector_check_bounds;
 extern double ruvector_epsilon;
+extern double ruvector_target_recall;
 
 /*
  * The search settings one scan (or cost estimate) of an index uses: the
@@ -468,7 +479,8 @@ extern double ruvector_epsilon;
  */
 typedef struct RuIvfScanSettings
 {
-	int			probes;			/* lists read before the first row (>= 1) */
+	int			probes;			/* lists read for the first 10 rows (>= 1) */
+	bool		probes_learned;	/* from ruvector.target_recall (ivflearn.c) */
 	int			max_probes;		/* lists read in all; -1: every list */
 	int			iterative;		/* RuIvfIterativeScan */
 	int			max_scan_tuples;	/* codes scored before going no further; 0: no limit */
@@ -481,7 +493,8 @@ extern PGDLLIMPORT RuIvfScanSettingsHook ruivf_scan_settings_hook;
 /* ivf.c */
 extern void RuIvfInit(void);
 extern IndexAmRoutine *RuIvfAmRoutine(void);
-extern void RuIvfGetScanSettings(Relation index, RuIvfScanSettings *settings);
+extern void RuIvfGetScanSettings(Relation index, const RuIvfMetaData *meta,
+								 RuIvfScanSettings *settings);
 
 /* ivfutils.c */
 extern void RuIvfRegisterOptions(void);
@@ -501,6 +514,7 @@ extern Buffer RuIvfNewBuffer(Relation index, ForkNumber fork);
 extern RuIvfState *RuIvfGetState(Relation index);
 extern void RuIvfReleaseState(RuIvfState *st);
 extern void RuIvfReadMeta(Relation index, RuIvfMetaData *meta);
+extern Relation RuIvfOpenForInfo(Oid indexoid, const char *func);
 extern void RuIvfPageCorrupted(Relation index, const RuIvfMetaData *meta, Page page,
 							   BlockNumber blkno, uint16 kind) pg_attribute_noreturn();
 
@@ -589,6 +603,15 @@ typedef struct RuIvfGeneration
 	int			maxnew;
 } RuIvfGeneration;
 
+/* ivflearn.c */
+extern int	RuIvfLearnQueries(double rows, int dim, int nsample);
+extern void RuIvfLearnDepth(Relation heap, Relation index, IndexInfo *indexInfo,
+							RuIvfRowSource source, void *source_arg,
+							const float *queries, int nq,
+							const float *centroids, const float *chunks,
+							RuIvfMetaData *meta);
+extern int	RuIvfProbesForRecall(const RuIvfMetaData *meta, double target);
+
 extern IndexBuildResult *ruivfbuild(Relation heap, Relation index, IndexInfo *indexInfo);
 extern void RuIvfBuildGeneration(Relation heap, Relation index, IndexInfo *indexInfo,
 								 RuIvfGeneration *gen);
@@ -610,6 +633,7 @@ extern void RuIvfRequireStorage(Relation index, const char *func);
 #define RUIVF_PHASE_WAIT		5	/* a training waits for its locks */
 #define RUIVF_PHASE_DELTA		6	/* the rows inserted during the training */
 #define RUIVF_PHASE_SWITCH		7	/* retiring the old generation's blocks */
+#define RUIVF_PHASE_LEARN		8	/* learning the depth (ivflearn.c) */
 #define RUIVF_PROGRESS_MAINTAIN 101 /* PROGRESS_CREATEIDX_COMMAND: ruvector_index_maintain */
 #define RUIVF_PROGRESS_INSERT	102 /* ... a training an insert started */
 #define RUIVF_PROGRESS_VACUUM	103 /* ... a training VACUUM started */

@@ -19,6 +19,10 @@
  *	   one's nearest centroid chunk by chunk (kmeans.c), codes it and
  *	   appends it to its list's block in memory (lists x one block); a full
  *	   block is written out and becomes the head of its list's chain.
+ *	4. learning: one more pass over the rows finds the true 10 nearest rows
+ *	   of ~100 sampled rows, and from their lists' ranks in each query's
+ *	   probe order how many lists each recall target needs (ivflearn.c;
+ *	   ruvector.target_recall reads it).
  *
  * PARALLEL BUILD
  * When plan_create_index_workers() grants workers (max_parallel_maintenance_
@@ -1233,6 +1237,8 @@ build_lists(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGeneration
 	float	   *sq_params;
 	double		heaptuples;
 	int			nworkers;
+	int			nlearn;
+	float	   *learn_queries;
 	TimestampTz t0 = GetCurrentTimestamp();
 	TimestampTz t1;
 
@@ -1339,6 +1345,13 @@ build_lists(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGeneration
 		pfree(assign);
 		pfree(best);
 	}
+	/* queries to learn the depth from (ivflearn.c): rows spread over the sample */
+	nlearn = lists > 1 ? RuIvfLearnQueries(bs.seen, bs.dim, bs.nsample) : 0;
+	learn_queries = palloc(sizeof(float) * (Size) Max(nlearn, 1) * bs.dim);
+	for (int i = 0; i < nlearn; i++)
+		memcpy(learn_queries + (Size) i * bs.dim,
+			   bs.sample + (Size) ((int64) i * bs.nsample / nlearn) * bs.dim,
+			   sizeof(float) * bs.dim);
 	pfree(bs.sample);
 	bs.sample = NULL;
 
@@ -1379,6 +1392,26 @@ build_lists(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGeneration
 			assign_batch(&bs);
 		}
 	}
+
+	/*
+	 * phase 4: how many lists each recall target needs, from the rows just
+	 * assigned (a training learns before it closes: inserts do not wait)
+	 */
+	if (nlearn > 0)
+	{
+		t1 = GetCurrentTimestamp();
+		elog(DEBUG1, "ruivf build: %.0f vectors assigned in %.3f s",
+			 bs.indtuples, (double) (t1 - t0) / 1e6);
+		t0 = t1;
+		pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, RUIVF_PHASE_LEARN);
+		RuIvfLearnDepth(heap, index, indexInfo, source, source_arg, learn_queries, nlearn,
+						bs.st.centroids, bs.chunks, meta);
+		t1 = GetCurrentTimestamp();
+		elog(DEBUG1, "ruivf build: depth learned from %d queries in %.3f s",
+			 nlearn, (double) (t1 - t0) / 1e6);
+		t0 = t1;
+	}
+	pfree(learn_queries);
 	if (gen != NULL)
 	{
 		/* the rows added meanwhile, while inserts wait */
@@ -1404,7 +1437,7 @@ build_lists(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGeneration
 		write_meta(index, MAIN_FORKNUM, meta, bs.heads);
 	}
 	t1 = GetCurrentTimestamp();
-	elog(DEBUG1, "ruivf build: %.0f vectors assigned and written in %.3f s",
+	elog(DEBUG1, "ruivf build: %.0f vectors written in %.3f s",
 		 bs.indtuples, (double) (t1 - t0) / 1e6);
 	t0 = t1;
 
@@ -1500,6 +1533,8 @@ ruivfbuildphasename(int64 phasenum)
 			return "assigning vectors inserted meanwhile";
 		case RUIVF_PHASE_SWITCH:
 			return "switching generations";
+		case RUIVF_PHASE_LEARN:
+			return "learning the depth of recall targets";
 		default:
 			return NULL;
 	}

@@ -344,6 +344,27 @@ check_metapage(RuIvfCheckState *cs)
 				RUIVF_RERANK_INDEX);
 	check_meta_field(cs, "residual", meta->residual, meta->bits == 4 && meta->lists > 0);
 
+	/* learned depth (version 6, ivflearn.c): probes non-decreasing, within the lists */
+	if (meta->version < 6)
+	{
+		meta->learned_queries = 0;
+		memset(meta->learned_probes, 0, sizeof(meta->learned_probes));
+	}
+	if (meta->learned_queries < 0 || (meta->learned_queries > 0 && meta->lists < 2))
+		corrupt("index \"%s\" block %u: metapage learned_queries is %d with %d lists",
+				cs->name, RUIVF_METAPAGE_BLKNO, meta->learned_queries, meta->lists);
+	for (int p = 0; p < RUIVF_RECALL_POINTS; p++)
+	{
+		int32		probes = meta->learned_probes[p];
+		int32		prev = p > 0 ? meta->learned_probes[p - 1] : (meta->learned_queries > 0 ? 1 : 0);
+
+		if (meta->learned_queries == 0 ? probes != 0 : (probes < prev || probes > meta->lists))
+			corrupt("index \"%s\" block %u: metapage learned_probes[%d] is %d, %s",
+					cs->name, RUIVF_METAPAGE_BLKNO, p, probes,
+					meta->learned_queries == 0 ? "not 0 in an index that learned nothing" :
+					"below the one before it or above the lists");
+	}
+
 	g = RuIvfComputeGeometry(meta->dim, meta->rerank == RUIVF_RERANK_INDEX, meta->bits);
 	check_meta_field(cs, "lanes", meta->lanes, g.lanes);
 	check_meta_field(cs, "dims_per_page", meta->dims_per_page, g.dims_per_page);

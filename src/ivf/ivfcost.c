@@ -72,7 +72,7 @@ ruivfcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 
 	index = index_open(info->indexoid, NoLock);
 	RuIvfReadMeta(index, &meta);
-	RuIvfGetScanSettings(index, &set);
+	RuIvfGetScanSettings(index, &meta, &set);
 	index_close(index, NoLock);
 
 	get_tablespace_page_costs(info->reltablespace, &spc_random, &spc_seq);

@@ -899,7 +899,7 @@ start_scan(IndexScanDesc scan)
 	int			lists = st->meta.lists;
 
 	so->st = st;
-	RuIvfGetScanSettings(scan->indexRelation, &so->set);
+	RuIvfGetScanSettings(scan->indexRelation, &st->meta, &so->set);
 	so->metric = st->meta.metric;
 	so->l2codes = RuIvfMetricIsL2Like(so->metric);
 	so->dim = dim;

@@ -31,6 +31,7 @@
 #include "../type/vector.h"
 
 int			ruvector_probes = 8;
+double		ruvector_target_recall = 0.95;
 int			ruvector_max_probes = -1;
 int			ruvector_iterative_scan = RUIVF_ITERATIVE_RELAXED;
 int			ruvector_max_scan_tuples = 0;
@@ -493,6 +494,12 @@ RuIvfReadMeta(Relation index, RuIvfMetaData *meta)
 				 errmsg("ruivf index \"%s\" has on-disk version %u, this ruvector reads versions %d to %d",
 						RelationGetRelationName(index), meta->version, RUIVF_VERSION_MIN, RUIVF_VERSION),
 				 errhint("REINDEX INDEX %s;", RelationGetRelationName(index))));
+	if (meta->version < 6)
+	{
+		/* nothing learned; whatever follows a shorter metapage is not ours */
+		meta->learned_queries = 0;
+		memset(meta->learned_probes, 0, sizeof(meta->learned_probes));
+	}
 
 	/* the geometry every page access relies on */
 	{
@@ -1286,6 +1293,29 @@ RuIvfWriteLanePage(Page page, const RuIvfMetaData *meta, int k, int lane,
 		codes[RuIvfCodePos(d1 - d0, lane, meta->lanes)] = 0;	/* pad the last pair */
 }
 
+/*
+ * Open a ruivf index for an SQL function `func` that reads its metapage
+ * (AccessShareLock): another kind of relation is an error with a hint.
+ */
+Relation
+RuIvfOpenForInfo(Oid indexoid, const char *func)
+{
+	Relation	index = index_open(indexoid, AccessShareLock);
+
+	if (index->rd_indam == NULL || index->rd_indam->ambuild != ruivfbuild)
+	{
+		char	   *name = pstrdup(RelationGetRelationName(index));
+
+		index_close(index, AccessShareLock);
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("\"%s\" is not a ruivf index", name),
+				 errhint("Pass an index created with USING ruivf.")));
+	}
+	RuIvfRequireStorage(index, func);
+	return index;
+}
+
 PG_FUNCTION_INFO_V1(ruvector_index_info);
 
 /*
@@ -1311,18 +1341,7 @@ ruvector_index_info(PG_FUNCTION_ARGS)
 
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
-	index = index_open(indexoid, AccessShareLock);
-	if (index->rd_indam == NULL || index->rd_indam->ambuild != ruivfbuild)
-	{
-		char	   *name = pstrdup(RelationGetRelationName(index));
-
-		index_close(index, AccessShareLock);
-		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("\"%s\" is not a ruivf index", name),
-				 errhint("Pass an index created with USING ruivf.")));
-	}
-	RuIvfRequireStorage(index, "ruvector_index_info");
+	index = RuIvfOpenForInfo(indexoid, "ruvector_index_info");
 	RuIvfReadMeta(index, &meta);
 	npages = RelationGetNumberOfBlocks(index);
 	index_close(index, AccessShareLock);

@@ -1,7 +1,7 @@
 # Upgrades: ruvector 0.1.0, installed from its kept script, with a table, a
 # ruivf index and data, then ALTER EXTENSION ruvector UPDATE.
 #
-#  1. The update path exists and reaches the default version (0.2.0).
+#  1. The update path exists and reaches the default version (0.3.0).
 #  2. Everything made under 0.1.0 works after it: the index built under
 #     0.1.0's SQL answers exactly as a sequential scan (every list probed),
 #     takes inserts, passes the checker, and ruvector_index_info shows its
@@ -10,12 +10,15 @@
 #     objects are what this test upgrades.)
 #  3. What 0.2.0 adds is there: a table created with a 784-dimension column
 #     gets toast_tuple_target = 8160 (the table defaults), where 0.1.0 gave
-#     a table none.
-#  4. The extension's objects after the update are those of a fresh 0.2.0
+#     a table none; and 0.3.0's ruvector_index_depth shows what the index
+#     learned.
+#  4. The extension's objects after the update are those of a fresh 0.3.0
 #     install (functions, types, operators, operator classes, casts,
 #     event triggers: their identities compared).
 #  5. An index whose on-disk version this library does not know fails on
 #     first use with the versions named and a REINDEX hint; REINDEX mends it.
+#  6. An index of on-disk version 5 (before the learned depth) is read as
+#     it is: exact answers, the checker passes, nothing learned.
 use strict;
 use warnings;
 
@@ -58,11 +61,11 @@ is($node->safe_psql('postgres', $knn_all), $exact, 'under 0.1.0 the index answer
 
 # 1. the update
 like($node->safe_psql('postgres',
-		"SELECT path FROM pg_extension_update_paths('ruvector') WHERE source = '0.1.0' AND target = '0.2.0'"),
-	qr/^0\.1\.0--0\.2\.0$/, 'an update path 0.1.0 -> 0.2.0 exists');
+		"SELECT path FROM pg_extension_update_paths('ruvector') WHERE source = '0.1.0' AND target = '0.3.0'"),
+	qr/^0\.1\.0--0\.2\.0--0\.3\.0$/, 'an update path 0.1.0 -> 0.2.0 -> 0.3.0 exists');
 $node->safe_psql('postgres', 'ALTER EXTENSION ruvector UPDATE');
 is($node->safe_psql('postgres', "SELECT extversion FROM pg_extension WHERE extname = 'ruvector'"),
-	'0.2.0', 'ALTER EXTENSION ruvector UPDATE reaches 0.2.0');
+	'0.3.0', 'ALTER EXTENSION ruvector UPDATE reaches 0.3.0');
 
 # 2. what 0.1.0 made still works
 is($node->safe_psql('postgres', $knn_all), $exact, 'after the update the index answers exactly');
@@ -78,7 +81,7 @@ is($node->safe_psql('postgres', "SELECT ruvector_index_check('t_v', true)"), '',
 	'and passes the checker');
 $node->safe_psql('postgres', 'REINDEX INDEX t_v');
 is($node->safe_psql('postgres', "SELECT version FROM ruvector_index_info('t_v')"),
-	'5', 'REINDEX gives it the current on-disk version, 5');
+	'6', 'REINDEX gives it the current on-disk version, 6');
 is($node->safe_psql('postgres', $knn_all), $node->safe_psql('postgres', $knn_exact),
 	'and it still answers exactly');
 
@@ -86,6 +89,8 @@ is($node->safe_psql('postgres', $knn_all), $node->safe_psql('postgres', $knn_exa
 $node->safe_psql('postgres', 'CREATE TABLE wide02 (id int, v ruvector(784))');
 is($node->safe_psql('postgres', "SELECT reloptions FROM pg_class WHERE relname = 'wide02'"),
 	'{toast_tuple_target=8160}', 'a table created after the update gets the table defaults');
+is($node->safe_psql('postgres', "SELECT count(*), min(queries) > 0 FROM ruvector_index_depth('t_v')"),
+	'12|t', 'ruvector_index_depth shows the depth the rebuilt index learned');
 
 # 5. an on-disk version this library does not know is refused, never read:
 #    the metapage's version field (after the magic, at the start of the
@@ -105,26 +110,49 @@ $node->stop;
 $node->start;
 my ($rc, $out, $err) = $node->psql('postgres', $knn_all);
 isnt($rc, 0, 'a query through an index of on-disk version 99 fails');
-like($err, qr/has on-disk version 99, this ruvector reads versions 3 to 5/,
+like($err, qr/has on-disk version 99, this ruvector reads versions 3 to 6/,
 	'saying which version it has and which it reads');
 like($err, qr/HINT:\s+REINDEX INDEX t_v/, 'with a REINDEX hint');
 $node->safe_psql('postgres', 'REINDEX INDEX t_v');
 is($node->safe_psql('postgres', $knn_all), $node->safe_psql('postgres', $knn_exact),
 	'after REINDEX it answers exactly again');
 
+# 6. version 5, as an index built before 0.3.0 says (the learned fields
+#    after it on the page are left as they are: a version 5 reader, which
+#    this one must be for such an index, does not look at them)
+$relpath = $node->safe_psql('postgres', "SELECT pg_relation_filepath('t_v')");
+$node->stop;
+{
+	my $file = $node->data_dir . '/' . $relpath;
+	open(my $fh, '+<:raw', $file) or die "open $file: $!";
+	seek($fh, 28, 0);
+	print $fh pack('V', 5);
+	close($fh);
+}
+$node->start;
+is($node->safe_psql('postgres', "SELECT version FROM ruvector_index_info('t_v')"), '5',
+	'an index of on-disk version 5');
+is($node->safe_psql('postgres', "SELECT count(*) FROM ruvector_index_depth('t_v')"), '0',
+	'has learned nothing');
+is($node->safe_psql('postgres', $knn_all), $node->safe_psql('postgres', $knn_exact),
+	'answers exactly');
+is($node->safe_psql('postgres', "SELECT ruvector_index_check('t_v', true)"), '',
+	'and passes the checker');
+$node->safe_psql('postgres', 'REINDEX INDEX t_v');
+
 # 4. the same objects as a fresh install
 my $objects = q{
-SELECT string_agg(pg_describe_object(classid, objid, 0), E'\n' ORDER BY 1)
+SELECT string_agg(d, E'\n' ORDER BY d) FROM (SELECT pg_describe_object(classid, objid, 0) AS d
   FROM pg_depend
  WHERE refclassid = 'pg_extension'::regclass AND deptype = 'e'
-   AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'ruvector');
+   AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'ruvector')) o;
 };
 my $updated = $node->safe_psql('postgres', $objects);
 $node->safe_psql('postgres', 'CREATE DATABASE fresh');
 $node->safe_psql('fresh', 'CREATE EXTENSION ruvector');
 my $fresh = $node->safe_psql('fresh', $objects);
 cmp_ok(length($fresh), '>', 1000, 'a fresh install lists its objects');
-is($updated, $fresh, 'the updated extension has exactly the objects of a fresh 0.2.0 install');
+is($updated, $fresh, 'the updated extension has exactly the objects of a fresh 0.3.0 install');
 
 $node->stop;
 done_testing();
