@@ -548,9 +548,10 @@ SELECT count(*) < 5000 AS short, count(*) >= 1000 AS capped_late FROM (SELECT id
 SET ruvector.max_scan_tuples = 1;
 SELECT count(*) > 0 AS first_list_read FROM (SELECT id FROM its ORDER BY v <-> '[0,0]' LIMIT 5000) s;
 RESET ruvector.max_scan_tuples;
--- strict_order: the LIMIT is still filled from further lists, and the rows
--- come in non-decreasing distance; relaxed_order returns rows of later lists
--- nearer than rows already returned (here, across list boundaries)
+-- relaxed_order: the rows come in non-decreasing distance, a row of a later
+-- list nearer than rows already returned kept for the end, so that a scan
+-- of every row returns every row; strict_order: the LIMIT is still filled
+-- from further lists, and such rows are dropped
 CREATE FUNCTION its_order(q ruvector, lim int, OUT n bigint, OUT sorted boolean) LANGUAGE sql AS $$
   SELECT count(*), coalesce(bool_and(d >= prev), true)
   FROM (SELECT d, lag(d) OVER (ORDER BY rn) AS prev
@@ -558,6 +559,7 @@ CREATE FUNCTION its_order(q ruvector, lim int, OUT n bigint, OUT sorted boolean)
               FROM (SELECT v FROM its ORDER BY v <-> q LIMIT lim) s) t) u
 $$;
 SELECT * FROM its_order('[0,0]', 5000);
+SELECT n = (SELECT count(*) FROM its) AS every_row FROM its_order('[99,199]', 30000);
 SET ruvector.iterative_scan = strict_order;
 SELECT n > 0 AS some, n <= 5000 AS at_most_limit, sorted FROM its_order('[0,0]', 5000);
 SELECT n <= 20000 AS at_most_all, sorted FROM its_order('[99,199]', 20000);

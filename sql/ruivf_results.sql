@@ -287,9 +287,20 @@ END $$;
 -- recall@10 without a filter at these probes is the bar (0.83 here); before
 -- depth grew with the rows, a 1 % filter got 0.46, a 10 % one 0.63 and
 -- LIMIT 100 0.68
+SET ruvector.probes = 8;
 SELECT pg_temp.deep_recall('true', 10) AS r10 \gset
 SELECT :r10 BETWEEN 0.7 AND 0.95 AS bar_is_not_trivial,
        pg_temp.deep_recall('cat = 7', 10) >= :r10 AS filtered_1pct,
        pg_temp.deep_recall('cat < 10', 10) >= :r10 AS filtered_10pct,
        pg_temp.deep_recall('true', 100) >= :r10 AS limit_100;
+-- and the rows still come in exact order, through every deeper pass: a row
+-- of the new lists nearer than one already returned is not returned (in
+-- either order mode)
+SET enable_seqscan = off;
+SELECT sum(n) AS rows, count(*) FILTER (WHERE NOT ordered) AS unordered_queries
+  FROM deep_q q, LATERAL (SELECT count(*) AS n, bool_and(d >= prev) AS ordered
+                            FROM (SELECT d, lag(d, 1, 0::float8) OVER () AS prev
+                                    FROM (SELECT v <-> q.v AS d FROM deep ORDER BY v <-> q.v LIMIT 300) s) t) o;
+RESET enable_seqscan;
+RESET ruvector.probes;
 DROP TABLE deep;

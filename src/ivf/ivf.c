@@ -49,10 +49,10 @@ RuIvfInit(void)
 	DefineCustomEnumVariable("ruvector.iterative_scan",
 							 "Whether a ruivf scan goes on into further lists when the executor wants more rows.",
 							 "off: stop after ruvector.probes lists (a filter or a large LIMIT may then get "
-							 "fewer rows); relaxed_order: go on, up to ruvector.max_probes lists and "
-							 "ruvector.max_scan_tuples codes, rows of later lists possibly nearer than rows "
-							 "already returned; strict_order: go on likewise, but return rows in exact "
-							 "distance order, skipping a row nearer than one already returned.",
+							 "fewer rows); relaxed_order: go deeper as rows are returned and on, up to "
+							 "ruvector.max_probes lists and ruvector.max_scan_tuples codes, rows in exact "
+							 "distance order, a row nearer than one already returned kept for the end; "
+							 "strict_order: the same, but such a row is dropped.",
 							 &ruvector_iterative_scan, RUIVF_ITERATIVE_RELAXED, iterative_scan_options,
 							 PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("ruvector.max_scan_tuples",

@@ -54,26 +54,30 @@
  *	   (RUIVF_DEPTH_ROWS).  A query that asks for more, because a WHERE
  *	   filter rejects rows or its LIMIT is larger, needs more of the nearest
  *	   rows right: once 10 rows are returned the scan reads as many lists
- *	   again (deepen) before it returns the next, and again at 8x as many
- *	   rows (80, 640, ...), twice the lists for eight times the rows.  The
+ *	   again (deepen) before it returns the next, and again at 4x as many
+ *	   rows (40, 160, ...), twice the lists for four times the rows.  The
  *	   new lists' candidates join those of the pool not yet re-ranked, all
  *	   ordered by their lower bounds (pool_to_bounds), and the re-ranked rows
  *	   not yet returned stay in the ready heap, so the rows still to come are
  *	   in exact order over every list read: a filter passing 1 % of the rows,
- *	   which returns its 10th row after ~1,000 rows, reads 8x the probes
+ *	   which returns its 10th row after ~1,000 rows, reads 16x the probes
  *	   instead of returning the nearest matches of the first lists only.
- *	   Rows already returned stay returned: they were the nearest of the
- *	   lists read then.
+ *	   A row of the new lists nearer than one already returned (one the
+ *	   lists read before missed) is not returned then (next item).
  *	5. More rows.  When the candidates run out and the executor still asks
  *	   (a WHERE filter, a larger LIMIT), the scan probes the next lists, up
  *	   to ruvector.max_probes lists in all (-1: all of them) and, if set,
  *	   ruvector.max_scan_tuples codes: by default results are never silently
- *	   short.  Rows from these later lists, and from later windows, can be
- *	   nearer than rows already returned: relaxed_order (the default)
- *	   returns them anyway; strict_order skips them, so that the rows come
- *	   out in non-decreasing exact distance (the first window's rows are
- *	   never skipped).  ruvector.iterative_scan = off stops after the first
- *	   ruvector.probes lists instead.
+ *	   short.  A row of later lists, deeper or next, can be nearer than
+ *	   rows already returned: relaxed_order (the default) keeps it and
+ *	   returns it after every other row (then the rows kept so, nearest
+ *	   first), so that rows come out in exact distance order for as long as
+ *	   there are others and a scan that reads every row returns every row;
+ *	   strict_order drops it.  Either way the first window's rows are never
+ *	   held back.  With rerank = index a row's visibility is checked before
+ *	   it is returned, as the heap re-rank checks it.  ruvector.iterative_scan = off
+ *	   stops after the first ruvector.probes lists instead, and does not
+ *	   deepen.
  * An index built on an empty table has no centroids: its single list is
  * read whole and every candidate is re-ranked.
  *
@@ -241,8 +245,14 @@ typedef struct RuIvfScanOpaqueData
 	int			nanpos;			/* next of them to return, once the rest is done */
 
 	bool		strict;			/* iterative_scan = strict_order */
-	double		lastdist;		/* strict: distance of the last row returned */
-	bool		returned;		/* strict: a row was returned */
+	double		lastdist;		/* distance of the last row returned */
+	bool		returned;		/* a row was returned (lastdist is set) */
+	RuIvfRow   *late;			/* relaxed: rows nearer than one already
+								 * returned, returned after every other */
+	int			nlate;
+	int			latecap;
+	int			latepos;		/* next of them to return, once sorted */
+	bool		latesorted;
 
 	Buffer		ahead;			/* pinned: the first page of the list read next */
 
@@ -1760,7 +1770,7 @@ deepen(IndexScanDesc scan)
 	int			end;
 	int			from;
 
-	so->deepen_at *= 8;	/* twice the lists for 8x the rows */
+	so->deepen_at *= 4;	/* twice the lists for 4x the rows */
 	if (!may_read_more(so))
 		return;
 	end = Min(so->probed * 2, so->max_probes);
@@ -1836,6 +1846,29 @@ null_next(IndexScanDesc scan)
 	return true;
 }
 
+/* Append a row to a growing array of rows. */
+static void
+push_row(RuIvfRow **rows, int *n, int *cap, const RuIvfRow *r)
+{
+	if (*n == *cap)
+	{
+		*cap = Max(16, *cap * 2);
+		*rows = *rows == NULL ? palloc(sizeof(RuIvfRow) * *cap) :
+			repalloc_huge(*rows, sizeof(RuIvfRow) * *cap);
+	}
+	(*rows)[(*n)++] = *r;
+}
+
+/* qsort comparator of rows: nearer first */
+static int
+cmp_row(const void *a, const void *b)
+{
+	double		x = ((const RuIvfRow *) a)->dist;
+	double		y = ((const RuIvfRow *) b)->dist;
+
+	return (x > y) - (x < y);
+}
+
 /* The next row of the scan (amgettuple without the timing). */
 static bool
 next_tuple(IndexScanDesc scan, ScanDirection dir)
@@ -1868,6 +1901,17 @@ next_tuple(IndexScanDesc scan, ScanDirection dir)
 		{
 			if (open_window(scan) || probe_more(scan))
 				continue;
+			/* then the rows kept for the end, nearest first */
+			if (so->latepos < so->nlate)
+			{
+				if (!so->latesorted)
+				{
+					qsort(so->late, so->nlate, sizeof(RuIvfRow), cmp_row);
+					so->latesorted = true;
+				}
+				row = so->late[so->latepos++];
+				break;
+			}
 			/* the rows with a NaN distance go last, as ORDER BY sorts them */
 			if (so->nanpos < so->nnan)
 			{
@@ -1880,37 +1924,37 @@ next_tuple(IndexScanDesc scan, ScanDirection dir)
 		if (isnan(row.dist))
 		{
 			/* a zero vector's cosine distance: after every other row */
-			if (so->nnan == so->nancap)
-			{
-				so->nancap = Max(16, so->nancap * 2);
-				so->nanrows = so->nanrows == NULL ?
-					palloc(sizeof(RuIvfRow) * so->nancap) :
-					repalloc_huge(so->nanrows, sizeof(RuIvfRow) * so->nancap);
-			}
-			so->nanrows[so->nnan++] = row;
+			push_row(&so->nanrows, &so->nnan, &so->nancap, &row);
 			continue;
 		}
-		/* strict order: skip a row nearer than one already returned */
-		if (so->strict && so->returned && row.dist < so->lastdist)
+		/*
+		 * A row nearer than one already returned (one that the lists read
+		 * before missed): strict order skips it; relaxed order keeps it for
+		 * the end, so that the rows come out in exact order and none is
+		 * lost when the query reads every row.
+		 */
+		if (so->returned && row.dist < so->lastdist)
+		{
+			if (!so->strict)
+				push_row(&so->late, &so->nlate, &so->latecap, &row);
 			continue;
+		}
 
 		/*
 		 * With rerank = index nothing has checked the row's visibility yet;
-		 * strict order must, before the row's distance becomes the bar for
-		 * the next ones (an invisible row, which the executor would drop,
-		 * must not make visible rows be skipped).
+		 * it must be seen before its distance becomes the bar for the next
+		 * rows (an invisible row, which the executor would drop, must not
+		 * hold visible ones back), and before it counts towards the depth,
+		 * so that both representations go as deep for the same rows.
 		 */
-		if (so->strict && so->vecbuf != NULL && !table_row_distance(scan, &row.tid, NULL))
+		if (so->vecbuf != NULL && !table_row_distance(scan, &row.tid, NULL))
 			continue;
 		break;
 	}
 	MemoryContextSwitchTo(old);
 	so->nreturned++;
-	if (so->strict)
-	{
-		so->lastdist = row.dist;
-		so->returned = true;
-	}
+	so->lastdist = row.dist;
+	so->returned = true;
 
 	scan->xs_heaptid = row.tid;
 	scan->xs_recheck = false;
