@@ -1315,7 +1315,16 @@ build_lists(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGeneration
 	init_meta(meta, bs.dim, bs.metric, lists, index_rerank(index, bs.dim), index_bits(index));
 	if (gen != NULL)
 		meta->generation = gen->generation;
-	ntrain = Min(bs.nsample, RUIVF_SAMPLES_PER_LIST * Max(lists, 1));
+	/*
+	 * The queries to learn the depth from (ivflearn.c) are sampled rows
+	 * the k-means does not see, as a user's queries are not: trained on,
+	 * they would find their neighbours in fewer lists than new queries do.
+	 * At most a tenth of the sample, so that a small table's k-means keeps
+	 * most of its rows.
+	 */
+	nlearn = lists > 1 ?
+		RuIvfLearnQueries(bs.seen, bs.dim, Min(bs.nsample - lists, bs.nsample / 10)) : 0;
+	ntrain = Min(bs.nsample - nlearn, RUIVF_SAMPLES_PER_LIST * Max(lists, 1));
 	shuffle_prefix(&bs, ntrain);
 	sq_params = palloc(sizeof(float) * bs.dim * 4);
 	sample_params(&bs, NULL, NULL, meta->bits == 4 && !meta->residual,
@@ -1345,13 +1354,10 @@ build_lists(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGeneration
 		pfree(assign);
 		pfree(best);
 	}
-	/* queries to learn the depth from (ivflearn.c): rows spread over the sample */
-	nlearn = lists > 1 ? RuIvfLearnQueries(bs.seen, bs.dim, bs.nsample) : 0;
+	/* the learning queries: the sample's last rows, after the training prefix */
 	learn_queries = palloc(sizeof(float) * (Size) Max(nlearn, 1) * bs.dim);
-	for (int i = 0; i < nlearn; i++)
-		memcpy(learn_queries + (Size) i * bs.dim,
-			   bs.sample + (Size) ((int64) i * bs.nsample / nlearn) * bs.dim,
-			   sizeof(float) * bs.dim);
+	memcpy(learn_queries, bs.sample + (Size) (bs.nsample - nlearn) * bs.dim,
+		   sizeof(float) * (Size) nlearn * bs.dim);
 	pfree(bs.sample);
 	bs.sample = NULL;
 

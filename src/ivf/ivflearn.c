@@ -11,7 +11,11 @@
  * sampled rows of the table as queries:
  *
  *	1. Queries: up to RUIVF_LEARN_QUERIES rows of the build's sample, fewer
- *	   on a large table (RUIVF_LEARN_BUDGET distance terms in all).
+ *	   on a large table (RUIVF_LEARN_BUDGET distance terms in all), held
+ *	   out of the k-means: a row the centroids were trained on finds its
+ *	   neighbours in fewer lists than a new query does (on fashion-mnist,
+ *	   cosine, lists 1000: 5 lists for 0.95 learned from trained rows, where
+ *	   test images got 0.927).
  *	2. Their true 10 nearest rows: one more pass over the rows (the build's
  *	   own row source), the distance from every row to every query (the
  *	   dot products from the dot_multi kernel, as k-means computes them),
