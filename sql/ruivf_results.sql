@@ -303,4 +303,37 @@ SELECT sum(n) AS rows, count(*) FILTER (WHERE NOT ordered) AS unordered_queries
                                     FROM (SELECT v <-> q.v AS d FROM deep ORDER BY v <-> q.v LIMIT 300) s) t) o;
 RESET enable_seqscan;
 RESET ruvector.probes;
+-- A deeper pass chooses among every candidate of the lists read: with
+-- probes 4 and at most 8 lists, a LIMIT 40 query reads 4 lists for its
+-- first 10 rows and 8 after them, so its rows 11 to 40 are the nearest rows
+-- of those 8 lists (probes 8 reads them from the start) that are not nearer
+-- than its 10th row.  Distances compared, for ties.
+SET enable_seqscan = off;
+SET ruvector.max_probes = 8;
+CREATE FUNCTION pg_temp.deep_merge_errors() RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+  bad bigint := 0;
+  a float8[];
+  b float8[];
+  r record;
+BEGIN
+  FOR r IN SELECT q, v FROM deep_q ORDER BY q LOOP
+    SET LOCAL ruvector.probes = 4;
+    SELECT array_agg(d ORDER BY n) INTO a
+      FROM (SELECT v <-> r.v AS d, row_number() OVER () AS n FROM deep ORDER BY v <-> r.v LIMIT 40) s;
+    SET LOCAL ruvector.probes = 8;
+    SELECT array_agg(d ORDER BY n) INTO b
+      FROM (SELECT d, row_number() OVER () AS n
+              FROM (SELECT v <-> r.v AS d FROM deep ORDER BY v <-> r.v LIMIT 400) s
+             WHERE d >= a[10]) t WHERE n <= 31;
+    -- b holds a[10] itself (or a tie of it) first, then the next 30
+    IF a[11:40] IS DISTINCT FROM b[2:31] THEN
+      bad := bad + 1;
+    END IF;
+  END LOOP;
+  RETURN bad;
+END $$;
+SELECT pg_temp.deep_merge_errors() AS merge_errors;
+RESET ruvector.max_probes;
+RESET enable_seqscan;
 DROP TABLE deep;

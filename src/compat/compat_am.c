@@ -193,7 +193,6 @@ compat_scan_settings(Relation index, RuIvfScanSettings *set)
 		return;
 	}
 	s = load_settings();
-	set->probes_learned = false;
 	if (amoptions == hnswoptions)
 	{
 		set->probes = Max(RvCompatProbesForEfSearch(s->hnsw_ef_search), 1);

@@ -127,7 +127,6 @@ RuIvfGetScanSettings(Relation index, const RuIvfMetaData *meta, RuIvfScanSetting
 	if (meta != NULL && !probes_is_set())
 		learned = RuIvfProbesForRecall(meta, ruvector_target_recall);
 	settings->probes = learned > 0 ? learned : Max(ruvector_probes, 1);
-	settings->probes_learned = learned > 0;
 	settings->max_probes = ruvector_max_probes;
 	settings->iterative = ruvector_iterative_scan;
 	settings->max_scan_tuples = ruvector_max_scan_tuples;

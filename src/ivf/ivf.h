@@ -480,7 +480,6 @@ extern double ruvector_target_recall;
 typedef struct RuIvfScanSettings
 {
 	int			probes;			/* lists read for the first 10 rows (>= 1) */
-	bool		probes_learned;	/* from ruvector.target_recall (ivflearn.c) */
 	int			max_probes;		/* lists read in all; -1: every list */
 	int			iterative;		/* RuIvfIterativeScan */
 	int			max_scan_tuples;	/* codes scored before going no further; 0: no limit */

@@ -1325,7 +1325,7 @@ build_lists(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGeneration
 	nlearn = lists > 1 ?
 		RuIvfLearnQueries(bs.seen, bs.dim, Min(bs.nsample - lists, bs.nsample / 10)) : 0;
 	ntrain = Min(bs.nsample - nlearn, RUIVF_SAMPLES_PER_LIST * Max(lists, 1));
-	shuffle_prefix(&bs, ntrain);
+	shuffle_prefix(&bs, ntrain + nlearn);	/* the training rows, then the queries */
 	sq_params = palloc(sizeof(float) * bs.dim * 4);
 	sample_params(&bs, NULL, NULL, meta->bits == 4 && !meta->residual,
 				  sq_params, sq_params + bs.dim);
@@ -1354,9 +1354,9 @@ build_lists(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGeneration
 		pfree(assign);
 		pfree(best);
 	}
-	/* the learning queries: the sample's last rows, after the training prefix */
+	/* the learning queries: the random rows right after the training ones */
 	learn_queries = palloc(sizeof(float) * (Size) Max(nlearn, 1) * bs.dim);
-	memcpy(learn_queries, bs.sample + (Size) (bs.nsample - nlearn) * bs.dim,
+	memcpy(learn_queries, bs.sample + (Size) ntrain * bs.dim,
 		   sizeof(float) * (Size) nlearn * bs.dim);
 	pfree(bs.sample);
 	bs.sample = NULL;

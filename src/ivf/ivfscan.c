@@ -1600,6 +1600,7 @@ rest_bound(RuIvfScanOpaque so, double d)
 		return true;
 	if (so->rest_exact)
 		return false;
+	Assert(!so->pool_bounds);	/* its bound is exact (open_window) */
 	so->rest_lb = INFINITY;
 	for (int i = so->winend; i < so->ncand; i++)
 	{
@@ -1736,6 +1737,9 @@ pool_to_bounds(RuIvfScanOpaque so)
 	so->nextcand = 0;
 	so->winend = 0;
 	so->pool_bounds = true;
+	/* nothing is known of the merged pool until open_window chooses from it */
+	so->rest_lb = -INFINITY;
+	so->rest_exact = true;
 }
 
 /* Read the next `probes` lists (up to max_probes); false when none are left. */
