@@ -64,8 +64,10 @@ CREATE INDEX ${t}_idx ON $t USING ruivf (v ruvector_l2_ops) WITH (lists = $lists
 }
 
 # The same queries on both servers: a few k-NN queries with one probe
-# (approximate: they depend on the index's exact contents) and with every
-# list, plus a count of every row an index scan returns.
+# (approximate: they depend on the index's exact contents), with the
+# lists ruvector.target_recall takes from the depth the index learned
+# (shown too), and with every list, plus a count of every row an index
+# scan returns.
 sub queries
 {
 	my ($t) = @_;
@@ -73,6 +75,10 @@ sub queries
 	return qq{
 SET enable_seqscan = off;
 SET ruvector.probes = 1;
+SELECT '$t', q, array(SELECT id FROM $t ORDER BY v <-> rv(q, $dim) LIMIT 10)
+  FROM generate_series(100001, 100005) q;
+RESET ruvector.probes;
+SELECT '$t', recall, probes, queries FROM ruvector_index_depth('${t}_idx');
 SELECT '$t', q, array(SELECT id FROM $t ORDER BY v <-> rv(q, $dim) LIMIT 10)
   FROM generate_series(100001, 100005) q;
 SET ruvector.probes = $lists;
@@ -103,6 +109,12 @@ sub compare
 	is($s, $p, "$stage: the standby's index scans return the primary's rows");
 	my $ss = join("\n", map { $session->query_safe(queries($_)) } @tables);
 	is($ss, $p, "$stage: so do those of a long-lived standby session");
+
+	# the indexes learned their depth (the standby's is compared above)
+	foreach my $t (@tables)
+	{
+		like($p, qr/^\Q$t\E\|0\.95\|\d+\|\d+$/m, "$stage: $t: the index learned its depth");
+	}
 
 	# and the primary's are complete
 	foreach my $t (@tables)
