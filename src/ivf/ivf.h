@@ -606,8 +606,7 @@ typedef struct RuIvfGeneration
 extern int	RuIvfLearnQueries(double rows, int dim, int nsample);
 extern void RuIvfLearnDepth(Relation heap, Relation index, IndexInfo *indexInfo,
 							RuIvfRowSource source, void *source_arg,
-							const float *queries, int nq,
-							const float *centroids, const float *chunks,
+							const float *queries, int nq, const float *chunks,
 							RuIvfMetaData *meta);
 extern int	RuIvfProbesForRecall(const RuIvfMetaData *meta, double target);
 

@@ -1411,7 +1411,7 @@ build_lists(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGeneration
 		t0 = t1;
 		pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, RUIVF_PHASE_LEARN);
 		RuIvfLearnDepth(heap, index, indexInfo, source, source_arg, learn_queries, nlearn,
-						bs.st.centroids, bs.chunks, meta);
+						bs.chunks, meta);
 		t1 = GetCurrentTimestamp();
 		elog(DEBUG1, "ruivf build: depth learned from %d queries in %.3f s",
 			 nlearn, (double) (t1 - t0) / 1e6);

@@ -257,15 +257,14 @@ RuIvfLearnQueries(double rows, int dim, int nsample)
 /*
  * Learn meta->learned_probes from nq prepared query vectors (see the top
  * of this file): source gives every row of the index's table once;
- * centroids (row-major) and chunks (RuIvfCentroidChunks) are the lists'.
+ * chunks (RuIvfCentroidChunks) are the lists' centroids.
  * Leaves meta unlearned (learned_queries 0) when there is nothing to learn
  * from: no lists, or no query with a neighbour.
  */
 void
 RuIvfLearnDepth(Relation heap, Relation index, IndexInfo *indexInfo,
 				RuIvfRowSource source, void *source_arg,
-				const float *queries, int nq,
-				const float *centroids, const float *chunks,
+				const float *queries, int nq, const float *chunks,
 				RuIvfMetaData *meta)
 {
 	LearnState	ls;
@@ -355,10 +354,21 @@ RuIvfLearnDepth(Relation heap, Relation index, IndexInfo *indexInfo,
 			if (ls.nnb[i] == 0)
 				continue;
 			CHECK_FOR_INTERRUPTS();
-			for (int c = 0; c < lists; c++)
-				score[c] = RuIvfMetricIsL2Like(ls.metric)
-					? rv_kernels.l2sq(q, centroids + (Size) c * dim, dim)
-					: -rv_kernels.dot(q, centroids + (Size) c * dim, dim);
+			/* the chunks the assignment used, one batch kernel call each */
+			for (int c0 = 0; c0 < lists; c0 += RUIVF_CHUNK)
+			{
+				int			w = Min(RUIVF_CHUNK, lists - c0);
+				const float *chunk = chunks + (Size) c0 * dim;
+
+				if (RuIvfMetricIsL2Like(ls.metric))
+					rv_kernels.l2sq_batch(q, chunk, dim, w, score + c0);
+				else
+				{
+					rv_kernels.dot_batch(q, chunk, dim, w, score + c0);
+					for (int c = c0; c < c0 + w; c++)
+						score[c] = -score[c];
+				}
+			}
 			for (int j = 0; j < ls.nnb[i]; j++)
 			{
 				int			own = assign[n++];
