@@ -233,6 +233,8 @@ typedef struct RuIvfScanOpaqueData
 
 	int32	   *partial;		/* per-page kernel output */
 	int32	   *blockdist;		/* per-block sum over pages (fits: see start_scan) */
+	float	   *best;			/* bits = 1: a block's estimates (rabitq_estimate) */
+	float	   *blow;			/* ... and their lower bounds */
 
 	float	   *vecbuf;			/* rerank = index: a vector spanning pages */
 	bool		is_heap;		/* the table is a heap: re-rank reads it directly */
@@ -559,19 +561,11 @@ code_estimate(RuIvfScanOpaque so, const RuIvfOperand *op, float factor, int32 do
  * difference over |q| otherwise), from rabitq.h's estimate of the squared
  * L2 distance and its lower bound, which holds unless the estimate is off
  * by more than ruvector.epsilon standard deviations.  f: the lane's four
- * factors (ivf.h); dotu: its fast-scan sum.
+ * factors (ivf.h); est, low: rabitq_estimate's of its fast-scan sum.
  */
 static inline void
-bit_estimate(RuIvfScanOpaque so, const float *f, uint32 dotu, RuIvfCandidate *c)
+bit_estimate(RuIvfScanOpaque so, const float *f, float est, float low, RuIvfCandidate *c)
 {
-	RvRabitqFactors rf;
-	float		low;
-	float		est;
-
-	rf.norm = f[0];
-	rf.ip = f[1];
-	rf.popcount = (uint32) f[2];
-	est = rv_rabitq_distance(&so->brq, &rf, dotu, so->eps, &low);
 	if (so->l2codes)
 	{
 		c->dist = est;
@@ -851,9 +845,8 @@ set_list_operand(RuIvfScanOpaque so, int list)
 		/* the query relative to the list's centroid, on its grid; its table */
 		const double *crot = so->st->centroids_rot + (Size) (st->meta.lists > 0 ? list : 0) * so->dim;
 
-		rv_rabitq_query_rotated(so->qrot, crot, so->dim, RUIVF_BIT_QMAX, so->bq, &so->brq,
-								so->bwork);
-		rv_fastscan_lut(so->bq, so->dim, so->blut);
+		rv_kernels.rabitq_prepare(so->qrot, crot, so->dim, RUIVF_BIT_QMAX, so->bq, so->blut,
+								  &so->brq, so->bwork);
 		return;
 	}
 	if (st->meta.residual)
@@ -869,6 +862,25 @@ set_list_operand(RuIvfScanOpaque so, int list)
 	}
 	so->bound_qconst = Max(so->bound_qconst, fabsf(so->lop.qconst));
 	so->bound_dot_err = Max(so->bound_dot_err, so->lop.dot_err);
+}
+
+/*
+ * bits = 1: ask for the rotated centroid of the list scanned next (dim
+ * doubles, a cache line at a time), so that it comes from memory while the
+ * current list is scored rather than when set_list_operand needs it.
+ */
+static inline void
+prefetch_list_centroid(RuIvfScanOpaque so, int list)
+{
+	const char *p;
+	Size		bytes;
+
+	if (so->st->meta.bits != 1 || so->st->meta.lists == 0)
+		return;
+	p = (const char *) (so->st->centroids_rot + (Size) list * so->dim);
+	bytes = sizeof(double) * (Size) so->dim;
+	for (Size off = 0; off < bytes; off += 64)
+		__builtin_prefetch(p + off, 0, 3);
 }
 
 /*
@@ -993,6 +1005,11 @@ start_scan(IndexScanDesc scan)
 	so->cand = palloc(sizeof(RuIvfCandidate) * so->candcap);
 	so->partial = palloc(sizeof(int32) * st->meta.lanes);
 	so->blockdist = palloc(sizeof(int32) * st->meta.lanes);
+	if (st->meta.bits == 1)
+	{
+		so->best = palloc(sizeof(float) * st->meta.lanes);
+		so->blow = palloc(sizeof(float) * st->meta.lanes);
+	}
 	so->window = 10 * so->set.rerank_factor;
 
 	/*
@@ -1152,6 +1169,9 @@ scan_list(IndexScanDesc scan, int list, BlockNumber head, BlockNumber follow)
 			for (int l0 = 0; l0 < nlanes; l0 += RUIVF_BIT_GROUP)
 				rv_kernels.fastscan_batch(so->blut, codes + (Size) (l0 / RUIVF_BIT_GROUP) * ng * 16,
 										  ng, (uint32 *) so->blockdist + l0);
+			/* every lane's estimate and bound, deleted lanes too: no branch */
+			rv_kernels.rabitq_estimate(&so->brq, factors, (const uint32 *) so->blockdist, nlanes,
+									   so->eps, so->best, so->blow);
 		}
 		else
 		{
@@ -1206,7 +1226,7 @@ scan_list(IndexScanDesc scan, int list, BlockNumber head, BlockNumber follow)
 				c->lane = (uint16) l;
 				c->blk = blkno;
 				if (meta->bits == 1)
-					bit_estimate(so, &factors[l * 4], (uint32) so->blockdist[l], c);
+					bit_estimate(so, &factors[l * 4], so->best[l], so->blow[l], c);
 				else
 				{
 					c->dist = code_estimate(so, &so->lop, factors[l * 2], so->blockdist[l]);
@@ -1692,8 +1712,12 @@ read_lists(IndexScanDesc scan, int end)
 	/* every block a chain reaches from these heads exists now (scan_list) */
 	so->nblocks = RelationGetNumberOfBlocks(scan->indexRelation);
 	for (; so->probed < end; so->probed++)
+	{
+		if (so->probed + 1 < end)
+			prefetch_list_centroid(so, so->order[so->probed + 1]);
 		scan_list(scan, so->order[so->probed], heads[so->probed - first],
 				  so->probed + 1 < end ? heads[so->probed + 1 - first] : InvalidBlockNumber);
+	}
 	pfree(heads);
 	Assert(!BufferIsValid(so->ahead));
 	so->scanned += so->ncand - before;

@@ -20,7 +20,8 @@ RvKernels	rv_kernels = {
 	RV_SIMD_SCALAR,
 	l2sq_f32_scalar, dot_f32_scalar, cosine_f32_scalar, l1_f32_scalar,
 	l2sq_f32_batch_scalar, dot_f32_batch_scalar, cosine_f32_batch_scalar, l1_f32_batch_scalar,
-	dot_sq8_batch_scalar, dot_sq4_batch_scalar, dot_f32_multi_scalar, fastscan_batch_scalar
+	dot_sq8_batch_scalar, dot_sq4_batch_scalar, dot_f32_multi_scalar, fastscan_batch_scalar,
+	fwht_f64_scalar, rabitq_prepare_scalar, rabitq_estimate_scalar
 };
 
 /* Was this level compiled into the binary? */
@@ -53,7 +54,8 @@ rv_kernels_for_level(RvSimdLevel level, RvKernels *out)
 				l2sq_f32_scalar, dot_f32_scalar, cosine_f32_scalar, l1_f32_scalar,
 				l2sq_f32_batch_scalar, dot_f32_batch_scalar, cosine_f32_batch_scalar,
 				l1_f32_batch_scalar, dot_sq8_batch_scalar, dot_sq4_batch_scalar,
-				dot_f32_multi_scalar, fastscan_batch_scalar
+				dot_f32_multi_scalar, fastscan_batch_scalar,
+				fwht_f64_scalar, rabitq_prepare_scalar, rabitq_estimate_scalar
 			};
 			return true;
 #ifdef RV_HAVE_X86_KERNELS
@@ -63,7 +65,8 @@ rv_kernels_for_level(RvSimdLevel level, RvKernels *out)
 				l2sq_f32_avx2, dot_f32_avx2, cosine_f32_avx2, l1_f32_avx2,
 				l2sq_f32_batch_avx2, dot_f32_batch_avx2, cosine_f32_batch_avx2,
 				l1_f32_batch_avx2, dot_sq8_batch_avx2, dot_sq4_batch_avx2,
-				dot_f32_multi_avx2, fastscan_batch_avx2
+				dot_f32_multi_avx2, fastscan_batch_avx2,
+				fwht_f64_avx2, rabitq_prepare_avx2, rabitq_estimate_avx2
 			};
 			return true;
 		case RV_SIMD_AVX512:
@@ -73,7 +76,8 @@ rv_kernels_for_level(RvSimdLevel level, RvKernels *out)
 				l2sq_f32_batch_avx512, dot_f32_batch_avx512, cosine_f32_batch_avx512,
 				l1_f32_batch_avx512,
 				rv_cpu_has_avx512vnni() ? dot_sq8_batch_avx512vnni : dot_sq8_batch_avx512,
-				dot_sq4_batch_avx512, dot_f32_multi_avx512, fastscan_batch_avx512
+				dot_sq4_batch_avx512, dot_f32_multi_avx512, fastscan_batch_avx512,
+				fwht_f64_avx2, rabitq_prepare_avx2, rabitq_estimate_avx2
 			};
 			return true;
 #endif
@@ -99,9 +103,9 @@ rv_simd_level_kernels(RvSimdLevel level)
 		case RV_SIMD_AVX512:
 			return rv_cpu_has_avx512vnni()
 				? "pair, batch and dot_multi: avx512f; dot_sq8_batch: avx512bw+vnni; "
-				"dot_sq4_batch, fastscan_batch: avx512bw"
+				"dot_sq4_batch, fastscan_batch: avx512bw; rabitq query side: avx2"
 				: "pair, batch and dot_multi: avx512f; dot_sq8_batch, dot_sq4_batch, "
-				"fastscan_batch: avx512bw (no vnni)";
+				"fastscan_batch: avx512bw (no vnni); rabitq query side: avx2";
 #endif
 		default:
 			return NULL;

@@ -122,6 +122,29 @@ typedef void (*RvMultiFn) (const float *x, size_t nx, const float *block, size_t
 typedef void (*RvFastScanFn) (const uint8_t *lut, const uint8_t *codes, size_t ngroups,
 							  uint32_t *out);
 
+/*
+ * The query side of the binary codes (rabitq.h), per scan and per list:
+ *	fwht_f64:		 x = H x / sqrt(n) in place, n a power of two (the Walsh-
+ *					 Hadamard transform of the rotation, in double; the
+ *					 query is rotated once per scan);
+ *	rabitq_prepare:	 the rotated query's residual from a list's rotated
+ *					 centroid on the fast-scan grid, and its table
+ *					 (rv_rabitq_query_rotated, then rv_fastscan_lut);
+ *	rabitq_estimate: the estimates and lower bounds of n codes from their
+ *					 fast-scan sums (rv_rabitq_distance, lane by lane).
+ * Every level computes the same operations in the same order (no fused
+ * multiply-add), so every level's results are bit for bit the scalar
+ * reference's.
+ */
+struct RvRabitqQuery;
+typedef void (*RvFwhtF64Fn) (double *x, size_t n);
+typedef void (*RvRabitqPrepareFn) (const double *qr, const double *cr, int dim, int qmax,
+								   uint8_t *u, uint8_t *lut, struct RvRabitqQuery *rq,
+								   float *work);
+typedef void (*RvRabitqEstimateFn) (const struct RvRabitqQuery *rq, const float *factors,
+									const uint32_t *dotu, size_t n, float eps0,
+									float *est, float *lower);
+
 /* The kernel table: one set of function pointers for the level in use. */
 typedef struct RvKernels
 {
@@ -138,6 +161,9 @@ typedef struct RvKernels
 	RvSq4DotFn	dot_sq4_batch;
 	RvMultiFn	dot_multi;
 	RvFastScanFn fastscan_batch;
+	RvFwhtF64Fn fwht_f64;
+	RvRabitqPrepareFn rabitq_prepare;
+	RvRabitqEstimateFn rabitq_estimate;
 } RvKernels;
 
 /* Shared finish of the cosine kernels, so that every level agrees. */
@@ -316,6 +342,10 @@ extern void dot_f32_multi_scalar(const float *x, size_t nx, const float *block, 
 extern void dot_sq8_batch_scalar(const int32_t *qpairs, const unsigned char *codes, size_t npairs, size_t width, int32_t *out, const unsigned char *next);
 extern void dot_sq4_batch_scalar(const int16_t *qpairs, const unsigned char *codes, size_t npairs, size_t width, int32_t *out, const unsigned char *next);
 extern void fastscan_batch_scalar(const uint8_t *lut, const uint8_t *codes, size_t ngroups, uint32_t *out);
+/* rabitq.c: the binary codes' query side, scalar (the reference) */
+extern void fwht_f64_scalar(double *x, size_t n);
+extern void rabitq_prepare_scalar(const double *qr, const double *cr, int dim, int qmax, uint8_t *u, uint8_t *lut, struct RvRabitqQuery *rq, float *work);
+extern void rabitq_estimate_scalar(const struct RvRabitqQuery *rq, const float *factors, const uint32_t *dotu, size_t n, float eps0, float *est, float *lower);
 
 #if defined(__x86_64__) || defined(_M_X64)
 #define RV_HAVE_X86_KERNELS 1
@@ -332,6 +362,10 @@ extern void dot_f32_multi_avx2(const float *x, size_t nx, const float *block, si
 extern void dot_sq8_batch_avx2(const int32_t *qpairs, const unsigned char *codes, size_t npairs, size_t width, int32_t *out, const unsigned char *next);
 extern void dot_sq4_batch_avx2(const int16_t *qpairs, const unsigned char *codes, size_t npairs, size_t width, int32_t *out, const unsigned char *next);
 extern void fastscan_batch_avx2(const uint8_t *lut, const uint8_t *codes, size_t ngroups, uint32_t *out);
+/* rabitq_avx2.c (the avx512 level uses these too) */
+extern void fwht_f64_avx2(double *x, size_t n);
+extern void rabitq_prepare_avx2(const double *qr, const double *cr, int dim, int qmax, uint8_t *u, uint8_t *lut, struct RvRabitqQuery *rq, float *work);
+extern void rabitq_estimate_avx2(const struct RvRabitqQuery *rq, const float *factors, const uint32_t *dotu, size_t n, float eps0, float *est, float *lower);
 /* kernels_avx512.c */
 extern float l2sq_f32_avx512(const float *a, const float *b, size_t dim);
 extern float dot_f32_avx512(const float *a, const float *b, size_t dim);

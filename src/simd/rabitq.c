@@ -9,8 +9,10 @@
  *-------------------------------------------------------------------------
  */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "kernels.h"
 #include "rabitq.h"
 
 #define RV_RABITQ_ROUNDS	4
@@ -30,25 +32,21 @@ splitmix64(uint64_t *state)
 #define SIGN_OF_BIT(bits, i)	(1 - 2 * (int) (((bits) >> ((i) % 64)) & 1))
 
 /*
- * The rotation P^T, defined once for float and for double elements (a scan
- * rotates its query and the centroids in double: their difference keeps
- * its precision when the query is near a centroid far from the origin):
- *	FWHT:	in-place Walsh-Hadamard transform of n (a power of two)
- *			elements, scaled by 1/sqrt(n);
- *	ROTATE: out = P^T x, sign flips, then a Hadamard block at the front or
- *			the back, each round; out may be x.  The signs are applied
- *			without a branch: they are random, a branch would miss half
- *			the time.
+ * The normalized Walsh-Hadamard transform, in place, of n elements (a power
+ * of two): stages h = 1, 2, 4, ... of butterflies (a + b, a - b), then a
+ * scale by 1/sqrt(n).  The double version is the reference of the SIMD
+ * ones (kernels.h: fwht_f64), which do the same operations in the same
+ * order.
  */
-#define DEFINE_ROTATION(T, FWHT, ROTATE) \
-static void \
-FWHT(T *x, int n) \
+#define DEFINE_FWHT(T, FWHT, LINKAGE) \
+LINKAGE void \
+FWHT(T *x, size_t n) \
 { \
 	T			scale = (T) (1.0 / sqrt((double) n)); \
 \
-	for (int h = 1; h < n; h *= 2) \
-		for (int i = 0; i < n; i += 2 * h) \
-			for (int j = i; j < i + h; j++) \
+	for (size_t h = 1; h < n; h *= 2) \
+		for (size_t i = 0; i < n; i += 2 * h) \
+			for (size_t j = i; j < i + h; j++) \
 			{ \
 				T			a = x[j], \
 							b = x[j + h]; \
@@ -56,11 +54,24 @@ FWHT(T *x, int n) \
 				x[j] = a + b; \
 				x[j + h] = a - b; \
 			} \
-	for (int i = 0; i < n; i++) \
+	for (size_t i = 0; i < n; i++) \
 		x[i] *= scale; \
-} \
-\
-void \
+}
+
+DEFINE_FWHT(float, fwht, static)
+DEFINE_FWHT(double, fwht_f64_scalar, )
+
+/*
+ * The rotation P^T, defined once for float and for double elements (a scan
+ * rotates its query and the centroids in double: their difference keeps
+ * its precision when the query is near a centroid far from the origin):
+ * out = P^T x, sign flips, then a Hadamard block at the front or the back,
+ * each round; out may be x.  The signs are applied without a branch: they
+ * are random, a branch would miss half the time.  The double rotation's
+ * transform is the kernel table's (the same results at every level).
+ */
+#define DEFINE_ROTATION(T, FWHT, ROTATE) \
+static void \
 ROTATE(const T *x, T *out, int dim, uint64_t seed) \
 { \
 	int			blk = 1; \
@@ -82,12 +93,87 @@ ROTATE(const T *x, T *out, int dim, uint64_t seed) \
 			out[i] *= SIGN_OF_BIT(bits, i); \
 		} \
 		if (blk > 1) \
-			FWHT(out + ((r & 1) ? dim - blk : 0), blk); \
+			FWHT(out + ((r & 1) ? dim - blk : 0), (size_t) blk); \
 	} \
 }
 
-DEFINE_ROTATION(float, fwht, rv_rabitq_rotate)
-DEFINE_ROTATION(double, fwht_f64, rv_rabitq_rotate_f64)
+DEFINE_ROTATION(float, fwht, rotate_f32)
+DEFINE_ROTATION(double, rv_kernels.fwht_f64, rotate_f64_direct)
+
+/* out = P^T x in float (the codes' side). */
+void
+rv_rabitq_rotate(const float *x, float *out, int dim, uint64_t seed)
+{
+	rotate_f32(x, out, dim, seed);
+}
+
+/*
+ * The signs of the rotation of (dim, seed), as doubles, round after round
+ * (RV_RABITQ_ROUNDS * dim): the last ones asked for are kept, since a
+ * backend rotates one query after another for the same index.  NULL if
+ * out of memory.
+ */
+static const double *
+rotation_signs(int dim, uint64_t seed)
+{
+	static double *signs = NULL;
+	static int	signs_dim = 0;
+	static uint64_t signs_seed = 0;
+
+	if (signs != NULL && signs_dim == dim && signs_seed == seed)
+		return signs;
+	free(signs);
+	signs = malloc(sizeof(double) * RV_RABITQ_ROUNDS * (size_t) dim);
+	if (signs == NULL)
+		return NULL;
+	for (int r = 0; r < RV_RABITQ_ROUNDS; r++)
+	{
+		uint64_t	state = seed ^ (0xD1B54A32D192ED03ull * (uint64_t) (r + 1));
+		uint64_t	bits = 0;
+
+		for (int i = 0; i < dim; i++)
+		{
+			if (i % 64 == 0)
+				bits = splitmix64(&state);
+			signs[(size_t) r * dim + i] = SIGN_OF_BIT(bits, i);
+		}
+	}
+	signs_dim = dim;
+	signs_seed = seed;
+	return signs;
+}
+
+/*
+ * out = P^T x in double, as rotate_f64_direct computes it (a product with
+ * +-1.0 is the product with the integer sign), its signs from the cache:
+ * a loop the compiler vectorizes instead of one that draws bits.
+ */
+void
+rv_rabitq_rotate_f64(const double *x, double *out, int dim, uint64_t seed)
+{
+	const double *signs = rotation_signs(dim, seed);
+	int			blk = 1;
+
+	if (signs == NULL)
+	{
+		rotate_f64_direct(x, out, dim, seed);
+		return;
+	}
+	while (blk * 2 <= dim)
+		blk *= 2;
+	if (out != x)
+		for (int i = 0; i < dim; i++)
+			out[i] = x[i];
+	for (int r = 0; r < RV_RABITQ_ROUNDS; r++)
+	{
+		const double *sg = signs + (size_t) r * dim;
+
+		for (int i = 0; i < dim; i++)
+			out[i] *= sg[i];
+		if (blk > 1)
+			rv_kernels.fwht_f64(out + ((r & 1) ? dim - blk : 0), (size_t) blk);
+	}
+}
 
 /* The code of x in the list of centroid c, and its factors. */
 void
@@ -297,4 +383,32 @@ rv_rabitq_distance(const RvRabitqQuery *rq, const RvRabitqFactors *f,
 	low = base - scale * (cosine + err < 1.0 ? cosine + err : 1.0);
 	*lower = (float) (low > 0.0 ? low : 0.0);
 	return (float) (est > 0.0 ? est : 0.0);
+}
+
+/* The scalar rabitq_prepare (kernels.h): the residual's grid, then its table. */
+void
+rabitq_prepare_scalar(const double *qr, const double *cr, int dim, int qmax, uint8_t *u,
+					  uint8_t *lut, RvRabitqQuery *rq, float *work)
+{
+	rv_rabitq_query_rotated(qr, cr, dim, qmax, u, rq, work);
+	rv_fastscan_lut(u, (size_t) dim, lut);
+}
+
+/*
+ * The scalar rabitq_estimate (kernels.h): lane by lane, factors four floats
+ * a lane (norm, ip, popcount, and one the estimate does not read).
+ */
+void
+rabitq_estimate_scalar(const RvRabitqQuery *rq, const float *factors, const uint32_t *dotu,
+					   size_t n, float eps0, float *est, float *lower)
+{
+	for (size_t l = 0; l < n; l++)
+	{
+		RvRabitqFactors f;
+
+		f.norm = factors[l * 4];
+		f.ip = factors[l * 4 + 1];
+		f.popcount = (uint32_t) factors[l * 4 + 2];
+		est[l] = rv_rabitq_distance(rq, &f, dotu[l], eps0, &lower[l]);
+	}
 }

@@ -354,6 +354,182 @@ test_rotated_query(int dim, double offset)
 	free(bits); free(u1); free(u2); free(codes); free(lut); free(all);
 }
 
+/*
+ * 4. The query side's kernels (kernels.h: fwht_f64, rabitq_prepare,
+ * rabitq_estimate) at every compiled level the CPU runs give the scalar
+ * reference's results bit for bit: transforms of every power of two up to
+ * 4096; grids and tables of queries near and far from their centroids at
+ * odd dimensions; estimates of lanes from real codes, with zero residuals
+ * and a zero query among them, in counts that are not multiples of four.
+ */
+static void
+test_query_kernels(void)
+{
+	static const int dims[] = {1, 2, 3, 5, 7, 8, 9, 15, 17, 31, 37, 64, 100, 129, 255, 784, 1023};
+	int			levels = 0;
+
+	for (int lv = RV_SIMD_SCALAR + 1; lv < RV_SIMD_NLEVELS; lv++)
+	{
+		RvKernels	ref,
+					k;
+		long		differ_fwht = 0,
+					differ_prep = 0,
+					differ_est = 0,
+					cases = 0;
+		char		what[200];
+
+		if (!rv_kernels_for_level((RvSimdLevel) lv, &k) || !rv_cpu_supports((RvSimdLevel) lv))
+			continue;
+		rv_kernels_for_level(RV_SIMD_SCALAR, &ref);
+		levels++;
+
+		for (size_t n = 1; n <= 4096; n *= 2)
+		{
+			double	   *a = malloc(sizeof(double) * n),
+					   *b = malloc(sizeof(double) * n);
+
+			for (size_t i = 0; i < n; i++)
+				a[i] = b[i] = gauss() * (i % 3 ? 1.0 : 1e3);
+			ref.fwht_f64(a, n);
+			k.fwht_f64(b, n);
+			differ_fwht += memcmp(a, b, sizeof(double) * n) != 0;
+			free(a);
+			free(b);
+		}
+
+		for (size_t di = 0; di < sizeof(dims) / sizeof(dims[0]); di++)
+		{
+			int			dim = dims[di];
+			size_t		ng = ((size_t) dim + 3) / 4;
+			double	   *qr = malloc(sizeof(double) * dim),
+					   *cr = malloc(sizeof(double) * dim);
+			float	   *w1 = malloc(sizeof(float) * dim),
+					   *w2 = malloc(sizeof(float) * dim),
+					   *x = malloc(sizeof(float) * dim),
+					   *c = malloc(sizeof(float) * dim),
+					   *fac = malloc(sizeof(float) * 4 * 45),
+					   *e1 = malloc(sizeof(float) * 45),
+					   *e2 = malloc(sizeof(float) * 45),
+					   *l1 = malloc(sizeof(float) * 45),
+					   *l2 = malloc(sizeof(float) * 45);
+			uint8_t    *u1 = malloc(dim),
+					   *u2 = malloc(dim),
+					   *t1 = malloc(ng * 16),
+					   *t2 = malloc(ng * 16),
+					   *bits = malloc(dim);
+			uint32_t	dotu[45];
+
+			for (int t = 0; t < 6; t++)
+			{
+				RvRabitqQuery rq1,
+							rq2;
+				double		offset = (t % 3 == 2) ? 1000.0 : 0.0;
+				double		spread = (t % 3 == 1) ? 1e-3 : 1.0;
+
+				for (int i = 0; i < dim; i++)
+				{
+					cr[i] = offset + gauss();
+					qr[i] = cr[i] + spread * gauss();
+					c[i] = (float) cr[i];
+				}
+				if (t == 5)
+					memcpy(qr, cr, sizeof(double) * dim);	/* a zero residual */
+				ref.rabitq_prepare(qr, cr, dim, 63, u1, t1, &rq1, w1);
+				k.rabitq_prepare(qr, cr, dim, 63, u2, t2, &rq2, w2);
+				differ_prep += memcmp(u1, u2, dim) != 0 || memcmp(t1, t2, ng * 16) != 0 ||
+					memcmp(w1, w2, sizeof(float) * dim) != 0 || rq1.norm != rq2.norm ||
+					rq1.lo != rq2.lo || rq1.delta != rq2.delta || rq1.sum != rq2.sum ||
+					rq1.dim != rq2.dim || rq1.inv_sqrtd != rq2.inv_sqrtd ||
+					rq1.inv_sqrt_dm1 != rq2.inv_sqrt_dm1;
+
+				/* 45 lanes of real codes, every seventh a zero residual */
+				for (int l = 0; l < 45; l++)
+				{
+					RvRabitqFactors f;
+
+					for (int i = 0; i < dim; i++)
+						x[i] = (l % 7 == 3) ? c[i] : c[i] + (float) gauss();
+					rv_rabitq_encode(x, c, dim, 7, bits, &f, w1);
+					fac[l * 4] = f.norm;
+					fac[l * 4 + 1] = f.ip;
+					fac[l * 4 + 2] = (float) f.popcount;
+					fac[l * 4 + 3] = 0.0f;
+					dotu[l] = (uint32_t) (rnd() * 63.0 * dim);
+				}
+				for (int nl = 1; nl <= 45; nl += 11)
+				{
+					ref.rabitq_estimate(&rq1, fac, dotu, nl, 1.9f, e1, l1);
+					k.rabitq_estimate(&rq1, fac, dotu, nl, 1.9f, e2, l2);
+					differ_est += memcmp(e1, e2, sizeof(float) * nl) != 0 ||
+						memcmp(l1, l2, sizeof(float) * nl) != 0;
+					cases++;
+				}
+			}
+			free(qr); free(cr); free(w1); free(w2); free(x); free(c); free(fac);
+			free(e1); free(e2); free(l1); free(l2); free(u1); free(u2); free(t1); free(t2);
+			free(bits);
+		}
+		snprintf(what, sizeof(what), "%s: fwht_f64 of n = 1 .. 4096 as the scalar's (%ld differ)",
+				 rv_simd_level_name((RvSimdLevel) lv), differ_fwht);
+		report(differ_fwht == 0, what);
+		snprintf(what, sizeof(what), "%s: rabitq_prepare at %d dimensions as the scalar's, "
+				 "grid, table and factors (%ld of %d differ)", rv_simd_level_name((RvSimdLevel) lv),
+				 (int) (sizeof(dims) / sizeof(dims[0])), differ_prep,
+				 (int) (6 * sizeof(dims) / sizeof(dims[0])));
+		report(differ_prep == 0, what);
+		snprintf(what, sizeof(what), "%s: rabitq_estimate as the scalar's, estimates and bounds "
+				 "(%ld of %ld calls differ)", rv_simd_level_name((RvSimdLevel) lv), differ_est, cases);
+		report(differ_est == 0, what);
+	}
+	if (levels == 0)
+		printf("skip no SIMD level runs here: the query kernels are the scalar ones\n");
+
+	/*
+	 * The double rotation keeps the signs of the last (dim, seed): switching
+	 * between two gives each its own rotation, the float one's to float
+	 * precision, and the same one again after the switch.
+	 */
+	{
+		int			da = 37,
+					db = 784;
+		long		off = 0,
+					unstable = 0;
+		char		what[200];
+
+		for (int t = 0; t < 6; t++)
+		{
+			int			dim = (t & 1) ? db : da;
+			uint64_t	seed = (t & 2) ? 5 : 11;
+			double	   *a = malloc(sizeof(double) * dim),
+					   *b = malloc(sizeof(double) * dim);
+			float	   *f = malloc(sizeof(float) * dim);
+
+			for (int i = 0; i < dim; i++)
+			{
+				f[i] = (float) gauss();
+				a[i] = f[i];
+			}
+			rv_rabitq_rotate_f64(a, b, dim, seed);
+			rv_rabitq_rotate(f, f, dim, seed);
+			for (int i = 0; i < dim; i++)
+				off += fabs(b[i] - f[i]) > 1e-5;
+			rv_rabitq_rotate_f64(a, a, dim, seed ^ 1);	/* another seed between */
+			for (int i = 0; i < dim; i++)
+				a[i] = (double) (float) f[i];
+			rv_rabitq_rotate_f64(b, b, dim, seed);
+			rv_rabitq_rotate_f64(b, a, dim, seed);
+			rv_rabitq_rotate_f64(b, b, dim, seed);
+			unstable += memcmp(a, b, sizeof(double) * dim) != 0;
+			free(a);
+			free(b);
+			free(f);
+		}
+		snprintf(what, sizeof(what), "rv_rabitq_rotate_f64 across (dim, seed) switches: the float "
+				 "rotation's to 1e-5 (%ld off), the same again (%ld differ)", off, unstable);
+		report(off == 0 && unstable == 0, what);
+	}
+}
+
 int
 main(void)
 {
@@ -367,6 +543,7 @@ main(void)
 	test_rotated_query(784, 0.0);
 	test_rotated_query(37, 1000.0);
 	test_rotated_query(256, 1000.0);
+	test_query_kernels();
 	printf("rabitq: %d passed, %d failed\n", passed, failed);
 	return failed != 0;
 }
