@@ -427,6 +427,17 @@ typedef struct RuIvfOptions
  */
 #define RUIVF_CENTROID_GROUP 32
 
+/*
+ * An index that keeps its float centroids (RuIvfKeepsCentroids) and has at
+ * least RUIVF_CENTROID_SQ4_MIN lists orders them in two steps: SQ4 codes of
+ * the centroids (half the bytes of SQ8, a table that stays in L2 where the
+ * SQ8 one did not: 1,000 x 784 is 392 kB) scored by the SQ4 kernel, then
+ * the nearest `probes` + RUIVF_CENTROID_RESCORE of those scored again
+ * exactly from the floats (ivfscan.c, order_centroids_sq4).
+ */
+#define RUIVF_CENTROID_SQ4_MIN	256
+#define RUIVF_CENTROID_RESCORE	16
+
 /* what a scan or insert needs from the metapage, plus centroids */
 typedef struct RuIvfState
 {
@@ -438,6 +449,10 @@ typedef struct RuIvfState
 	unsigned char *centroid_codes;	/* SQ8 codes of the centroids, in groups of
 									 * RUIVF_CENTROID_GROUP lanes (RuIvfGetState) */
 	float	   *centroid_factors;	/* and their factors (probe order, ivfscan.c) */
+	unsigned char *centroid_codes4; /* SQ4 codes of the centroids, groups as
+									 * above (NULL: not used,
+									 * RUIVF_CENTROID_SQ4_MIN) */
+	float	   *centroid_factors4;	/* and their factors */
 	double	   *centroids_rot;	/* bits = 1: the centroids rotated, made by the
 								 * first scan (RuIvfRotatedCentroids) */
 	float	   *sq_m;			/* dim: the centroid codes' parameters */

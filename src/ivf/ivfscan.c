@@ -182,6 +182,7 @@ typedef struct RuIvfScanOpaqueData
 	float	   *qa;				/* scratches of make_operand */
 	float	   *qt;
 	RuIvfOperand cop;			/* the centroid codes' operand (SQ8) */
+	RuIvfOperand cop4;			/* ... and for their SQ4 codes */
 	RuIvfOperand lop;			/* the list codes' operand (set_list_operand) */
 	bool		lop_ready;		/* lop made (codes that are not residual) */
 	float		bound_qconst;	/* largest |lop.qconst| of the lists read */
@@ -388,6 +389,7 @@ fname(T *arr, int lo, int hi, int k) \
 		qsname(arr, lo, hi, k); \
 		return; \
 	} \
+	heap[0] = INFINITY;			/* k >= 1: set below (for the compiler) */ \
 	for (int i = 0; i < k; i++) \
 		maxheap_push(heap, i, select_key(arr[lo + i].dist)); \
 	for (int i = lo + k; i < hi; i++) \
@@ -911,6 +913,52 @@ order_lists(RuIvfScanOpaque so, int upto)
 	so->nordered = upto;
 }
 
+/*
+ * The probe order in two steps (RUIVF_CENTROID_SQ4_MIN): every centroid's
+ * SQ4 estimate, then the nearest probes + RUIVF_CENTROID_RESCORE of them
+ * by their exact distances from the float centroids (the quantity of
+ * code_estimate: squared L2, or the negative inner product), in that order
+ * at the front; the others stay ordered by their estimates as the scan
+ * goes on into them (order_lists).
+ */
+static void
+order_centroids_sq4(RuIvfScanOpaque so)
+{
+	const RuIvfState *st = so->st;
+	int			dim = so->dim;
+	int			lists = st->meta.lists;
+	int			npairs = (dim + 1) / 2;
+	int			k = Min(lists, so->set.probes + RUIVF_CENTROID_RESCORE);
+	RuIvfListDist *ld = palloc(sizeof(RuIvfListDist) * lists);
+	int32	   *dot = palloc(sizeof(int32) * lists);
+
+	make_operand(so, NULL, st->sq_m, st->sq_s, 4,
+				 st->meta.pages_per_block * st->meta.dims_per_page, &so->cop4);
+	for (int g = 0; g < lists; g += RUIVF_CENTROID_GROUP)
+		rv_kernels.dot_sq4_batch(so->cop4.qbytes, st->centroid_codes4 + (Size) g * npairs,
+								 npairs, Min(RUIVF_CENTROID_GROUP, lists - g), dot + g, NULL);
+	for (int c = 0; c < lists; c++)
+	{
+		ld[c].dist = code_estimate(so, &so->cop4, st->centroid_factors4[c], dot[c]);
+		ld[c].list = c;
+	}
+	pfree(dot);
+	if (k < lists)
+		select_nearest_lists(ld, 0, lists, k);
+	for (int i = 0; i < k; i++)
+	{
+		const float *c = st->centroids + (Size) ld[i].list * dim;
+
+		ld[i].dist = so->l2codes ? rv_kernels.l2sq(so->qprep, c, dim)
+			: -rv_kernels.dot(so->qprep, c, dim);
+	}
+	qsort(ld, k, sizeof(RuIvfListDist), cmp_listdist);
+	for (int i = 0; i < k; i++)
+		so->order[i] = ld[i].list;
+	so->ld = ld;
+	so->nordered = k;
+}
+
 /* Set up the query operands and the probe order (first gettuple). */
 static void
 start_scan(IndexScanDesc scan)
@@ -946,8 +994,9 @@ start_scan(IndexScanDesc scan)
 			qn += (double) so->qprep[d] * so->qprep[d];
 		so->qnorm = (float) sqrt(qn);
 	}
-	make_operand(so, NULL, st->sq_m, st->sq_s, 8,
-				 st->meta.pages_per_block * st->meta.dims_per_page, &so->cop);
+	if (st->centroid_codes4 == NULL)
+		make_operand(so, NULL, st->sq_m, st->sq_s, 8,
+					 st->meta.pages_per_block * st->meta.dims_per_page, &so->cop);
 	if (st->meta.bits == 1)
 	{
 		RuIvfRotatedCentroids(st);
@@ -964,7 +1013,9 @@ start_scan(IndexScanDesc scan)
 
 	so->nlists = Max(lists, 1);
 	so->order = palloc(sizeof(int) * so->nlists);
-	if (lists > 0)
+	if (lists > 0 && st->centroid_codes4 != NULL)
+		order_centroids_sq4(so);
+	else if (lists > 0)
 	{
 		RuIvfListDist *ld = palloc(sizeof(RuIvfListDist) * lists);
 		int32	   *dot = palloc(sizeof(int32) * lists);

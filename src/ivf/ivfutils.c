@@ -776,6 +776,32 @@ load_state(Relation index, const RuIvfMetaData *metap)
 			pfree(code);
 		}
 
+		/* SQ4 codes for a two-step order (RUIVF_CENTROID_SQ4_MIN) */
+		if (RuIvfKeepsCentroids(&meta) && lists >= RUIVF_CENTROID_SQ4_MIN)
+		{
+			int			npairs = (dim + 1) / 2;
+			unsigned char *code = palloc0(dim + 1);
+
+			st->centroid_codes4 = palloc_extended((Size) lists * npairs,
+												  MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+			st->centroid_factors4 = palloc(sizeof(float) * lists);
+			for (int c = 0; c < lists; c++)
+			{
+				int			g = c / RUIVF_CENTROID_GROUP;
+				int			w = Min(RUIVF_CENTROID_GROUP, lists - g * RUIVF_CENTROID_GROUP);
+				unsigned char *block = st->centroid_codes4 +
+					(Size) g * RUIVF_CENTROID_GROUP * npairs;
+
+				st->centroid_factors4[c] = RuIvfEncode(st->sq_m, st->sq_s, dim,
+													   st->centroids + (Size) c * dim,
+													   NULL, code, 4).factor;
+				for (int p = 0; p < npairs; p++)
+					block[RuIvfSq4Pos(p, c % RUIVF_CENTROID_GROUP, w)] =
+						(unsigned char) (code[2 * p] | code[2 * p + 1] << 4);
+			}
+			pfree(code);
+		}
+
 		/*
 		 * The float centroids themselves only serve residual and binary codes
 		 * here (the scan's per-list operand, the coding of an insert); otherwise an
