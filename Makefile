@@ -33,6 +33,7 @@ OBJS = \
 	src/simd/simd_guc.o \
 	src/simd/rabitq.o \
 	src/simd/rabitq_avx2.o \
+	src/simd/rabitq_avx512.o \
 	src/type/vector_io.o \
 	src/type/vector_ops.o \
 	src/type/vector_agg.o \
@@ -134,8 +135,9 @@ include $(PGXS)
 # One instruction set per kernel file; everything else stays baseline x86-64.
 ifeq ($(shell uname -m),x86_64)
 src/simd/kernels_avx2.o: CFLAGS += -mavx2 -mfma
-# no fused multiply-add: bit for bit the scalar reference (rabitq_avx2.c)
+# no fused multiply-add: bit for bit the scalar reference (rabitq_avx2.c, rabitq_avx512.c)
 src/simd/rabitq_avx2.o: CFLAGS += -mavx2 -ffp-contract=off
+src/simd/rabitq_avx512.o: CFLAGS += -mavx512f -mavx512bw -mavx2 -ffp-contract=off
 src/simd/kernels_avx512.o: CFLAGS += -mavx512f -mavx512bw -mavx2 -mfma
 src/simd/kernels_avx512vnni.o: CFLAGS += -mavx512f -mavx512bw -mavx512vnni -mavx2 -mfma
 src/simd/bits_popcnt.o: CFLAGS += -mpopcnt

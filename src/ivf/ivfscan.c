@@ -364,42 +364,99 @@ maxheap_push(float *heap, int n, float d)
 	heap[i] = d;
 }
 
+/* The k-th smallest (1-based) of n floats, through a bounded max-heap. */
+static float
+kth_smallest_heap(const float *keys, int n, int k)
+{
+	float		heap[SELECT_HEAP_MAX];
+
+	Assert(k >= 1 && k <= n && k <= SELECT_HEAP_MAX);
+	for (int i = 0; i < k; i++)
+		maxheap_push(heap, i, keys[i]);
+	for (int i = k; i < n; i++)
+		if (keys[i] < heap[0])
+			maxheap_replace_top(heap, k, keys[i]);
+	return heap[0];
+}
+
+#define SELECT_SAMPLE_STRIDE 8	/* sample one key in this many */
+#define SELECT_KEEP_MAX 1024	/* keys kept below the sample's threshold */
+
 /*
  * The same partition as quickselect (the k smallest of arr[lo, hi) first,
  * in no particular order), for small k: the k-th smallest distance t is
- * found with a bounded max-heap, in which nearly every element costs one
+ * found with bounded max-heaps, in which nearly every element costs one
  * well-predicted comparison, and one more pass moves the elements below t,
  * then as many equal to t as complete k, to the front.  The quickselect's
  * data-dependent branches mispredict about every other element, which made
  * it a few per cent of a query choosing 16 lists of 1,000 and 40
  * candidates of 1,600.
+ *
+ * A heap over all n keys still sifts about k ln(n / k) times (each key
+ * smaller than the k-th so far enters it), so t is found in two steps: a
+ * threshold u from every SELECT_SAMPLE_STRIDE-th key (a little beyond its
+ * share of k of them), then the keys <= u, gathered without a branch, go
+ * through the heap.  If at least k keys are <= u, the k-th smallest of
+ * them is the k-th smallest of all (every key up to it is <= u); if not,
+ * or if too many are, the heap takes all n keys as before.  Either way t,
+ * and so the partition, is exactly the one-heap result.
  */
 #define DEFINE_SELECT_SMALLEST_HEAP(fname, qsname, T) \
 static void \
 fname(T *arr, int lo, int hi, int k) \
 { \
-	float		heap[SELECT_HEAP_MAX]; \
+	float		keys[SELECT_KEEP_MAX]; \
 	float		t; \
-	int			front = lo; \
+	int			n = hi - lo, \
+				front = lo; \
  \
-	if (k <= 0 || hi - lo <= k) \
+	if (k <= 0 || n <= k) \
 		return; \
 	if (k > SELECT_HEAP_MAX) \
 	{ \
 		qsname(arr, lo, hi, k); \
 		return; \
 	} \
-	heap[0] = INFINITY;			/* k >= 1: set below (for the compiler) */ \
-	for (int i = 0; i < k; i++) \
-		maxheap_push(heap, i, select_key(arr[lo + i].dist)); \
-	for (int i = lo + k; i < hi; i++) \
+	t = NAN; \
+	keys[0] = 0.0f;				/* (for the compiler: m >= 2 below) */ \
+	if (n >= 2 * SELECT_SAMPLE_STRIDE * k && \
+		(n + SELECT_SAMPLE_STRIDE - 1) / SELECT_SAMPLE_STRIDE <= SELECT_KEEP_MAX) \
 	{ \
-		float		d = select_key(arr[i].dist); \
+		int			m = 0, \
+					r, \
+					c = 0; \
+		float		u; \
  \
-		if (d < heap[0]) \
-			maxheap_replace_top(heap, k, d); \
+		for (int i = lo; i < hi; i += SELECT_SAMPLE_STRIDE) \
+			keys[m++] = select_key(arr[i].dist); \
+		r = Min(m, 2 * (k / SELECT_SAMPLE_STRIDE) + 4); \
+		u = kth_smallest_heap(keys, m, r); \
+		for (int i = lo; i < hi && c < SELECT_KEEP_MAX; i++) \
+		{ \
+			float		d = select_key(arr[i].dist); \
+ \
+			keys[c] = d; \
+			c += (d <= u); \
+		} \
+		if (c >= k && c < SELECT_KEEP_MAX) \
+			t = kth_smallest_heap(keys, c, k); \
 	} \
-	t = heap[0]; \
+	if (isnan(t)) \
+	{ \
+		float		heap[SELECT_HEAP_MAX]; \
+ \
+		heap[0] = INFINITY;		/* k >= 1: set below (for the compiler) */ \
+		for (int i = 0; i < k; i++) \
+			maxheap_push(heap, i, select_key(arr[lo + i].dist)); \
+		for (int i = lo + k; i < hi; i++) \
+		{ \
+			float		d = select_key(arr[i].dist); \
+ \
+			if (d < heap[0]) \
+				maxheap_replace_top(heap, k, d); \
+		} \
+		t = heap[0]; \
+	} \
 	for (int pass = 0; pass < 2; pass++) \
 		for (int i = front; i < hi && front < lo + k; i++) \
 		{ \
@@ -945,6 +1002,14 @@ order_centroids_sq4(RuIvfScanOpaque so)
 	pfree(dot);
 	if (k < lists)
 		select_nearest_lists(ld, 0, lists, k);
+	/* the floats of all k at once: their misses overlap */
+	for (int i = 0; i < k; i++)
+	{
+		const char *c = (const char *) (st->centroids + (Size) ld[i].list * dim);
+
+		for (Size off = 0; off < sizeof(float) * (Size) dim; off += 64)
+			__builtin_prefetch(c + off, 0, 3);
+	}
 	for (int i = 0; i < k; i++)
 	{
 		const float *c = st->centroids + (Size) ld[i].list * dim;

@@ -77,7 +77,7 @@ rv_kernels_for_level(RvSimdLevel level, RvKernels *out)
 				l1_f32_batch_avx512,
 				rv_cpu_has_avx512vnni() ? dot_sq8_batch_avx512vnni : dot_sq8_batch_avx512,
 				dot_sq4_batch_avx512, dot_f32_multi_avx512, fastscan_batch_avx512,
-				fwht_f64_avx2, rabitq_prepare_avx2, rabitq_estimate_avx2
+				fwht_f64_avx512, rabitq_prepare_avx512, rabitq_estimate_avx512
 			};
 			return true;
 #endif
@@ -103,9 +103,11 @@ rv_simd_level_kernels(RvSimdLevel level)
 		case RV_SIMD_AVX512:
 			return rv_cpu_has_avx512vnni()
 				? "pair, batch and dot_multi: avx512f; dot_sq8_batch: avx512bw+vnni; "
-				"dot_sq4_batch, fastscan_batch: avx512bw; rabitq query side: avx2"
+				"dot_sq4_batch, fastscan_batch, rabitq_prepare: avx512bw; "
+				"fwht_f64, rabitq_estimate: avx512f"
 				: "pair, batch and dot_multi: avx512f; dot_sq8_batch, dot_sq4_batch, "
-				"fastscan_batch: avx512bw (no vnni); rabitq query side: avx2";
+				"fastscan_batch, rabitq_prepare: avx512bw (no vnni); fwht_f64, "
+				"rabitq_estimate: avx512f";
 #endif
 		default:
 			return NULL;

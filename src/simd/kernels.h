@@ -362,7 +362,7 @@ extern void dot_f32_multi_avx2(const float *x, size_t nx, const float *block, si
 extern void dot_sq8_batch_avx2(const int32_t *qpairs, const unsigned char *codes, size_t npairs, size_t width, int32_t *out, const unsigned char *next);
 extern void dot_sq4_batch_avx2(const int16_t *qpairs, const unsigned char *codes, size_t npairs, size_t width, int32_t *out, const unsigned char *next);
 extern void fastscan_batch_avx2(const uint8_t *lut, const uint8_t *codes, size_t ngroups, uint32_t *out);
-/* rabitq_avx2.c (the avx512 level uses these too) */
+/* rabitq_avx2.c */
 extern void fwht_f64_avx2(double *x, size_t n);
 extern void rabitq_prepare_avx2(const double *qr, const double *cr, int dim, int qmax, uint8_t *u, uint8_t *lut, struct RvRabitqQuery *rq, float *work);
 extern void rabitq_estimate_avx2(const struct RvRabitqQuery *rq, const float *factors, const uint32_t *dotu, size_t n, float eps0, float *est, float *lower);
@@ -376,6 +376,10 @@ extern void dot_f32_batch_avx512(const float *q, const float *block, size_t dim,
 extern void cosine_f32_batch_avx512(const float *q, const float *block, size_t dim, size_t width, float *out);
 extern void l1_f32_batch_avx512(const float *q, const float *block, size_t dim, size_t width, float *out);
 extern void dot_f32_multi_avx512(const float *x, size_t nx, const float *block, size_t dim, size_t width, float *out);
+/* rabitq_avx512.c */
+extern void fwht_f64_avx512(double *x, size_t n);
+extern void rabitq_prepare_avx512(const double *qr, const double *cr, int dim, int qmax, uint8_t *u, uint8_t *lut, struct RvRabitqQuery *rq, float *work);
+extern void rabitq_estimate_avx512(const struct RvRabitqQuery *rq, const float *factors, const uint32_t *dotu, size_t n, float eps0, float *est, float *lower);
 extern void dot_sq8_batch_avx512(const int32_t *qpairs, const unsigned char *codes, size_t npairs, size_t width, int32_t *out, const unsigned char *next);
 extern void dot_sq4_batch_avx512(const int16_t *qpairs, const unsigned char *codes, size_t npairs, size_t width, int32_t *out, const unsigned char *next);
 extern void fastscan_batch_avx512(const uint8_t *lut, const uint8_t *codes, size_t ngroups, uint32_t *out);
