@@ -258,6 +258,9 @@ typedef struct RuIvfScanOpaqueData
 	bool		latesorted;
 
 	Buffer		ahead;			/* pinned: the first page of the list read next */
+	Buffer		rowbuf;			/* pinned: the heap page of the row re-ranked
+								 * next (prefetch_row), or InvalidBuffer */
+	BlockNumber rowblk;			/* ... its block */
 
 	RvScanStats stats;			/* this query's counters (ruvector_stats) */
 } RuIvfScanOpaqueData;
@@ -534,6 +537,11 @@ end_query(IndexScanDesc scan)
 	{
 		ReleaseBuffer(so->ahead);
 		so->ahead = InvalidBuffer;
+	}
+	if (BufferIsValid(so->rowbuf))
+	{
+		ReleaseBuffer(so->rowbuf);
+		so->rowbuf = InvalidBuffer;
 	}
 	if (so->slot != NULL)
 	{
@@ -1472,6 +1480,51 @@ index_vector_distance(IndexScanDesc scan, BlockNumber blk, int lane)
 }
 
 /*
+ * Ask for the memory of the heap row re-ranked next while this one is
+ * re-ranked: pin its page (kept in so->rowbuf for table_row_distance, which
+ * takes the pin) and prefetch the tuple's cache lines, so that the two rows'
+ * misses overlap instead of queueing (a 784-dimension row is 49 lines).
+ * The line pointer is read without the content lock: it only says where to
+ * prefetch from, and a value read while the page changes is clamped to the
+ * page and otherwise harmless.
+ */
+static void
+prefetch_row(IndexScanDesc scan, ItemPointer tid)
+{
+	RuIvfScanOpaque so = (RuIvfScanOpaque) scan->opaque;
+	BlockNumber blk = ItemPointerGetBlockNumber(tid);
+	OffsetNumber off = ItemPointerGetOffsetNumber(tid);
+	Page		page;
+	ItemId		lp;
+
+	if (BufferIsValid(so->rowbuf) && so->rowblk != blk)
+	{
+		ReleaseBuffer(so->rowbuf);
+		so->rowbuf = InvalidBuffer;
+	}
+	if (!BufferIsValid(so->rowbuf))
+	{
+		so->rowbuf = RuIvfReadHeapBufferRecent(scan->heapRelation, so->st, blk);
+		so->rowblk = blk;
+	}
+	page = BufferGetPage(so->rowbuf);
+	if (off < FirstOffsetNumber || off > PageGetMaxOffsetNumber(page))
+		return;
+	lp = PageGetItemId(page, off);
+	if (ItemIdIsNormal(lp))
+	{
+		Size		start = ItemIdGetOffset(lp);
+		Size		len = ItemIdGetLength(lp);
+
+		if (start >= BLCKSZ)
+			return;
+		len = Min(len, BLCKSZ - start);
+		for (Size o = 0; o < len; o += 64)
+			__builtin_prefetch((const char *) page + start + o, 0, 3);
+	}
+}
+
+/*
  * Exact distance of the row version at *tid visible to the scan's snapshot
  * (dist NULL: only whether one is visible).  For a heap table the block's
  * page is pinned through the remembered buffer when it is still there (no
@@ -1483,7 +1536,7 @@ index_vector_distance(IndexScanDesc scan, BlockNumber blk, int lane)
  * column is NULL.
  */
 static bool
-table_row_distance(IndexScanDesc scan, ItemPointer tid, double *dist)
+table_row_distance(IndexScanDesc scan, ItemPointer tid, double *dist, ItemPointer next)
 {
 	RuIvfScanOpaque so = (RuIvfScanOpaque) scan->opaque;
 	Relation	heap = scan->heapRelation;
@@ -1527,9 +1580,18 @@ table_row_distance(IndexScanDesc scan, ItemPointer tid, double *dist)
 	else
 	{
 		ItemPointerData t = *tid;
-		Buffer		buf = RuIvfReadHeapBufferRecent(heap, so->st, ItemPointerGetBlockNumber(tid));
+		Buffer		buf;
 		HeapTupleData tup;
 
+		if (BufferIsValid(so->rowbuf) && so->rowblk == ItemPointerGetBlockNumber(tid))
+		{
+			buf = so->rowbuf;	/* pinned by prefetch_row */
+			so->rowbuf = InvalidBuffer;
+		}
+		else
+			buf = RuIvfReadHeapBufferRecent(heap, so->st, ItemPointerGetBlockNumber(tid));
+		if (next != NULL)
+			prefetch_row(scan, next);
 		LockBuffer(buf, BUFFER_LOCK_SHARE);
 		found = heap_hot_search_buffer(&t, heap, buf, scan->xs_snapshot, &tup, NULL, true);
 		if (found && dist != NULL)
@@ -1789,7 +1851,8 @@ window_next(IndexScanDesc scan, RuIvfRow *out)
 		CHECK_FOR_INTERRUPTS();
 		if (so->vecbuf != NULL)
 			dist = index_vector_distance(scan, c->blk, c->lane);
-		else if (!table_row_distance(scan, &c->tid, &dist))
+		else if (!table_row_distance(scan, &c->tid, &dist,
+									 so->nextcand < so->winend ? &so->cand[so->nextcand].tid : NULL))
 			continue;
 		if (ruvector_check_bounds && !((float) dist >= c->dist) && !isnan(dist))
 			ereport(ERROR,
@@ -2091,7 +2154,7 @@ next_tuple(IndexScanDesc scan, ScanDirection dir)
 		 * hold visible ones back), and before it counts towards the depth,
 		 * so that both representations go as deep for the same rows.
 		 */
-		if (so->vecbuf != NULL && !table_row_distance(scan, &row.tid, NULL))
+		if (so->vecbuf != NULL && !table_row_distance(scan, &row.tid, NULL, NULL))
 			continue;
 		break;
 	}
