@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Smoke test of the benchmark runner (seconds): a tiny synthetic set
 # (2,000 x 16, 50 queries, 2 s per pgbench run) through bench/run on its own
-# throwaway cluster, exact scan only.  Asserts that
+# throwaway cluster, the exact scan and a ruivf index.  Asserts that
 #   - the exact scan's recall@10 and recall@100 are 1.000,
+#   - the index's point has its recall and the server's time per query,
 #   - the recall evaluation can fail: a wrong answer list scores below 1,
 #   - every report file was written and is non-empty: results.json,
 #     results.csv, results.md, recall-qps.png, the pgbench script and its
@@ -27,7 +28,7 @@ chmod 755 "$tmp"
 # Its own throwaway cluster, whatever PG* the caller has set.
 if ! env -u PGHOST -u PGPORT -u PGUSER -u PGDATABASE -u PGOPTIONS \
 	bench/run --server throwaway --dataset synthetic --n 2000 --dim 16 --queries 50 \
-	--duration 2 --shared-buffers 128MB --index none --out "$out" --keep-logs; then
+	--duration 2 --shared-buffers 128MB --index none,ruivf --sweep probes=1,4 --out "$out" --keep-logs; then
 	fail "bench/run exited with an error (see above)"
 fi
 
@@ -62,6 +63,16 @@ for p in pts:
         for k in ("qps", "lat_p50_ms", "lat_p95_ms", "lat_p99_ms"):
             if not (isinstance(run.get(k), (int, float)) and run[k] > 0):
                 errors.append(f"{c} client(s): {k} = {run.get(k)}")
+ix = [p for p in r["points"] if p["workload"] == "knn" and p["index"] == "ruivf"]
+if not ix:
+    errors.append("no ruivf point")
+for p in ix:
+    if p.get("error"):
+        errors.append(f"ruivf failed: {p['error']}")
+    elif not (0 < (p.get("recall_at_10") or 0) <= 1):
+        errors.append(f"ruivf recall@10 = {p.get('recall_at_10')}")
+    elif not (isinstance(p.get("server_us"), (int, float)) and p["server_us"] > 0):
+        errors.append(f"ruivf server time per query = {p.get('server_us')}")
 m = r["machine"]
 for k in ("cpu_model", "cores", "simd_in_use", "postgresql"):
     if not m.get(k):
@@ -93,7 +104,7 @@ wrong=$(bench/bin/rvgt eval --base "$base" --query "$query" --metric l2 --gt "${
 python3 -c 'import json,sys; r=json.loads(sys.argv[1])["recall"]; sys.exit(0 if r < 0.9 else 1)' "$wrong" ||
 	fail "a deliberately wrong answer list scored recall@10 >= 0.9: $wrong"
 
-echo "bench smoke test: ok (exact recall@10 = recall@100 = 1.000; all report files written)"
+echo "bench smoke test: ok (exact recall@10 = recall@100 = 1.000; ruivf recall and server time; all report files written)"
 if [ "${RVBENCH_SMOKE_KEEP:-0}" = 1 ]; then
 	echo "bench smoke test: files kept in $out"
 else
