@@ -119,3 +119,46 @@ SELECT ruvector_index_check('be_v', true);
 SELECT id FROM bt ORDER BY v <-> '[1,2,3]' LIMIT 1;
 RESET ruvector.epsilon;
 DROP TABLE bt, be;
+
+-- 256 lists or more, codes that keep their centroids (bits = 1, and the
+-- residual bits = 4): the centroids are ranked by their SQ4 codes, then the
+-- nearest probes + 16 of those again exactly (ivf.h,
+-- RUIVF_CENTROID_SQ4_MIN).  Every list read gives the exact rows; a stored
+-- row as the query finds itself first from its own list alone (probes = 1:
+-- the nearest centroid must be ranked first); and a filter that passes one
+-- row in 97 makes the scan go on far past the exactly ranked lists, into
+-- those ordered by their SQ4 estimates, and still return its 10 rows.
+CREATE TABLE bc (id int, v ruvector(13));
+INSERT INTO bc SELECT i, pg_temp.rv(i, 13) FROM generate_series(1, 6000) i;
+CREATE INDEX bc_l2 ON bc USING ruivf (v ruvector_l2_ops) WITH (lists = 300, bits = 1);
+CREATE INDEX bc_ip ON bc USING ruivf (v ruvector_ip_ops) WITH (lists = 300, bits = 1);
+SELECT indexrelid::regclass AS index, i.lists, i.bits
+  FROM pg_index, LATERAL ruvector_index_info(indexrelid) i
+ WHERE indrelid = 'bc'::regclass ORDER BY indexrelid::regclass::text;
+SET ruvector.epsilon = 1000;
+SELECT pg_temp.exact_queries('bc', '<->', 13, 10) AS l2,
+       pg_temp.exact_queries('bc', '<#>', 13, 10) AS ip;
+SET ruvector.probes = 1;
+SET enable_seqscan = off;
+SELECT count(*) AS finds_itself
+  FROM generate_series(1, 6000, 120) q
+ WHERE (SELECT id FROM bc ORDER BY v <-> (SELECT v FROM bc WHERE id = q) LIMIT 1) = q;
+SET ruvector.probes = 2;
+SELECT count(*) AS rows, bool_and(id % 97 = 0) AS all_match
+  FROM (SELECT id FROM bc WHERE id % 97 = 0
+         ORDER BY v <-> pg_temp.rv(100037, 13) LIMIT 10) s;
+RESET ruvector.probes;
+RESET enable_seqscan;
+DROP INDEX bc_l2, bc_ip;
+CREATE INDEX bc_4 ON bc USING ruivf (v ruvector_l2_ops) WITH (lists = 300, bits = 4);
+SELECT pg_temp.exact_queries('bc', '<->', 13, 10) AS l2_bits4;
+SET ruvector.probes = 1;
+SET enable_seqscan = off;
+SELECT count(*) AS finds_itself_bits4
+  FROM generate_series(1, 6000, 120) q
+ WHERE (SELECT id FROM bc ORDER BY v <-> (SELECT v FROM bc WHERE id = q) LIMIT 1) = q;
+RESET ruvector.probes;
+RESET enable_seqscan;
+RESET ruvector.epsilon;
+SELECT ruvector_index_check('bc_4', true);
+DROP TABLE bc;
