@@ -147,6 +147,10 @@ endif
 
 $(OBJS): src/simd/kernels.h src/type/vector.h src/ivf/ivf.h src/stats/stats.h
 src/simd/kernels_avx512.o src/simd/kernels_avx512vnni.o: src/simd/kernels_avx512_sq8.h
+src/simd/rabitq.o src/simd/rabitq_avx2.o src/simd/rabitq_avx512.o src/ivf/ivfscan.o \
+	src/ivf/ivfutils.o: src/simd/rabitq.h
+src/simd/rabitq_avx2.o src/simd/rabitq_avx512.o: src/simd/rabitq_x86.h \
+	src/simd/rabitq_estimate_simd.h
 src/type/bit_ops.o src/simd/bits_dispatch.o src/simd/bits_scalar.o src/simd/bits_popcnt.o \
 	src/simd/bits_avx512.o: src/simd/bits.h
 src/type/halfvec.o src/ivf/ivfutils.o src/simd/half_dispatch.o src/simd/half_scalar.o \

@@ -216,36 +216,23 @@ rv_rabitq_encode(const float *x, const float *c, int dim, uint64_t seed,
 }
 
 /*
- * Put the rotated residual work (not normalized; of length norm, range
- * lo .. hi and element sum `sum`) on the query grid of rabitq.h: rq and
- * u[0 .. dim).
+ * u[0 .. dim) from the residual in work[] and the grid's terms in *rq
+ * (rv_rabitq_grid_terms) from its accumulators.
  */
 static void
-set_grid(const float *work, int dim, double norm, float lo, float hi, double sum, int qmax,
-		 uint8_t *u, RvRabitqQuery *rq)
+set_grid(const float *work, int dim, const RvRabitqResidual *a, int qmax, uint8_t *u,
+		 RvRabitqQuery *rq)
 {
-	float		scale;
+	float		lo;
+	float		scale = rv_rabitq_grid_terms(a, dim, qmax, rq, &lo);
 
-	rq->norm = (float) norm;
-	rq->dim = dim;
-	rq->inv_sqrtd = 1.0 / sqrt((double) dim);
-	rq->inv_sqrt_dm1 = 1.0 / sqrt(dim > 1 ? (double) dim - 1.0 : 1.0);
-	if (!(norm > 0.0))
+	if (scale < 0.0f)
 	{
-		rq->lo = rq->delta = rq->sum = 0.0f;
 		memset(u, 0, dim);
 		return;
 	}
-	rq->lo = (float) (lo / norm);
-	rq->delta = (float) ((hi - lo) / norm / qmax);
-	rq->sum = (float) (sum / norm);
-	scale = hi > lo ? (float) qmax / (hi - lo) : 0.0f;
 	for (int i = 0; i < dim; i++)
-	{
-		int			k = (int) ((work[i] - lo) * scale + 0.5f);
-
-		u[i] = (uint8_t) (k < 0 ? 0 : k > qmax ? qmax : k);
-	}
+		u[i] = rv_rabitq_grid_value(work[i], lo, scale, qmax);
 }
 
 /* Prepare query q for the list of centroid c. */
@@ -274,7 +261,12 @@ rv_rabitq_query(const float *q, const float *c, int dim, uint64_t seed, int qmax
 		hi = work[i] > hi ? work[i] : hi;
 		sum += work[i];
 	}
-	set_grid(work, dim, sqrt(norm), lo, hi, sum, qmax, u, rq);
+	/* one accumulator holds it all: (x + 0) + (0 + 0) is x */
+	{
+		RvRabitqResidual a = {{norm, 0, 0, 0}, {sum, 0, 0, 0}, {lo, lo, lo, lo}, {hi, hi, hi, hi}};
+
+		set_grid(work, dim, &a, qmax, u, rq);
+	}
 }
 
 /*
@@ -282,58 +274,22 @@ rv_rabitq_query(const float *q, const float *c, int dim, uint64_t seed, int qmax
  * rotated centroid cr = P^T c: P^T (q - c) = qr - cr, so that a scan
  * rotates its query once and each centroid once, not once per list.  One
  * pass for the residual and its norm, sum and range, in four accumulators
- * so that the compiler vectorizes it (a scan does this for every list it
- * reads), then set_grid.
+ * (rabitq.h: RvRabitqResidual, as every level of rabitq_prepare sums
+ * them), then set_grid.
  */
 void
 rv_rabitq_query_rotated(const double *qr, const double *cr, int dim, int qmax,
 						uint8_t *u, RvRabitqQuery *rq, float *work)
 {
-	double		n4[4] = {0, 0, 0, 0},
-				s4[4] = {0, 0, 0, 0};
-	float		lo4[4],
-				hi4[4],
-				lo,
-				hi;
+	RvRabitqResidual a;
 	int			i = 0;
 
-	for (int k = 0; k < 4; k++)
-	{
-		lo4[k] = (float) (qr[0] - cr[0]);
-		hi4[k] = lo4[k];
-	}
+	rv_rabitq_residual_init(&a, qr, cr);
 	for (; i + 4 <= dim; i += 4)
 		for (int k = 0; k < 4; k++)
-		{
-			double		d = qr[i + k] - cr[i + k];
-			float		f = (float) d;
-
-			work[i + k] = f;
-			n4[k] += d * d;
-			s4[k] += d;
-			lo4[k] = f < lo4[k] ? f : lo4[k];
-			hi4[k] = f > hi4[k] ? f : hi4[k];
-		}
-	for (; i < dim; i++)
-	{
-		double		d = qr[i] - cr[i];
-		float		f = (float) d;
-
-		work[i] = f;
-		n4[0] += d * d;
-		s4[0] += d;
-		lo4[0] = f < lo4[0] ? f : lo4[0];
-		hi4[0] = f > hi4[0] ? f : hi4[0];
-	}
-	lo = lo4[0];
-	hi = hi4[0];
-	for (int k = 1; k < 4; k++)
-	{
-		lo = lo4[k] < lo ? lo4[k] : lo;
-		hi = hi4[k] > hi ? hi4[k] : hi;
-	}
-	set_grid(work, dim, sqrt((n4[0] + n4[1]) + (n4[2] + n4[3])), lo, hi,
-			 (s4[0] + s4[1]) + (s4[2] + s4[3]), qmax, u, rq);
+			rv_rabitq_residual_add(&a, k, qr, cr, i + k, i + k + 1, work);
+	rv_rabitq_residual_add(&a, 0, qr, cr, i, dim, work);
+	set_grid(work, dim, &a, qmax, u, rq);
 }
 
 /* Estimated squared distance from a fast-scan sum, and its lower bound. */

@@ -52,6 +52,7 @@
 #ifndef RUVECTOR_RABITQ_H
 #define RUVECTOR_RABITQ_H
 
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -119,5 +120,94 @@ extern void rv_rabitq_query_rotated(const double *qr, const double *cr, int dim,
  */
 extern float rv_rabitq_distance(const RvRabitqQuery *rq, const RvRabitqFactors *f,
 								uint32_t dotu, float eps0, float *lower);
+
+/*
+ * The pieces of the query's preparation (rv_rabitq_query_rotated) that
+ * every level of kernels.h's rabitq_prepare shares, so that each computes
+ * the same bits: the residual qr - cr is summed in four accumulators,
+ * dimension i into accumulator i % 4 (a vector of four doubles does that),
+ * the last dim % 4 dimensions into the first; then the grid.
+ */
+typedef struct RvRabitqResidual
+{
+	double		sq[4];			/* sums of squares */
+	double		sum[4];			/* sums of elements */
+	float		lo[4];			/* smallest element (as float) */
+	float		hi[4];			/* largest */
+} RvRabitqResidual;
+
+/* Start the accumulators: zero sums, range the first element's. */
+static inline void
+rv_rabitq_residual_init(RvRabitqResidual *a, const double *qr, const double *cr)
+{
+	for (int k = 0; k < 4; k++)
+	{
+		a->sq[k] = a->sum[k] = 0.0;
+		a->lo[k] = a->hi[k] = (float) (qr[0] - cr[0]);
+	}
+}
+
+/* Dimensions [from, dim) one by one into accumulator k (work[i]: as float). */
+static inline void
+rv_rabitq_residual_add(RvRabitqResidual *a, int k, const double *qr, const double *cr,
+					   int from, int dim, float *work)
+{
+	for (int i = from; i < dim; i++)
+	{
+		double		d = qr[i] - cr[i];
+		float		f = (float) d;
+
+		work[i] = f;
+		a->sq[k] += d * d;
+		a->sum[k] += d;
+		a->lo[k] = f < a->lo[k] ? f : a->lo[k];
+		a->hi[k] = f > a->hi[k] ? f : a->hi[k];
+	}
+}
+
+/*
+ * The residual's norm, sum and range from the accumulators, and the grid's
+ * terms in *rq; returns the scale that puts an element x on the grid
+ * (rv_rabitq_grid_value), or a negative number when the residual is zero
+ * (the grid's terms then 0, every u_i 0).
+ */
+static inline float
+rv_rabitq_grid_terms(const RvRabitqResidual *a, int dim, int qmax, RvRabitqQuery *rq,
+					 float *lo_out)
+{
+	double		norm = sqrt((a->sq[0] + a->sq[1]) + (a->sq[2] + a->sq[3]));
+	double		sum = (a->sum[0] + a->sum[1]) + (a->sum[2] + a->sum[3]);
+	float		lo = a->lo[0],
+				hi = a->hi[0];
+
+	for (int k = 1; k < 4; k++)
+	{
+		lo = a->lo[k] < lo ? a->lo[k] : lo;
+		hi = a->hi[k] > hi ? a->hi[k] : hi;
+	}
+	*lo_out = lo;
+	rq->norm = (float) norm;
+	rq->dim = dim;
+	rq->inv_sqrtd = 1.0 / sqrt((double) dim);
+	rq->inv_sqrt_dm1 = 1.0 / sqrt(dim > 1 ? (double) dim - 1.0 : 1.0);
+	if (!(norm > 0.0))
+	{
+		rq->lo = rq->delta = rq->sum = 0.0f;
+		return -1.0f;
+	}
+	rq->lo = (float) (lo / norm);
+	rq->delta = (float) ((hi - lo) / norm / qmax);
+	rq->sum = (float) (sum / norm);
+	return hi > lo ? (float) qmax / (hi - lo) : 0.0f;
+}
+
+/* x on the grid: round((x - lo) * scale), within 0 .. qmax. */
+static inline uint8_t
+rv_rabitq_grid_value(float x, float lo, float scale, int qmax)
+{
+	int			k = (int) ((x - lo) * scale + 0.5f);
+
+	return (uint8_t) (k < 0 ? 0 : k > qmax ? qmax : k);
+}
 
 #endif							/* RUVECTOR_RABITQ_H */

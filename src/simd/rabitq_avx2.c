@@ -26,6 +26,9 @@
 #ifdef RV_HAVE_X86_KERNELS
 #include <immintrin.h>
 
+#include "rabitq_x86.h"
+#include "rabitq_estimate_simd.h"
+
 /*
  * The transform: stages 1 and 2 inside each vector of four doubles, then
  * the stages h >= 4 as butterflies of whole vectors, then the scale.  The
@@ -106,80 +109,26 @@ void
 rabitq_prepare_avx2(const double *qr, const double *cr, int dim, int qmax, uint8_t *u,
 					uint8_t *lut, RvRabitqQuery *rq, float *work)
 {
-	__m256d		n4 = _mm256_setzero_pd(),
-				s4 = _mm256_setzero_pd();
-	__m128		lo4,
-				hi4;
-	double		n4s[4],
-				s4s[4];
-	float		lo4s[4],
-				hi4s[4],
-				lo,
-				hi;
-	double		norm;
+	RvRabitqResidual a;
+	float		lo,
+				scale;
 	int			i = 0;
 	size_t		ngroups = ((size_t) dim + 3) / 4,
 				g = 0;
 
-	lo4 = hi4 = _mm_set1_ps((float) (qr[0] - cr[0]));
-	for (; i + 4 <= dim; i += 4)
-	{
-		__m256d		d = _mm256_sub_pd(_mm256_loadu_pd(qr + i), _mm256_loadu_pd(cr + i));
-		__m128		f = _mm256_cvtpd_ps(d);
-
-		_mm_storeu_ps(work + i, f);
-		n4 = _mm256_add_pd(n4, _mm256_mul_pd(d, d));
-		s4 = _mm256_add_pd(s4, d);
-		lo4 = _mm_blendv_ps(lo4, f, _mm_cmplt_ps(f, lo4));
-		hi4 = _mm_blendv_ps(hi4, f, _mm_cmpgt_ps(f, hi4));
-	}
-	_mm256_storeu_pd(n4s, n4);
-	_mm256_storeu_pd(s4s, s4);
-	_mm_storeu_ps(lo4s, lo4);
-	_mm_storeu_ps(hi4s, hi4);
-	for (; i < dim; i++)
-	{
-		double		d = qr[i] - cr[i];
-		float		f = (float) d;
-
-		work[i] = f;
-		n4s[0] += d * d;
-		s4s[0] += d;
-		lo4s[0] = f < lo4s[0] ? f : lo4s[0];
-		hi4s[0] = f > hi4s[0] ? f : hi4s[0];
-	}
-	lo = lo4s[0];
-	hi = hi4s[0];
-	for (int k = 1; k < 4; k++)
-	{
-		lo = lo4s[k] < lo ? lo4s[k] : lo;
-		hi = hi4s[k] > hi ? hi4s[k] : hi;
-	}
-	norm = sqrt((n4s[0] + n4s[1]) + (n4s[2] + n4s[3]));
-
-	/* the grid (rabitq.c's set_grid) */
-	rq->norm = (float) norm;
-	rq->dim = dim;
-	rq->inv_sqrtd = 1.0 / sqrt((double) dim);
-	rq->inv_sqrt_dm1 = 1.0 / sqrt(dim > 1 ? (double) dim - 1.0 : 1.0);
-	if (!(norm > 0.0))
-	{
-		rq->lo = rq->delta = rq->sum = 0.0f;
+	rabitq_residual_avx2(qr, cr, dim, work, &a);
+	scale = rv_rabitq_grid_terms(&a, dim, qmax, rq, &lo);
+	if (scale < 0.0f)
 		memset(u, 0, dim);
-	}
 	else
 	{
-		float		scale = hi > lo ? (float) qmax / (hi - lo) : 0.0f;
 		__m256		vlo = _mm256_set1_ps(lo),
 					vscale = _mm256_set1_ps(scale),
 					half = _mm256_set1_ps(0.5f);
 		__m256i		vmax = _mm256_set1_epi32(qmax),
 					zero = _mm256_setzero_si256();
 
-		rq->lo = (float) (lo / norm);
-		rq->delta = (float) ((hi - lo) / norm / qmax);
-		rq->sum = (float) (((s4s[0] + s4s[1]) + (s4s[2] + s4s[3])) / norm);
-		for (i = 0; i + 8 <= dim; i += 8)
+		for (; i + 8 <= dim; i += 8)
 		{
 			__m256		t = _mm256_add_ps(_mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(work + i), vlo),
 														vscale), half);
@@ -191,11 +140,7 @@ rabitq_prepare_avx2(const double *qr, const double *cr, int dim, int qmax, uint8
 			_mm_storel_epi64((__m128i *) (u + i), _mm_packus_epi16(w, w));
 		}
 		for (; i < dim; i++)
-		{
-			int			k = (int) ((work[i] - lo) * scale + 0.5f);
-
-			u[i] = (uint8_t) (k < 0 ? 0 : k > qmax ? qmax : k);
-		}
+			u[i] = rv_rabitq_grid_value(work[i], lo, scale, qmax);
 	}
 
 	/* the tables, two groups (eight values of u) at a time */
@@ -209,102 +154,37 @@ rabitq_prepare_avx2(const double *qr, const double *cr, int dim, int qmax, uint8
 }
 
 /*
- * rv_rabitq_distance of four lanes at a time in double, its branches as
- * blends; the lanes past a multiple of four one by one.
+ * rv_rabitq_distance of four lanes at a time in double (the template of
+ * rabitq_estimate_simd.h), its branches as blends; the lanes past a
+ * multiple of four one by one.  A lane's factors are four floats: four
+ * lanes' sixteen transposed give the norms, ips and popcounts.
  */
-void
-rabitq_estimate_avx2(const RvRabitqQuery *rq, const float *factors, const uint32_t *dotu,
-					 size_t n, float eps0, float *est, float *lower)
-{
-	size_t		l = 0;
-	double		nqs = rq->norm;
+#define RQ_VD __m256d
+#define RQ_W 4
+#define RQ_SET1(x) _mm256_set1_pd(x)
+#define RQ_ADD _mm256_add_pd
+#define RQ_SUB _mm256_sub_pd
+#define RQ_MUL _mm256_mul_pd
+#define RQ_DIV _mm256_div_pd
+#define RQ_SQRT _mm256_sqrt_pd
+#define RQ_GT(a, b, x, y) _mm256_blendv_pd((y), (x), _mm256_cmp_pd((a), (b), _CMP_GT_OQ))
+#define RQ_LT(a, b, x, y) _mm256_blendv_pd((y), (x), _mm256_cmp_pd((a), (b), _CMP_LT_OQ))
+#define RQ_EQ(a, b, x, y) _mm256_blendv_pd((y), (x), _mm256_cmp_pd((a), (b), _CMP_EQ_OQ))
+#define RQ_LOAD(f, dotu, l, no, ip, pop, du) \
+	do { \
+		__m128		r0_ = _mm_loadu_ps((f) + (l) * 4), \
+					r1_ = _mm_loadu_ps((f) + (l) * 4 + 4), \
+					r2_ = _mm_loadu_ps((f) + (l) * 4 + 8), \
+					r3_ = _mm_loadu_ps((f) + (l) * 4 + 12); \
+ \
+		_MM_TRANSPOSE4_PS(r0_, r1_, r2_, r3_); \
+		(no) = _mm256_cvtps_pd(r0_); \
+		(ip) = _mm256_cvtps_pd(r1_); \
+		(pop) = _mm256_cvtps_pd(r2_); \
+		(du) = _mm256_cvtepi32_pd(_mm_loadu_si128((const __m128i *) ((dotu) + (l)))); \
+	} while (0)
+#define RQ_STORE(p, v) _mm_storeu_ps((p), _mm256_cvtpd_ps(v))
 
-	if (nqs != 0.0)
-	{
-		const __m256d zero = _mm256_setzero_pd(),
-					one = _mm256_set1_pd(1.0),
-					two = _mm256_set1_pd(2.0),
-					twelve = _mm256_set1_pd(12.0),
-					nq = _mm256_set1_pd(nqs),
-					nq2 = _mm256_set1_pd(nqs * nqs),
-					delta = _mm256_set1_pd((double) rq->delta),
-					lo = _mm256_set1_pd((double) rq->lo),
-					sum = _mm256_set1_pd((double) rq->sum),
-					inv_sqrtd = _mm256_set1_pd(rq->inv_sqrtd),
-					inv_sqrt_dm1 = _mm256_set1_pd(rq->inv_sqrt_dm1),
-					e0 = _mm256_set1_pd((double) eps0),
-					rounding = _mm256_set1_pd(RV_RABITQ_ROUNDING),
-					twodelta = _mm256_set1_pd(2.0 * (double) rq->delta);
-
-		for (; l + 4 <= n; l += 4)
-		{
-			__m128		r0 = _mm_loadu_ps(factors + l * 4),
-						r1 = _mm_loadu_ps(factors + l * 4 + 4),
-						r2 = _mm_loadu_ps(factors + l * 4 + 8),
-						r3 = _mm_loadu_ps(factors + l * 4 + 12);
-			__m256d		no,
-						ip,
-						pop,
-						inv_ip,
-						base,
-						cosine,
-						c,
-						code_max,
-						code_sd,
-						grid_max,
-						grid_sd,
-						err,
-						cap,
-						scale,
-						e,
-						lowv,
-						du;
-
-			_MM_TRANSPOSE4_PS(r0, r1, r2, r3);	/* r0 norms, r1 ips, r2 popcounts */
-			no = _mm256_cvtps_pd(r0);
-			ip = _mm256_cvtps_pd(r1);
-			pop = _mm256_cvtps_pd(r2);
-			du = _mm256_cvtepi32_pd(_mm_loadu_si128((const __m128i *) (dotu + l)));
-			inv_ip = _mm256_div_pd(one, ip);
-			base = _mm256_add_pd(_mm256_mul_pd(no, no), nq2);
-
-			cosine = _mm256_mul_pd(_mm256_mul_pd(_mm256_sub_pd(
-							_mm256_mul_pd(two, _mm256_add_pd(_mm256_mul_pd(delta, du),
-															 _mm256_mul_pd(lo, pop))),
-							sum), inv_sqrtd), inv_ip);
-			c = _mm256_sub_pd(one, _mm256_mul_pd(ip, ip));
-			c = _mm256_blendv_pd(zero, c, _mm256_cmp_pd(c, zero, _CMP_GT_OQ));
-			code_max = _mm256_mul_pd(_mm256_sqrt_pd(c), inv_ip);
-			code_sd = _mm256_mul_pd(code_max, inv_sqrt_dm1);
-			grid_max = _mm256_mul_pd(_mm256_mul_pd(_mm256_mul_pd(pop, delta), inv_sqrtd), inv_ip);
-			grid_sd = _mm256_mul_pd(_mm256_mul_pd(_mm256_mul_pd(twodelta,
-																_mm256_sqrt_pd(_mm256_div_pd(pop, twelve))),
-												  inv_sqrtd), inv_ip);
-			err = _mm256_mul_pd(e0, _mm256_sqrt_pd(_mm256_add_pd(_mm256_mul_pd(code_sd, code_sd),
-																 _mm256_mul_pd(grid_sd, grid_sd))));
-			cap = _mm256_add_pd(code_max, grid_max);
-			err = _mm256_blendv_pd(err, cap, _mm256_cmp_pd(err, cap, _CMP_GT_OQ));
-			err = _mm256_add_pd(err, rounding);
-
-			scale = _mm256_mul_pd(_mm256_mul_pd(two, no), nq);
-			e = _mm256_sub_pd(base, _mm256_mul_pd(scale, cosine));
-			c = _mm256_add_pd(cosine, err);
-			c = _mm256_blendv_pd(one, c, _mm256_cmp_pd(c, one, _CMP_LT_OQ));
-			lowv = _mm256_sub_pd(base, _mm256_mul_pd(scale, c));
-			e = _mm256_blendv_pd(zero, e, _mm256_cmp_pd(e, zero, _CMP_GT_OQ));
-			lowv = _mm256_blendv_pd(zero, lowv, _mm256_cmp_pd(lowv, zero, _CMP_GT_OQ));
-			/* a zero residual: the distance is base, exactly */
-			{
-				__m256d		z = _mm256_cmp_pd(no, zero, _CMP_EQ_OQ);
-
-				e = _mm256_blendv_pd(e, base, z);
-				lowv = _mm256_blendv_pd(lowv, base, z);
-			}
-			_mm_storeu_ps(est + l, _mm256_cvtpd_ps(e));
-			_mm_storeu_ps(lower + l, _mm256_cvtpd_ps(lowv));
-		}
-	}
-	rabitq_estimate_scalar(rq, factors + l * 4, dotu + l, n - l, eps0, est + l, lower + l);
-}
+RQ_DEFINE_ESTIMATE(rabitq_estimate_avx2)
 
 #endif							/* RV_HAVE_X86_KERNELS */
