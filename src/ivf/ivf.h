@@ -433,7 +433,7 @@ typedef struct RuIvfOptions
  * the centroids (half the bytes of SQ8, a table that stays in L2 where the
  * SQ8 one did not: 1,000 x 784 is 392 kB) scored by the SQ4 kernel, then
  * the nearest `probes` + RUIVF_CENTROID_RESCORE of those scored again
- * exactly from the floats (ivfscan.c, order_centroids_sq4).
+ * exactly from the floats (ivfscan.c, order_centroids).
  */
 #define RUIVF_CENTROID_SQ4_MIN	256
 #define RUIVF_CENTROID_RESCORE	16
@@ -446,13 +446,11 @@ typedef struct RuIvfState
 								 * if the codes are not residual) */
 	float	   *centroid_chunks;	/* the same in chunks, made by the first insert
 									 * (RuIvfCentroidDistances) */
-	unsigned char *centroid_codes;	/* SQ8 codes of the centroids, in groups of
+	unsigned char *centroid_codes;	/* codes of the centroids, in groups of
 									 * RUIVF_CENTROID_GROUP lanes (RuIvfGetState) */
 	float	   *centroid_factors;	/* and their factors (probe order, ivfscan.c) */
-	unsigned char *centroid_codes4; /* SQ4 codes of the centroids, groups as
-									 * above (NULL: not used,
-									 * RUIVF_CENTROID_SQ4_MIN) */
-	float	   *centroid_factors4;	/* and their factors */
+	int			centroid_bits;	/* 8 (SQ8), or 4 (SQ4: the two-step order,
+								 * RUIVF_CENTROID_SQ4_MIN) */
 	double	   *centroids_rot;	/* bits = 1: the centroids rotated, made by the
 								 * first scan (RuIvfRotatedCentroids) */
 	float	   *sq_m;			/* dim: the centroid codes' parameters */

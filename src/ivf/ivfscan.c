@@ -181,8 +181,8 @@ typedef struct RuIvfScanOpaqueData
 	float	   *qprep;			/* prepared (unit for cosine) */
 	float	   *qa;				/* scratches of make_operand */
 	float	   *qt;
-	RuIvfOperand cop;			/* the centroid codes' operand (SQ8) */
-	RuIvfOperand cop4;			/* ... and for their SQ4 codes */
+	RuIvfOperand cop;			/* the centroid codes' operand (SQ8, or SQ4:
+								 * RuIvfState.centroid_bits) */
 	RuIvfOperand lop;			/* the list codes' operand (set_list_operand) */
 	bool		lop_ready;		/* lop made (codes that are not residual) */
 	float		bound_qconst;	/* largest |lop.qconst| of the lists read */
@@ -260,7 +260,6 @@ typedef struct RuIvfScanOpaqueData
 	Buffer		ahead;			/* pinned: the first page of the list read next */
 	Buffer		rowbuf;			/* pinned: the heap page of the row re-ranked
 								 * next (prefetch_row), or InvalidBuffer */
-	BlockNumber rowblk;			/* ... its block */
 
 	RvScanStats stats;			/* this query's counters (ruvector_stats) */
 } RuIvfScanOpaqueData;
@@ -931,23 +930,25 @@ set_list_operand(RuIvfScanOpaque so, int list)
 	so->bound_dot_err = Max(so->bound_dot_err, so->lop.dot_err);
 }
 
+/* Ask for len bytes from p into the cache, a 64-byte line at a time. */
+static inline void
+prefetch_bytes(const void *p, Size len)
+{
+	for (Size off = 0; off < len; off += 64)
+		__builtin_prefetch((const char *) p + off, 0, 3);
+}
+
 /*
  * bits = 1: ask for the rotated centroid of the list scanned next (dim
- * doubles, a cache line at a time), so that it comes from memory while the
- * current list is scored rather than when set_list_operand needs it.
+ * doubles), so that it comes from memory while the current list is scored
+ * rather than when set_list_operand needs it.
  */
 static inline void
 prefetch_list_centroid(RuIvfScanOpaque so, int list)
 {
-	const char *p;
-	Size		bytes;
-
-	if (so->st->meta.bits != 1 || so->st->meta.lists == 0)
-		return;
-	p = (const char *) (so->st->centroids_rot + (Size) list * so->dim);
-	bytes = sizeof(double) * (Size) so->dim;
-	for (Size off = 0; off < bytes; off += 64)
-		__builtin_prefetch(p + off, 0, 3);
+	if (so->st->meta.bits == 1 && so->st->meta.lists > 0)
+		prefetch_bytes(so->st->centroids_rot + (Size) list * so->dim,
+					   sizeof(double) * (Size) so->dim);
 }
 
 /*
@@ -979,45 +980,57 @@ order_lists(RuIvfScanOpaque so, int upto)
 }
 
 /*
- * The probe order in two steps (RUIVF_CENTROID_SQ4_MIN): every centroid's
- * SQ4 estimate, then the nearest probes + RUIVF_CENTROID_RESCORE of them
+ * The probe order: every centroid's estimate from its code, by the SQ8
+ * kernel (block by block, RUIVF_CENTROID_GROUP, each a contiguous stream),
+ * the nearest `probes` selected and sorted (order_lists).  With SQ4 codes
+ * (RuIvfState.centroid_bits, RUIVF_CENTROID_SQ4_MIN), two steps: the
+ * nearest probes + RUIVF_CENTROID_RESCORE by their estimates, then those
  * by their exact distances from the float centroids (the quantity of
  * code_estimate: squared L2, or the negative inner product), in that order
  * at the front; the others stay ordered by their estimates as the scan
  * goes on into them (order_lists).
  */
 static void
-order_centroids_sq4(RuIvfScanOpaque so)
+order_centroids(RuIvfScanOpaque so)
 {
 	const RuIvfState *st = so->st;
 	int			dim = so->dim;
 	int			lists = st->meta.lists;
 	int			npairs = (dim + 1) / 2;
+	Size		lane_bytes = st->centroid_bits == 8 ? 2 * npairs : npairs;
 	int			k = Min(lists, so->set.probes + RUIVF_CENTROID_RESCORE);
 	RuIvfListDist *ld = palloc(sizeof(RuIvfListDist) * lists);
 	int32	   *dot = palloc(sizeof(int32) * lists);
 
-	make_operand(so, NULL, st->sq_m, st->sq_s, 4,
-				 st->meta.pages_per_block * st->meta.dims_per_page, &so->cop4);
 	for (int g = 0; g < lists; g += RUIVF_CENTROID_GROUP)
-		rv_kernels.dot_sq4_batch(so->cop4.qbytes, st->centroid_codes4 + (Size) g * npairs,
-								 npairs, Min(RUIVF_CENTROID_GROUP, lists - g), dot + g, NULL);
+	{
+		const unsigned char *codes = st->centroid_codes + (Size) g * lane_bytes;
+		int			w = Min(RUIVF_CENTROID_GROUP, lists - g);
+
+		if (st->centroid_bits == 8)
+			rv_kernels.dot_sq8_batch(so->cop.qpairs, codes, npairs, w, dot + g, NULL);
+		else
+			rv_kernels.dot_sq4_batch(so->cop.qbytes, codes, npairs, w, dot + g, NULL);
+	}
 	for (int c = 0; c < lists; c++)
 	{
-		ld[c].dist = code_estimate(so, &so->cop4, st->centroid_factors4[c], dot[c]);
+		ld[c].dist = code_estimate(so, &so->cop, st->centroid_factors[c], dot[c]);
 		ld[c].list = c;
 	}
 	pfree(dot);
+	so->ld = ld;
+	so->nordered = 0;
+	if (st->centroid_bits == 8)
+	{
+		order_lists(so, Min(so->set.probes, lists));
+		return;
+	}
+
 	if (k < lists)
 		select_nearest_lists(ld, 0, lists, k);
 	/* the floats of all k at once: their misses overlap */
 	for (int i = 0; i < k; i++)
-	{
-		const char *c = (const char *) (st->centroids + (Size) ld[i].list * dim);
-
-		for (Size off = 0; off < sizeof(float) * (Size) dim; off += 64)
-			__builtin_prefetch(c + off, 0, 3);
-	}
+		prefetch_bytes(st->centroids + (Size) ld[i].list * dim, sizeof(float) * (Size) dim);
 	for (int i = 0; i < k; i++)
 	{
 		const float *c = st->centroids + (Size) ld[i].list * dim;
@@ -1028,7 +1041,6 @@ order_centroids_sq4(RuIvfScanOpaque so)
 	qsort(ld, k, sizeof(RuIvfListDist), cmp_listdist);
 	for (int i = 0; i < k; i++)
 		so->order[i] = ld[i].list;
-	so->ld = ld;
 	so->nordered = k;
 }
 
@@ -1067,9 +1079,8 @@ start_scan(IndexScanDesc scan)
 			qn += (double) so->qprep[d] * so->qprep[d];
 		so->qnorm = (float) sqrt(qn);
 	}
-	if (st->centroid_codes4 == NULL)
-		make_operand(so, NULL, st->sq_m, st->sq_s, 8,
-					 st->meta.pages_per_block * st->meta.dims_per_page, &so->cop);
+	make_operand(so, NULL, st->sq_m, st->sq_s, st->centroid_bits,
+				 st->meta.pages_per_block * st->meta.dims_per_page, &so->cop);
 	if (st->meta.bits == 1)
 	{
 		RuIvfRotatedCentroids(st);
@@ -1086,27 +1097,8 @@ start_scan(IndexScanDesc scan)
 
 	so->nlists = Max(lists, 1);
 	so->order = palloc(sizeof(int) * so->nlists);
-	if (lists > 0 && st->centroid_codes4 != NULL)
-		order_centroids_sq4(so);
-	else if (lists > 0)
-	{
-		RuIvfListDist *ld = palloc(sizeof(RuIvfListDist) * lists);
-		int32	   *dot = palloc(sizeof(int32) * lists);
-
-		/* block by block (RUIVF_CENTROID_GROUP), each a contiguous stream */
-		for (int g = 0; g < lists; g += RUIVF_CENTROID_GROUP)
-			rv_kernels.dot_sq8_batch(so->cop.qpairs, st->centroid_codes + (Size) g * (dim + (dim & 1)),
-									 (dim + 1) / 2, Min(RUIVF_CENTROID_GROUP, lists - g), dot + g, NULL);
-		for (int c = 0; c < lists; c++)
-		{
-			ld[c].dist = code_estimate(so, &so->cop, st->centroid_factors[c], dot[c]);
-			ld[c].list = c;
-		}
-		pfree(dot);
-		so->ld = ld;
-		so->nordered = 0;
-		order_lists(so, Min(so->set.probes, lists));
-	}
+	if (lists > 0)
+		order_centroids(so);
 	else
 	{
 		so->order[0] = 0;
@@ -1497,16 +1489,13 @@ prefetch_row(IndexScanDesc scan, ItemPointer tid)
 	Page		page;
 	ItemId		lp;
 
-	if (BufferIsValid(so->rowbuf) && so->rowblk != blk)
+	if (BufferIsValid(so->rowbuf) && BufferGetBlockNumber(so->rowbuf) != blk)
 	{
 		ReleaseBuffer(so->rowbuf);
 		so->rowbuf = InvalidBuffer;
 	}
 	if (!BufferIsValid(so->rowbuf))
-	{
 		so->rowbuf = RuIvfReadHeapBufferRecent(scan->heapRelation, so->st, blk);
-		so->rowblk = blk;
-	}
 	page = BufferGetPage(so->rowbuf);
 	if (off < FirstOffsetNumber || off > PageGetMaxOffsetNumber(page))
 		return;
@@ -1516,11 +1505,8 @@ prefetch_row(IndexScanDesc scan, ItemPointer tid)
 		Size		start = ItemIdGetOffset(lp);
 		Size		len = ItemIdGetLength(lp);
 
-		if (start >= BLCKSZ)
-			return;
-		len = Min(len, BLCKSZ - start);
-		for (Size o = 0; o < len; o += 64)
-			__builtin_prefetch((const char *) page + start + o, 0, 3);
+		if (start < BLCKSZ)
+			prefetch_bytes((const char *) page + start, Min(len, BLCKSZ - start));
 	}
 }
 
@@ -1583,7 +1569,8 @@ table_row_distance(IndexScanDesc scan, ItemPointer tid, double *dist, ItemPointe
 		Buffer		buf;
 		HeapTupleData tup;
 
-		if (BufferIsValid(so->rowbuf) && so->rowblk == ItemPointerGetBlockNumber(tid))
+		if (BufferIsValid(so->rowbuf) &&
+			BufferGetBlockNumber(so->rowbuf) == ItemPointerGetBlockNumber(tid))
 		{
 			buf = so->rowbuf;	/* pinned by prefetch_row */
 			so->rowbuf = InvalidBuffer;

@@ -743,6 +743,7 @@ load_state(Relation index, const RuIvfMetaData *metap)
 	read_floats(index, meta.sq_start, (Size) dim * (meta.residual ? 4 : 2), st->sq_m);
 	st->code_m = meta.residual ? st->sq_m + 2 * dim : st->sq_m;
 	st->code_s = st->code_m + dim;
+	st->centroid_bits = (RuIvfKeepsCentroids(&meta) && lists >= RUIVF_CENTROID_SQ4_MIN) ? 4 : 8;
 	if (lists > 0)
 	{
 		st->centroids = palloc_extended(sizeof(float) * (Size) lists * dim, MCXT_ALLOC_HUGE);
@@ -752,52 +753,36 @@ load_state(Relation index, const RuIvfMetaData *metap)
 		 * The centroids coded like the vectors, as SoA blocks of
 		 * RUIVF_CENTROID_GROUP lanes in pairs of dimensions: a scan orders
 		 * its lists with the integer SQ8 kernel over a quarter of the bytes
-		 * of the floats.
+		 * of the floats; an index that keeps its float centroids and has
+		 * many lists with SQ4 codes, half of that again, and the floats for
+		 * the nearest (RUIVF_CENTROID_SQ4_MIN).
 		 */
-		st->centroid_codes = palloc_extended((Size) lists * (dim + (dim & 1)),
-											 MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-		st->centroid_factors = palloc(sizeof(float) * lists);
 		{
-			unsigned char *code = palloc(dim);
+			int			npairs = (dim + 1) / 2;
+			Size		lane_bytes = st->centroid_bits == 8 ? 2 * npairs : npairs;
+			unsigned char *code = palloc0(dim + 1);	/* an odd last one pads with 0 */
 
+			st->centroid_codes = palloc_extended((Size) lists * lane_bytes,
+												 MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+			st->centroid_factors = palloc(sizeof(float) * lists);
 			for (int c = 0; c < lists; c++)
 			{
 				int			g = c / RUIVF_CENTROID_GROUP;
+				int			lane = c % RUIVF_CENTROID_GROUP;
 				int			w = Min(RUIVF_CENTROID_GROUP, lists - g * RUIVF_CENTROID_GROUP);
 				unsigned char *block = st->centroid_codes +
-					(Size) g * RUIVF_CENTROID_GROUP * (dim + (dim & 1));
+					(Size) g * RUIVF_CENTROID_GROUP * lane_bytes;
 
 				st->centroid_factors[c] = RuIvfEncode(st->sq_m, st->sq_s, dim,
 													  st->centroids + (Size) c * dim,
-													  NULL, code, 8).factor;
-				for (int d = 0; d < dim; d++)
-					block[RuIvfCodePos(d, c % RUIVF_CENTROID_GROUP, w)] = code[d];
-			}
-			pfree(code);
-		}
-
-		/* SQ4 codes for a two-step order (RUIVF_CENTROID_SQ4_MIN) */
-		if (RuIvfKeepsCentroids(&meta) && lists >= RUIVF_CENTROID_SQ4_MIN)
-		{
-			int			npairs = (dim + 1) / 2;
-			unsigned char *code = palloc0(dim + 1);
-
-			st->centroid_codes4 = palloc_extended((Size) lists * npairs,
-												  MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-			st->centroid_factors4 = palloc(sizeof(float) * lists);
-			for (int c = 0; c < lists; c++)
-			{
-				int			g = c / RUIVF_CENTROID_GROUP;
-				int			w = Min(RUIVF_CENTROID_GROUP, lists - g * RUIVF_CENTROID_GROUP);
-				unsigned char *block = st->centroid_codes4 +
-					(Size) g * RUIVF_CENTROID_GROUP * npairs;
-
-				st->centroid_factors4[c] = RuIvfEncode(st->sq_m, st->sq_s, dim,
-													   st->centroids + (Size) c * dim,
-													   NULL, code, 4).factor;
-				for (int p = 0; p < npairs; p++)
-					block[RuIvfSq4Pos(p, c % RUIVF_CENTROID_GROUP, w)] =
-						(unsigned char) (code[2 * p] | code[2 * p + 1] << 4);
+													  NULL, code, st->centroid_bits).factor;
+				if (st->centroid_bits == 8)
+					for (int d = 0; d < dim; d++)
+						block[RuIvfCodePos(d, lane, w)] = code[d];
+				else
+					for (int p = 0; p < npairs; p++)
+						block[RuIvfSq4Pos(p, lane, w)] =
+							(unsigned char) (code[2 * p] | code[2 * p + 1] << 4);
 			}
 			pfree(code);
 		}

@@ -224,15 +224,10 @@ set_grid(const float *work, int dim, const RvRabitqResidual *a, int qmax, uint8_
 		 RvRabitqQuery *rq)
 {
 	float		lo;
-	float		scale = rv_rabitq_grid_terms(a, dim, qmax, rq, &lo);
+	float		scale = rv_rabitq_grid_terms(a, dim, qmax, rq, &lo, u);
 
-	if (scale < 0.0f)
-	{
-		memset(u, 0, dim);
-		return;
-	}
-	for (int i = 0; i < dim; i++)
-		u[i] = rv_rabitq_grid_value(work[i], lo, scale, qmax);
+	if (scale >= 0.0f)
+		rv_rabitq_grid_values(work, 0, dim, lo, scale, qmax, u);
 }
 
 /* Prepare query q for the list of centroid c. */

@@ -55,6 +55,7 @@
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /*
  * Added to the bound of a cosine estimate for float rounding: the code's
@@ -168,12 +169,12 @@ rv_rabitq_residual_add(RvRabitqResidual *a, int k, const double *qr, const doubl
 /*
  * The residual's norm, sum and range from the accumulators, and the grid's
  * terms in *rq; returns the scale that puts an element x on the grid
- * (rv_rabitq_grid_value), or a negative number when the residual is zero
- * (the grid's terms then 0, every u_i 0).
+ * (rv_rabitq_grid_values), or a negative number when the residual is zero
+ * (the grid's terms then 0, and u[0 .. dim) set to 0 here).
  */
 static inline float
 rv_rabitq_grid_terms(const RvRabitqResidual *a, int dim, int qmax, RvRabitqQuery *rq,
-					 float *lo_out)
+					 float *lo_out, uint8_t *u)
 {
 	double		norm = sqrt((a->sq[0] + a->sq[1]) + (a->sq[2] + a->sq[3]));
 	double		sum = (a->sum[0] + a->sum[1]) + (a->sum[2] + a->sum[3]);
@@ -193,6 +194,7 @@ rv_rabitq_grid_terms(const RvRabitqResidual *a, int dim, int qmax, RvRabitqQuery
 	if (!(norm > 0.0))
 	{
 		rq->lo = rq->delta = rq->sum = 0.0f;
+		memset(u, 0, dim);
 		return -1.0f;
 	}
 	rq->lo = (float) (lo / norm);
@@ -201,13 +203,20 @@ rv_rabitq_grid_terms(const RvRabitqResidual *a, int dim, int qmax, RvRabitqQuery
 	return hi > lo ? (float) qmax / (hi - lo) : 0.0f;
 }
 
-/* x on the grid: round((x - lo) * scale), within 0 .. qmax. */
-static inline uint8_t
-rv_rabitq_grid_value(float x, float lo, float scale, int qmax)
+/*
+ * u[from .. dim) = work[i] on the grid, round((x - lo) * scale) within 0 ..
+ * qmax: the reference's loop, and the SIMD kernels' tail.
+ */
+static inline void
+rv_rabitq_grid_values(const float *work, int from, int dim, float lo, float scale, int qmax,
+					  uint8_t *u)
 {
-	int			k = (int) ((x - lo) * scale + 0.5f);
+	for (int i = from; i < dim; i++)
+	{
+		int			k = (int) ((work[i] - lo) * scale + 0.5f);
 
-	return (uint8_t) (k < 0 ? 0 : k > qmax ? qmax : k);
+		u[i] = (uint8_t) (k < 0 ? 0 : k > qmax ? qmax : k);
+	}
 }
 
 #endif							/* RUVECTOR_RABITQ_H */

@@ -18,8 +18,6 @@
  *
  *-------------------------------------------------------------------------
  */
-#include <string.h>
-
 #include "kernels.h"
 #include "rabitq.h"
 
@@ -109,18 +107,13 @@ void
 rabitq_prepare_avx2(const double *qr, const double *cr, int dim, int qmax, uint8_t *u,
 					uint8_t *lut, RvRabitqQuery *rq, float *work)
 {
-	RvRabitqResidual a;
-	float		lo,
-				scale;
+	float		lo;
+	float		scale = rabitq_residual_grid_avx2(qr, cr, dim, qmax, u, rq, work, &lo);
 	int			i = 0;
 	size_t		ngroups = ((size_t) dim + 3) / 4,
 				g = 0;
 
-	rabitq_residual_avx2(qr, cr, dim, work, &a);
-	scale = rv_rabitq_grid_terms(&a, dim, qmax, rq, &lo);
-	if (scale < 0.0f)
-		memset(u, 0, dim);
-	else
+	if (scale >= 0.0f)
 	{
 		__m256		vlo = _mm256_set1_ps(lo),
 					vscale = _mm256_set1_ps(scale),
@@ -139,8 +132,7 @@ rabitq_prepare_avx2(const double *qr, const double *cr, int dim, int qmax, uint8
 			w = _mm_packs_epi32(_mm256_castsi256_si128(k), _mm256_extracti128_si256(k, 1));
 			_mm_storel_epi64((__m128i *) (u + i), _mm_packus_epi16(w, w));
 		}
-		for (; i < dim; i++)
-			u[i] = rv_rabitq_grid_value(work[i], lo, scale, qmax);
+		rv_rabitq_grid_values(work, i, dim, lo, scale, qmax, u);
 	}
 
 	/* the tables, two groups (eight values of u) at a time */

@@ -17,8 +17,6 @@
  *
  *-------------------------------------------------------------------------
  */
-#include <string.h>
-
 #include "kernels.h"
 #include "rabitq.h"
 
@@ -105,18 +103,13 @@ void
 rabitq_prepare_avx512(const double *qr, const double *cr, int dim, int qmax, uint8_t *u,
 					  uint8_t *lut, RvRabitqQuery *rq, float *work)
 {
-	RvRabitqResidual a;
-	float		lo,
-				scale;
+	float		lo;
+	float		scale = rabitq_residual_grid_avx2(qr, cr, dim, qmax, u, rq, work, &lo);
 	int			i = 0;
 	size_t		ngroups = ((size_t) dim + 3) / 4,
 				g = 0;
 
-	rabitq_residual_avx2(qr, cr, dim, work, &a);
-	scale = rv_rabitq_grid_terms(&a, dim, qmax, rq, &lo);
-	if (scale < 0.0f)
-		memset(u, 0, dim);
-	else
+	if (scale >= 0.0f)
 	{
 		__m512		vlo = _mm512_set1_ps(lo),
 					vscale = _mm512_set1_ps(scale),
@@ -133,8 +126,7 @@ rabitq_prepare_avx512(const double *qr, const double *cr, int dim, int qmax, uin
 			k = _mm512_min_epi32(_mm512_max_epi32(k, zero), vmax);
 			_mm_storeu_si128((__m128i *) (u + i), _mm512_cvtepi32_epi8(k));
 		}
-		for (; i < dim; i++)
-			u[i] = rv_rabitq_grid_value(work[i], lo, scale, qmax);
+		rv_rabitq_grid_values(work, i, dim, lo, scale, qmax, u);
 	}
 
 	/* the tables, four groups (sixteen values of u) at a time */

@@ -1,9 +1,9 @@
 /*-------------------------------------------------------------------------
  *
  * rabitq_x86.h
- *	  The residual pass of rabitq_prepare in AVX2, shared by the AVX2 and
- *	  AVX-512 kernels (rabitq_avx2.c, rabitq_avx512.c): four doubles a
- *	  step, dimension i into accumulator i % 4, as the reference
+ *	  The residual pass of rabitq_prepare in AVX2 and its grid terms, shared
+ *	  by the AVX2 and AVX-512 kernels (rabitq_avx2.c, rabitq_avx512.c): four
+ *	  doubles a step, dimension i into accumulator i % 4, as the reference
  *	  (rabitq.h: RvRabitqResidual) sums them.  Included by files compiled
  *	  with -mavx2 or more.
  *
@@ -47,6 +47,21 @@ rabitq_residual_avx2(const double *qr, const double *cr, int dim, float *work,
 	_mm_storeu_ps(a->lo, lo);
 	_mm_storeu_ps(a->hi, hi);
 	rv_rabitq_residual_add(a, 0, qr, cr, i, dim, work);
+}
+
+/*
+ * rabitq_prepare's residual and grid terms at the SIMD levels: returns the
+ * grid's scale and its lo (rv_rabitq_grid_terms), or a negative number
+ * with u already zero.
+ */
+static inline float
+rabitq_residual_grid_avx2(const double *qr, const double *cr, int dim, int qmax, uint8_t *u,
+						  RvRabitqQuery *rq, float *work, float *lo)
+{
+	RvRabitqResidual a;
+
+	rabitq_residual_avx2(qr, cr, dim, work, &a);
+	return rv_rabitq_grid_terms(&a, dim, qmax, rq, lo, u);
 }
 
 #endif							/* RUVECTOR_RABITQ_X86_H */
