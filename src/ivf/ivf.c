@@ -163,7 +163,7 @@ RuIvfAmRoutine(void)
 	amroutine->amstorage = false;
 	amroutine->amclusterable = false;
 	amroutine->ampredlocks = false;
-	amroutine->amcanparallel = false;
+	amroutine->amcanparallel = true;
 	amroutine->amcaninclude = false;
 	amroutine->amusemaintenanceworkmem = true;
 	amroutine->amparallelvacuumoptions = VACUUM_OPTION_PARALLEL_BULKDEL;
@@ -188,9 +188,9 @@ RuIvfAmRoutine(void)
 	amroutine->amendscan = ruivfendscan;
 	amroutine->ammarkpos = NULL;
 	amroutine->amrestrpos = NULL;
-	amroutine->amestimateparallelscan = NULL;
-	amroutine->aminitparallelscan = NULL;
-	amroutine->amparallelrescan = NULL;
+	amroutine->amestimateparallelscan = ruivfestimateparallelscan;
+	amroutine->aminitparallelscan = ruivfinitparallelscan;
+	amroutine->amparallelrescan = ruivfparallelrescan;
 
 	return amroutine;
 }

@@ -683,6 +683,9 @@ extern IndexScanDesc ruivfbeginscan(Relation index, int nkeys, int norderbys);
 extern void ruivfrescan(IndexScanDesc scan, ScanKey keys, int nkeys, ScanKey orderbys, int norderbys);
 extern bool ruivfgettuple(IndexScanDesc scan, ScanDirection dir);
 extern void ruivfendscan(IndexScanDesc scan);
+extern Size ruivfestimateparallelscan(void);
+extern void ruivfinitparallelscan(void *target);
+extern void ruivfparallelrescan(IndexScanDesc scan);
 
 /* ivfvacuum.c */
 extern IndexBulkDeleteResult *ruivfbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
@@ -694,5 +697,6 @@ extern void ruivfcostestimate(PlannerInfo *root, IndexPath *path, double loop_co
 							  Cost *indexStartupCost, Cost *indexTotalCost,
 							  Selectivity *indexSelectivity, double *indexCorrelation,
 							  double *indexPages);
+extern void RuIvfCostParallelPath(IndexPath *path);
 
 #endif							/* RUVECTOR_IVF_H */

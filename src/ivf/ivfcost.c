@@ -16,6 +16,8 @@
  * which is what a scan that is never stopped does.  A LIMIT scales between
  * the two, so the index wins ORDER BY ... LIMIT on a large table and loses
  * to a sequential scan on a small one, where its fixed costs dominate.
+ * A parallel scan's participants share all but the fixed costs
+ * (RuIvfCostParallelPath, called from the planner hook).
  * Without an ORDER BY on the indexed column the index is never used.
  *
  * src/ivf/ivfcost.c
@@ -35,14 +37,15 @@
 
 #include "ivf.h"
 
-/* amcostestimate */
-void
-ruivfcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
-				  Cost *indexStartupCost, Cost *indexTotalCost,
-				  Selectivity *indexSelectivity, double *indexCorrelation,
-				  double *indexPages)
+/*
+ * A scan's costs (see the top of the file): fixed, what every scan pays
+ * whatever it reads (the metapage, directory and centroid pages, one
+ * distance per centroid); startup, before the first row; all, to the last
+ * row of the index; pages, those read before the first row.
+ */
+static void
+estimate(IndexOptInfo *info, double *fixed, double *startup, double *all, double *pages)
 {
-	IndexOptInfo *info = path->indexinfo;
 	Relation	index;
 	RuIvfMetaData meta;
 	RuIvfScanSettings set;
@@ -54,21 +57,7 @@ ruivfcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 				scored,
 				reranked,
 				spc_random,
-				spc_seq,
-				startup,
-				all;
-
-	(void) root;
-	(void) loop_count;
-	if (path->indexorderbys == NIL)
-	{
-		*indexStartupCost = get_float8_infinity();
-		*indexTotalCost = get_float8_infinity();
-		*indexSelectivity = 0;
-		*indexCorrelation = 0;
-		*indexPages = 0;
-		return;
-	}
+				spc_seq;
 
 	index = index_open(info->indexoid, NoLock);
 	RuIvfReadMeta(index, &meta);
@@ -90,17 +79,74 @@ ruivfcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
 	reranked = meta.lists == 0 ? tuples :
 		meta.metric == RUIVF_METRIC_L1 ? scored : Min(scored, 10.0 * set.rerank_factor);
 
-	startup = header_pages * spc_seq
-		+ meta.lists * cpu_operator_cost
+	*fixed = header_pages * spc_seq + meta.lists * cpu_operator_cost;
+	*startup = *fixed
 		+ ratio * data_pages * spc_seq
 		+ scored * cpu_operator_cost * 0.25
 		+ reranked * (spc_random + cpu_operator_cost);
-	all = startup + (1.0 - ratio) * (data_pages * spc_seq + tuples * cpu_operator_cost * 0.25)
+	*all = *startup + (1.0 - ratio) * (data_pages * spc_seq + tuples * cpu_operator_cost * 0.25)
 		+ (tuples - reranked) * (spc_random + cpu_operator_cost);
+	*pages = ratio * data_pages + header_pages;
+}
 
+/* amcostestimate */
+void
+ruivfcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,
+				  Cost *indexStartupCost, Cost *indexTotalCost,
+				  Selectivity *indexSelectivity, double *indexCorrelation,
+				  double *indexPages)
+{
+	double		fixed,
+				startup,
+				all,
+				pages;
+
+	(void) root;
+	(void) loop_count;
+	if (path->indexorderbys == NIL)
+	{
+		*indexStartupCost = get_float8_infinity();
+		*indexTotalCost = get_float8_infinity();
+		*indexSelectivity = 0;
+		*indexCorrelation = 0;
+		*indexPages = 0;
+		return;
+	}
+	estimate(path->indexinfo, &fixed, &startup, &all, &pages);
 	*indexStartupCost = startup;
 	*indexTotalCost = all;
 	*indexSelectivity = 1.0;
 	*indexCorrelation = 0;
-	*indexPages = ratio * data_pages + header_pages;
+	*indexPages = pages;
+}
+
+/*
+ * A parallel (partial) ordered path: its participants split the lists
+ * (ivfscan.c, "Parallel scans"), so all but the fixed cost, which each
+ * pays, is divided among them as PostgreSQL divides a parallel path's CPU
+ * cost (its parallel divisor: the workers, plus what the leader gives
+ * besides gathering).  cost_index cannot do it: it calls amcostestimate
+ * before it knows the path's workers.
+ */
+void
+RuIvfCostParallelPath(IndexPath *path)
+{
+	double		fixed,
+				startup,
+				all,
+				pages,
+				divisor,
+				saved_startup,
+				saved_all;
+
+	if (path->path.parallel_workers <= 0 || path->indexorderbys == NIL)
+		return;
+	divisor = path->path.parallel_workers;
+	if (parallel_leader_participation && 1.0 - 0.3 * path->path.parallel_workers > 0)
+		divisor += 1.0 - 0.3 * path->path.parallel_workers;
+	estimate(path->indexinfo, &fixed, &startup, &all, &pages);
+	saved_startup = (startup - fixed) * (1.0 - 1.0 / divisor);
+	saved_all = (all - fixed) * (1.0 - 1.0 / divisor);
+	path->path.startup_cost = Max(path->path.startup_cost - saved_startup, 0.0);
+	path->path.total_cost = Max(path->path.total_cost - saved_all, path->path.startup_cost);
 }

@@ -78,6 +78,25 @@
  *	   it is returned, as the heap re-rank checks it.  ruvector.iterative_scan = off
  *	   stops after the first ruvector.probes lists instead, and does not
  *	   deepen.
+ *	6. Parallel scans (amcanparallel).  Each participant, the leader and
+ *	   every worker, runs a whole scan of its own but reads only the lists
+ *	   it claims: all order the lists alike (the same query, centroids and
+ *	   settings, and a deterministic order), and a participant about to
+ *	   read a list claims the next rank of that order that no one has
+ *	   claimed yet (RuIvfParallelScanData, one list at a time, so a worker
+ *	   that starts late takes what is left).  Each returns the rows of its
+ *	   own lists in exact order as above, and Gather Merge merges the
+ *	   participants' rows: they come out in exact order over every list
+ *	   read, and the first round reads the same lists as a scan alone.
+ *	   Depth (item 4) follows the rows all participants returned (a shared
+ *	   count): a participant that returned 5 of the first 10 goes as deep
+ *	   as a scan alone at its 10th, so that its rows not yet returned
+ *	   include those of the deeper lists.  A participant that claimed
+ *	   nothing in its first round returns nothing (the others go deeper for
+ *	   a filter or a larger LIMIT: their depth rounds claim the next ranks).  The first participant to start
+ *	   records the index's generation; one that finds another (the index
+ *	   was trained again in between) fails with 40001 rather than mix two
+ *	   generations' lists.
  * An index built on an empty table has no centroids: its single list is
  * read whole and every candidate is re-ranked.
  *
@@ -100,6 +119,7 @@
 #include "access/heapam.h"
 #include "access/relscan.h"
 #include "access/tableam.h"
+#include "storage/spin.h"
 #include "catalog/index.h"
 #include "executor/executor.h"
 #include "executor/tuptable.h"
@@ -202,7 +222,10 @@ typedef struct RuIvfScanOpaqueData
 	struct RuIvfListDist *ld;	/* (estimated distance, list) of every list */
 	int			nordered;		/* order[] is sorted up to here */
 	int			nlists;			/* lists in the index (>= 1) */
-	int			probed;			/* lists read so far */
+	int			probed;			/* lists read so far (parallel: ranks of the
+								 * order the participants have read) */
+	int			claimed;		/* parallel: lists this participant read */
+	bool		parallel;		/* a participant of a parallel scan */
 	int			max_probes;
 	RuIvfScanSettings set;		/* probes, limits, window (RuIvfGetScanSettings) */
 	int64		scanned;		/* codes scored so far */
@@ -265,6 +288,112 @@ typedef struct RuIvfScanOpaqueData
 } RuIvfScanOpaqueData;
 
 typedef RuIvfScanOpaqueData *RuIvfScanOpaque;
+
+/*
+ * The shared state of a parallel scan (see "Parallel scans" above), in the
+ * DSM segment after the executor's ParallelIndexScanDesc.  Lock: mutex, a
+ * spinlock held for a few instructions, with no other lock taken inside.
+ */
+typedef struct RuIvfParallelScanData
+{
+	slock_t		mutex;
+	int32		generation;		/* the generation the participants read; -1
+								 * until the first one starts */
+	int32		next;			/* the next rank of the probe order (a list
+								 * number for a NULL query) nobody claimed */
+	pg_atomic_uint64 returned;	/* rows the participants returned (no lock) */
+} RuIvfParallelScanData;
+
+typedef RuIvfParallelScanData *RuIvfParallelScan;
+
+/* The scan's shared state, or NULL when it is not a parallel scan. */
+static inline RuIvfParallelScan
+parallel_state(IndexScanDesc scan)
+{
+	if (scan->parallel_scan == NULL)
+		return NULL;
+	return (RuIvfParallelScan) OffsetToPointer(scan->parallel_scan,
+											   scan->parallel_scan->ps_offset);
+}
+
+/* amestimateparallelscan */
+Size
+ruivfestimateparallelscan(void)
+{
+	return sizeof(RuIvfParallelScanData);
+}
+
+/* Reset the shared state to nothing claimed, no generation. */
+static void
+parallel_reset(RuIvfParallelScan ps)
+{
+	SpinLockAcquire(&ps->mutex);
+	ps->generation = -1;
+	ps->next = 0;
+	SpinLockRelease(&ps->mutex);
+	pg_atomic_write_u64(&ps->returned, 0);
+}
+
+/* aminitparallelscan */
+void
+ruivfinitparallelscan(void *target)
+{
+	RuIvfParallelScan ps = (RuIvfParallelScan) target;
+
+	SpinLockInit(&ps->mutex);
+	pg_atomic_init_u64(&ps->returned, 0);
+	parallel_reset(ps);
+}
+
+/* amparallelrescan: the leader, before the participants scan again */
+void
+ruivfparallelrescan(IndexScanDesc scan)
+{
+	RuIvfParallelScan ps = parallel_state(scan);
+
+	if (ps != NULL)
+		parallel_reset(ps);
+}
+
+/*
+ * A participant starts reading generation `generation`: the first records
+ * it; one that reads another fails, since ranks of two generations' probe
+ * orders name different lists.
+ */
+static void
+parallel_join(IndexScanDesc scan, int32 generation)
+{
+	RuIvfParallelScan ps = parallel_state(scan);
+	int32		seen;
+
+	if (ps == NULL)
+		return;
+	SpinLockAcquire(&ps->mutex);
+	if (ps->generation < 0)
+		ps->generation = generation;
+	seen = ps->generation;
+	SpinLockRelease(&ps->mutex);
+	if (seen != generation)
+		ereport(ERROR,
+				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+				 errmsg("index \"%s\" was trained again while a parallel scan of it started",
+						RelationGetRelationName(scan->indexRelation)),
+				 errhint("Run the query again.")));
+}
+
+/* Claim the next rank below end nobody has claimed; -1 if none is left. */
+static int
+parallel_claim(IndexScanDesc scan, int end)
+{
+	RuIvfParallelScan ps = parallel_state(scan);
+	int			rank = -1;
+
+	SpinLockAcquire(&ps->mutex);
+	if (ps->next < end)
+		rank = ps->next++;
+	SpinLockRelease(&ps->mutex);
+	return rank;
+}
 
 typedef struct RuIvfListDist
 {
@@ -477,14 +606,18 @@ fname(T *arr, int lo, int hi, int k) \
 DEFINE_SELECT_SMALLEST_HEAP(select_smallest, quickselect_candidates, RuIvfCandidate)
 DEFINE_SELECT_SMALLEST_HEAP(select_nearest_lists, quickselect_lists, RuIvfListDist)
 
-/* qsort comparator for lists: nearest centroid first */
+/* qsort comparator for lists: nearest centroid first, ties by list number */
 static int
 cmp_listdist(const void *a, const void *b)
 {
 	float		da = ((const RuIvfListDist *) a)->dist;
 	float		db = ((const RuIvfListDist *) b)->dist;
+	int			la = ((const RuIvfListDist *) a)->list;
+	int			lb = ((const RuIvfListDist *) b)->list;
 
-	return (da > db) - (da < db);
+	if (da != db)
+		return (da > db) - (da < db);
+	return (la > lb) - (la < lb);
 }
 
 /* qsort comparator: ascending distance, NaN last (as ORDER BY sorts it) */
@@ -1095,6 +1228,8 @@ start_scan(IndexScanDesc scan)
 		so->eps = (float) ruvector_epsilon;
 	}
 
+	so->parallel = scan->parallel_scan != NULL;
+	parallel_join(scan, st->meta.generation);
 	so->nlists = Max(lists, 1);
 	so->order = palloc(sizeof(int) * so->nlists);
 	if (lists > 0)
@@ -1872,6 +2007,24 @@ read_lists(IndexScanDesc scan, int end)
 	BlockNumber *heads;
 
 	order_lists(so, end);
+	if (scan->parallel_scan != NULL)
+	{
+		int			rank;
+
+		/* one list at a time, each the next rank nobody has read */
+		while ((rank = parallel_claim(scan, end)) >= 0)
+		{
+			BlockNumber head = read_list_head(scan, so->order[rank]);
+
+			so->nblocks = RelationGetNumberOfBlocks(scan->indexRelation);
+			scan_list(scan, so->order[rank], head, InvalidBlockNumber);
+			so->claimed++;
+		}
+		so->probed = end;
+		so->scanned += so->ncand - before;
+		pgstat_count_index_tuples(scan->indexRelation, so->ncand - before);
+		return so->ncand - before;
+	}
 	heads = palloc(sizeof(BlockNumber) * (end - so->probed));
 	for (int i = so->probed; i < end; i++)
 		heads[i - first] = read_list_head(scan, so->order[i]);
@@ -1899,6 +2052,9 @@ static bool
 may_read_more(RuIvfScanOpaque so)
 {
 	if (so->probed >= so->max_probes)
+		return false;
+	/* a parallel participant that claimed nothing in its first round */
+	if (so->parallel && so->probed > 0 && so->claimed == 0)
 		return false;
 	return so->probed == 0 || so->set.max_scan_tuples <= 0 ||
 		so->scanned < so->set.max_scan_tuples;
@@ -2001,10 +2157,16 @@ null_next(IndexScanDesc scan)
 			so->st = RuIvfGetState(index);
 			so->nlists = Max(so->st->meta.lists, 1);
 			so->null_tids = MemoryContextAlloc(so->cxt, sizeof(ItemPointerData) * so->st->meta.lanes);
+			parallel_join(scan, so->st->meta.generation);
 		}
 		if (so->null_blk == InvalidBlockNumber)
 		{
-			if (++so->null_list >= so->nlists)
+			/* the next list; in a parallel scan, the next nobody read */
+			if (scan->parallel_scan != NULL)
+				so->null_list = parallel_claim(scan, so->nlists);
+			else
+				so->null_list++;
+			if (so->null_list < 0 || so->null_list >= so->nlists)
 				return false;
 			so->null_visited = 0;
 			so->null_blk = read_list_head(scan, so->null_list);
@@ -2089,7 +2251,10 @@ next_tuple(IndexScanDesc scan, ScanDirection dir)
 	}
 	for (;;)
 	{
-		if (so->deepen_at > 0 && so->nreturned >= so->deepen_at)
+		/* a parallel scan goes deeper by the rows all participants returned */
+		if (so->deepen_at > 0 && so->probed > 0 &&
+			(so->parallel ? (int64) pg_atomic_read_u64(&parallel_state(scan)->returned) :
+			 so->nreturned) >= so->deepen_at)
 			deepen(scan);
 		if (!window_next(scan, &row))
 		{
@@ -2147,6 +2312,8 @@ next_tuple(IndexScanDesc scan, ScanDirection dir)
 	}
 	MemoryContextSwitchTo(old);
 	so->nreturned++;
+	if (so->parallel)
+		pg_atomic_fetch_add_u64(&parallel_state(scan)->returned, 1);
 	so->lastdist = row.dist;
 	so->returned = true;
 

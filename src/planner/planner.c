@@ -63,6 +63,7 @@
 #include "executor/instrument.h"
 #include "lib/stringinfo.h"
 #include "nodes/pathnodes.h"
+#include "optimizer/clauses.h"
 #include "optimizer/optimizer.h"
 #include "optimizer/paths.h"
 #include "tcop/tcopprot.h"
@@ -275,6 +276,34 @@ charge_detoast(List *paths, double per_row)
 	}
 }
 
+/*
+ * The parallel ruivf paths of a relation (any kind, and whatever
+ * ruvector.enable_hook says): those whose ORDER BY operand the workers
+ * cannot evaluate are dropped, the others costed for their participants
+ * (RuIvfCostParallelPath).  PostgreSQL checks a partial index path's
+ * conditions for parallel safety but not its ORDER BY operands: a query
+ * vector from an outer query level (a correlated subquery's Param) would
+ * reach the workers unset.
+ */
+static void
+fix_parallel_paths(PlannerInfo *root, RelOptInfo *rel)
+{
+	ListCell   *lc;
+
+	foreach(lc, rel->partial_pathlist)
+	{
+		Path	   *p = (Path *) lfirst(lc);
+
+		if (!is_ruivf_ordered_path(p))
+			continue;
+		if (!is_parallel_safe(root, (Node *) ((IndexPath *) p)->indexorderbys))
+			rel->partial_pathlist = foreach_delete_current(rel->partial_pathlist, lc);
+		else
+			RuIvfCostParallelPath((IndexPath *) p);
+	}
+	list_sort(rel->partial_pathlist, cmp_total_cost);	/* Gather takes the first */
+}
+
 /* set_rel_pathlist_hook: exact scan for selective filters; TOAST costs. */
 static void
 rv_set_rel_pathlist(PlannerInfo *root, RelOptInfo *rel, Index rti, RangeTblEntry *rte)
@@ -283,6 +312,9 @@ rv_set_rel_pathlist(PlannerInfo *root, RelOptInfo *rel, Index rti, RangeTblEntry
 
 	if (prev_set_rel_pathlist_hook)
 		prev_set_rel_pathlist_hook(root, rel, rti, rte);
+
+	if (rte->rtekind == RTE_RELATION && count_ruivf_paths(rel->partial_pathlist) > 0)
+		fix_parallel_paths(root, rel);
 
 	if (!ruvector_enable_hook || rel->reloptkind != RELOPT_BASEREL ||
 		rte->rtekind != RTE_RELATION || count_ruivf_paths(rel->pathlist) == 0)
