@@ -65,7 +65,10 @@
 #	   fail with SQLSTATE 22000 (table and query both non-empty), never
 #	   crash or return rows.
 # The index is forced with enable_seqscan off (and the planner hook's
-# ruvector.exact_scan_threshold 0, no parallel plans); besides, once per
+# ruvector.exact_scan_threshold 0); a quarter of the cases allow parallel
+# scans of it (max_parallel_workers_per_gather 2, no setup or tuple cost,
+# with or without the leader's participation: the promises above hold for
+# the rows Gather Merge merges from the participants); besides, once per
 # table and form, EXPLAIN must show the index (a Merge
 # Append of its partitions' index scans for a partitioned table); a form
 # that does not use it is a failure of the test itself ("plan").
@@ -112,7 +115,8 @@ GUC_ATTR = {"probes": ("probes", int), "max_probes": ("max_probes", int),
 			"iterative_scan": ("iterative", str), "rerank_factor": ("rerank_factor", int),
 			"max_scan_tuples": ("max_scan_tuples", int),
 			"check_bounds": ("check_bounds", lambda v: v in ("on", "true", "1")), "simd": ("simd", str),
-			"epsilon": ("epsilon", float)}
+			"epsilon": ("epsilon", float),
+			"parallel": ("parallel", lambda v: v in ("on", "true", "1"))}
 
 
 class ScenarioAbort(Exception):
@@ -277,7 +281,7 @@ class Table:
 class Settings:
 	"""ruivf settings of one case, and what they promise."""
 
-	def __init__(self, rng, lists, exact_share=0.55, fixed=True):
+	def __init__(self, rng, lists, exact_share=0.55, fixed=True, parallel_ok=True):
 		L = max(lists, 1)
 		if not fixed:
 			# the index may train more lists meanwhile: "every list" only as
@@ -302,6 +306,13 @@ class Settings:
 		# 1,852 dimensions); below, only most of the time: no exact promise
 		self.epsilon = rng.choice([106, 1000])
 		self.simd = "scalar" if rng.random() < 0.15 else "auto"
+		# a parallel scan (forced: no setup or tuple cost) by the leader and
+		# two workers, or two workers alone; the promises are the same.  Not
+		# on a partitioned table: at no cost the planner sorts a Parallel
+		# Append of its partitions' scans instead of the Merge Append the
+		# plan check expects
+		self.parallel = rng.random() < 0.25 and parallel_ok
+		self.leader = rng.random() < 0.5
 		for name, val in FORCED.items():
 			setattr(self, name, val)
 		mp = L if self.max_probes < 0 else min(max(self.max_probes, 1), L)
@@ -327,10 +338,13 @@ class Settings:
 			"ruvector.check_bounds": "on" if self.check_bounds else "off",
 			"ruvector.simd": self.simd,
 			"ruvector.epsilon": str(self.epsilon),
+			"max_parallel_workers_per_gather": "2" if self.parallel else "0",
+			"parallel_leader_participation": "on" if self.leader else "off",
 		}
 
 	def desc(self):
-		return " ".join("%s=%s" % (k.split(".")[1], v) for k, v in self.gucs().items())
+		return " ".join("%s=%s" % (k.split(".")[-1], v) for k, v in self.gucs().items()
+						if not k.startswith(("max_parallel", "parallel_")) or self.parallel)
 
 
 class Truth:
@@ -388,6 +402,10 @@ class Runner:
 		for stmt in ("SET client_min_messages = warning",
 					 "SET max_parallel_workers_per_gather = 0",
 					 "SET max_parallel_maintenance_workers = 0",
+					 # parallel scans whenever a case allows them (Settings.parallel)
+					 "SET parallel_setup_cost = 0",
+					 "SET parallel_tuple_cost = 0",
+					 "SET min_parallel_index_scan_size = 0",
 					 "SET ruvector.exact_scan_threshold = 0",
 					 "SET search_path = %s, public" % SCHEMA):
 			self.conn.execute(stmt)
@@ -697,7 +715,7 @@ class Runner:
 	def settings_for(self, rng, t):
 		"""A case's settings, for the lists the index has now."""
 		self.refresh_lists(t)
-		return Settings(rng, t.lists, fixed=t.lists_fixed)
+		return Settings(rng, t.lists, fixed=t.lists_fixed, parallel_ok=not t.partitions)
 
 	def refresh_lists(self, t):
 		if t.partitions:
