@@ -65,6 +65,10 @@ psql -X -q -d postgres -c "DROP DATABASE IF EXISTS ruivf_diff" -c "CREATE DATABA
 # a fixed seed, so that a run is repeatable (by hand: no --seed, a random one)
 PGDATABASE=ruivf_diff /usr/bin/python3 test/diff/ruivf_diff.py --seed 20261205 --time-budget 90
 rc=$?
+# replays of failures found by random seeds, kept as regression tests:
+# 606/114, an inner-product SQ4 lower bound above an exact distance of 0
+# (q . (c + m) cancelling to ~0; ruvector.check_bounds raised XX000)
+PGDATABASE=ruivf_diff /usr/bin/python3 test/diff/ruivf_diff.py --seed 606 --scenario 114 || rc=1
 psql -X -q -d postgres -c "DROP DATABASE IF EXISTS ruivf_diff"
 record "differential test" $rc
 

@@ -170,6 +170,8 @@ typedef struct RuIvfOperand
 	float		qconst;			/* the estimate's constant term */
 	float		dot_shift;		/* subtracted from a kernel's dot (make_operand_body) */
 	float		dot_err;		/* bound of the operand's rounding in qinv * dot */
+	float		qmag;			/* inner product: |q| (|m| + |c|), the size of
+								 * qconst's terms, which bounds its rounding */
 	bool		made;			/* the integer operand is filled */
 } RuIvfOperand;
 
@@ -939,6 +941,9 @@ make_operand_body(RuIvfScanOpaque so, const float *center, const float *m, const
 	if (!so->l2codes)
 	{
 		op->qconst = rv_kernels.dot(q, m, dim) + (center ? rv_kernels.dot(q, center, dim) : 0.0f);
+		/* q . (c + m) may cancel to about 0; its rounding does not */
+		op->qmag = so->qnorm * (sqrtf(rv_kernels.dot(m, m, dim)) +
+								(center ? sqrtf(rv_kernels.dot(center, center, dim)) : 0.0f));
 		if (op->made)
 			return;
 		for (d = 0; d < dim; d++)
@@ -1059,7 +1064,7 @@ set_list_operand(RuIvfScanOpaque so, int list)
 			make_operand(so, NULL, st->code_m, st->code_s, st->meta.bits, padded, &so->lop);
 		so->lop_ready = true;
 	}
-	so->bound_qconst = Max(so->bound_qconst, fabsf(so->lop.qconst));
+	so->bound_qconst = Max(so->bound_qconst, Max(fabsf(so->lop.qconst), so->lop.qmag));
 	so->bound_dot_err = Max(so->bound_dot_err, so->lop.dot_err);
 }
 
