@@ -451,8 +451,10 @@ typedef struct RuIvfState
 	float	   *centroid_factors;	/* and their factors (probe order, ivfscan.c) */
 	int			centroid_bits;	/* 8 (SQ8), or 4 (SQ4: the two-step order,
 								 * RUIVF_CENTROID_SQ4_MIN) */
-	double	   *centroids_rot;	/* bits = 1: the centroids rotated, made by the
-								 * first scan (RuIvfRotatedCentroids) */
+	double	   *centroids_rot;	/* bits = 1: the centroids rotated, each made
+								 * when a scan first reads its list
+								 * (RuIvfRotatedCentroid) */
+	bool	   *centroid_rotated;	/* lists: which of them are made */
 	float	   *sq_m;			/* dim: the centroid codes' parameters */
 	float	   *sq_s;			/* dim */
 	float	   *code_m;			/* dim: the list codes' (sq_m unless residual) */
@@ -561,7 +563,7 @@ extern RuIvfLaneFactors RuIvfEncode(const float *m, const float *s, int dim, con
 extern RuIvfLaneFactors RuIvfEncodeForList(const RuIvfState *st, const float *x, int list,
 										   unsigned char *code);
 extern int	RuIvfNearestList(Relation index, RuIvfState *st, const float *x);
-extern const double *RuIvfRotatedCentroids(RuIvfState *st);
+extern const double *RuIvfRotatedCentroid(RuIvfState *st, int list);
 extern void RuIvfCentroidDistances(Relation index, RuIvfState *st, const float *x, float *out);
 extern unsigned char *RuIvfPageCodes(Page page);
 extern ItemPointerData *RuIvfPageTids(Page page, const RuIvfMetaData *meta);

@@ -1047,7 +1047,7 @@ set_list_operand(RuIvfScanOpaque so, int list)
 	if (st->meta.bits == 1)
 	{
 		/* the query relative to the list's centroid, on its grid; its table */
-		const double *crot = so->st->centroids_rot + (Size) (st->meta.lists > 0 ? list : 0) * so->dim;
+		const double *crot = RuIvfRotatedCentroid(so->st, st->meta.lists > 0 ? list : 0);
 
 		rv_kernels.rabitq_prepare(so->qrot, crot, so->dim, RUIVF_BIT_QMAX, so->bq, so->blut,
 								  &so->brq, so->bwork);
@@ -1079,14 +1079,19 @@ prefetch_bytes(const void *p, Size len)
 /*
  * bits = 1: ask for the rotated centroid of the list scanned next (dim
  * doubles), so that it comes from memory while the current list is scored
- * rather than when set_list_operand needs it.
+ * rather than when set_list_operand needs it; one not made yet is made now.
  */
 static inline void
 prefetch_list_centroid(RuIvfScanOpaque so, int list)
 {
 	if (so->st->meta.bits == 1 && so->st->meta.lists > 0)
-		prefetch_bytes(so->st->centroids_rot + (Size) list * so->dim,
-					   sizeof(double) * (Size) so->dim);
+	{
+		if (so->st->centroid_rotated != NULL && so->st->centroid_rotated[list])
+			prefetch_bytes(so->st->centroids_rot + (Size) list * so->dim,
+						   sizeof(double) * (Size) so->dim);
+		else
+			(void) RuIvfRotatedCentroid(so->st, list);	/* made now, so cached */
+	}
 }
 
 /*
@@ -1221,7 +1226,6 @@ start_scan(IndexScanDesc scan)
 				 st->meta.pages_per_block * st->meta.dims_per_page, &so->cop);
 	if (st->meta.bits == 1)
 	{
-		RuIvfRotatedCentroids(st);
 		so->qrot = palloc(sizeof(double) * dim);
 		for (int d = 0; d < dim; d++)
 			so->qrot[d] = so->qprep[d];

@@ -1137,30 +1137,37 @@ RuIvfCentroidDistances(Relation index, RuIvfState *st, const float *x, float *ou
  * per backend and index state: a scan then prepares its query for a list
  * with one subtraction per dimension.  With no centroids, the origin.
  */
+/*
+ * bits = 1: list's centroid rotated (dim doubles), rotated the first time a
+ * scan of this backend asks for it: a backend (or a parallel worker, which
+ * starts with nothing cached) pays only for the lists it reads.  An index
+ * without centroids has one list, centred at 0.
+ */
 const double *
-RuIvfRotatedCentroids(RuIvfState *st)
+RuIvfRotatedCentroid(RuIvfState *st, int list)
 {
 	int			dim = st->meta.dim;
 	int			lists = Max(st->meta.lists, 1);
+	double	   *r;
 
 	Assert(st->meta.bits == 1);
 	if (st->centroids_rot == NULL)
 	{
-		double	   *rot = MemoryContextAllocExtended(st->cxt, sizeof(double) * (Size) lists * dim,
-													  MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-
-		if (st->meta.lists > 0)
-			for (int c = 0; c < lists; c++)
-			{
-				double	   *r = rot + (Size) c * dim;
-
-				for (int d = 0; d < dim; d++)
-					r[d] = st->centroids[(Size) c * dim + d];
-				rv_rabitq_rotate_f64(r, r, dim, st->meta.rotation_seed);
-			}
-		st->centroids_rot = rot;
+		st->centroids_rot = MemoryContextAllocExtended(st->cxt, sizeof(double) * (Size) lists * dim,
+													   MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+		st->centroid_rotated = MemoryContextAllocZero(st->cxt, sizeof(bool) * lists);
 	}
-	return st->centroids_rot;
+	if (st->meta.lists == 0)
+		return st->centroids_rot;	/* zeros */
+	r = st->centroids_rot + (Size) list * dim;
+	if (!st->centroid_rotated[list])
+	{
+		for (int d = 0; d < dim; d++)
+			r[d] = st->centroids[(Size) list * dim + d];
+		rv_rabitq_rotate_f64(r, r, dim, st->meta.rotation_seed);
+		st->centroid_rotated[list] = true;
+	}
+	return r;
 }
 
 /* The list a prepared vector belongs to (0 when the index has no centroids). */
