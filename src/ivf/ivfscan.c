@@ -88,10 +88,12 @@
  *	   own lists in exact order as above, and Gather Merge merges the
  *	   participants' rows: they come out in exact order over every list
  *	   read, and the first round reads the same lists as a scan alone.
- *	   Depth (item 4) follows the rows all participants returned (a shared
- *	   count): a participant that returned 5 of the first 10 goes as deep
- *	   as a scan alone at its 10th, so that its rows not yet returned
- *	   include those of the deeper lists.  A participant that claimed
+ *	   Depth (item 4): a participant goes deeper the first time before its
+ *	   own 11th row, so that a query of LIMIT 10 or less never does (each
+ *	   worker is asked for at most the LIMIT, and Gather Merge waits for
+ *	   every participant's next row: a deeper round there would hold back
+ *	   rows already found), then by the rows all participants returned (a
+ *	   shared count), as a scan alone goes deeper by its rows.  A participant that claimed
  *	   nothing in its first round returns nothing (the others go deeper for
  *	   a filter or a larger LIMIT: their depth rounds claim the next ranks).  The first participant to start
  *	   records the index's generation; one that finds another (the index
@@ -2260,9 +2262,15 @@ next_tuple(IndexScanDesc scan, ScanDirection dir)
 	}
 	for (;;)
 	{
-		/* a parallel scan goes deeper by the rows all participants returned */
+		/*
+		 * A parallel participant goes deeper the first time by its own rows
+		 * (so that a LIMIT of up to 10 never does: Gather Merge waits for
+		 * each participant's next row, and a worker is asked for at most
+		 * the LIMIT), then by the rows all of them returned.
+		 */
 		if (so->deepen_at > 0 && so->probed > 0 &&
-			(so->parallel ? (int64) pg_atomic_read_u64(&parallel_state(scan)->returned) :
+			(so->parallel && so->deepen_at > RUIVF_DEPTH_ROWS ?
+			 (int64) pg_atomic_read_u64(&parallel_state(scan)->returned) :
 			 so->nreturned) >= so->deepen_at)
 			deepen(scan);
 		if (!window_next(scan, &row))
