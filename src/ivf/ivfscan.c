@@ -142,6 +142,8 @@
 
 #define RUIVF_MAX_WINDOW	(1 << 20)	/* largest re-rank window */
 #define RUIVF_DEPTH_ROWS	10		/* rows ruvector.probes lists are read for */
+#define RUIVF_CHUNK_WINDOWS 32	/* a chunk holds this many windows' keys */
+#define RUIVF_CHUNK_MIN		1024	/* ... and at least this many */
 
 typedef struct RuIvfCandidate
 {
@@ -240,6 +242,12 @@ typedef struct RuIvfScanOpaqueData
 	int			candcap;
 	int			nextcand;		/* next candidate to re-rank */
 	int			winend;			/* end of the current window in cand[] */
+	int			chunkend;		/* end of the chunk the windows are chosen
+								 * from: cand[nextcand, chunkend) holds the
+								 * pool's smallest keys (open_window) */
+	bool		outer_known;	/* outer_lb is computed */
+	float		outer_lb;		/* the least lower bound after the chunk
+								 * (rest_bound) */
 	int			window;			/* size of the next re-rank window */
 	bool		pool_bounds;	/* cand[] holds lower bounds, not estimates
 								 * (a pool that deepen merged) */
@@ -1872,7 +1880,26 @@ open_window(IndexScanDesc scan)
 
 	if (n <= 0)
 		return false;
-	select_smallest(so->cand, so->nextcand, so->ncand, n);
+
+	/*
+	 * Windows are chosen from a chunk of the pool's smallest keys, itself
+	 * chosen once for about RUIVF_CHUNK_WINDOWS windows: one pass over a
+	 * large pool for them, not one each (a LIMIT 10 query with binary codes
+	 * opens five or six windows).
+	 */
+	if (!so->rerank_all)
+	{
+		if (so->chunkend < so->nextcand + n)
+		{
+			int			m = (int) Min((int64) so->ncand - so->nextcand,
+									  Max((int64) n * RUIVF_CHUNK_WINDOWS, RUIVF_CHUNK_MIN));
+
+			select_smallest(so->cand, so->nextcand, so->ncand, m);
+			so->chunkend = so->nextcand + m;
+			so->outer_known = false;
+		}
+		select_smallest(so->cand, so->nextcand, so->chunkend, n);
+	}
 	for (int i = so->nextcand; i < so->nextcand + n; i++)
 	{
 		win_max_est = Max(win_max_est, select_key(so->cand[i].dist));
@@ -1933,12 +1960,25 @@ rest_bound(RuIvfScanOpaque so, double d)
 		return false;
 	Assert(!so->pool_bounds);	/* its bound is exact (open_window) */
 	so->rest_lb = INFINITY;
-	for (int i = so->winend; i < so->ncand; i++)
+	/* the rest of the chunk, then once a chunk what lies after it */
+	for (int i = so->winend; i < Max(so->chunkend, so->winend); i++)
 	{
 		float		lb = lower_bound(so, &so->cand[i]);
 
 		so->rest_lb = Min(so->rest_lb, lb);
 	}
+	if (!so->outer_known)
+	{
+		so->outer_lb = INFINITY;
+		for (int i = Max(so->chunkend, so->winend); i < so->ncand; i++)
+		{
+			float		lb = lower_bound(so, &so->cand[i]);
+
+			so->outer_lb = Min(so->outer_lb, lb);
+		}
+		so->outer_known = true;
+	}
+	so->rest_lb = Min(so->rest_lb, so->outer_lb);
 	so->rest_exact = true;
 	return d <= so->rest_lb;
 }
@@ -2093,6 +2133,8 @@ pool_to_bounds(RuIvfScanOpaque so)
 	so->ncand = n;
 	so->nextcand = 0;
 	so->winend = 0;
+	so->chunkend = 0;
+	so->outer_known = false;
 	so->pool_bounds = true;
 	/* nothing is known of the merged pool until open_window chooses from it */
 	so->rest_lb = -INFINITY;
@@ -2110,6 +2152,8 @@ probe_more(IndexScanDesc scan)
 	so->ncand = 0;
 	so->nextcand = 0;
 	so->winend = 0;
+	so->chunkend = 0;
+	so->outer_known = false;
 	so->pool_bounds = false;
 	so->round_max_err = 0.0f;
 	so->round_unbounded = false;
