@@ -616,6 +616,63 @@ fname(T *arr, int lo, int hi, int k) \
 }
 
 DEFINE_SELECT_SMALLEST_HEAP(select_smallest, quickselect_candidates, RuIvfCandidate)
+
+#define CHUNK_SAMPLES 512		/* keys sampled for a chunk's threshold */
+
+/* qsort comparator for floats, ascending */
+static int
+cmp_float(const void *a, const void *b)
+{
+	float		x = *(const float *) a;
+	float		y = *(const float *) b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Move at least `want` of the smallest keys of arr[lo, hi) to its front
+ * and return where they end: every key before the end is at most every key
+ * after it.  Not exactly `want`: a threshold from a sample (about twice the
+ * share of `want`), then one pass moving the keys up to it to the front;
+ * when fewer than `want` are, select_smallest's exact partition instead.
+ */
+static int
+select_chunk(RuIvfCandidate *arr, int lo, int hi, int want)
+{
+	float		sample[CHUNK_SAMPLES];
+	int			n = hi - lo,
+				stride,
+				ns = 0,
+				pos,
+				front = lo;
+	float		u;
+
+	if (want >= n)
+		return hi;
+	if (n < 32 * want || n < 8 * CHUNK_SAMPLES)
+	{
+		select_smallest(arr, lo, hi, want);
+		return lo + want;
+	}
+	stride = n / CHUNK_SAMPLES;
+	for (int i = lo; i < hi && ns < CHUNK_SAMPLES; i += stride)
+		sample[ns++] = select_key(arr[i].dist);
+	qsort(sample, ns, sizeof(float), cmp_float);
+	pos = Min(ns - 1, (int) ((double) want * 2.0 * ns / n) + 1);
+	u = sample[pos];
+	for (int i = lo; i < hi; i++)
+		if (select_key(arr[i].dist) <= u)
+		{
+			RuIvfCandidate t = arr[front];
+
+			arr[front++] = arr[i];
+			arr[i] = t;
+		}
+	if (front - lo >= want)
+		return front;
+	select_smallest(arr, lo, hi, want);
+	return lo + want;
+}
 DEFINE_SELECT_SMALLEST_HEAP(select_nearest_lists, quickselect_lists, RuIvfListDist)
 
 /* qsort comparator for lists: nearest centroid first, ties by list number */
@@ -1894,8 +1951,7 @@ open_window(IndexScanDesc scan)
 			int			m = (int) Min((int64) so->ncand - so->nextcand,
 									  Max((int64) n * RUIVF_CHUNK_WINDOWS, RUIVF_CHUNK_MIN));
 
-			select_smallest(so->cand, so->nextcand, so->ncand, m);
-			so->chunkend = so->nextcand + m;
+			so->chunkend = select_chunk(so->cand, so->nextcand, so->ncand, m);
 			so->outer_known = false;
 		}
 		select_smallest(so->cand, so->nextcand, so->chunkend, n);
