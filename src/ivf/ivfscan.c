@@ -144,6 +144,7 @@
 #define RUIVF_DEPTH_ROWS	10		/* rows ruvector.probes lists are read for */
 #define RUIVF_CHUNK_WINDOWS 32	/* a chunk holds this many windows' keys */
 #define RUIVF_CHUNK_MIN		1024	/* ... and at least this many */
+#define RUIVF_CHUNK_SHARE	8		/* ... and at most this share of the pool */
 
 typedef struct RuIvfCandidate
 {
@@ -245,6 +246,7 @@ typedef struct RuIvfScanOpaqueData
 	int			chunkend;		/* end of the chunk the windows are chosen
 								 * from: cand[nextcand, chunkend) holds the
 								 * pool's smallest keys (open_window) */
+	int			windows;		/* windows opened from this pool */
 	bool		outer_known;	/* outer_lb is computed */
 	float		outer_lb;		/* the least lower bound after the chunk
 								 * (rest_bound) */
@@ -1939,22 +1941,39 @@ open_window(IndexScanDesc scan)
 		return false;
 
 	/*
-	 * Windows are chosen from a chunk of the pool's smallest keys, itself
-	 * chosen once for about RUIVF_CHUNK_WINDOWS windows: one pass over a
-	 * large pool for them, not one each (a LIMIT 10 query with binary codes
-	 * opens five or six windows).
+	 * The first window of a pool is chosen from all of it.  A second one
+	 * means more may follow (a LIMIT 10 query with binary codes opens five
+	 * or six): they are chosen from a chunk of the pool's smallest keys,
+	 * itself chosen once for about RUIVF_CHUNK_WINDOWS windows, so that a
+	 * large pool is passed over once for them, not once each.
 	 */
 	if (!so->rerank_all)
 	{
-		if (so->chunkend < so->nextcand + n)
-		{
-			int			m = (int) Min((int64) so->ncand - so->nextcand,
-									  Max((int64) n * RUIVF_CHUNK_WINDOWS, RUIVF_CHUNK_MIN));
+		int			hi = so->ncand;
 
-			so->chunkend = select_chunk(so->cand, so->nextcand, so->ncand, m);
+		if (so->windows == 0)
+		{
+			so->chunkend = 0;	/* no chunk: the rest is all after the window */
 			so->outer_known = false;
 		}
-		select_smallest(so->cand, so->nextcand, so->chunkend, n);
+		else
+		{
+			if (so->chunkend < so->nextcand + n)
+			{
+				int			left = so->ncand - so->nextcand;
+				int			m = (int) Min((int64) left,
+										  Max((int64) n * RUIVF_CHUNK_WINDOWS, RUIVF_CHUNK_MIN));
+
+				/* a pool less than RUIVF_CHUNK_SHARE chunks is its own chunk */
+				if ((int64) m * RUIVF_CHUNK_SHARE > left)
+					m = left;
+				so->chunkend = select_chunk(so->cand, so->nextcand, so->ncand, m);
+				so->outer_known = false;
+			}
+			hi = so->chunkend;
+		}
+		select_smallest(so->cand, so->nextcand, hi, n);
+		so->windows++;
 	}
 	for (int i = so->nextcand; i < so->nextcand + n; i++)
 	{
@@ -2190,6 +2209,7 @@ pool_to_bounds(RuIvfScanOpaque so)
 	so->nextcand = 0;
 	so->winend = 0;
 	so->chunkend = 0;
+	so->windows = 0;
 	so->outer_known = false;
 	so->pool_bounds = true;
 	/* nothing is known of the merged pool until open_window chooses from it */
@@ -2209,6 +2229,7 @@ probe_more(IndexScanDesc scan)
 	so->nextcand = 0;
 	so->winend = 0;
 	so->chunkend = 0;
+	so->windows = 0;
 	so->outer_known = false;
 	so->pool_bounds = false;
 	so->round_max_err = 0.0f;
