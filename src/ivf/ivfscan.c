@@ -145,6 +145,8 @@
 #define RUIVF_CHUNK_WINDOWS 32	/* a chunk holds this many windows' keys */
 #define RUIVF_CHUNK_MIN		1024	/* ... and at least this many */
 #define RUIVF_CHUNK_SHARE	8		/* ... and at most this share of the pool */
+#define RUIVF_CHUNK_FIRST_MIN 12288	/* a pool this large is chunked from its
+									 * first window on */
 
 typedef struct RuIvfCandidate
 {
@@ -1941,17 +1943,19 @@ open_window(IndexScanDesc scan)
 		return false;
 
 	/*
-	 * The first window of a pool is chosen from all of it.  A second one
-	 * means more may follow (a LIMIT 10 query with binary codes opens five
-	 * or six): they are chosen from a chunk of the pool's smallest keys,
-	 * itself chosen once for about RUIVF_CHUNK_WINDOWS windows, so that a
-	 * large pool is passed over once for them, not once each.
+	 * Windows are chosen from a chunk of the pool's smallest keys, itself
+	 * chosen once for about RUIVF_CHUNK_WINDOWS windows, so that a large
+	 * pool is passed over once for them, not once each (a LIMIT 10 query
+	 * with binary codes opens five or six).  The first window of a pool
+	 * under RUIVF_CHUNK_FIRST_MIN candidates is chosen from all of it: one
+	 * window is often all a query needs there (fashion-mnist, 784
+	 * dimensions), and a chunk would cost it a pass for nothing.
 	 */
 	if (!so->rerank_all)
 	{
 		int			hi = so->ncand;
 
-		if (so->windows == 0)
+		if (so->windows == 0 && so->ncand - so->nextcand < RUIVF_CHUNK_FIRST_MIN)
 		{
 			so->chunkend = 0;	/* no chunk: the rest is all after the window */
 			so->outer_known = false;
