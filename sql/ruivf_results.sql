@@ -337,3 +337,50 @@ SELECT pg_temp.deep_merge_errors() AS merge_errors;
 RESET ruvector.max_probes;
 RESET enable_seqscan;
 DROP TABLE deep;
+
+--
+-- A large candidate pool (45,000 rows in one list, every list probed): the
+-- re-rank windows come from chunks of the pool's smallest keys, the first
+-- cut at a sampled threshold (ivfscan.c, select_chunk), and a query that
+-- goes through many windows (LIMIT 3000) must still return the exact
+-- answer in exact order: its distances equal a sequential scan's, position
+-- by position, for binary and 8-bit codes.
+--
+SELECT setseed(0.75);
+CREATE TABLE big_pool (id int, v ruvector(4));
+INSERT INTO big_pool
+SELECT i, array[random(), random(), random(), random()]::real[]::ruvector
+  FROM generate_series(1, 45000) i;
+CREATE INDEX big_pool_b1 ON big_pool USING ruivf (v ruvector_l2_ops) WITH (lists = 1, bits = 1);
+CREATE FUNCTION pg_temp.pool_mismatches() RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+  bad bigint := 0;
+  q ruvector;
+  a float8[];
+  b float8[];
+BEGIN
+  FOR i IN 1..3 LOOP
+    q := array[0.3 * i, 0.5, 0.2, 0.9]::real[]::ruvector;
+    SET LOCAL enable_seqscan = off;
+    SET LOCAL enable_indexscan = on;
+    SELECT array_agg(d ORDER BY n) INTO a
+      FROM (SELECT v <-> q AS d, row_number() OVER () AS n FROM big_pool ORDER BY v <-> q LIMIT 3000) s;
+    SET LOCAL enable_seqscan = on;
+    SET LOCAL enable_indexscan = off;
+    SELECT array_agg(d ORDER BY n) INTO b
+      FROM (SELECT v <-> q AS d, row_number() OVER (ORDER BY v <-> q) AS n FROM big_pool ORDER BY v <-> q LIMIT 3000) s;
+    IF a IS DISTINCT FROM b OR cardinality(a) <> 3000 THEN
+      bad := bad + 1;
+    END IF;
+  END LOOP;
+  RETURN bad;
+END $$;
+SET ruvector.probes = 1;
+SET ruvector.epsilon = 106;	-- the binary codes' bound always holds (sqrt(6 dim) = 4.9)
+SELECT pg_temp.pool_mismatches() AS bits1_mismatches;
+DROP INDEX big_pool_b1;
+CREATE INDEX big_pool_b8 ON big_pool USING ruivf (v ruvector_l2_ops) WITH (lists = 1, bits = 8);
+SELECT pg_temp.pool_mismatches() AS bits8_mismatches;
+RESET ruvector.epsilon;
+RESET ruvector.probes;
+DROP TABLE big_pool;
