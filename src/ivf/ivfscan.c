@@ -93,9 +93,10 @@
  *	   worker is asked for at most the LIMIT, and Gather Merge waits for
  *	   every participant's next row: a deeper round there would hold back
  *	   rows already found), then by the rows all participants returned (a
- *	   shared count), as a scan alone goes deeper by its rows.  A participant that claimed
- *	   nothing in its first round returns nothing (the others go deeper for
- *	   a filter or a larger LIMIT: their depth rounds claim the next ranks).  The first participant to start
+ *	   shared count), as a scan alone goes deeper by its rows.  A
+ *	   participant that claimed nothing in its first round returns nothing
+ *	   (the others go deeper for a filter or a larger LIMIT: their depth
+ *	   rounds claim the next ranks).  The first participant to start
  *	   records the index's generation; one that finds another (the index
  *	   was trained again in between) fails with 40001 rather than mix two
  *	   generations' lists.
@@ -2125,8 +2126,9 @@ window_next(IndexScanDesc scan, RuIvfRow *out)
 }
 
 /*
- * Read lists order[probed .. end) and append their codes' candidates to the
- * pool (cand[ncand ...]); returns how many were appended.
+ * Read lists order[probed .. end) (a parallel participant: those of them it
+ * claims) and append their codes' candidates to the pool (cand[ncand ...]);
+ * returns how many were appended.
  */
 static int
 read_lists(IndexScanDesc scan, int end)
@@ -2134,10 +2136,9 @@ read_lists(IndexScanDesc scan, int end)
 	RuIvfScanOpaque so = (RuIvfScanOpaque) scan->opaque;
 	int			first = so->probed;
 	int			before = so->ncand;
-	BlockNumber *heads;
 
 	order_lists(so, end);
-	if (scan->parallel_scan != NULL)
+	if (so->parallel)
 	{
 		int			rank;
 
@@ -2151,23 +2152,24 @@ read_lists(IndexScanDesc scan, int end)
 			so->claimed++;
 		}
 		so->probed = end;
-		so->scanned += so->ncand - before;
-		pgstat_count_index_tuples(scan->indexRelation, so->ncand - before);
-		return so->ncand - before;
 	}
-	heads = palloc(sizeof(BlockNumber) * (end - so->probed));
-	for (int i = so->probed; i < end; i++)
-		heads[i - first] = read_list_head(scan, so->order[i]);
-	/* every block a chain reaches from these heads exists now (scan_list) */
-	so->nblocks = RelationGetNumberOfBlocks(scan->indexRelation);
-	for (; so->probed < end; so->probed++)
+	else
 	{
-		if (so->probed + 1 < end)
-			prefetch_list_centroid(so, so->order[so->probed + 1]);
-		scan_list(scan, so->order[so->probed], heads[so->probed - first],
-				  so->probed + 1 < end ? heads[so->probed + 1 - first] : InvalidBlockNumber);
+		BlockNumber *heads = palloc(sizeof(BlockNumber) * (end - first));
+
+		for (int i = first; i < end; i++)
+			heads[i - first] = read_list_head(scan, so->order[i]);
+		/* every block a chain reaches from these heads exists now (scan_list) */
+		so->nblocks = RelationGetNumberOfBlocks(scan->indexRelation);
+		for (; so->probed < end; so->probed++)
+		{
+			if (so->probed + 1 < end)
+				prefetch_list_centroid(so, so->order[so->probed + 1]);
+			scan_list(scan, so->order[so->probed], heads[so->probed - first],
+					  so->probed + 1 < end ? heads[so->probed + 1 - first] : InvalidBlockNumber);
+		}
+		pfree(heads);
 	}
-	pfree(heads);
 	Assert(!BufferIsValid(so->ahead));
 	so->scanned += so->ncand - before;
 	pgstat_count_index_tuples(scan->indexRelation, so->ncand - before);

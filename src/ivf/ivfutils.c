@@ -1132,16 +1132,12 @@ RuIvfCentroidDistances(Relation index, RuIvfState *st, const float *x, float *ou
 }
 
 /*
- * The centroids rotated as binary codes are (P^T c, rabitq.h, in double
- * precision), made once
- * per backend and index state: a scan then prepares its query for a list
- * with one subtraction per dimension.  With no centroids, the origin.
- */
-/*
- * bits = 1: list's centroid rotated (dim doubles), rotated the first time a
- * scan of this backend asks for it: a backend (or a parallel worker, which
- * starts with nothing cached) pays only for the lists it reads.  An index
- * without centroids has one list, centred at 0.
+ * bits = 1: list's centroid rotated as binary codes are (P^T c, rabitq.h,
+ * in double precision, dim doubles), so that a scan prepares its query for
+ * the list with one subtraction per dimension.  Made the first time a scan
+ * of this backend asks for it and kept with the index state: a backend (or
+ * a parallel worker, which starts with nothing cached) pays only for the
+ * lists it reads.  An index without centroids has one list, at the origin.
  */
 const double *
 RuIvfRotatedCentroid(RuIvfState *st, int list)
