@@ -10,20 +10,26 @@
 # BASE + CYCLES * BASE / 2 rows, the first BASE are the table, the rest the
 # rows inserted; synth_query the queries).
 #
-# Usage: bench/churn.sh [--base N] [--dim D] [--cycles C] [--nq Q]
+# --with 'k = v, ...' passes index options to both builds (say
+# 'rerank = index', whose blocks VACUUM frees lanes of in place).
+#
+# Usage: bench/churn.sh [--base N] [--dim D] [--cycles C] [--nq Q] [--with OPTS]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-base=100000 dim=128 cycles=5 nq=200
+base=100000 dim=128 cycles=5 nq=200 with=
 while [ $# -gt 0 ]; do
 	case "$1" in
 		--base) base=$2; shift 2 ;;
 		--dim) dim=$2; shift 2 ;;
 		--cycles) cycles=$2; shift 2 ;;
 		--nq) nq=$2; shift 2 ;;
-		*) echo "usage: $0 [--base N] [--dim D] [--cycles C] [--nq Q]" >&2; exit 2 ;;
+		--with) with=$2; shift 2 ;;
+		*) echo "usage: $0 [--base N] [--dim D] [--cycles C] [--nq Q] [--with OPTS]" >&2; exit 2 ;;
 	esac
 done
 half=$((base / 2))
+withclause=
+[ -n "$with" ] && withclause="WITH ($with)"
 total=$((base + cycles * half))
 psql() { command psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 
@@ -34,7 +40,7 @@ DROP TABLE IF EXISTS churn_t;
 CREATE TABLE churn_t (id integer PRIMARY KEY, v ruvector($dim));
 ALTER TABLE churn_t SET (autovacuum_enabled = off);
 INSERT INTO churn_t SELECT id, v FROM synth_base ORDER BY id LIMIT $base;
-CREATE INDEX churn_t_v ON churn_t USING ruivf (v ruvector_l2_ops);
+CREATE INDEX churn_t_v ON churn_t USING ruivf (v ruvector_l2_ops) $withclause;
 CREATE OR REPLACE FUNCTION churn_measure(nq int, OUT recall float8, OUT qps float8)
 LANGUAGE plpgsql AS \$\$
 DECLARE
@@ -77,6 +83,6 @@ for c in $(seq 1 "$cycles"); do
 	report "cycle/$c" churn_t_v
 done
 psql -c "SELECT ruvector_index_check('churn_t_v', true)" >/dev/null && echo "# index check (heapallindexed): ok"
-psql -c "DROP INDEX churn_t_v" -c "CREATE INDEX churn_t_fresh ON churn_t USING ruivf (v ruvector_l2_ops)"
+psql -c "DROP INDEX churn_t_v" -c "CREATE INDEX churn_t_fresh ON churn_t USING ruivf (v ruvector_l2_ops) $withclause"
 report fresh churn_t_fresh
 psql -c "DROP TABLE churn_t" -c "DROP FUNCTION churn_measure(int)"

@@ -15,6 +15,18 @@
  * further down the chain, ivfvacuum.c), then adds a block, taken from the
  * free pages of retired generations first (ivftrain.c).
  *
+ * A block takes a row in its first unused lane (nlanes), or, when all its
+ * lanes have been used, in a lane VACUUM freed in place (an invalid TID
+ * below nlanes: blocks VACUUM does not compact, those of rerank = index
+ * and those of more than RUIVF_MAX_BLOCK_PAGES pages).  Not while a
+ * training runs: its last pass copies only the lanes past those its first
+ * pass took (ivftrain.c), so an insert fills a freed lane only after it
+ * has taken and let go the training lock in share mode, with the block
+ * locked, so that a training that starts later reads the block after the
+ * insert.  A scan that holds a candidate of a lane filled again meanwhile
+ * (the row in it was dead, so no snapshot sees it) finds another TID there
+ * and drops it (ivfscan.c).
+ *
  * WAL: GenericXLog, at most four pages per record.  A block of one page
  * (dimensions up to ~1000) changes in one record.  For a block of several
  * pages the code chunks of the later pages are logged first and the first
@@ -43,7 +55,7 @@
 #include "../type/vector.h"
 
 /*
- * Write the full-precision vector of the block's next lane into its vector
+ * Write the full-precision vector of the block's lane `lane` into its vector
  * pages (rerank = index), up to four pages per record.  For a new block
  * vbufs holds all its vector pages, locked: they are initialized and logged
  * as full images.  Otherwise the lane's pages are locked here, after the
@@ -51,9 +63,8 @@
  */
 static void
 write_vector_logged(Relation index, const RuIvfMetaData *meta, Buffer *bufs, Buffer *vbufs,
-					const float *raw, bool fresh)
+					int lane, const float *raw, bool fresh)
 {
-	int			lane = RuIvfPageGetOpaque(BufferGetPage(bufs[0]))->nlanes;
 	BlockNumber vstart = BufferGetBlockNumber(bufs[0]) + meta->pages_per_block;
 	int			first,
 				npages,
@@ -101,23 +112,23 @@ write_vector_logged(Relation index, const RuIvfMetaData *meta, Buffer *bufs, Buf
 }
 
 /*
- * Write one lane (code + TID) into a block whose pages are pinned and
+ * Write lane `lane` (code + TID) of a block whose pages are pinned and
  * exclusively locked in bufs[]; WAL-logged as described above.  `fresh`
  * marks a block just allocated: all its pages are logged as full images.
  */
 static void
 write_lane_logged(Relation index, const RuIvfMetaData *meta, Buffer *bufs, Buffer *vbufs,
-				  const unsigned char *code, RuIvfLaneFactors factors, ItemPointer tid, const float *raw,
-				  bool fresh, Buffer dirbuf, int dirslot)
+				  int lane, const unsigned char *code, RuIvfLaneFactors factors, ItemPointer tid,
+				  const float *raw, bool fresh, Buffer dirbuf, int dirslot)
 {
 	int			ppb = meta->pages_per_block;
-	int			lane;
 	GenericXLogState *xs;
 	Page		pages[RUIVF_MAX_PAGES_PER_BLOCK];
 	Page		first;
+	RuIvfPageOpaque op;
 
 	if (meta->rerank == RUIVF_RERANK_INDEX)
-		write_vector_logged(index, meta, bufs, vbufs, raw, fresh);
+		write_vector_logged(index, meta, bufs, vbufs, lane, raw, fresh);
 
 	/* later pages first, up to four per record */
 	for (int k = 1; k < ppb; k += 4)
@@ -128,7 +139,6 @@ write_lane_logged(Relation index, const RuIvfMetaData *meta, Buffer *bufs, Buffe
 		for (int j = 0; j < n; j++)
 			pages[k + j] = GenericXLogRegisterBuffer(xs, bufs[k + j],
 													 fresh ? GENERIC_XLOG_FULL_IMAGE : 0);
-		lane = RuIvfPageGetOpaque(BufferGetPage(bufs[0]))->nlanes;
 		for (int j = 0; j < n; j++)
 			RuIvfWriteLanePage(pages[k + j], meta, k + j, lane, code);
 		GenericXLogFinish(xs);
@@ -137,11 +147,12 @@ write_lane_logged(Relation index, const RuIvfMetaData *meta, Buffer *bufs, Buffe
 	/* then the first page: its chunk, the TID, nlanes; and the directory */
 	xs = GenericXLogStart(index);
 	first = GenericXLogRegisterBuffer(xs, bufs[0], fresh ? GENERIC_XLOG_FULL_IMAGE : 0);
-	lane = RuIvfPageGetOpaque(first)->nlanes;
+	op = RuIvfPageGetOpaque(first);
 	RuIvfWriteLanePage(first, meta, 0, lane, code);
 	RuIvfPageTids(first, meta)[lane] = *tid;
 	RuIvfSetFactors(first, meta, lane, &factors);
-	RuIvfPageGetOpaque(first)->nlanes = lane + 1;
+	if (lane >= op->nlanes)
+		op->nlanes = lane + 1;
 	if (BufferIsValid(dirbuf))
 	{
 		Page		dir = GenericXLogRegisterBuffer(xs, dirbuf, 0);
@@ -173,30 +184,58 @@ unlock_block(const RuIvfMetaData *meta, Buffer *bufs)
 }
 
 /*
- * Append the lane to block `head` if it has a free lane: RUIVF_INSERTED if
+ * The lane of a locked block's first page an insert may write (see the top
+ * of the file): its first unused lane, else a lane VACUUM freed in place if
+ * no training runs; -1 if none.
+ */
+static int
+free_lane(Relation index, const RuIvfMetaData *meta, Page page)
+{
+	int			nlanes = RuIvfPageGetOpaque(page)->nlanes;
+	ItemPointerData *tids;
+
+	if (nlanes < meta->lanes)
+		return nlanes;
+	tids = RuIvfPageTids(page, meta);
+	for (int l = 0; l < nlanes; l++)
+	{
+		if (ItemPointerIsValid(&tids[l]))
+			continue;
+		/* conflicts with a training's ExclusiveLock only (ivftrain.c) */
+		if (!ConditionalLockPage(index, RUIVF_METAPAGE_BLKNO, ShareLock))
+			return -1;
+		UnlockPage(index, RUIVF_METAPAGE_BLKNO, ShareLock);
+		return l;
+	}
+	return -1;
+}
+
+/*
+ * Put the row into block `head` if it has a free lane: RUIVF_INSERTED if
  * done, 0 if the block is full, RUIVF_INSERT_STALE if a training closed or
  * switched the generation (checked under the block's lock, ivftrain.c).
  */
 static int
-append_if_room(Relation index, const RuIvfMetaData *meta, BlockNumber head,
+insert_if_room(Relation index, const RuIvfMetaData *meta, BlockNumber head,
 			   const unsigned char *code, RuIvfLaneFactors factors, ItemPointer tid, const float *raw,
 			   BlockNumber *next)
 {
 	Buffer		bufs[RUIVF_MAX_PAGES_PER_BLOCK];
 	int			result = 0;
+	int			lane;
 
 	if (head == InvalidBlockNumber)
 		return 0;
 	lock_block(index, meta, head, bufs);
 	if (next != NULL)
 		*next = RuIvfPageGetOpaque(BufferGetPage(bufs[0]))->next;
-	if (RuIvfPageGetOpaque(BufferGetPage(bufs[0]))->nlanes < meta->lanes)
+	if ((lane = free_lane(index, meta, BufferGetPage(bufs[0]))) >= 0)
 	{
 		if (!RuIvfStructureCurrent(index, meta->build_id))
 			result = RUIVF_INSERT_STALE;
 		else
 		{
-			write_lane_logged(index, meta, bufs, NULL, code, factors, tid, raw, false,
+			write_lane_logged(index, meta, bufs, NULL, lane, code, factors, tid, raw, false,
 							  InvalidBuffer, 0);
 			result = RUIVF_INSERTED;
 		}
@@ -228,14 +267,14 @@ RuIvfInsertCode(Relation index, const RuIvfMetaData *meta, int list,
 	LockBuffer(dirbuf, BUFFER_LOCK_SHARE);
 	head = RuIvfListDirHeads(BufferGetPage(dirbuf))[slot];
 	UnlockReleaseBuffer(dirbuf);
-	if ((r = append_if_room(index, meta, head, code, factors, tid, raw, NULL)) != 0)
+	if ((r = insert_if_room(index, meta, head, code, factors, tid, raw, NULL)) != 0)
 		return r;
 
 	/* slow path: directory page exclusively, then recheck the head */
 	dirbuf = ReadBuffer(index, dirblk);
 	LockBuffer(dirbuf, BUFFER_LOCK_EXCLUSIVE);
 	head = RuIvfListDirHeads(BufferGetPage(dirbuf))[slot];
-	if ((r = append_if_room(index, meta, head, code, factors, tid, raw, NULL)) != 0)
+	if ((r = insert_if_room(index, meta, head, code, factors, tid, raw, NULL)) != 0)
 	{
 		UnlockReleaseBuffer(dirbuf);
 		return r;
@@ -255,7 +294,7 @@ RuIvfInsertCode(Relation index, const RuIvfMetaData *meta, int list,
 		{
 			BlockNumber next;
 
-			r = append_if_room(index, meta, hint, code, factors, tid, raw, &next);
+			r = insert_if_room(index, meta, hint, code, factors, tid, raw, &next);
 			if (r != 0)
 				break;
 			hint = next;		/* full: the next block of the chain */
@@ -335,7 +374,7 @@ RuIvfInsertCode(Relation index, const RuIvfMetaData *meta, int list,
 			ItemPointerSetInvalid(&tids[l]);
 		RuIvfPageGetOpaque(BufferGetPage(bufs[0]))->next = head;
 	}
-	write_lane_logged(index, meta, bufs, vbufs, code, factors, tid, raw, true, dirbuf, slot);
+	write_lane_logged(index, meta, bufs, vbufs, 0, code, factors, tid, raw, true, dirbuf, slot);
 	unlock_block(meta, bufs);
 	if (vbufs != NULL)
 	{

@@ -1649,12 +1649,15 @@ input_distance(RuIvfScanOpaque so, Datum value)
 /*
  * Exact distance of the vector of `lane` in the block starting at blk, from
  * the block's vector pages (rerank = index): in place under a share lock
- * when it lies on one page, else copied page by page.  Lanes never move in
- * such an index (ivfvacuum.c), so the position read with the TID is still
- * that row's.
+ * when it lies on one page, else copied page by page.  Lanes do not move in
+ * such an index, but VACUUM frees a dead row's lane in place and an insert
+ * may fill it again (ivfinsert.c: the vector first, the TID last), so the
+ * lane's TID is read after the vector: false if it is no longer `tid` (the
+ * candidate's row was dead, and no snapshot sees it).
  */
-static double
-index_vector_distance(IndexScanDesc scan, BlockNumber blk, int lane)
+static bool
+index_vector_distance(IndexScanDesc scan, BlockNumber blk, int lane, ItemPointer tid,
+					  double *dist)
 {
 	RuIvfScanOpaque so = (RuIvfScanOpaque) scan->opaque;
 	const RuIvfMetaData *meta = &so->st->meta;
@@ -1662,29 +1665,36 @@ index_vector_distance(IndexScanDesc scan, BlockNumber blk, int lane)
 	int			first,
 				npages,
 				offset;
-	double		dist;
+	Buffer		buf;
+	bool		same;
 
 	RuIvfLaneVectorSpan(meta, lane, &first, &npages, &offset);
 	if (npages == 1)
 	{
-		Buffer		buf = RuIvfReadBufferRecent(scan->indexRelation, so->st, vstart + first);
-
+		buf = RuIvfReadBufferRecent(scan->indexRelation, so->st, vstart + first);
 		LockBuffer(buf, BUFFER_LOCK_SHARE);
 		RuIvfCheckPage(scan->indexRelation, meta, BufferGetPage(buf), vstart + first, RUIVF_PAGE_VECTORS);
-		dist = exact_distance(so, (float *) ((char *) BufferGetPage(buf) + RUIVF_CODES_OFFSET) + offset);
+		*dist = exact_distance(so, (float *) ((char *) BufferGetPage(buf) + RUIVF_CODES_OFFSET) + offset);
 		UnlockReleaseBuffer(buf);
-		return dist;
 	}
-	for (int q = first; q < first + npages; q++)
+	else
 	{
-		Buffer		buf = RuIvfReadBufferRecent(scan->indexRelation, so->st, vstart + q);
-
-		LockBuffer(buf, BUFFER_LOCK_SHARE);
-		RuIvfCheckPage(scan->indexRelation, meta, BufferGetPage(buf), vstart + q, RUIVF_PAGE_VECTORS);
-		RuIvfLaneVectorPage(meta, BufferGetPage(buf), q, lane, so->vecbuf, false);
-		UnlockReleaseBuffer(buf);
+		for (int q = first; q < first + npages; q++)
+		{
+			buf = RuIvfReadBufferRecent(scan->indexRelation, so->st, vstart + q);
+			LockBuffer(buf, BUFFER_LOCK_SHARE);
+			RuIvfCheckPage(scan->indexRelation, meta, BufferGetPage(buf), vstart + q, RUIVF_PAGE_VECTORS);
+			RuIvfLaneVectorPage(meta, BufferGetPage(buf), q, lane, so->vecbuf, false);
+			UnlockReleaseBuffer(buf);
+		}
+		*dist = exact_distance(so, so->vecbuf);
 	}
-	return exact_distance(so, so->vecbuf);
+	buf = RuIvfReadBufferRecent(scan->indexRelation, so->st, blk);
+	LockBuffer(buf, BUFFER_LOCK_SHARE);
+	RuIvfCheckPage(scan->indexRelation, meta, BufferGetPage(buf), blk, RUIVF_PAGE_DATA);
+	same = ItemPointerEquals(&RuIvfPageTids(BufferGetPage(buf), meta)[lane], tid);
+	UnlockReleaseBuffer(buf);
+	return same;
 }
 
 /*
@@ -2103,7 +2113,10 @@ window_next(IndexScanDesc scan, RuIvfRow *out)
 		so->nextcand++;
 		CHECK_FOR_INTERRUPTS();
 		if (so->vecbuf != NULL)
-			dist = index_vector_distance(scan, c->blk, c->lane);
+		{
+			if (!index_vector_distance(scan, c->blk, c->lane, &c->tid, &dist))
+				continue;
+		}
 		else if (!table_row_distance(scan, &c->tid, &dist,
 									 so->nextcand < so->winend ? &so->cand[so->nextcand].tid : NULL))
 			continue;

@@ -10,11 +10,14 @@
  * later inserts fill the freed lanes.  In a larger block, and in every
  * block of an index with rerank = index (whose scans re-rank by lane
  * position, and whose lanes' vectors would have to move too), the dead
- * lanes' TIDs are set invalid instead (scans skip them).  Each changed
- * block is one GenericXLog record.  The first compacted block after a
- * list's head that has free lanes becomes the list's free-block hint in the
- * directory (ivf.h), where inserts go once the head block is full.  Concurrent scans are safe: they hold TIDs, not lane positions,
- * and fetch rows with an MVCC snapshot, which never sees a newer row that
+ * lanes' TIDs are set invalid instead (scans skip them, and inserts fill
+ * them: ivfinsert.c).  Each changed block is one GenericXLog record.  The
+ * first block after a list's head that has free lanes, at its end or
+ * freed in place, becomes the list's free-block hint in the directory
+ * (ivf.h), where inserts go once the head block is full.  Concurrent scans
+ * are safe: they hold TIDs, not lane positions (a re-rank from the index's
+ * own vectors checks that the lane still holds its TID, ivfscan.c), and
+ * fetch rows with an MVCC snapshot, which never sees a newer row that
  * reuses a dead row's TID.
  *
  * src/ivf/ivfvacuum.c
@@ -114,8 +117,19 @@ vacuum_block(Relation index, const RuIvfMetaData *meta, BlockNumber blkno,
 		GenericXLogFinish(xs);
 		stats->tuples_removed += ndead;
 	}
-	/* free lanes at its end, for later inserts (compacted blocks only) */
-	*room = compact && RuIvfPageGetOpaque(BufferGetPage(bufs[0]))->nlanes < meta->lanes;
+	/*
+	 * Room for later inserts: free lanes at its end, or (blocks not
+	 * compacted) lanes freed in place, which inserts fill (ivfinsert.c)
+	 */
+	{
+		Page		p0 = BufferGetPage(bufs[0]);
+		int			nlanes = RuIvfPageGetOpaque(p0)->nlanes;
+
+		*room = nlanes < meta->lanes;
+		tids = RuIvfPageTids(p0, meta);
+		for (int l = 0; l < nlanes && !*room; l++)
+			*room = !ItemPointerIsValid(&tids[l]);
+	}
 	for (int k = 0; k < nlock; k++)
 		UnlockReleaseBuffer(bufs[k]);
 	return live;
