@@ -82,3 +82,89 @@ SELECT bool_and(pg_temp.vv_exact('vb', pg_temp.vv(i, 4200), 10)) AS exact_after_
 SELECT ruvector_index_check('vb_v') IS NOT NULL AS checked;
 DROP TABLE vb;
 RESET ruvector.probes;
+
+--
+-- Splits: rows that drift to one place (two thirds of the rows deleted,
+-- as many inserted far from the rest, all into the list nearest to them) make that
+-- list many times the mean; VACUUM splits it by k-means on its own rows
+-- into lists of about the mean's length and copies every other list as it
+-- is, in a new generation.  Each code representation is copied right (the
+-- checker compares every code with the table's vector; check_bounds
+-- raises if a bound exceeds its row's exact distance, which for binary
+-- codes holds always at this epsilon: ruivf_bits), and every answer with
+-- every list probed is the exact one.
+--
+CREATE TABLE vs (id int PRIMARY KEY, v ruvector(12)) WITH (autovacuum_enabled = off);
+INSERT INTO vs SELECT i, pg_temp.vv(i, 12) FROM generate_series(1, 6000) i;
+CREATE INDEX vs_8 ON vs USING ruivf (v ruvector_l2_ops) WITH (lists = 20);
+CREATE INDEX vs_4 ON vs USING ruivf (v ruvector_l2_ops) WITH (lists = 20, bits = 4, rerank = index);
+CREATE INDEX vs_1 ON vs USING ruivf (v ruvector_l2_ops) WITH (lists = 20, bits = 1);
+CREATE INDEX vs_c ON vs USING ruivf (v ruvector_cosine_ops) WITH (lists = 20, bits = 1);
+SELECT i.relname, lists, generation FROM pg_class i, ruvector_index_info(i.oid)
+  WHERE i.relname LIKE 'vs\__' ORDER BY 1;
+DELETE FROM vs WHERE id % 3 <> 0;
+INSERT INTO vs SELECT i, pg_temp.vv(i, 12) + '[-50,50,-50,50,-50,50,-50,50,-50,50,-50,50]'
+  FROM generate_series(6001, 10000) i;
+VACUUM vs;
+-- the long list became several, the others stayed: more lists, one generation
+SELECT i.relname, lists > 20 AS split, lists <= 20 + 32 AS bounded, generation
+  FROM pg_class i, ruvector_index_info(i.oid)
+  WHERE i.relname LIKE 'vs\__' ORDER BY 1;
+SELECT ruvector_index_check('vs_8', true) IS NOT NULL AS checked_8,
+       ruvector_index_check('vs_4', true) IS NOT NULL AS checked_4,
+       ruvector_index_check('vs_1', true) IS NOT NULL AS checked_1,
+       ruvector_index_check('vs_c', true) IS NOT NULL AS checked_c;
+SET ruvector.check_bounds = on;
+SET ruvector.epsilon = 1000;
+SET ruvector.probes = 100;
+CREATE FUNCTION pg_temp.vs_exact(op text, q ruvector) RETURNS boolean LANGUAGE plpgsql AS $$
+DECLARE
+  got int[];
+  want int[];
+BEGIN
+  SET LOCAL enable_seqscan = off;
+  EXECUTE format('SELECT array(SELECT id FROM vs ORDER BY v %s $1 LIMIT 20)', op) INTO got USING q;
+  SET LOCAL enable_seqscan = on;
+  SET LOCAL enable_indexscan = off;
+  EXECUTE format('SELECT array(SELECT id FROM vs ORDER BY (v %s $1) + 0, id LIMIT 20)', op) INTO want USING q;
+  RETURN got = want;
+END $$;
+-- one index at a time, the others dropped in a transaction that rolls back
+BEGIN;
+DROP INDEX vs_4, vs_1, vs_c;
+SELECT bool_and(pg_temp.vs_exact('<->', pg_temp.vv(q, 12) + CASE WHEN q % 2 = 0 THEN
+         '[-50,50,-50,50,-50,50,-50,50,-50,50,-50,50]'::ruvector ELSE '[0,0,0,0,0,0,0,0,0,0,0,0]' END))
+       AS exact_8 FROM generate_series(9001, 9010) q;
+ROLLBACK;
+BEGIN;
+DROP INDEX vs_8, vs_1, vs_c;
+SELECT bool_and(pg_temp.vs_exact('<->', pg_temp.vv(q, 12) + CASE WHEN q % 2 = 0 THEN
+         '[-50,50,-50,50,-50,50,-50,50,-50,50,-50,50]'::ruvector ELSE '[0,0,0,0,0,0,0,0,0,0,0,0]' END))
+       AS exact_4 FROM generate_series(9001, 9010) q;
+ROLLBACK;
+BEGIN;
+DROP INDEX vs_8, vs_4, vs_c;
+SELECT bool_and(pg_temp.vs_exact('<->', pg_temp.vv(q, 12) + CASE WHEN q % 2 = 0 THEN
+         '[-50,50,-50,50,-50,50,-50,50,-50,50,-50,50]'::ruvector ELSE '[0,0,0,0,0,0,0,0,0,0,0,0]' END))
+       AS exact_1 FROM generate_series(9001, 9010) q;
+ROLLBACK;
+BEGIN;
+DROP INDEX vs_8, vs_4, vs_1;
+SELECT bool_and(pg_temp.vs_exact('<=>', pg_temp.vv(q, 12) + CASE WHEN q % 2 = 0 THEN
+         '[-50,50,-50,50,-50,50,-50,50,-50,50,-50,50]'::ruvector ELSE '[0,0,0,0,0,0,0,0,0,0,0,0]' END))
+       AS exact_c FROM generate_series(9001, 9010) q;
+ROLLBACK;
+RESET ruvector.probes;
+-- a row finds itself with the default depth, in the split lists and the others
+SET enable_seqscan = off;
+SELECT count(*) FILTER (WHERE (SELECT s.id FROM vs s ORDER BY s.v <-> vs.v LIMIT 1) = vs.id) AS found,
+       count(*) AS of
+  FROM vs WHERE id % 250 = 1;
+RESET enable_seqscan;
+RESET ruvector.check_bounds;
+RESET ruvector.epsilon;
+-- inserts after the split go to the new lists, and the checker agrees
+INSERT INTO vs SELECT i, pg_temp.vv(i, 12) + '[-50,50,-50,50,-50,50,-50,50,-50,50,-50,50]'
+  FROM generate_series(10001, 10500) i;
+SELECT ruvector_index_check('vs_8', true) IS NOT NULL AS checked_after_inserts;
+DROP TABLE vs;

@@ -449,13 +449,15 @@ typedef struct RuIvfState
 	unsigned char *centroid_codes;	/* codes of the centroids, in groups of
 									 * RUIVF_CENTROID_GROUP lanes (RuIvfGetState) */
 	float	   *centroid_factors;	/* and their factors (probe order, ivfscan.c) */
+	float	   *cen_m;			/* dim: the centroid codes' parameters (their */
+	float	   *cen_s;			/* dim:  own range per dimension) */
 	int			centroid_bits;	/* 8 (SQ8), or 4 (SQ4: the two-step order,
 								 * RUIVF_CENTROID_SQ4_MIN) */
 	double	   *centroids_rot;	/* bits = 1: the centroids rotated, each made
 								 * when a scan first reads its list
 								 * (RuIvfRotatedCentroid) */
 	bool	   *centroid_rotated;	/* lists: which of them are made */
-	float	   *sq_m;			/* dim: the centroid codes' parameters */
+	float	   *sq_m;			/* dim: the code parameters learned at training */
 	float	   *sq_s;			/* dim */
 	float	   *code_m;			/* dim: the list codes' (sq_m unless residual) */
 	float	   *code_s;			/* dim */
@@ -576,6 +578,9 @@ extern RuIvfLaneFactors RuIvfEncodeBits(const float *x, const float *center, int
 extern void RuIvfWriteLane(Page *pages, const RuIvfMetaData *meta, int lane,
 						   const unsigned char *code);
 extern void RuIvfMoveLanePage(Page page, const RuIvfMetaData *meta, int from, int to);
+extern void RuIvfReadFloats(Relation index, BlockNumber blkno, Size n, float *out);
+extern void RuIvfReadLanePage(Page page, const RuIvfMetaData *meta, int k, int lane,
+							  unsigned char *code);
 extern void RuIvfWriteLanePage(Page page, const RuIvfMetaData *meta, int k, int lane,
 							   const unsigned char *code);
 extern bytea *ruivfoptions(Datum reloptions, bool validate);
@@ -600,6 +605,10 @@ extern void RuIvfKmeans(const float *sample, int n, int dim, int k, float *centr
 typedef double (*RuIvfRowSource) (Relation heap, Relation index, IndexInfo *indexInfo,
 								  IndexBuildCallback callback, void *callback_state, void *arg);
 
+/* a lane as a split copies it (RuIvfBuildSplit): code, factors, TID, vector */
+typedef void (*RuIvfLaneSink) (int list, const unsigned char *code, RuIvfLaneFactors factors,
+							   ItemPointer tid, const float *raw, void *state);
+
 /* what a training of a live index asks of the build (ivftrain.c) */
 typedef struct RuIvfGeneration
 {
@@ -608,6 +617,11 @@ typedef struct RuIvfGeneration
 	RuIvfRowSource delta;		/* then the rows added meanwhile (closing) */
 	void	   *delta_arg;
 	void		(*close) (Relation index, void *arg);	/* set closing, before delta */
+	/* a split (RuIvfBuildSplit): one list's lanes as they are, or its rows */
+	void		(*copy_list) (Relation index, int list, RuIvfLaneSink sink, void *sink_state,
+							  void *arg);
+	double		(*list_rows) (Relation heap, Relation index, IndexInfo *indexInfo, int list,
+							  IndexBuildCallback callback, void *callback_state, void *arg);
 	int			lists;			/* lists wanted */
 	int			generation;		/* its number (the current one's + 1) */
 	bool		no_reuse;		/* extend the relation, take no free pages */
@@ -628,6 +642,8 @@ extern int	RuIvfProbesForRecall(const RuIvfMetaData *meta, double target);
 extern IndexBuildResult *ruivfbuild(Relation heap, Relation index, IndexInfo *indexInfo);
 extern void RuIvfBuildGeneration(Relation heap, Relation index, IndexInfo *indexInfo,
 								 RuIvfGeneration *gen);
+extern void RuIvfBuildSplit(Relation heap, Relation index, IndexInfo *indexInfo,
+							RuIvfGeneration *gen, const RuIvfMetaData *cur, const int *parts);
 extern int	RuIvfDefaultLists(double rows);
 extern BlockNumber RuIvfWriteNewPages(Relation index, RuIvfGeneration *gen, const char *src,
 									  int npages);
@@ -670,6 +686,7 @@ extern int	RuIvfInsertCode(Relation index, const RuIvfMetaData *meta, int list,
 #define RUIVF_INSERT_RETRAIN_MAX 100000 /* ... from inserts up to here, then in VACUUM */
 #define RUIVF_IMBALANCE			4.0 /* VACUUM trains again when a list is this times the mean */
 #define RUIVF_LIST_GROWTH		2.0 /* ... and this times the longest list when trained */
+#define RUIVF_SPLIT_MAX_PARTS	32	/* a split makes at most this many lists of one */
 extern void RuIvfAfterInsert(Relation index, Relation heap, const RuIvfMetaData *meta,
 							 bool added_block);
 extern bool RuIvfTrainAfterVacuum(Relation index, IndexBulkDeleteResult *stats);

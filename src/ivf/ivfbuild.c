@@ -1462,6 +1462,224 @@ build_lists(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGeneration
 	result->index_tuples = bs.indtuples;
 }
 
+/* RuIvfBuildSplit's sink: a carried lane into its list's new blocks, as it is. */
+static void
+copy_lane(int list, const unsigned char *code, RuIvfLaneFactors factors, ItemPointer tid,
+		  const float *raw, void *state)
+{
+	RuIvfBuildState *bs = (RuIvfBuildState *) state;
+
+	append_lane(bs, list, code, factors, tid, raw);
+	bs->indtuples += 1;
+}
+
+/* The rows of one list to split, collected by RuIvfBuildSplit. */
+typedef struct RuIvfSplitRows
+{
+	RuIvfBuildState *bs;
+	MemoryContext cxt;			/* where the arrays live (the callback runs in
+								 * the walk's per-row context) */
+	float	   *x;				/* prepared vectors */
+	float	   *raw;			/* the vectors as given (rerank = index), else NULL */
+	ItemPointerData *tids;
+	int			n;
+	int			cap;
+} RuIvfSplitRows;
+
+/* gen->list_rows callback: keep a row of the list being split. */
+static void
+split_row_callback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
+				   bool tupleIsAlive, void *state)
+{
+	RuIvfSplitRows *r = (RuIvfSplitRows *) state;
+	RuIvfBuildState *bs = r->bs;
+	MemoryContext old;
+	const float *x;
+	int			dim = bs->dim;
+
+	(void) index;
+	(void) tupleIsAlive;
+	if (isnull[0])
+		return;
+	if (r->n == r->cap)
+	{
+		Size		fbytes;
+
+		r->cap = Max(256, r->cap * 2);
+		fbytes = sizeof(float) * (Size) r->cap * dim;
+		r->x = r->x == NULL ? MemoryContextAllocHuge(r->cxt, fbytes) : repalloc_huge(r->x, fbytes);
+		if (bs->st.meta.rerank == RUIVF_RERANK_INDEX)
+			r->raw = r->raw == NULL ? MemoryContextAllocHuge(r->cxt, fbytes) : repalloc_huge(r->raw, fbytes);
+		r->tids = r->tids == NULL ? MemoryContextAlloc(r->cxt, sizeof(ItemPointerData) * r->cap)
+			: repalloc(r->tids, sizeof(ItemPointerData) * r->cap);
+	}
+	old = MemoryContextSwitchTo(bs->tmpcxt);
+	x = prepare_value(bs, values[0]);
+	memcpy(r->x + (Size) r->n * dim, bs->tmp, sizeof(float) * dim);
+	if (r->raw != NULL)
+		memcpy(r->raw + (Size) r->n * dim, x, sizeof(float) * dim);
+	r->tids[r->n++] = *tid;
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(bs->tmpcxt);
+}
+
+/*
+ * A split of a live index's lists (ivftrain.c, SPLITS): a new generation in
+ * which each list l with parts[l] > 1 becomes up to parts[l] lists, by
+ * k-means on its rows (the first keeps the number l, the others are added
+ * after the last list), and every other list is carried over lane by lane:
+ * codes, factors, TIDs and vectors copied into new blocks, since its
+ * centroid, the code parameters and the rotation do not change.  Only the
+ * split lists' rows are read from the table (gen->list_rows); the rows
+ * added during the split (gen->delta) go to their nearest list of the new
+ * generation.  The depth learned for the recall targets carries over.
+ * Fills gen->meta as RuIvfBuildGeneration does.
+ */
+void
+RuIvfBuildSplit(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGeneration *gen,
+				const RuIvfMetaData *cur, const int *parts)
+{
+	RuIvfBuildState bs;
+	RuIvfMetaData *meta = &bs.st.meta;
+	int			dim = cur->dim;
+	int			nparams = dim * (cur->residual ? 4 : 2);
+	int			maxlists = cur->lists;
+	int			next = cur->lists;
+	float	   *centroids;
+	float	   *params;
+	float	   *kc;
+	float	   *kchunks;
+	int		   *assign;
+	float	   *best;
+
+	Assert(cur->lists > 0 && cur->version == RUIVF_VERSION);
+	for (int l = 0; l < cur->lists; l++)
+		maxlists += Max(parts[l], 1) - 1;
+
+	memset(&bs, 0, sizeof(bs));
+	bs.gen = gen;
+	bs.index = index;
+	bs.metric = RuIvfGetMetric(index);
+	bs.input = RuIvfGetInput(index);
+	bs.dim = dim;
+	bs.tmp = palloc(sizeof(float) * dim);
+	bs.code = palloc(dim);
+	bs.tmpcxt = AllocSetContextCreate(CurrentMemoryContext, "ruivf split temporary",
+									  ALLOCSET_DEFAULT_SIZES);
+
+	/* the current generation's metapage, centroids and code parameters */
+	*meta = *cur;
+	meta->generation = gen->generation;
+	meta->build_id = (uint64) GetCurrentTimestamp() ^ ((uint64) MyProcPid << 40);
+	meta->closing = 0;
+	meta->pending_from = 0;
+	meta->inserted = 0;
+	meta->trained_longest = 0;
+	centroids = palloc_extended(sizeof(float) * (Size) maxlists * dim, MCXT_ALLOC_HUGE);
+	RuIvfReadFloats(index, cur->centroid_start, (Size) cur->lists * dim, centroids);
+	params = palloc(sizeof(float) * nparams);
+	RuIvfReadFloats(index, cur->sq_start, nparams, params);
+	bs.st.centroids = centroids;
+	bs.st.sq_m = params;
+	bs.st.sq_s = params + dim;
+	bs.st.code_m = cur->residual ? params + 2 * dim : params;
+	bs.st.code_s = cur->residual ? params + 3 * dim : params + dim;
+
+	/* one block per list in memory (the caller checked the budget) */
+	bs.blocks = palloc_extended((Size) maxlists * block_pages(meta) * BLCKSZ, MCXT_ALLOC_HUGE);
+	bs.heads = palloc(sizeof(BlockNumber) * maxlists);
+	bs.list_blocks = palloc0(sizeof(int32) * maxlists);
+	for (int l = 0; l < maxlists; l++)
+	{
+		bs.heads[l] = InvalidBlockNumber;
+		reset_block(&bs, l);
+	}
+	alloc_batch(&bs);
+	kc = palloc(sizeof(float) * (Size) RUIVF_SPLIT_MAX_PARTS * dim);
+	kchunks = palloc(sizeof(float) * (Size) RUIVF_SPLIT_MAX_PARTS * dim);
+
+	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, RUIVF_PHASE_ASSIGN);
+	for (int l = 0; l < cur->lists; l++)
+	{
+		RuIvfSplitRows rows;
+		int			k;
+		int			ids[RUIVF_SPLIT_MAX_PARTS];
+
+		CHECK_FOR_INTERRUPTS();
+		if (parts[l] <= 1)
+		{
+			gen->copy_list(index, l, copy_lane, &bs, gen->source_arg);
+			continue;
+		}
+		memset(&rows, 0, sizeof(rows));
+		rows.bs = &bs;
+		rows.cxt = CurrentMemoryContext;
+		gen->list_rows(heap, index, indexInfo, l, split_row_callback, &rows, gen->source_arg);
+		k = Min(Min(parts[l], RUIVF_SPLIT_MAX_PARTS), rows.n);
+		ids[0] = l;
+		if (k >= 2)
+		{
+			RuIvfKmeans(rows.x, rows.n, dim, k, kc, bs.metric == RUIVF_METRIC_COSINE);
+			memcpy(centroids + (Size) l * dim, kc, sizeof(float) * dim);
+			for (int j = 1; j < k; j++)
+			{
+				ids[j] = next++;
+				memcpy(centroids + (Size) ids[j] * dim, kc + (Size) j * dim, sizeof(float) * dim);
+			}
+		}
+		else
+			k = 1;
+
+		/* each row to the nearest of its list's parts, coded there */
+		assign = palloc(sizeof(int) * Max(rows.n, 1));
+		best = palloc(sizeof(float) * Max(rows.n, 1));
+		if (k > 1)
+		{
+			RuIvfCentroidChunks(kc, k, dim, kchunks);
+			RuIvfAssignNearest(kchunks, k, dim, rows.x, rows.n, assign, best);
+		}
+		else
+			memset(assign, 0, sizeof(int) * Max(rows.n, 1));
+		for (int i = 0; i < rows.n; i++)
+		{
+			int			list = ids[assign[i]];
+			RuIvfLaneFactors f = RuIvfEncodeForList(&bs.st, rows.x + (Size) i * dim, list, bs.code);
+
+			append_lane(&bs, list, bs.code, f, &rows.tids[i],
+						rows.raw ? rows.raw + (Size) i * dim : NULL);
+		}
+		bs.indtuples += rows.n;
+		pfree(assign);
+		pfree(best);
+		if (rows.x != NULL)
+		{
+			pfree(rows.x);
+			pfree(rows.tids);
+			if (rows.raw != NULL)
+				pfree(rows.raw);
+		}
+	}
+	meta->lists = next;
+	write_header(index, MAIN_FORKNUM, meta, centroids, params, gen);
+	bs.chunks = palloc_extended(sizeof(float) * (Size) next * dim, MCXT_ALLOC_HUGE);
+	RuIvfCentroidChunks(centroids, next, dim, bs.chunks);
+
+	/* the rows added meanwhile, while inserts wait */
+	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, RUIVF_PHASE_DELTA);
+	gen->close(index, gen->delta_arg);
+	gen->delta(heap, index, indexInfo, assign_callback, &bs, gen->delta_arg);
+	assign_batch(&bs);
+	for (int l = 0; l < next; l++)
+		if (RuIvfPageGetOpaque(mem_page(&bs, l, 0))->nlanes > 0)
+			flush_block(&bs, l);
+	for (int l = 0; l < next; l++)
+		meta->trained_longest = Max(meta->trained_longest, bs.list_blocks[l]);
+	write_listdir(index, meta, bs.heads, gen);
+	meta->trained_rows = bs.indtuples;
+	gen->meta = *meta;
+	MemoryContextDelete(bs.tmpcxt);
+}
+
 /* New pages of a live index's generation (ivftrain.c: its RETIRED pages). */
 BlockNumber
 RuIvfWriteNewPages(Relation index, RuIvfGeneration *gen, const char *src, int npages)

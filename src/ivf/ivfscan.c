@@ -1130,7 +1130,7 @@ set_list_operand(RuIvfScanOpaque so, int list)
 					 st->meta.bits, padded, &so->lop);
 	else if (!so->lop_ready)
 	{
-		if (st->meta.bits == 8)
+		if (st->meta.bits == 8 && st->cen_m == st->code_m)
 			so->lop = so->cop;	/* the centroids' operand serves */
 		else
 			make_operand(so, NULL, st->code_m, st->code_s, st->meta.bits, padded, &so->lop);
@@ -1294,7 +1294,7 @@ start_scan(IndexScanDesc scan)
 			qn += (double) so->qprep[d] * so->qprep[d];
 		so->qnorm = (float) sqrt(qn);
 	}
-	make_operand(so, NULL, st->sq_m, st->sq_s, st->centroid_bits,
+	make_operand(so, NULL, st->cen_m, st->cen_s, st->centroid_bits,
 				 st->meta.pages_per_block * st->meta.dims_per_page, &so->cop);
 	if (st->meta.bits == 1)
 	{

@@ -41,6 +41,22 @@
  * the transaction ID horizon at the switch (retired_xid).  The index
  * checker allows them unreached.
  *
+ * SPLITS
+ * When the rows drift rather than grow (new rows all near a few lists,
+ * the old ones deleted), VACUUM finds a few lists far longer than the
+ * mean and splits them instead of training every list: a split is a
+ * generation too, written and switched in as above, but only the long
+ * lists are trained anew, each by k-means on its own rows (read from the
+ * table) into as many lists of the mean's length as it holds; they keep
+ * their list number for the first part, the others come after the last
+ * list.  Every other list keeps its centroid, and the code parameters and
+ * rotation stay, so its lanes are copied into the new blocks as they are
+ * (codes, factors, TIDs, vectors), without reading the table or ranking
+ * centroids (RuIvfBuildSplit).  Rows inserted meanwhile go to their
+ * nearest list of the new generation, as in a training.  Lists are not
+ * merged: a short list costs a query little, and the next training (the
+ * rows doubled, or blocks half empty) draws all lists anew.
+ *
  * WHEN (measured on fashion-mnist and 1536-d embeddings: see docs/TUNING.md)
  *	- an index built empty (lists 0) trains at RUIVF_TRAIN_MIN_ROWS rows;
  *	- a trained one again each time its rows reach RUIVF_RETRAIN_GROWTH
@@ -49,6 +65,9 @@
  *	  per list), from an insert up to RUIVF_INSERT_RETRAIN_MAX rows,
  *	  beyond that from VACUUM (amvacuumcleanup, so autovacuum too), whose
  *	  insert threshold triggers it on a growing table;
+ *	- VACUUM splits the long lists (SPLITS) when one is RUIVF_IMBALANCE
+ *	  times the mean and RUIVF_LIST_GROWTH times the longest at the last
+ *	  training, and trains anew when the blocks are half empty;
  *	- ruvector_index_maintain(index) trains it now.
  * An insert that trains does it in a subtransaction: an error in the
  * training (say, memory) is reported as a WARNING and the insert goes on.
@@ -69,6 +88,8 @@
  */
 #include "postgres.h"
 
+#include <math.h>
+
 #include "access/generic_xlog.h"
 #include "access/relscan.h"
 #include "access/table.h"
@@ -78,6 +99,7 @@
 #include "utils/snapmgr.h"
 #include "catalog/index.h"
 #include "commands/progress.h"
+#include "commands/vacuum.h"
 #include "executor/executor.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -254,92 +276,219 @@ feed_row(RuIvfWalk *w, Relation heap, Relation index, IndexInfo *indexInfo, Item
 		ResetExprContext(GetPerTupleExprContext(w->estate));
 }
 
+/* Note that the assign pass took block blkno's lanes below nlanes (seen[]). */
+static void
+record_seen(RuIvfWalk *w, BlockNumber blkno, int nlanes)
+{
+	if (blkno >= w->nseen)
+	{
+		BlockNumber grow = Max(blkno + 1, w->nseen * 2);
+		uint16	   *seen = palloc0(sizeof(uint16) * grow);
+
+		if (w->seen != NULL)
+		{
+			memcpy(seen, w->seen, sizeof(uint16) * w->nseen);
+			pfree(w->seen);
+		}
+		w->seen = seen;
+		w->nseen = grow;
+	}
+	w->seen[blkno] = (uint16) (nlanes + 1);
+}
+
+/* Fail on a chain longer than the index (a cycle). */
+static void
+check_hops(Relation index, int list, BlockNumber *hops)
+{
+	if (++*hops > RelationGetNumberOfBlocks(index))
+		ereport(ERROR,
+				(errcode(ERRCODE_INDEX_CORRUPTED),
+				 errmsg("list %d of index \"%s\" has a cycle", list,
+						RelationGetRelationName(index))));
+}
+
+/*
+ * The rows of one list of the current generation for walk_rows: every lane
+ * in use, or in the delta pass only the lanes added since the assign pass.
+ * Each block's first page is read under its share lock and its TIDs copied
+ * before the rows are read.
+ */
+static double
+walk_list(RuIvfWalk *w, Relation heap, Relation index, IndexInfo *indexInfo, int list,
+		  IndexBuildCallback callback, void *callback_state, MemoryContext cxt)
+{
+	const RuIvfMetaData *meta = &w->meta;
+	ItemPointerData tids[RUIVF_MAX_LANES];
+	BlockNumber blkno = dir_head(index, meta, list);
+	BlockNumber hops = 0;
+	double		rows = 0;
+
+	while (blkno != InvalidBlockNumber)
+	{
+		Buffer		buf;
+		Page		page;
+		int			nlanes,
+					from = 0,
+					n = 0;
+		BlockNumber next;
+
+		/* VACUUM's cost delay, but not while inserts wait (the delta pass) */
+		if (!w->delta)
+			vacuum_delay_point();
+		CHECK_FOR_INTERRUPTS();
+		buf = ReadBuffer(index, blkno);
+		LockBuffer(buf, BUFFER_LOCK_SHARE);
+		page = BufferGetPage(buf);
+		RuIvfCheckPage(index, meta, page, blkno, RUIVF_PAGE_DATA);
+		nlanes = RuIvfPageGetOpaque(page)->nlanes;
+		next = RuIvfPageGetOpaque(page)->next;
+		if (w->delta && blkno < w->nseen && w->seen[blkno] > 0)
+			from = w->seen[blkno] - 1;
+		for (int l = from; l < nlanes; l++)
+		{
+			ItemPointer tid = &RuIvfPageTids(page, meta)[l];
+
+			if (ItemPointerIsValid(tid))
+				tids[n++] = *tid;
+		}
+		UnlockReleaseBuffer(buf);
+		if (w->record)
+			record_seen(w, blkno, nlanes);
+		for (int i = 0; i < n; i++)
+		{
+			MemoryContext old = MemoryContextSwitchTo(cxt);
+
+			feed_row(w, heap, index, indexInfo, &tids[i], callback, callback_state);
+			MemoryContextSwitchTo(old);
+			MemoryContextReset(cxt);
+		}
+		rows += n;
+		blkno = next;
+		check_hops(index, list, &hops);
+	}
+	return rows;
+}
+
 /*
  * A walk of the current generation (a RuIvfRowSource): every lane in use
  * of every list, or in the delta pass only the lanes added since the
- * assign pass.  Each block's first page is read under its share lock and
- * its TIDs copied before the rows are read.
+ * assign pass (walk_list).
  */
 static double
 walk_rows(Relation heap, Relation index, IndexInfo *indexInfo,
 		  IndexBuildCallback callback, void *callback_state, void *arg)
 {
 	RuIvfWalk  *w = (RuIvfWalk *) arg;
-	const RuIvfMetaData *meta = &w->meta;
-	ItemPointerData tids[RUIVF_MAX_LANES];
 	double		rows = 0;
 	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "ruivf training walk",
 											  ALLOCSET_DEFAULT_SIZES);
 
 	w->record = (w->passes == 1);	/* the assign pass */
-	for (int list = 0; list < Max(meta->lists, 1); list++)
-	{
-		BlockNumber blkno = dir_head(index, meta, list);
-		BlockNumber hops = 0;
-
-		while (blkno != InvalidBlockNumber)
-		{
-			Buffer		buf = ReadBuffer(index, blkno);
-			Page		page;
-			int			nlanes,
-						from = 0,
-						n = 0;
-			BlockNumber next;
-
-			CHECK_FOR_INTERRUPTS();
-			LockBuffer(buf, BUFFER_LOCK_SHARE);
-			page = BufferGetPage(buf);
-			RuIvfCheckPage(index, meta, page, blkno, RUIVF_PAGE_DATA);
-			nlanes = RuIvfPageGetOpaque(page)->nlanes;
-			next = RuIvfPageGetOpaque(page)->next;
-			if (w->delta && blkno < w->nseen && w->seen[blkno] > 0)
-				from = w->seen[blkno] - 1;
-			for (int l = from; l < nlanes; l++)
-			{
-				ItemPointer tid = &RuIvfPageTids(page, meta)[l];
-
-				if (ItemPointerIsValid(tid))
-					tids[n++] = *tid;
-			}
-			UnlockReleaseBuffer(buf);
-			if (w->record)
-			{
-				if (blkno >= w->nseen)
-				{
-					BlockNumber grow = Max(blkno + 1, w->nseen * 2);
-
-					uint16	   *seen = palloc0(sizeof(uint16) * grow);
-
-					if (w->seen != NULL)
-					{
-						memcpy(seen, w->seen, sizeof(uint16) * w->nseen);
-						pfree(w->seen);
-					}
-					w->seen = seen;
-					w->nseen = grow;
-				}
-				w->seen[blkno] = (uint16) (nlanes + 1);
-			}
-			for (int i = 0; i < n; i++)
-			{
-				MemoryContext old = MemoryContextSwitchTo(cxt);
-
-				feed_row(w, heap, index, indexInfo, &tids[i], callback, callback_state);
-				MemoryContextSwitchTo(old);
-				MemoryContextReset(cxt);
-			}
-			rows += n;
-			blkno = next;
-			if (++hops > RelationGetNumberOfBlocks(index))
-				ereport(ERROR,
-						(errcode(ERRCODE_INDEX_CORRUPTED),
-						 errmsg("list %d of index \"%s\" has a cycle", list,
-								RelationGetRelationName(index))));
-		}
-	}
+	for (int list = 0; list < Max(w->meta.lists, 1); list++)
+		rows += walk_list(w, heap, index, indexInfo, list, callback, callback_state, cxt);
 	MemoryContextDelete(cxt);
 	w->passes++;
 	return rows;
+}
+
+/* gen->list_rows of a split: the rows of one list, recorded for the delta pass. */
+static double
+split_list_rows(Relation heap, Relation index, IndexInfo *indexInfo, int list,
+				IndexBuildCallback callback, void *callback_state, void *arg)
+{
+	RuIvfWalk  *w = (RuIvfWalk *) arg;
+	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "ruivf split walk",
+											  ALLOCSET_DEFAULT_SIZES);
+	double		rows;
+
+	w->record = true;
+	rows = walk_list(w, heap, index, indexInfo, list, callback, callback_state, cxt);
+	MemoryContextDelete(cxt);
+	return rows;
+}
+
+/*
+ * gen->copy_list of a split: the lanes in use of one list as they are
+ * (code, factors, TID, and the vector with rerank = index), recorded for
+ * the delta pass.  Each block's pages are read under share locks, taken in
+ * ascending order, and copied out before the sink writes anything.
+ */
+static void
+split_copy_list(Relation index, int list, RuIvfLaneSink sink, void *sink_state, void *arg)
+{
+	RuIvfWalk  *w = (RuIvfWalk *) arg;
+	const RuIvfMetaData *meta = &w->meta;
+	int			dim = meta->dim;
+	int			npages = meta->pages_per_block + meta->vec_pages_per_block;
+	bool		vectors = meta->vec_pages_per_block > 0;
+	unsigned char *codes = palloc((Size) meta->lanes * dim);
+	float	   *raw = vectors ? palloc_extended(sizeof(float) * (Size) meta->lanes * dim,
+											MCXT_ALLOC_HUGE) : NULL;
+	RuIvfLaneFactors *factors = palloc(sizeof(RuIvfLaneFactors) * meta->lanes);
+	ItemPointerData *tids = palloc(sizeof(ItemPointerData) * meta->lanes);
+	Buffer	   *bufs = palloc(sizeof(Buffer) * npages);
+	BlockNumber blkno = dir_head(index, meta, list);
+	BlockNumber hops = 0;
+
+	w->record = true;
+	while (blkno != InvalidBlockNumber)
+	{
+		Page		first;
+		int			nlanes,
+					n = 0;
+		BlockNumber next;
+
+		vacuum_delay_point();
+		CHECK_FOR_INTERRUPTS();
+		for (int k = 0; k < npages; k++)
+		{
+			bufs[k] = ReadBuffer(index, blkno + k);
+			LockBuffer(bufs[k], BUFFER_LOCK_SHARE);
+			RuIvfCheckPage(index, meta, BufferGetPage(bufs[k]), blkno + k,
+						   k == 0 ? RUIVF_PAGE_DATA :
+						   k < meta->pages_per_block ? RUIVF_PAGE_DATA_MORE : RUIVF_PAGE_VECTORS);
+		}
+		first = BufferGetPage(bufs[0]);
+		nlanes = RuIvfPageGetOpaque(first)->nlanes;
+		next = RuIvfPageGetOpaque(first)->next;
+		for (int l = 0; l < nlanes; l++)
+		{
+			ItemPointer tid = &RuIvfPageTids(first, meta)[l];
+
+			if (!ItemPointerIsValid(tid))
+				continue;
+			tids[n] = *tid;
+			factors[n] = RuIvfGetFactors(first, meta, l);
+			for (int k = 0; k < meta->pages_per_block; k++)
+				RuIvfReadLanePage(BufferGetPage(bufs[k]), meta, k, l, codes + (Size) n * dim);
+			if (vectors)
+			{
+				int			vfirst,
+							vn,
+							offset;
+
+				RuIvfLaneVectorSpan(meta, l, &vfirst, &vn, &offset);
+				for (int q = vfirst; q < vfirst + vn; q++)
+					RuIvfLaneVectorPage(meta, BufferGetPage(bufs[meta->pages_per_block + q]), q, l,
+										raw + (Size) n * dim, false);
+			}
+			n++;
+		}
+		for (int k = npages - 1; k >= 0; k--)
+			UnlockReleaseBuffer(bufs[k]);
+		record_seen(w, blkno, nlanes);
+		for (int i = 0; i < n; i++)
+			sink(list, codes + (Size) i * dim, factors[i], &tids[i],
+				 raw ? raw + (Size) i * dim : NULL, sink_state);
+		blkno = next;
+		check_hops(index, list, &hops);
+	}
+	pfree(codes);
+	if (raw)
+		pfree(raw);
+	pfree(factors);
+	pfree(tids);
+	pfree(bufs);
 }
 
 /* The delta pass: the same walk, lanes added since the assign pass only. */
@@ -641,7 +790,7 @@ generation_rows(const RuIvfMetaData *meta)
  * each), and in *longest the most one list holds.
  */
 static double
-count_blocks(Relation index, const RuIvfMetaData *meta, double *longest)
+count_blocks(Relation index, const RuIvfMetaData *meta, double *longest, int *perlist)
 {
 	double		n = 0;
 	BlockNumber nblocks = RelationGetNumberOfBlocks(index);
@@ -663,8 +812,41 @@ count_blocks(Relation index, const RuIvfMetaData *meta, double *longest)
 			n += 1;
 		}
 		*longest = Max(*longest, (double) hops);
+		if (perlist != NULL)
+			perlist[list] = (int) hops;
 	}
 	return n;
+}
+
+/*
+ * How a VACUUM that found lists uneven splits them (SPLITS, above): into
+ * parts[] per list, the lists RUIVF_IMBALANCE times as long as the mean
+ * into as many lists of the mean's length as they hold (at most
+ * RUIVF_SPLIT_MAX_PARTS).  False if the index cannot be split so (an older
+ * version, too many lists, or its blocks in memory beyond
+ * maintenance_work_mem): it is trained whole instead.
+ */
+static bool
+plan_split(const RuIvfMetaData *meta, const int *blocks, double mean, int *parts)
+{
+	int			lists = meta->lists;
+	int			nsplit = 0;
+
+	if (meta->version != RUIVF_VERSION || lists < 1)
+		return false;
+	for (int l = 0; l < meta->lists; l++)
+	{
+		parts[l] = 1;
+		if (blocks[l] > RUIVF_IMBALANCE * mean + 2)
+		{
+			parts[l] = Min((int) ceil(blocks[l] / Max(mean, 1.0)), RUIVF_SPLIT_MAX_PARTS);
+			lists += parts[l] - 1;
+			nsplit++;
+		}
+	}
+	return nsplit > 0 && lists <= RUIVF_MAX_LISTS &&
+		(double) lists * (meta->pages_per_block + meta->vec_pages_per_block) * BLCKSZ <=
+		(double) maintenance_work_mem * 1024 / 2;
 }
 
 /* Whether an index of `rows` rows is due for a training (see WHEN). */
@@ -741,6 +923,39 @@ progress_end(const RuIvfProgress *saved)
 }
 
 /*
+ * Switch the index to the generation gen wrote (inserts are waiting on its
+ * closing flag, nothing else extends the index): the blocks it does not use
+ * retired, the metapage replaced in one record, flushed.
+ */
+static void
+switch_generation(Relation index, RuIvfGeneration *gen, RuIvfWalk *w)
+{
+	RuIvfMetaData meta;
+	XLogRecPtr	lsn;
+
+	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, RUIVF_PHASE_SWITCH);
+	meta = gen->meta;
+	write_retired(index, gen, RelationGetNumberOfBlocks(index), &meta);
+	meta.closing = 0;
+	meta.pending_from = 0;
+	meta.trained_nblocks = RelationGetNumberOfBlocks(index);
+	lsn = update_meta(index, replace_meta, &meta);
+
+	/*
+	 * Durable before the caller hears of it: a training writes WAL without
+	 * a transaction ID (ruvector_index_maintain, VACUUM), and a transaction
+	 * without one commits without flushing its WAL, as an asynchronous
+	 * commit does; a crash could then take the switch back after the
+	 * caller was told of the new generation (test/t/012).
+	 */
+	if (RelationNeedsWAL(index))
+		XLogFlush(lsn);
+	elog(DEBUG1, "ruivf index \"%s\": generation %d, %d lists, %.0f rows (%.0f dropped), %.0f blocks retired",
+		 RelationGetRelationName(index), meta.generation, meta.lists, meta.trained_rows,
+		 w->dropped, meta.retired_blocks);
+}
+
+/*
  * Train a new generation now (see the file's header).  The caller holds
  * the training lock, keeps VACUUM out and has begun the progress report
  * (progress_begin).  False if the current generation has no rows to train
@@ -752,8 +967,6 @@ train(Relation heap, Relation index)
 	RuIvfWalk	w;
 	RuIvfGeneration gen;
 	IndexInfo  *indexInfo = BuildIndexInfo(index);
-	RuIvfMetaData meta;
-	XLogRecPtr	lsn;
 	BlockNumber nblocks = RelationGetNumberOfBlocks(index);
 	RuIvfOptions *opts = (RuIvfOptions *) index->rd_options;
 	int32		zero = 0;
@@ -791,29 +1004,49 @@ train(Relation heap, Relation index)
 		update_meta(index, set_closing, &zero);
 		return false;
 	}
-
-	/* the switch: inserts are waiting, nothing else extends the index */
-	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, RUIVF_PHASE_SWITCH);
-	meta = gen.meta;
-	write_retired(index, &gen, RelationGetNumberOfBlocks(index), &meta);
-	meta.closing = 0;
-	meta.pending_from = 0;
-	meta.trained_nblocks = RelationGetNumberOfBlocks(index);
-	lsn = update_meta(index, replace_meta, &meta);
-
-	/*
-	 * Durable before the caller hears of it: a training writes WAL without
-	 * a transaction ID (ruvector_index_maintain, VACUUM), and a transaction
-	 * without one commits without flushing its WAL, as an asynchronous
-	 * commit does; a crash could then take the switch back after the
-	 * caller was told of the new generation (test/t/012).
-	 */
-	if (RelationNeedsWAL(index))
-		XLogFlush(lsn);
-	elog(DEBUG1, "ruivf index \"%s\": generation %d, %d lists, %.0f rows (%.0f dropped), %.0f blocks retired",
-		 RelationGetRelationName(index), meta.generation, meta.lists, meta.trained_rows,
-		 w.dropped, meta.retired_blocks);
+	switch_generation(index, &gen, &w);
 	return true;
+}
+
+/*
+ * Split the lists whose parts[] are more than 1 (SPLITS, above): a new
+ * generation in which those lists are split by k-means on their own rows
+ * and the others are copied lane by lane (RuIvfBuildSplit), switched in as
+ * a training's is.  cur is the current generation's metapage, read after
+ * RuIvfReclaim; the caller is as train()'s.
+ */
+static void
+split(Relation heap, Relation index, const RuIvfMetaData *cur, const int *parts)
+{
+	RuIvfWalk	w;
+	RuIvfGeneration gen;
+	IndexInfo  *indexInfo = BuildIndexInfo(index);
+	BlockNumber nblocks = RelationGetNumberOfBlocks(index);
+
+	memset(&w, 0, sizeof(w));
+	w.meta = *cur;
+	update_meta(index, set_pending, &nblocks);
+	pgstat_progress_update_param(RUIVF_PROGRESS_GENERATION, cur->generation + 1);
+	w.fetch = table_index_fetch_begin(heap);
+	w.slot = table_slot_create(heap, NULL);
+	if (indexInfo->ii_Expressions != NIL)
+		w.estate = CreateExecutorState();
+
+	memset(&gen, 0, sizeof(gen));
+	gen.source_arg = &w;
+	gen.delta = walk_delta;
+	gen.delta_arg = &w;
+	gen.close = close_generation;
+	gen.copy_list = split_copy_list;
+	gen.list_rows = split_list_rows;
+	gen.generation = cur->generation + 1;
+	RuIvfBuildSplit(heap, index, indexInfo, &gen, cur, parts);
+
+	table_index_fetch_end(w.fetch);
+	ExecDropSingleTupleTableSlot(w.slot);
+	if (w.estate != NULL)
+		FreeExecutorState(w.estate);
+	switch_generation(index, &gen, &w);
 }
 
 /*
@@ -958,41 +1191,76 @@ RuIvfTrainAfterVacuum(Relation index, IndexBulkDeleteResult *stats)
 	RuIvfReclaim(index);
 	RuIvfReadMeta(index, &meta);
 	due = training_due(index, &meta, generation_rows(&meta), false);
-	if (stats != NULL && !stats->estimated_count && meta.trained_nblocks > 0 && !meta.closing)
+	if (stats != NULL && meta.trained_nblocks > 0 && !meta.closing)
 	{
 		/*
 		 * After a bulk delete the count of live entries is exact: the rows
-		 * since the training are what it says (deletes count too).  A
+		 * since the training are what it says (deletes count too).  (A
+		 * VACUUM that had nothing to delete, as autovacuum's insert
+		 * threshold runs on a growing table, estimates it: then only the
+		 * lists' lengths count.)  A
 		 * generation whose blocks hold less than half the lanes they could
 		 * (blocks whose rows were deleted stay in their chains) is written
-		 * anew, compact, as if due; and so is one with a list
-		 * RUIVF_IMBALANCE times as long as the mean and RUIVF_LIST_GROWTH
-		 * times as long as the longest list was when trained: the data
-		 * moved away from the centroids it was trained with (new rows all
-		 * go to the few lists nearest to them), and the probes of a query
-		 * that reaches that list read a large share of the table.  (Lists
-		 * of clustered data are uneven from the start; a training would
+		 * anew, compact, as if due.  One with a list RUIVF_IMBALANCE times
+		 * as long as the mean and RUIVF_LIST_GROWTH times as long as the
+		 * longest list was when trained has its long lists split (SPLITS,
+		 * above; trained whole if it cannot be): the data moved away from
+		 * the centroids it was trained with (new rows all go to the few
+		 * lists nearest to them), and the probes of a query that reaches
+		 * such a list read a large share of the table.  (Lists of
+		 * clustered data are uneven from the start; splitting them would
 		 * not make them even, so only growth counts.)
 		 */
 		struct InsertCount c;
+		bool		exact = !stats->estimated_count;
 		double		live = stats->num_index_tuples;
 		double		longest;
-		double		blocks = count_blocks(index, &meta, &longest);
+		int		   *perlist = palloc(sizeof(int) * Max(meta.lists, 1));
+		double		blocks = count_blocks(index, &meta, &longest, perlist);
 		double		mean = blocks / Max(meta.lists, 1);
+		bool		uneven;
 
-		c.build_id = meta.build_id;
-		c.n = live - generation_rows(&meta);
-		update_meta(index, add_inserted, &c);
-		meta.inserted += c.n;
+		if (exact)
+		{
+			c.build_id = meta.build_id;
+			c.n = live - generation_rows(&meta);
+			update_meta(index, add_inserted, &c);
+			meta.inserted += c.n;
+		}
 		due = training_due(index, &meta, generation_rows(&meta), false) ||
-			(live >= RUIVF_TRAIN_MIN_ROWS &&
-			 (blocks * meta.lanes > 2.0 * live + (double) Max(meta.lists, 1) * meta.lanes ||
-			  (meta.lists > 1 && longest > RUIVF_IMBALANCE * mean + 2 &&
-			   longest > RUIVF_LIST_GROWTH * meta.trained_longest)));
+			(exact && live >= RUIVF_TRAIN_MIN_ROWS &&
+			 blocks * meta.lanes > 2.0 * live + (double) Max(meta.lists, 1) * meta.lanes);
+		uneven = live >= RUIVF_TRAIN_MIN_ROWS && meta.lists > 1 &&
+			longest > RUIVF_IMBALANCE * mean + 2 &&
+			longest > RUIVF_LIST_GROWTH * meta.trained_longest;
+		if (!due && uneven)
+		{
+			int		   *parts = palloc(sizeof(int) * meta.lists);
+
+			if (plan_split(&meta, perlist, mean, parts))
+			{
+				RuIvfProgress progress;
+
+				elog(DEBUG1, "ruivf index \"%s\" after VACUUM: longest list %.0f blocks (mean %.1f): splitting",
+					 RelationGetRelationName(index), longest, mean);
+				heap = table_open(index->rd_index->indrelid, NoLock);
+				progress_begin(&progress, RelationGetRelid(heap), RelationGetRelid(index),
+							   index->rd_rel->relam, RUIVF_PROGRESS_VACUUM,
+							   PROGRESS_CREATEIDX_SUBPHASE_INITIALIZE);
+				split(heap, index, &meta, parts);
+				progress_end(&progress);
+				table_close(heap, NoLock);
+				uneven = false;
+				done = true;
+			}
+			pfree(parts);
+		}
+		due = due || uneven;
+		pfree(perlist);
 		elog(DEBUG1, "ruivf index \"%s\" after VACUUM: %.0f live rows, %.0f blocks of %d lanes, "
 			 "longest list %.0f blocks (mean %.1f): %s",
 			 RelationGetRelationName(index), live, blocks, meta.lanes, longest, mean,
-			 due ? "training" : "no training");
+			 done ? "split" : due ? "training" : "no training");
 	}
 	if (due)
 	{

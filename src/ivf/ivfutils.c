@@ -589,8 +589,8 @@ RuIvfPageCorrupted(Relation index, const RuIvfMetaData *meta, Page page, BlockNu
 }
 
 /* Copy n floats packed across consecutive float pages starting at blkno. */
-static void
-read_floats(Relation index, BlockNumber blkno, Size n, float *out)
+void
+RuIvfReadFloats(Relation index, BlockNumber blkno, Size n, float *out)
 {
 	while (n > 0)
 	{
@@ -740,14 +740,16 @@ load_state(Relation index, const RuIvfMetaData *metap)
 	st->cxt = cxt;
 	st->sq_m = palloc(sizeof(float) * dim * (meta.residual ? 4 : 2));
 	st->sq_s = st->sq_m + dim;
-	read_floats(index, meta.sq_start, (Size) dim * (meta.residual ? 4 : 2), st->sq_m);
+	RuIvfReadFloats(index, meta.sq_start, (Size) dim * (meta.residual ? 4 : 2), st->sq_m);
 	st->code_m = meta.residual ? st->sq_m + 2 * dim : st->sq_m;
 	st->code_s = st->code_m + dim;
 	st->centroid_bits = (RuIvfKeepsCentroids(&meta) && lists >= RUIVF_CENTROID_SQ4_MIN) ? 4 : 8;
+	st->cen_m = st->sq_m;		/* no centroids: the query's operand only */
+	st->cen_s = st->sq_s;
 	if (lists > 0)
 	{
 		st->centroids = palloc_extended(sizeof(float) * (Size) lists * dim, MCXT_ALLOC_HUGE);
-		read_floats(index, meta.centroid_start, (Size) lists * dim, st->centroids);
+		RuIvfReadFloats(index, meta.centroid_start, (Size) lists * dim, st->centroids);
 
 		/*
 		 * The centroids coded like the vectors, as SoA blocks of
@@ -762,6 +764,30 @@ load_state(Relation index, const RuIvfMetaData *metap)
 			Size		lane_bytes = st->centroid_bits == 8 ? 2 * npairs : npairs;
 			unsigned char *code = palloc0(dim + 1);	/* an odd last one pads with 0 */
 
+			/*
+			 * Their own code parameters (each dimension's range over the
+			 * centroids): the data's, learned at the training, can miss
+			 * centroids a split placed where the rows drifted since
+			 * (ivftrain.c), whose codes would then clamp alike.
+			 */
+			st->cen_m = palloc(sizeof(float) * dim * 2);
+			st->cen_s = st->cen_m + dim;
+			for (int d = 0; d < dim; d++)
+			{
+				float		lo = st->centroids[d],
+							hi = st->centroids[d];
+
+				for (int c = 1; c < lists; c++)
+				{
+					float		v = st->centroids[(Size) c * dim + d];
+
+					lo = v < lo ? v : lo;
+					hi = v > hi ? v : hi;
+				}
+				st->cen_m[d] = lo;
+				st->cen_s[d] = hi > lo ? (hi - lo) / 255.0f : 1.0f;
+			}
+
 			st->centroid_codes = palloc_extended((Size) lists * lane_bytes,
 												 MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 			st->centroid_factors = palloc(sizeof(float) * lists);
@@ -773,7 +799,7 @@ load_state(Relation index, const RuIvfMetaData *metap)
 				unsigned char *block = st->centroid_codes +
 					(Size) g * RUIVF_CENTROID_GROUP * lane_bytes;
 
-				st->centroid_factors[c] = RuIvfEncode(st->sq_m, st->sq_s, dim,
+				st->centroid_factors[c] = RuIvfEncode(st->cen_m, st->cen_s, dim,
 													  st->centroids + (Size) c * dim,
 													  NULL, code, st->centroid_bits).factor;
 				if (st->centroid_bits == 8)
@@ -1112,7 +1138,7 @@ RuIvfCentroidDistances(Relation index, RuIvfState *st, const float *x, float *ou
 		if (rows == NULL)
 		{
 			read = palloc_extended(sizeof(float) * (Size) lists * dim, MCXT_ALLOC_HUGE);
-			read_floats(index, st->meta.centroid_start, (Size) lists * dim, read);
+			RuIvfReadFloats(index, st->meta.centroid_start, (Size) lists * dim, read);
 			rows = read;
 		}
 		st->centroid_chunks = MemoryContextAllocHuge(st->cxt, sizeof(float) * (Size) lists * dim);
@@ -1305,6 +1331,47 @@ RuIvfWriteLanePage(Page page, const RuIvfMetaData *meta, int k, int lane,
 		codes[RuIvfCodePos(d - d0, lane, meta->lanes)] = code[d];
 	if ((d1 - d0) & 1)
 		codes[RuIvfCodePos(d1 - d0, lane, meta->lanes)] = 0;	/* pad the last pair */
+}
+
+/*
+ * Read one lane's code from page k of a block into code[] (the inverse of
+ * RuIvfWriteLanePage: one value per byte, for the dimensions of page k).
+ */
+void
+RuIvfReadLanePage(Page page, const RuIvfMetaData *meta, int k, int lane, unsigned char *code)
+{
+	const unsigned char *codes = RuIvfPageCodes(page);
+	int			d0 = k * meta->dims_per_page;
+	int			d1 = Min(meta->dim, d0 + meta->dims_per_page);
+
+	if (meta->bits == 1)
+	{
+		Size		ng = RuIvfBitGroups(meta->dim);
+		int			sh = RuIvfBitShift(lane);
+
+		for (Size g = 0; g < ng; g++)
+		{
+			unsigned	n = (codes[RuIvfBitByte(g, lane, ng)] >> sh) & 15;
+
+			for (int j = 0; j < 4 && (int) g * 4 + j < meta->dim; j++)
+				code[g * 4 + j] = (unsigned char) ((n >> j) & 1);
+		}
+		return;
+	}
+	if (meta->bits == 4)
+	{
+		for (int d = d0; d < d1; d += 2)
+		{
+			unsigned char b = codes[RuIvfSq4Pos((d - d0) / 2, lane, meta->lanes)];
+
+			code[d] = b & 15;
+			if (d + 1 < d1)
+				code[d + 1] = b >> 4;
+		}
+		return;
+	}
+	for (int d = d0; d < d1; d++)
+		code[d] = codes[RuIvfCodePos(d - d0, lane, meta->lanes)];
 }
 
 /*

@@ -2,8 +2,9 @@
 # middle of CREATE INDEX (serial, parallel, CONCURRENTLY), (b) in the middle
 # of a VACUUM of a table with many deleted rows, while a session inserts,
 # (c) during concurrent inserts, deletes and VACUUMs into an index with
-# rerank = index and bits = 4.  The server checks every ruivf WAL record it
-# replays (wal_consistency_checking = 'Generic').  After each recovery: an
+# rerank = index and bits = 4, (d) in the middle of a split of a list.  The
+# server checks every ruivf WAL record it replays (wal_consistency_checking
+# = 'Generic').  After each recovery: an
 # interrupted CREATE INDEX left no index (CONCURRENTLY: an invalid one) and a
 # new build succeeds; the index answers queries; every row a client saw
 # committed is in the table; an index scan of every list returns every row
@@ -298,6 +299,53 @@ my @ci_ids = map { committed_ids($_, $r->{$_}) } qw(ci1 ci2);
 unlike($r->{ci_vac}->[2], qr/ERROR:/, 'session ci_vac: no error before the crash');
 cmp_ok(scalar @ci_ids, '>=', 900, 'rows were committed into ci before the crash');
 check_table('concurrent inserts cut off', 'ci', 10, \@ci_ids);
+
+# (d) a split cut off: half the rows deleted and 10,000 inserted far from
+# the rest (all into one list), so that VACUUM splits that list (ivftrain.c,
+# SPLITS) while a session inserts; crashing when the split is seen, then a
+# random 0-300 ms after it (the cost delay, which the split observes, makes
+# it last about a second); twice, the second time with rows far from those
+# of the first and nothing deleted.  Recovery leaves the generation before
+# or the split one, whole; a VACUUM afterwards leaves more lists than
+# before the round.
+$node->safe_psql(
+	'postgres', q{
+CREATE TABLE sp (id int PRIMARY KEY, v ruvector(32));
+INSERT INTO sp SELECT k, v FROM vecs(32, 20000, 40);
+CREATE INDEX sp_idx ON sp USING ruivf (v ruvector_l2_ops) WITH (lists = 40);
+});
+my @sp_ids;
+my $sp_lists = 40;
+$node->safe_psql('postgres', 'DELETE FROM sp WHERE id % 2 = 1');
+foreach my $round (1 .. 2)
+{
+	my $stage = "split cut off, round $round";
+	my $base = $round * 1000000;
+	$node->safe_psql('postgres',
+		"INSERT INTO sp SELECT $base + k, v + array_fill(30 * $round, ARRAY[32])::real[]::ruvector FROM vecs(32, 10000, 40)");
+	my $delay = $round == 1 ? 0 : rand(0.3);
+	start_session("sv_$round",
+		"SET vacuum_cost_delay = '2ms';\nSET vacuum_cost_limit = 20;\nVACUUM sp;\n");
+	start_session("si_$round",
+		join('',
+			map { "INSERT INTO sp SELECT $_, v FROM sp WHERE id = $base + 1 + $_ % 9000 RETURNING id;\n" }
+			  ($base + 50001 .. $base + 60000)));
+	my ($seen, $r) = crash_when(
+		"EXISTS (SELECT FROM ruvector_training_progress WHERE relid = 'sp'::regclass AND started_by = 'vacuum')",
+		$delay, "sv_$round");
+	note sprintf("%s: split seen: %s, crash %.0f ms later, VACUUM %s", $stage,
+		$seen ? 'yes' : 'no', $delay * 1000, $r->{"sv_$round"}->[0] == 0 ? 'had finished' : 'was cut off');
+	unlike($r->{"sv_$round"}->[2], qr/ERROR:/, "$stage: VACUUM saw no error before the crash");
+	my @ids = committed_ids("si_$round", $r->{"si_$round"});
+	push @sp_ids, @ids;
+	check_table($stage, 'sp', 2000, \@sp_ids);
+	$node->safe_psql('postgres', 'VACUUM sp');
+	my ($lists, $gen) = split /\|/,
+	  $node->safe_psql('postgres', "SELECT lists, generation FROM ruvector_index_info('sp_idx')");
+	cmp_ok($lists, '>', $sp_lists, "$stage: after recovery a VACUUM split the long list ($lists lists, generation $gen)");
+	$sp_lists = $lists;
+	check_table("$stage, then split", 'sp', 2000, \@sp_ids);
+}
 
 # every index still takes inserts, deletes and VACUUM after recovery
 $node->safe_psql(
