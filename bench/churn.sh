@@ -12,11 +12,16 @@
 #
 # --with 'k = v, ...' passes index options to both builds (say
 # 'rerank = index', whose blocks VACUUM frees lanes of in place).
+# --drift X moves the data: cycle c inserts its rows shifted by c * X in
+# every dimension (so VACUUM finds the lists nearest to them grown, and
+# splits them: src/ivf/ivftrain.c), and half the queries measured are
+# shifted as far as the last rows inserted.  The report gives each cycle's
+# VACUUM time and the index's generation too.
 #
-# Usage: bench/churn.sh [--base N] [--dim D] [--cycles C] [--nq Q] [--with OPTS]
+# Usage: bench/churn.sh [--base N] [--dim D] [--cycles C] [--nq Q] [--with OPTS] [--drift X]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-base=100000 dim=128 cycles=5 nq=200 with=
+base=100000 dim=128 cycles=5 nq=200 with= drift=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 		--base) base=$2; shift 2 ;;
@@ -24,7 +29,8 @@ while [ $# -gt 0 ]; do
 		--cycles) cycles=$2; shift 2 ;;
 		--nq) nq=$2; shift 2 ;;
 		--with) with=$2; shift 2 ;;
-		*) echo "usage: $0 [--base N] [--dim D] [--cycles C] [--nq Q] [--with OPTS]" >&2; exit 2 ;;
+		--drift) drift=$2; shift 2 ;;
+		*) echo "usage: $0 [--base N] [--dim D] [--cycles C] [--nq Q] [--with OPTS] [--drift X]" >&2; exit 2 ;;
 	esac
 done
 half=$((base / 2))
@@ -41,7 +47,9 @@ CREATE TABLE churn_t (id integer PRIMARY KEY, v ruvector($dim));
 ALTER TABLE churn_t SET (autovacuum_enabled = off);
 INSERT INTO churn_t SELECT id, v FROM synth_base ORDER BY id LIMIT $base;
 CREATE INDEX churn_t_v ON churn_t USING ruivf (v ruvector_l2_ops) $withclause;
-CREATE OR REPLACE FUNCTION churn_measure(nq int, OUT recall float8, OUT qps float8)
+CREATE OR REPLACE FUNCTION churn_shift(c float8) RETURNS ruvector LANGUAGE sql AS
+  \$\$ SELECT array_fill(c * $drift, ARRAY[$dim])::real[]::ruvector \$\$;
+CREATE OR REPLACE FUNCTION churn_measure(nq int, shift ruvector, OUT recall float8, OUT qps float8)
 LANGUAGE plpgsql AS \$\$
 DECLARE
 	q record;
@@ -51,7 +59,8 @@ DECLARE
 	t0 timestamptz;
 	secs float8 := 0;
 BEGIN
-	FOR q IN SELECT v FROM synth_query ORDER BY id LIMIT nq LOOP
+	FOR q IN SELECT CASE WHEN id % 2 = 0 THEN v + shift ELSE v END AS v
+			   FROM synth_query ORDER BY id LIMIT nq LOOP
 		PERFORM set_config('enable_seqscan', 'off', true);
 		t0 := clock_timestamp();
 		EXECUTE 'SELECT array(SELECT id FROM churn_t ORDER BY v <-> \$1 LIMIT 10)' INTO got USING q.v;
@@ -67,22 +76,29 @@ BEGIN
 END \$\$;
 SQL
 
+# report STEP INDEX CYCLE VACUUM_MS
 report() {
-	psql -At -F ' ' -c "SELECT '$1', (SELECT count(*) FROM churn_t), i.lists,
-		pg_relation_size('$2') / 8192, round(m.recall::numeric, 4), round(m.qps::numeric, 1)
-		FROM ruvector_index_info('$2') i, churn_measure($nq) m"
+	psql -At -F ' ' -c "SELECT '$1', (SELECT count(*) FROM churn_t), i.lists, i.generation,
+		pg_relation_size('$2') / 8192, round(m.recall::numeric, 4), round(m.qps::numeric, 1), '$4'
+		FROM ruvector_index_info('$2') i, churn_measure($nq, churn_shift($3)) m"
 }
-echo "# step rows lists index_pages recall@10 qps"
-report built churn_t_v
+echo "# step rows lists generation index_pages recall@10 qps vacuum_ms"
+report built churn_t_v 0 -
 next=$((base + 1))
 for c in $(seq 1 "$cycles"); do
 	psql -c "DELETE FROM churn_t WHERE id IN (SELECT id FROM churn_t ORDER BY random() LIMIT $half)"
+	t0=$(date +%s%N)
 	psql -c "VACUUM churn_t"
-	psql -c "INSERT INTO churn_t SELECT id, v FROM synth_base WHERE id >= $next AND id < $((next + half))"
+	vs=$(( ($(date +%s%N) - t0) / 1000000 ))
+	psql -c "INSERT INTO churn_t SELECT id, v + churn_shift($c) FROM synth_base WHERE id >= $next AND id < $((next + half))"
 	next=$((next + half))
-	report "cycle/$c" churn_t_v
+	report "cycle/$c" churn_t_v "$c" "$vs"
 done
+t0=$(date +%s%N)
+psql -c "VACUUM churn_t"
+vs=$(( ($(date +%s%N) - t0) / 1000000 ))
+report "vacuum" churn_t_v "$cycles" "$vs"
 psql -c "SELECT ruvector_index_check('churn_t_v', true)" >/dev/null && echo "# index check (heapallindexed): ok"
 psql -c "DROP INDEX churn_t_v" -c "CREATE INDEX churn_t_fresh ON churn_t USING ruivf (v ruvector_l2_ops) $withclause"
-report fresh churn_t_fresh
-psql -c "DROP TABLE churn_t" -c "DROP FUNCTION churn_measure(int)"
+report fresh churn_t_fresh "$cycles" -
+psql -c "DROP TABLE churn_t" -c "DROP FUNCTION churn_measure(int, ruvector)" -c "DROP FUNCTION churn_shift(float8)"

@@ -44,10 +44,10 @@
  * SPLITS
  * When the rows drift rather than grow (new rows all near a few lists,
  * the old ones deleted), VACUUM finds a few lists far longer than the
- * mean and splits them instead of training every list: a split is a
+ * others and splits them instead of training every list: a split is a
  * generation too, written and switched in as above, but only the long
  * lists are trained anew, each by k-means on its own rows (read from the
- * table) into as many lists of the mean's length as it holds; they keep
+ * table) into as many lists of the others' mean length as it holds; they keep
  * their list number for the first part, the others come after the last
  * list.  Every other list keeps its centroid, and the code parameters and
  * rotation stay, so its lanes are copied into the new blocks as they are
@@ -66,8 +66,8 @@
  *	  beyond that from VACUUM (amvacuumcleanup, so autovacuum too), whose
  *	  insert threshold triggers it on a growing table;
  *	- VACUUM splits the long lists (SPLITS) when one is RUIVF_IMBALANCE
- *	  times the mean and RUIVF_LIST_GROWTH times the longest at the last
- *	  training, and trains anew when the blocks are half empty;
+ *	  times the other lists' mean and RUIVF_LIST_GROWTH times the longest
+ *	  at the last training, and trains anew when the blocks are half empty;
  *	- ruvector_index_maintain(index) trains it now.
  * An insert that trains does it in a subtransaction: an error in the
  * training (say, memory) is reported as a WARNING and the insert goes on.
@@ -819,27 +819,41 @@ count_blocks(Relation index, const RuIvfMetaData *meta, double *longest, int *pe
 }
 
 /*
+ * The mean length in blocks of the lists other than one of `len` blocks,
+ * of `total` in `lists` lists: what a list is compared with (a list that
+ * holds half of an index of 8 lists is 7 times the others, but only 4 times
+ * the mean of all).
+ */
+static inline double
+rest_mean(double total, double len, int lists)
+{
+	return (total - len) / Max(lists - 1, 1);
+}
+
+/*
  * How a VACUUM that found lists uneven splits them (SPLITS, above): into
- * parts[] per list, the lists RUIVF_IMBALANCE times as long as the mean
- * into as many lists of the mean's length as they hold (at most
+ * parts[] per list, the lists RUIVF_IMBALANCE times as long as the others'
+ * mean into as many lists of that length as they hold (at most
  * RUIVF_SPLIT_MAX_PARTS).  False if the index cannot be split so (an older
  * version, too many lists, or its blocks in memory beyond
  * maintenance_work_mem): it is trained whole instead.
  */
 static bool
-plan_split(const RuIvfMetaData *meta, const int *blocks, double mean, int *parts)
+plan_split(const RuIvfMetaData *meta, const int *blocks, double total, int *parts)
 {
 	int			lists = meta->lists;
 	int			nsplit = 0;
 
-	if (meta->version != RUIVF_VERSION || lists < 1)
+	if (meta->version != RUIVF_VERSION || lists < 2)
 		return false;
 	for (int l = 0; l < meta->lists; l++)
 	{
+		double		others = rest_mean(total, blocks[l], meta->lists);
+
 		parts[l] = 1;
-		if (blocks[l] > RUIVF_IMBALANCE * mean + 2)
+		if (blocks[l] > RUIVF_IMBALANCE * others + 2)
 		{
-			parts[l] = Min((int) ceil(blocks[l] / Max(mean, 1.0)), RUIVF_SPLIT_MAX_PARTS);
+			parts[l] = Min((int) ceil(blocks[l] / Max(others, 1.0)), RUIVF_SPLIT_MAX_PARTS);
 			lists += parts[l] - 1;
 			nsplit++;
 		}
@@ -923,6 +937,52 @@ progress_end(const RuIvfProgress *saved)
 }
 
 /*
+ * A training (or split) that an error or a crash cut off left pages that
+ * carry the number of the generation it was writing (meta->pending_from is
+ * set then).  The next attempt writes the same number: once it is switched
+ * in, those pages would pass for its own, and RuIvfReclaim, which keeps
+ * the current generation's pages, would never free them (a leak, and data
+ * pages no chain reaches).  So the next attempt makes them FREE first: every
+ * page numbered generation + 1 (nothing else carries that number before the
+ * attempt writes).  A whole pass over the index, after an interruption only.
+ */
+static void
+scrub_interrupted(Relation index, const RuIvfMetaData *meta)
+{
+	BlockNumber nblocks = RelationGetNumberOfBlocks(index);
+	uint16		next = (uint16) (meta->generation + 1);
+	double		freed = 0;
+
+	for (BlockNumber blkno = RUIVF_METAPAGE_BLKNO + 1; blkno < nblocks; blkno++)
+	{
+		Buffer		buf;
+		Page		page;
+		RuIvfPageOpaque op;
+		bool		theirs;
+
+		vacuum_delay_point();
+		CHECK_FOR_INTERRUPTS();
+		buf = ReadBuffer(index, blkno);
+		LockBuffer(buf, BUFFER_LOCK_SHARE);
+		page = BufferGetPage(buf);
+		op = RuIvfPageGetOpaque(page);
+		theirs = !PageIsNew(page) && PageGetSpecialSize(page) == RUIVF_SPECIAL_SIZE &&
+			op->page_id == RUIVF_PAGE_ID && op->kind != RUIVF_PAGE_FREE &&
+			op->kind != RUIVF_PAGE_META && op->gen == next;
+		UnlockReleaseBuffer(buf);
+		if (theirs)
+		{
+			free_page(index, blkno, (uint16) meta->generation);
+			freed++;
+		}
+	}
+	if (freed > 0)
+		IndexFreeSpaceMapVacuum(index);
+	elog(DEBUG1, "ruivf index \"%s\": %.0f pages of an interrupted generation %d freed",
+		 RelationGetRelationName(index), freed, meta->generation + 1);
+}
+
+/*
  * Switch the index to the generation gen wrote (inserts are waiting on its
  * closing flag, nothing else extends the index): the blocks it does not use
  * retired, the metapage replaced in one record, flushed.
@@ -976,6 +1036,8 @@ train(Relation heap, Relation index)
 	RuIvfReadMeta(index, &w.meta);
 	if (w.meta.closing)
 		update_meta(index, set_closing, &zero); /* an earlier training's, interrupted */
+	if (w.meta.pending_from != 0)
+		scrub_interrupted(index, &w.meta);
 	update_meta(index, set_pending, &nblocks);
 	pgstat_progress_update_param(RUIVF_PROGRESS_GENERATION, w.meta.generation + 1);
 	w.fetch = table_index_fetch_begin(heap);
@@ -1025,6 +1087,8 @@ split(Relation heap, Relation index, const RuIvfMetaData *cur, const int *parts)
 
 	memset(&w, 0, sizeof(w));
 	w.meta = *cur;
+	if (w.meta.pending_from != 0)
+		scrub_interrupted(index, &w.meta);
 	update_meta(index, set_pending, &nblocks);
 	pgstat_progress_update_param(RUIVF_PROGRESS_GENERATION, cur->generation + 1);
 	w.fetch = table_index_fetch_begin(heap);
@@ -1202,7 +1266,7 @@ RuIvfTrainAfterVacuum(Relation index, IndexBulkDeleteResult *stats)
 		 * generation whose blocks hold less than half the lanes they could
 		 * (blocks whose rows were deleted stay in their chains) is written
 		 * anew, compact, as if due.  One with a list RUIVF_IMBALANCE times
-		 * as long as the mean and RUIVF_LIST_GROWTH times as long as the
+		 * as long as the others' mean and RUIVF_LIST_GROWTH times as long as the
 		 * longest list was when trained has its long lists split (SPLITS,
 		 * above; trained whole if it cannot be): the data moved away from
 		 * the centroids it was trained with (new rows all go to the few
@@ -1231,13 +1295,13 @@ RuIvfTrainAfterVacuum(Relation index, IndexBulkDeleteResult *stats)
 			(exact && live >= RUIVF_TRAIN_MIN_ROWS &&
 			 blocks * meta.lanes > 2.0 * live + (double) Max(meta.lists, 1) * meta.lanes);
 		uneven = live >= RUIVF_TRAIN_MIN_ROWS && meta.lists > 1 &&
-			longest > RUIVF_IMBALANCE * mean + 2 &&
+			longest > RUIVF_IMBALANCE * rest_mean(blocks, longest, meta.lists) + 2 &&
 			longest > RUIVF_LIST_GROWTH * meta.trained_longest;
 		if (!due && uneven)
 		{
 			int		   *parts = palloc(sizeof(int) * meta.lists);
 
-			if (plan_split(&meta, perlist, mean, parts))
+			if (plan_split(&meta, perlist, blocks, parts))
 			{
 				RuIvfProgress progress;
 

@@ -1,6 +1,7 @@
 # ruivf under streaming replication: after every cycle of inserts, deletes
-# and VACUUM on the primary (and REINDEX in some), the standby's index
-# scans return exactly what the primary's return.  The primary runs with
+# and VACUUM on the primary (and REINDEX in some, and at the end a drift
+# that VACUUM answers with splits), the standby's index scans return
+# exactly what the primary's return.  The primary runs with
 # wal_consistency_checking for ruivf's GenericXLog records, so the standby
 # also compares every page it replays with the primary's image.
 use strict;
@@ -164,6 +165,34 @@ DELETE FROM $t WHERE id % 5 = $cycle;
 	$primary->safe_psql('postgres', 'REINDEX TABLE CONCURRENTLY s1200') if $cycle == 3;
 	compare("cycle $cycle");
 }
+
+# The data drifts: three cycles' worth of rows far from the rest (all into
+# the lists nearest to them) and a fifth of the old ones deleted; VACUUM
+# splits the lists that grew (src/ivf/ivftrain.c, SPLITS), and the standby
+# follows.
+my %lists_before;
+foreach my $t (@tables)
+{
+	my ($dim) = @{ $tables{$t} };
+	my $lo = $next_id{$t};
+	my $hi = $lo + 3 * $rows_per_cycle{$t} - 1;
+	$next_id{$t} = $hi + 1;
+	$lists_before{$t} = $primary->safe_psql('postgres', "SELECT lists FROM ruvector_index_info('${t}_idx')");
+	$primary->safe_psql(
+		'postgres', qq{
+INSERT INTO $t SELECT i, rv(i, $dim) + array_fill(3, ARRAY[$dim])::real[]::ruvector
+  FROM generate_series($lo, $hi) i;
+DELETE FROM $t WHERE id % 5 = 0 AND id < $lo;
+});
+	$primary->safe_psql('postgres', "VACUUM $t");
+}
+foreach my $t (qw(s16 s40x))
+{
+	my ($lists, $gen) = split /\|/,
+	  $primary->safe_psql('postgres', "SELECT lists, generation FROM ruvector_index_info('${t}_idx')");
+	cmp_ok($lists, '>', $lists_before{$t}, "after a drift: $t: VACUUM split its long lists ($lists_before{$t} -> $lists lists, generation $gen)");
+}
+compare('after a drift');
 
 $session->quit;
 

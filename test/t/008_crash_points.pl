@@ -302,12 +302,14 @@ check_table('concurrent inserts cut off', 'ci', 10, \@ci_ids);
 
 # (d) a split cut off: half the rows deleted and 10,000 inserted far from
 # the rest (all into one list), so that VACUUM splits that list (ivftrain.c,
-# SPLITS) while a session inserts; crashing when the split is seen, then a
-# random 0-300 ms after it (the cost delay, which the split observes, makes
-# it last about a second); twice, the second time with rows far from those
-# of the first and nothing deleted.  Recovery leaves the generation before
-# or the split one, whole; a VACUUM afterwards leaves more lists than
-# before the round.
+# SPLITS) while a session inserts; crashing 150 ms after the split is seen
+# copying lists (it has written pages by then), then a random 0-300 ms after
+# it (the cost delay, which the split observes, makes it last about a
+# second); twice, the second time with rows far from those of the first and
+# nothing deleted.  Recovery leaves the generation before or the split one,
+# whole; a VACUUM afterwards leaves more lists than before the round, and
+# the pages the interrupted split wrote are freed, not kept as the new
+# generation's (round 2 checks the index after the reclaim of round 1's).
 $node->safe_psql(
 	'postgres', q{
 CREATE TABLE sp (id int PRIMARY KEY, v ruvector(32));
@@ -323,7 +325,7 @@ foreach my $round (1 .. 2)
 	my $base = $round * 1000000;
 	$node->safe_psql('postgres',
 		"INSERT INTO sp SELECT $base + k, v + array_fill(30 * $round, ARRAY[32])::real[]::ruvector FROM vecs(32, 10000, 40)");
-	my $delay = $round == 1 ? 0 : rand(0.3);
+	my $delay = $round == 1 ? 0.15 : rand(0.3);
 	start_session("sv_$round",
 		"SET vacuum_cost_delay = '2ms';\nSET vacuum_cost_limit = 20;\nVACUUM sp;\n");
 	start_session("si_$round",
@@ -331,7 +333,8 @@ foreach my $round (1 .. 2)
 			map { "INSERT INTO sp SELECT $_, v FROM sp WHERE id = $base + 1 + $_ % 9000 RETURNING id;\n" }
 			  ($base + 50001 .. $base + 60000)));
 	my ($seen, $r) = crash_when(
-		"EXISTS (SELECT FROM ruvector_training_progress WHERE relid = 'sp'::regclass AND started_by = 'vacuum')",
+		"EXISTS (SELECT FROM ruvector_training_progress WHERE relid = 'sp'::regclass AND started_by = 'vacuum' "
+		  . "AND phase = 'assigning vectors to lists')",
 		$delay, "sv_$round");
 	note sprintf("%s: split seen: %s, crash %.0f ms later, VACUUM %s", $stage,
 		$seen ? 'yes' : 'no', $delay * 1000, $r->{"sv_$round"}->[0] == 0 ? 'had finished' : 'was cut off');
