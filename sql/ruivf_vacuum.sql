@@ -106,7 +106,10 @@ DELETE FROM vs WHERE id % 3 <> 0;
 INSERT INTO vs SELECT i, pg_temp.vv(i, 12) + '[-50,50,-50,50,-50,50,-50,50,-50,50,-50,50]'
   FROM generate_series(6001, 10000) i;
 VACUUM vs;
--- the long list became several, the others stayed: more lists, one generation
+-- the long list became several, the others stayed: more lists, one
+-- generation; but the 8-bit codes (not residuals) of rows that drifted this
+-- far out of their trained range would clamp, so that index was trained
+-- whole (its lists option: 20)
 SELECT i.relname, lists > 20 AS split, lists <= 20 + 32 AS bounded, generation
   FROM pg_class i, ruvector_index_info(i.oid)
   WHERE i.relname LIKE 'vs\__' ORDER BY 1;
@@ -168,3 +171,68 @@ INSERT INTO vs SELECT i, pg_temp.vv(i, 12) + '[-50,50,-50,50,-50,50,-50,50,-50,5
   FROM generate_series(10001, 10500) i;
 SELECT ruvector_index_check('vs_8', true) IS NOT NULL AS checked_after_inserts;
 DROP TABLE vs;
+
+-- 8-bit codes split when the rows drift within their range: 4,000 rows in
+-- one small region inside it (distinct vectors: no ties), rerank = index
+-- (vectors copied too)
+CREATE TABLE v8 (id int PRIMARY KEY, v ruvector(12)) WITH (autovacuum_enabled = off);
+INSERT INTO v8 SELECT i, pg_temp.vv(i, 12) FROM generate_series(1, 6000) i;
+CREATE INDEX v8_v ON v8 USING ruivf (v ruvector_l2_ops) WITH (lists = 20, rerank = index);
+DELETE FROM v8 WHERE id % 3 <> 0;
+CREATE FUNCTION pg_temp.near(i int) RETURNS ruvector LANGUAGE sql IMMUTABLE AS $$
+  SELECT ARRAY(SELECT 10 + ((i::bigint * 7919 + k * 104729 + (i::bigint * k) % 997) % 2003) / 2003.0
+               FROM generate_series(1, 12) k)::real[]::ruvector
+$$;
+INSERT INTO v8 SELECT i, pg_temp.near(i) FROM generate_series(6001, 10000) i;
+VACUUM v8;
+SELECT lists > 20 AS split, generation, bits FROM ruvector_index_info('v8_v');
+SELECT ruvector_index_check('v8_v', true) IS NOT NULL AS checked;
+SET ruvector.check_bounds = on;
+SET ruvector.probes = 100;
+SET enable_seqscan = off;
+SELECT bool_and(array(SELECT id FROM v8 ORDER BY v <-> q LIMIT 20) =
+                array(SELECT id FROM v8 ORDER BY (v <-> q) + 0, id LIMIT 20)) AS exact
+  FROM (SELECT CASE WHEN i % 2 = 0 THEN pg_temp.vv(i, 12) ELSE pg_temp.near(i + 5000) END AS q
+        FROM generate_series(9001, 9010) i) qs;
+RESET ruvector.probes;
+SELECT count(*) FILTER (WHERE (SELECT s.id FROM v8 s ORDER BY s.v <-> v8.v LIMIT 1) = v8.id) AS found,
+       count(*) AS of
+  FROM v8 WHERE id % 97 = 0;
+RESET enable_seqscan;
+RESET ruvector.check_bounds;
+DROP TABLE v8;
+
+-- A split also dissolves the lists the rows left (under an eighth of the
+-- mean): the rows of one region deleted, as many inserted far away; the
+-- far rows' list is split and the emptied region's lists go, their few
+-- remaining rows to their nearest lists.  The lists do not only grow.
+CREATE TABLE vm (id int PRIMARY KEY, v ruvector(12)) WITH (autovacuum_enabled = off);
+INSERT INTO vm SELECT i, pg_temp.vv(i, 12) FROM generate_series(1, 6000) i;
+CREATE INDEX vm_v ON vm USING ruivf (v ruvector_l2_ops) WITH (lists = 20, bits = 1);
+-- the half of the rows nearest to one row, but for 1 in 50 of them
+DELETE FROM vm WHERE id IN (SELECT id FROM vm ORDER BY v <-> pg_temp.vv(1, 12) LIMIT 3000)
+  AND id % 50 <> 0;
+INSERT INTO vm SELECT i, pg_temp.vv(i, 12) + '[-50,50,-50,50,-50,50,-50,50,-50,50,-50,50]'
+  FROM generate_series(6001, 9000) i;
+VACUUM vm;
+SELECT lists, generation FROM ruvector_index_info('vm_v');
+SELECT ruvector_index_check('vm_v', true) IS NOT NULL AS checked;
+SET ruvector.check_bounds = on;
+SET ruvector.epsilon = 1000;
+SET ruvector.probes = 100;
+SET enable_seqscan = off;
+SELECT bool_and(array(SELECT id FROM vm ORDER BY v <-> q LIMIT 20) =
+                array(SELECT id FROM vm ORDER BY (v <-> q) + 0, id LIMIT 20)) AS exact
+  FROM (SELECT pg_temp.vv(i, 12) + CASE WHEN i % 2 = 0 THEN
+          '[-50,50,-50,50,-50,50,-50,50,-50,50,-50,50]'::ruvector
+          ELSE '[0,0,0,0,0,0,0,0,0,0,0,0]' END AS q
+        FROM generate_series(9001, 9010) i) qs;
+RESET ruvector.probes;
+-- the rows of the dissolved lists, and the others, find themselves
+SELECT count(*) FILTER (WHERE (SELECT s.id FROM vm s ORDER BY s.v <-> vm.v LIMIT 1) = vm.id) AS found,
+       count(*) AS of
+  FROM vm WHERE id % 50 = 0 OR id % 97 = 0;
+RESET enable_seqscan;
+RESET ruvector.check_bounds;
+RESET ruvector.epsilon;
+DROP TABLE vm;

@@ -687,6 +687,9 @@ extern int	RuIvfInsertCode(Relation index, const RuIvfMetaData *meta, int list,
 #define RUIVF_IMBALANCE			4.0 /* VACUUM trains again when a list is this times the mean */
 #define RUIVF_LIST_GROWTH		2.0 /* ... and this times the longest list when trained */
 #define RUIVF_SPLIT_MAX_PARTS	32	/* a split makes at most this many lists of one */
+#define RUIVF_MERGE_FRACTION	0.125	/* ... and dissolves lists under this share of the mean */
+#define RUIVF_SPLIT_ERR_RATIO	4.0 /* 8-bit codes: trained whole if the long lists' coding
+										 * errors are this times the others' */
 extern void RuIvfAfterInsert(Relation index, Relation heap, const RuIvfMetaData *meta,
 							 bool added_block);
 extern bool RuIvfTrainAfterVacuum(Relation index, IndexBulkDeleteResult *stats);

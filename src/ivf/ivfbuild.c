@@ -147,6 +147,7 @@ typedef struct RuIvfBuildState
 
 	/* a training of a live index (ivftrain.c), else NULL */
 	RuIvfGeneration *gen;
+	int		   *slot_of;		/* a split: list number -> in-memory block slot */
 } RuIvfBuildState;
 
 /*
@@ -425,9 +426,10 @@ assign_batch(RuIvfBuildState *bs)
 
 		if (bs->sortstate == NULL)
 		{
-			RuIvfLaneFactors factors = RuIvfEncodeForList(&bs->st, x, bs->batch_list[i], bs->code);
+			int			list = bs->slot_of ? bs->slot_of[bs->batch_list[i]] : bs->batch_list[i];
+			RuIvfLaneFactors factors = RuIvfEncodeForList(&bs->st, x, list, bs->code);
 
-			append_lane(bs, bs->batch_list[i], bs->code, factors, &bs->batch_tids[i],
+			append_lane(bs, list, bs->code, factors, &bs->batch_tids[i],
 						bs->batch_raw ? bs->batch_raw + (Size) i * bs->dim : NULL);
 		}
 		else
@@ -1523,17 +1525,57 @@ split_row_callback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 	MemoryContextReset(bs->tmpcxt);
 }
 
+/* Append the collected rows of r to lists chosen by `assign` (mapped by ids), coded there. */
+static void
+append_rows(RuIvfBuildState *bs, const RuIvfSplitRows *r, const int *assign, const int *ids)
+{
+	int			dim = bs->dim;
+
+	for (int i = 0; i < r->n; i++)
+	{
+		int			list = ids[assign[i]];
+		RuIvfLaneFactors f = RuIvfEncodeForList(&bs->st, r->x + (Size) i * dim, list, bs->code);
+
+		append_lane(bs, list, bs->code, f, &r->tids[i], r->raw ? r->raw + (Size) i * dim : NULL);
+	}
+	bs->indtuples += r->n;
+}
+
+/* Free the arrays of collected rows. */
+static void
+free_rows(RuIvfSplitRows *r)
+{
+	if (r->x != NULL)
+	{
+		pfree(r->x);
+		pfree(r->tids);
+		if (r->raw != NULL)
+			pfree(r->raw);
+	}
+	r->x = r->raw = NULL;
+	r->tids = NULL;
+	r->n = r->cap = 0;
+}
+
 /*
  * A split of a live index's lists (ivftrain.c, SPLITS): a new generation in
  * which each list l with parts[l] > 1 becomes up to parts[l] lists, by
- * k-means on its rows (the first keeps the number l, the others are added
- * after the last list), and every other list is carried over lane by lane:
- * codes, factors, TIDs and vectors copied into new blocks, since its
- * centroid, the code parameters and the rotation do not change.  Only the
- * split lists' rows are read from the table (gen->list_rows); the rows
- * added during the split (gen->delta) go to their nearest list of the new
- * generation.  The depth learned for the recall targets carries over.
- * Fills gen->meta as RuIvfBuildGeneration does.
+ * k-means on its rows (the first keeps the list's place, the others are
+ * added after the last list), each list with parts[l] == 0 is dissolved,
+ * its rows going to their nearest list of the new generation (the lists
+ * after it move up one number each), and every other list is carried over
+ * lane by lane: codes, factors, TIDs and vectors copied into new blocks,
+ * since its centroid, the code parameters and the rotation do not change.
+ * Only the split and dissolved lists' rows are read from the table
+ * (gen->list_rows); the rows added during the split (gen->delta) go to
+ * their nearest list of the new generation.  The depth learned for the
+ * recall targets carries over.  Fills gen->meta as RuIvfBuildGeneration
+ * does.
+ *
+ * In memory each list of the new generation has a block in a slot: the
+ * current lists' numbers, then the new parts'; slot_of maps the new
+ * generation's list numbers (the slots left after the dissolved ones) to
+ * slots, for the rows assigned by their nearest centroid.
  */
 void
 RuIvfBuildSplit(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGeneration *gen,
@@ -1545,12 +1587,17 @@ RuIvfBuildSplit(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGenera
 	int			nparams = dim * (cur->residual ? 4 : 2);
 	int			maxlists = cur->lists;
 	int			next = cur->lists;
+	int			nlists;
 	float	   *centroids;
+	float	   *listed;
 	float	   *params;
 	float	   *kc;
 	float	   *kchunks;
 	int		   *assign;
 	float	   *best;
+	bool	   *used;
+	BlockNumber *heads;
+	RuIvfSplitRows moved;
 
 	Assert(cur->lists > 0 && cur->version == RUIVF_VERSION);
 	for (int l = 0; l < cur->lists; l++)
@@ -1579,24 +1626,29 @@ RuIvfBuildSplit(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGenera
 	RuIvfReadFloats(index, cur->centroid_start, (Size) cur->lists * dim, centroids);
 	params = palloc(sizeof(float) * nparams);
 	RuIvfReadFloats(index, cur->sq_start, nparams, params);
-	bs.st.centroids = centroids;
+	bs.st.centroids = centroids;	/* by slot */
 	bs.st.sq_m = params;
 	bs.st.sq_s = params + dim;
 	bs.st.code_m = cur->residual ? params + 2 * dim : params;
 	bs.st.code_s = cur->residual ? params + 3 * dim : params + dim;
 
-	/* one block per list in memory (the caller checked the budget) */
+	/* one block per slot in memory (the caller checked the budget) */
 	bs.blocks = palloc_extended((Size) maxlists * block_pages(meta) * BLCKSZ, MCXT_ALLOC_HUGE);
 	bs.heads = palloc(sizeof(BlockNumber) * maxlists);
 	bs.list_blocks = palloc0(sizeof(int32) * maxlists);
+	used = palloc(sizeof(bool) * maxlists);
 	for (int l = 0; l < maxlists; l++)
 	{
 		bs.heads[l] = InvalidBlockNumber;
+		used[l] = true;
 		reset_block(&bs, l);
 	}
 	alloc_batch(&bs);
 	kc = palloc(sizeof(float) * (Size) RUIVF_SPLIT_MAX_PARTS * dim);
 	kchunks = palloc(sizeof(float) * (Size) RUIVF_SPLIT_MAX_PARTS * dim);
+	memset(&moved, 0, sizeof(moved));
+	moved.bs = &bs;
+	moved.cxt = CurrentMemoryContext;
 
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, RUIVF_PHASE_ASSIGN);
 	for (int l = 0; l < cur->lists; l++)
@@ -1606,9 +1658,16 @@ RuIvfBuildSplit(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGenera
 		int			ids[RUIVF_SPLIT_MAX_PARTS];
 
 		CHECK_FOR_INTERRUPTS();
-		if (parts[l] <= 1)
+		if (parts[l] == 1)
 		{
 			gen->copy_list(index, l, copy_lane, &bs, gen->source_arg);
+			continue;
+		}
+		if (parts[l] <= 0)
+		{
+			/* dissolved: its rows wait for the final centroids */
+			gen->list_rows(heap, index, indexInfo, l, split_row_callback, &moved, gen->source_arg);
+			used[l] = false;
 			continue;
 		}
 		memset(&rows, 0, sizeof(rows));
@@ -1631,51 +1690,72 @@ RuIvfBuildSplit(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGenera
 			k = 1;
 
 		/* each row to the nearest of its list's parts, coded there */
-		assign = palloc(sizeof(int) * Max(rows.n, 1));
+		assign = palloc0(sizeof(int) * Max(rows.n, 1));
 		best = palloc(sizeof(float) * Max(rows.n, 1));
 		if (k > 1)
 		{
 			RuIvfCentroidChunks(kc, k, dim, kchunks);
 			RuIvfAssignNearest(kchunks, k, dim, rows.x, rows.n, assign, best);
 		}
-		else
-			memset(assign, 0, sizeof(int) * Max(rows.n, 1));
-		for (int i = 0; i < rows.n; i++)
-		{
-			int			list = ids[assign[i]];
-			RuIvfLaneFactors f = RuIvfEncodeForList(&bs.st, rows.x + (Size) i * dim, list, bs.code);
-
-			append_lane(&bs, list, bs.code, f, &rows.tids[i],
-						rows.raw ? rows.raw + (Size) i * dim : NULL);
-		}
-		bs.indtuples += rows.n;
+		append_rows(&bs, &rows, assign, ids);
 		pfree(assign);
 		pfree(best);
-		if (rows.x != NULL)
-		{
-			pfree(rows.x);
-			pfree(rows.tids);
-			if (rows.raw != NULL)
-				pfree(rows.raw);
-		}
+		free_rows(&rows);
 	}
-	meta->lists = next;
-	write_header(index, MAIN_FORKNUM, meta, centroids, params, gen);
-	bs.chunks = palloc_extended(sizeof(float) * (Size) next * dim, MCXT_ALLOC_HUGE);
-	RuIvfCentroidChunks(centroids, next, dim, bs.chunks);
+
+	/* the new generation's lists: the slots in use, in order */
+	bs.slot_of = palloc(sizeof(int) * next);
+	nlists = 0;
+	for (int slot = 0; slot < next; slot++)
+		if (used[slot])
+			bs.slot_of[nlists++] = slot;
+	listed = palloc_extended(sizeof(float) * (Size) Max(nlists, 1) * dim, MCXT_ALLOC_HUGE);
+	for (int j = 0; j < nlists; j++)
+		memcpy(listed + (Size) j * dim, centroids + (Size) bs.slot_of[j] * dim, sizeof(float) * dim);
+	meta->lists = nlists;
+	write_header(index, MAIN_FORKNUM, meta, listed, params, gen);
+	bs.chunks = palloc_extended(sizeof(float) * (Size) nlists * dim, MCXT_ALLOC_HUGE);
+	RuIvfCentroidChunks(listed, nlists, dim, bs.chunks);
+
+	/* the dissolved lists' rows, to their nearest list */
+	if (moved.n > 0)
+	{
+		assign = palloc(sizeof(int) * moved.n);
+		best = palloc(sizeof(float) * moved.n);
+		RuIvfAssignNearest(bs.chunks, nlists, dim, moved.x, moved.n, assign, best);
+		append_rows(&bs, &moved, assign, bs.slot_of);
+		pfree(assign);
+		pfree(best);
+	}
+	free_rows(&moved);
 
 	/* the rows added meanwhile, while inserts wait */
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, RUIVF_PHASE_DELTA);
 	gen->close(index, gen->delta_arg);
 	gen->delta(heap, index, indexInfo, assign_callback, &bs, gen->delta_arg);
 	assign_batch(&bs);
-	for (int l = 0; l < next; l++)
-		if (RuIvfPageGetOpaque(mem_page(&bs, l, 0))->nlanes > 0)
-			flush_block(&bs, l);
-	for (int l = 0; l < next; l++)
-		meta->trained_longest = Max(meta->trained_longest, bs.list_blocks[l]);
-	write_listdir(index, meta, bs.heads, gen);
+	heads = palloc(sizeof(BlockNumber) * Max(nlists, 1));
+	for (int j = 0; j < nlists; j++)
+	{
+		int			slot = bs.slot_of[j];
+
+		if (RuIvfPageGetOpaque(mem_page(&bs, slot, 0))->nlanes > 0)
+			flush_block(&bs, slot);
+		heads[j] = bs.heads[slot];
+		meta->trained_longest = Max(meta->trained_longest, bs.list_blocks[slot]);
+	}
+	write_listdir(index, meta, heads, gen);
 	meta->trained_rows = bs.indtuples;
+
+	/*
+	 * The depth learned for the recall targets, in lists, scaled with their
+	 * number: a query in a region that was one list and is now several
+	 * needs more of them (learning it anew would read every row again).
+	 */
+	for (int i = 0; i < RUIVF_RECALL_POINTS; i++)
+		if (cur->learned_probes[i] > 0)
+			meta->learned_probes[i] =
+				Min(nlists, (int) ceil((double) cur->learned_probes[i] * nlists / cur->lists));
 	gen->meta = *meta;
 	MemoryContextDelete(bs.tmpcxt);
 }

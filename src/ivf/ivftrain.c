@@ -53,9 +53,13 @@
  * rotation stay, so its lanes are copied into the new blocks as they are
  * (codes, factors, TIDs, vectors), without reading the table or ranking
  * centroids (RuIvfBuildSplit).  Rows inserted meanwhile go to their
- * nearest list of the new generation, as in a training.  Lists are not
- * merged: a short list costs a query little, and the next training (the
- * rows doubled, or blocks half empty) draws all lists anew.
+ * nearest list of the new generation, as in a training.  8-bit codes are
+ * not residuals: when the long lists' rows drifted outside the range those
+ * codes were trained for (their coding errors say so), the index is trained
+ * whole instead, and learns the range anew.  A split also
+ * dissolves the lists left nearly empty (under RUIVF_MERGE_FRACTION of the
+ * mean rows: the rows moved away from them), their rows going to their
+ * nearest lists, so that the lists do not only grow in number.
  *
  * WHEN (measured on fashion-mnist and 1536-d embeddings: see docs/TUNING.md)
  *	- an index built empty (lists 0) trains at RUIVF_TRAIN_MIN_ROWS rows;
@@ -787,10 +791,13 @@ generation_rows(const RuIvfMetaData *meta)
 
 /*
  * The data blocks the lists of generation meta hold (one first page read
- * each), and in *longest the most one list holds.
+ * each), and in *longest the most one list holds; per list (if asked) its
+ * blocks and its lanes in use (dead ones too where VACUUM marks them), and
+ * the sum and count of its live lanes' coding errors (SQ codes).
  */
 static double
-count_blocks(Relation index, const RuIvfMetaData *meta, double *longest, int *perlist)
+count_blocks(Relation index, const RuIvfMetaData *meta, double *longest, int *perlist,
+			 double *perlanes, double *errsum, double *errn)
 {
 	double		n = 0;
 	BlockNumber nblocks = RelationGetNumberOfBlocks(index);
@@ -801,19 +808,42 @@ count_blocks(Relation index, const RuIvfMetaData *meta, double *longest, int *pe
 		BlockNumber blkno = dir_head(index, meta, list);
 		BlockNumber hops = 0;
 
+		double		lanes = 0;
+		double		esum = 0,
+					en = 0;
+
 		while (blkno != InvalidBlockNumber && hops++ <= nblocks)
 		{
 			Buffer		buf = ReadBuffer(index, blkno);
+			Page		page;
+			int			nl;
 
 			LockBuffer(buf, BUFFER_LOCK_SHARE);
-			RuIvfCheckPage(index, meta, BufferGetPage(buf), blkno, RUIVF_PAGE_DATA);
-			blkno = RuIvfPageGetOpaque(BufferGetPage(buf))->next;
+			page = BufferGetPage(buf);
+			RuIvfCheckPage(index, meta, page, blkno, RUIVF_PAGE_DATA);
+			blkno = RuIvfPageGetOpaque(page)->next;
+			nl = RuIvfPageGetOpaque(page)->nlanes;
+			lanes += nl;
+			if (errsum != NULL)
+				for (int l = 0; l < nl; l++)
+					if (ItemPointerIsValid(&RuIvfPageTids(page, meta)[l]))
+					{
+						esum += RuIvfGetFactors(page, meta, l).err;
+						en += 1;
+					}
 			UnlockReleaseBuffer(buf);
 			n += 1;
+		}
+		if (errsum != NULL)
+		{
+			errsum[list] = esum;
+			errn[list] = en;
 		}
 		*longest = Max(*longest, (double) hops);
 		if (perlist != NULL)
 			perlist[list] = (int) hops;
+		if (perlanes != NULL)
+			perlanes[list] = lanes;
 	}
 	return n;
 }
@@ -831,18 +861,56 @@ rest_mean(double total, double len, int lists)
 }
 
 /*
+ * Whether the lists a split would train anew hold rows outside the range
+ * the index's 8-bit codes were trained for (the rows drifted away: their
+ * codes clamp, and their lanes' coding errors are RUIVF_SPLIT_ERR_RATIO
+ * times the other lists'): a split keeps the code parameters, so the index
+ * is trained whole instead, which learns them anew.  Other codes are
+ * residuals from their list's centroid, which a split moves to the rows.
+ */
+static bool
+out_of_range(const RuIvfMetaData *meta, const int *parts, const double *errsum,
+			 const double *errn)
+{
+	double		ssum = 0,
+				sn = 0,
+				osum = 0,
+				on = 0;
+
+	for (int l = 0; l < meta->lists; l++)
+	{
+		if (parts[l] >= 2)
+		{
+			ssum += errsum[l];
+			sn += errn[l];
+		}
+		else
+		{
+			osum += errsum[l];
+			on += errn[l];
+		}
+	}
+	return sn > 0 && on > 0 && ssum / sn > RUIVF_SPLIT_ERR_RATIO * (osum / on);
+}
+
+/*
  * How a VACUUM that found lists uneven splits them (SPLITS, above): into
  * parts[] per list, the lists RUIVF_IMBALANCE times as long as the others'
  * mean into as many lists of that length as they hold (at most
- * RUIVF_SPLIT_MAX_PARTS).  False if the index cannot be split so (an older
+ * RUIVF_SPLIT_MAX_PARTS), and the lists holding less than
+ * RUIVF_MERGE_FRACTION of the mean rows dissolved (0: their rows go to
+ * their nearest lists).  False if the index cannot be split so (an older
  * version, too many lists, or its blocks in memory beyond
  * maintenance_work_mem): it is trained whole instead.
  */
 static bool
-plan_split(const RuIvfMetaData *meta, const int *blocks, double total, int *parts)
+plan_split(const RuIvfMetaData *meta, const int *blocks, double total, const double *lanes,
+		   int *parts)
 {
-	int			lists = meta->lists;
+	int			lists = meta->lists;	/* of the new generation */
+	int			slots;			/* lists in memory (RuIvfBuildSplit) */
 	int			nsplit = 0;
+	double		rows = 0;
 
 	if (meta->version != RUIVF_VERSION || lists < 2)
 		return false;
@@ -857,9 +925,18 @@ plan_split(const RuIvfMetaData *meta, const int *blocks, double total, int *part
 			lists += parts[l] - 1;
 			nsplit++;
 		}
+		rows += lanes[l];
 	}
-	return nsplit > 0 && lists <= RUIVF_MAX_LISTS &&
-		(double) lists * (meta->pages_per_block + meta->vec_pages_per_block) * BLCKSZ <=
+	slots = lists;
+	for (int l = 0; l < meta->lists && nsplit > 0; l++)
+		if (parts[l] == 1 && lists > 2 &&
+			lanes[l] < RUIVF_MERGE_FRACTION * rows / meta->lists)
+		{
+			parts[l] = 0;
+			lists--;
+		}
+	return nsplit > 0 && slots <= RUIVF_MAX_LISTS &&
+		(double) slots * (meta->pages_per_block + meta->vec_pages_per_block) * BLCKSZ <=
 		(double) maintenance_work_mem * 1024 / 2;
 }
 
@@ -1280,7 +1357,12 @@ RuIvfTrainAfterVacuum(Relation index, IndexBulkDeleteResult *stats)
 		double		live = stats->num_index_tuples;
 		double		longest;
 		int		   *perlist = palloc(sizeof(int) * Max(meta.lists, 1));
-		double		blocks = count_blocks(index, &meta, &longest, perlist);
+		double	   *perlanes = palloc(sizeof(double) * Max(meta.lists, 1));
+		double	   *errsum = palloc(sizeof(double) * Max(meta.lists, 1) * 2);
+		double	   *errn = errsum + Max(meta.lists, 1);
+		bool		sq8 = meta.bits == 8 && !meta.residual;
+		double		blocks = count_blocks(index, &meta, &longest, perlist, perlanes,
+										  sq8 ? errsum : NULL, errn);
 		double		mean = blocks / Max(meta.lists, 1);
 		bool		uneven;
 
@@ -1301,7 +1383,8 @@ RuIvfTrainAfterVacuum(Relation index, IndexBulkDeleteResult *stats)
 		{
 			int		   *parts = palloc(sizeof(int) * meta.lists);
 
-			if (plan_split(&meta, perlist, blocks, parts))
+			if (plan_split(&meta, perlist, blocks, perlanes, parts) &&
+				!(sq8 && out_of_range(&meta, parts, errsum, errn)))
 			{
 				RuIvfProgress progress;
 
@@ -1321,6 +1404,8 @@ RuIvfTrainAfterVacuum(Relation index, IndexBulkDeleteResult *stats)
 		}
 		due = due || uneven;
 		pfree(perlist);
+		pfree(perlanes);
+		pfree(errsum);
 		elog(DEBUG1, "ruivf index \"%s\" after VACUUM: %.0f live rows, %.0f blocks of %d lanes, "
 			 "longest list %.0f blocks (mean %.1f): %s",
 			 RelationGetRelationName(index), live, blocks, meta.lanes, longest, mean,

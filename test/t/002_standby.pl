@@ -166,10 +166,10 @@ DELETE FROM $t WHERE id % 5 = $cycle;
 	compare("cycle $cycle");
 }
 
-# The data drifts: three cycles' worth of rows far from the rest (all into
-# the lists nearest to them) and a fifth of the old ones deleted; VACUUM
-# splits the lists that grew (src/ivf/ivftrain.c, SPLITS), and the standby
-# follows.
+# The data drifts: three cycles' worth of rows into one small region
+# (within the range the codes were trained for; all into the lists nearest
+# to it) and a fifth of the old ones deleted; VACUUM splits the lists that
+# grew (src/ivf/ivftrain.c, SPLITS), and the standby follows.
 my %lists_before;
 foreach my $t (@tables)
 {
@@ -180,7 +180,8 @@ foreach my $t (@tables)
 	$lists_before{$t} = $primary->safe_psql('postgres', "SELECT lists FROM ruvector_index_info('${t}_idx')");
 	$primary->safe_psql(
 		'postgres', qq{
-INSERT INTO $t SELECT i, rv(i, $dim) + array_fill(3, ARRAY[$dim])::real[]::ruvector
+INSERT INTO $t SELECT i, array(SELECT 0.3 + ((i::bigint * 7919 + j * 104729) % 1009)::float8 / 10090
+                               FROM generate_series(1, $dim) j ORDER BY j)::ruvector
   FROM generate_series($lo, $hi) i;
 DELETE FROM $t WHERE id % 5 = 0 AND id < $lo;
 });

@@ -300,13 +300,14 @@ unlike($r->{ci_vac}->[2], qr/ERROR:/, 'session ci_vac: no error before the crash
 cmp_ok(scalar @ci_ids, '>=', 900, 'rows were committed into ci before the crash');
 check_table('concurrent inserts cut off', 'ci', 10, \@ci_ids);
 
-# (d) a split cut off: half the rows deleted and 10,000 inserted far from
-# the rest (all into one list), so that VACUUM splits that list (ivftrain.c,
-# SPLITS) while a session inserts; crashing 150 ms after the split is seen
-# copying lists (it has written pages by then), then a random 0-300 ms after
-# it (the cost delay, which the split observes, makes it last about a
-# second); twice, the second time with rows far from those of the first and
-# nothing deleted.  Recovery leaves the generation before or the split one,
+# (d) a split cut off: half the rows deleted and 10,000 inserted into one
+# small region (within the range the codes were trained for; all into one
+# list), so that VACUUM splits that list (ivftrain.c, SPLITS) while a
+# session inserts; crashing 150 ms after the split is seen copying lists (it
+# has written pages by then), then a random 0-300 ms after it (the cost
+# delay, which the split observes, makes it last about a second); twice,
+# the second time with rows in another region and nothing deleted.
+# Recovery leaves the generation before or the split one,
 # whole; a VACUUM afterwards leaves more lists than before the round, and
 # the pages the interrupted split wrote are freed, not kept as the new
 # generation's (round 2 checks the index after the reclaim of round 1's).
@@ -318,13 +319,15 @@ CREATE INDEX sp_idx ON sp USING ruivf (v ruvector_l2_ops) WITH (lists = 40);
 });
 my @sp_ids;
 my $sp_lists = 40;
+my %centre = (1 => 0.5, 2 => -0.5);
 $node->safe_psql('postgres', 'DELETE FROM sp WHERE id % 2 = 1');
 foreach my $round (1 .. 2)
 {
 	my $stage = "split cut off, round $round";
 	my $base = $round * 1000000;
 	$node->safe_psql('postgres',
-		"INSERT INTO sp SELECT $base + k, v + array_fill(30 * $round, ARRAY[32])::real[]::ruvector FROM vecs(32, 10000, 40)");
+		"INSERT INTO sp SELECT $base + i, array(SELECT $centre{$round} + (random() - 0.5) * 0.1 + 0 * i "
+		  . "FROM generate_series(1, 32))::ruvector FROM generate_series(1, 10000) i");
 	my $delay = $round == 1 ? 0.15 : rand(0.3);
 	start_session("sv_$round",
 		"SET vacuum_cost_delay = '2ms';\nSET vacuum_cost_limit = 20;\nVACUUM sp;\n");
