@@ -635,6 +635,7 @@ typedef struct RuIvfGeneration
 extern int	RuIvfLearnQueries(double rows, int dim, int nsample);
 extern void RuIvfLearnDepth(Relation heap, Relation index, IndexInfo *indexInfo,
 							RuIvfRowSource source, void *source_arg,
+							const float *rows, int nrows,
 							const float *queries, int nq, const float *chunks,
 							RuIvfMetaData *meta);
 extern int	RuIvfProbesForRecall(const RuIvfMetaData *meta, double target);
@@ -688,6 +689,9 @@ extern int	RuIvfInsertCode(Relation index, const RuIvfMetaData *meta, int list,
 #define RUIVF_LIST_GROWTH		2.0 /* ... and this times the longest list when trained */
 #define RUIVF_SPLIT_MAX_PARTS	32	/* a split makes at most this many lists of one */
 #define RUIVF_MERGE_FRACTION	0.125	/* ... and dissolves lists under this share of the mean */
+#define RUIVF_SPLIT_LEARN_MIN	1000	/* rows of split lists it learns the depth from */
+#define RUIVF_SPLIT_NEIGHBOURS	8	/* ... and re-homes the rows of this many lists nearest
+										 * to each split one */
 #define RUIVF_SPLIT_ERR_RATIO	4.0 /* 8-bit codes: trained whole if the long lists' coding
 										 * errors are this times the others' */
 extern void RuIvfAfterInsert(Relation index, Relation heap, const RuIvfMetaData *meta,

@@ -1412,7 +1412,7 @@ build_lists(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGeneration
 			 bs.indtuples, (double) (t1 - t0) / 1e6);
 		t0 = t1;
 		pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, RUIVF_PHASE_LEARN);
-		RuIvfLearnDepth(heap, index, indexInfo, source, source_arg, learn_queries, nlearn,
+		RuIvfLearnDepth(heap, index, indexInfo, source, source_arg, NULL, 0, learn_queries, nlearn,
 						bs.chunks, meta);
 		t1 = GetCurrentTimestamp();
 		elog(DEBUG1, "ruivf build: depth learned from %d queries in %.3f s",
@@ -1566,9 +1566,10 @@ free_rows(RuIvfSplitRows *r)
  * after it move up one number each), and every other list is carried over
  * lane by lane: codes, factors, TIDs and vectors copied into new blocks,
  * since its centroid, the code parameters and the rotation do not change.
- * Only the split and dissolved lists' rows are read from the table
- * (gen->list_rows); the rows added during the split (gen->delta) go to
- * their nearest list of the new generation.  The depth learned for the
+ * Only the split, dissolved and re-homed (the split ones' nearest
+ * neighbours: below) lists' rows are read from the table (gen->list_rows);
+ * the rows added during the split (gen->delta) go to their nearest list of
+ * the new generation.  The depth learned for the
  * recall targets carries over.  Fills gen->meta as RuIvfBuildGeneration
  * does.
  *
@@ -1597,7 +1598,10 @@ RuIvfBuildSplit(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGenera
 	float	   *best;
 	bool	   *used;
 	BlockNumber *heads;
-	RuIvfSplitRows moved;
+	int		   *plan;			/* parts[], and -1 for the lists re-homed */
+	float	   *region;			/* the split lists' rows (prepared), to learn from */
+	int			nregion = 0;
+	int			region_cap;
 
 	Assert(cur->lists > 0 && cur->version == RUIVF_VERSION);
 	for (int l = 0; l < cur->lists; l++)
@@ -1646,9 +1650,47 @@ RuIvfBuildSplit(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGenera
 	alloc_batch(&bs);
 	kc = palloc(sizeof(float) * (Size) RUIVF_SPLIT_MAX_PARTS * dim);
 	kchunks = palloc(sizeof(float) * (Size) RUIVF_SPLIT_MAX_PARTS * dim);
-	memset(&moved, 0, sizeof(moved));
-	moved.bs = &bs;
-	moved.cxt = CurrentMemoryContext;
+	region = NULL;
+	region_cap = (int) Min((double) INT_MAX,
+						   (double) maintenance_work_mem * 1024 / 4 / (sizeof(float) * dim));
+
+	/*
+	 * The RUIVF_SPLIT_NEIGHBOURS lists nearest to each split one are
+	 * re-homed: rows that drifted went to several lists near where they
+	 * came, and those that stayed in a neighbour of the split list would
+	 * stay far from their list's centroid, in a list a query near them
+	 * ranks late; their rows go to their nearest list of the new generation
+	 * (read from the table, as the dissolved lists' are).
+	 */
+	plan = palloc(sizeof(int) * cur->lists);
+	memcpy(plan, parts, sizeof(int) * cur->lists);
+	{
+		float	   *chunks = palloc_extended(sizeof(float) * (Size) cur->lists * dim, MCXT_ALLOC_HUGE);
+		float	   *d = palloc(sizeof(float) * cur->lists);
+
+		RuIvfCentroidChunks(centroids, cur->lists, dim, chunks);
+		for (int l = 0; l < cur->lists; l++)
+		{
+			if (parts[l] < 2)
+				continue;
+			for (int c0 = 0; c0 < cur->lists; c0 += RUIVF_CHUNK)
+				rv_kernels.l2sq_batch(centroids + (Size) l * dim, chunks + (Size) c0 * dim, dim,
+									  Min(RUIVF_CHUNK, cur->lists - c0), d + c0);
+			for (int n = 0; n < RUIVF_SPLIT_NEIGHBOURS; n++)
+			{
+				int			nearest = -1;
+
+				for (int c = 0; c < cur->lists; c++)
+					if (plan[c] == 1 && (nearest < 0 || d[c] < d[nearest]))
+						nearest = c;
+				if (nearest < 0)
+					break;
+				plan[nearest] = -1;
+			}
+		}
+		pfree(chunks);
+		pfree(d);
+	}
 
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, RUIVF_PHASE_ASSIGN);
 	for (int l = 0; l < cur->lists; l++)
@@ -1658,16 +1700,15 @@ RuIvfBuildSplit(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGenera
 		int			ids[RUIVF_SPLIT_MAX_PARTS];
 
 		CHECK_FOR_INTERRUPTS();
-		if (parts[l] == 1)
+		if (plan[l] == 1)
 		{
 			gen->copy_list(index, l, copy_lane, &bs, gen->source_arg);
 			continue;
 		}
-		if (parts[l] <= 0)
+		if (plan[l] <= 0)
 		{
-			/* dissolved: its rows wait for the final centroids */
-			gen->list_rows(heap, index, indexInfo, l, split_row_callback, &moved, gen->source_arg);
-			used[l] = false;
+			/* dissolved or re-homed: its rows wait for the final centroids */
+			used[l] = plan[l] < 0;
 			continue;
 		}
 		memset(&rows, 0, sizeof(rows));
@@ -1700,6 +1741,17 @@ RuIvfBuildSplit(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGenera
 		append_rows(&bs, &rows, assign, ids);
 		pfree(assign);
 		pfree(best);
+		/* kept to learn the depth from, as far as memory allows */
+		if (rows.n > 0 && nregion < region_cap)
+		{
+			int			n = Min(rows.n, region_cap - nregion);
+
+			region = region == NULL
+				? palloc_extended(sizeof(float) * (Size) n * dim, MCXT_ALLOC_HUGE)
+				: repalloc_huge(region, sizeof(float) * (Size) (nregion + n) * dim);
+			memcpy(region + (Size) nregion * dim, rows.x, sizeof(float) * (Size) n * dim);
+			nregion += n;
+		}
 		free_rows(&rows);
 	}
 
@@ -1717,17 +1769,11 @@ RuIvfBuildSplit(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGenera
 	bs.chunks = palloc_extended(sizeof(float) * (Size) nlists * dim, MCXT_ALLOC_HUGE);
 	RuIvfCentroidChunks(listed, nlists, dim, bs.chunks);
 
-	/* the dissolved lists' rows, to their nearest list */
-	if (moved.n > 0)
-	{
-		assign = palloc(sizeof(int) * moved.n);
-		best = palloc(sizeof(float) * moved.n);
-		RuIvfAssignNearest(bs.chunks, nlists, dim, moved.x, moved.n, assign, best);
-		append_rows(&bs, &moved, assign, bs.slot_of);
-		pfree(assign);
-		pfree(best);
-	}
-	free_rows(&moved);
+	/* the dissolved and re-homed lists' rows, to their nearest list */
+	for (int l = 0; l < cur->lists; l++)
+		if (plan[l] <= 0)
+			gen->list_rows(heap, index, indexInfo, l, assign_callback, &bs, gen->source_arg);
+	assign_batch(&bs);
 
 	/* the rows added meanwhile, while inserts wait */
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, RUIVF_PHASE_DELTA);
@@ -1748,14 +1794,40 @@ RuIvfBuildSplit(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGenera
 	meta->trained_rows = bs.indtuples;
 
 	/*
-	 * The depth learned for the recall targets, in lists, scaled with their
-	 * number: a query in a region that was one list and is now several
-	 * needs more of them (learning it anew would read every row again).
+	 * The depth for the recall targets: the lists carried over keep theirs;
+	 * where the rows drifted to, a query needs as many of the new lists as
+	 * its neighbours among the split lists' rows lie in, learned from those
+	 * rows (queries spread over them, each left out of its own neighbours;
+	 * neighbours outside those lists are not seen, so this is a lower
+	 * bound): the larger of the two.  Without enough rows to learn from, the
+	 * depth scales with the number of lists.
 	 */
-	for (int i = 0; i < RUIVF_RECALL_POINTS; i++)
-		if (cur->learned_probes[i] > 0)
-			meta->learned_probes[i] =
-				Min(nlists, (int) ceil((double) cur->learned_probes[i] * nlists / cur->lists));
+	if (cur->learned_queries > 0)
+	{
+		RuIvfMetaData learned = *meta;
+		int			nq = nregion > RUIVF_SPLIT_LEARN_MIN ?
+			RuIvfLearnQueries(nregion, dim, nregion / 10) : 0;
+		float	   *queries = palloc(sizeof(float) * (Size) Max(nq, 1) * dim);
+
+		for (int i = 0; i < nq; i++)
+			memcpy(queries + (Size) i * dim, region + (Size) ((double) i * nregion / nq) * dim,
+				   sizeof(float) * dim);
+		learned.learned_queries = 0;
+		if (nq > 0)
+			RuIvfLearnDepth(heap, index, indexInfo, NULL, NULL, region, nregion, queries, nq,
+							bs.chunks, &learned);
+		for (int i = 0; i < RUIVF_RECALL_POINTS; i++)
+		{
+			if (learned.learned_queries > 0)
+				meta->learned_probes[i] = Max(cur->learned_probes[i], learned.learned_probes[i]);
+			else if (cur->learned_probes[i] > 0)
+				meta->learned_probes[i] =
+					Min(nlists, (int) ceil((double) cur->learned_probes[i] * nlists / cur->lists));
+		}
+		pfree(queries);
+	}
+	if (region != NULL)
+		pfree(region);
 	gen->meta = *meta;
 	MemoryContextDelete(bs.tmpcxt);
 }

@@ -256,14 +256,17 @@ RuIvfLearnQueries(double rows, int dim, int nsample)
 
 /*
  * Learn meta->learned_probes from nq prepared query vectors (see the top
- * of this file): source gives every row of the index's table once;
- * chunks (RuIvfCentroidChunks) are the lists' centroids.
+ * of this file): source gives every row of the index's table once, or,
+ * source NULL, the rows are the nrows prepared vectors at rows (a split
+ * learns from the rows of the lists it split, ivftrain.c); chunks
+ * (RuIvfCentroidChunks) are the lists' centroids.
  * Leaves meta unlearned (learned_queries 0) when there is nothing to learn
  * from: no lists, or no query with a neighbour.
  */
 void
 RuIvfLearnDepth(Relation heap, Relation index, IndexInfo *indexInfo,
 				RuIvfRowSource source, void *source_arg,
+				const float *rows, int nrows,
 				const float *queries, int nq, const float *chunks,
 				RuIvfMetaData *meta)
 {
@@ -318,7 +321,20 @@ RuIvfLearnDepth(Relation heap, Relation index, IndexInfo *indexInfo,
 	ls.tmpcxt = AllocSetContextCreate(CurrentMemoryContext, "ruivf learn temporary",
 									  ALLOCSET_DEFAULT_SIZES);
 
-	source(heap, index, indexInfo, learn_callback, &ls, source_arg);
+	if (source != NULL)
+		source(heap, index, indexInfo, learn_callback, &ls, source_arg);
+	else
+		for (int r = 0; r < nrows; r++)
+		{
+			float	   *row = ls.batch + (Size) ls.nbatch * dim;
+
+			memcpy(row, rows + (Size) r * dim, sizeof(float) * dim);
+			ls.xnorm[ls.nbatch] = rv_kernels.dot(row, row, dim);
+			if (!(ls.metric == RUIVF_METRIC_COSINE && ls.xnorm[ls.nbatch] == 0.0f))
+				ls.nbatch++;
+			if (ls.nbatch == LEARN_BATCH)
+				learn_batch(&ls);
+		}
 	if (ls.nbatch > 0)
 		learn_batch(&ls);
 	MemoryContextDelete(ls.tmpcxt);

@@ -52,7 +52,14 @@
  * list.  Every other list keeps its centroid, and the code parameters and
  * rotation stay, so its lanes are copied into the new blocks as they are
  * (codes, factors, TIDs, vectors), without reading the table or ranking
- * centroids (RuIvfBuildSplit).  Rows inserted meanwhile go to their
+ * centroids (RuIvfBuildSplit); but for the RUIVF_SPLIT_NEIGHBOURS lists
+ * nearest to each split one, whose rows are read and go to their nearest
+ * list of the new generation: drifting rows fill several lists near where
+ * they came, and those left in a list that is not split would lie far from
+ * its centroid, in a list that queries near them rank late (a drift bench
+ * without this: recall 0.52 there at 24 probes).  The depth learned for
+ * the recall targets is kept, and learned again for the split lists' rows
+ * (the larger of the two).  Rows inserted meanwhile go to their
  * nearest list of the new generation, as in a training.  8-bit codes are
  * not residuals: when the long lists' rows drifted outside the range those
  * codes were trained for (their coding errors say so), the index is trained
