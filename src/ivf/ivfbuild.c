@@ -1525,22 +1525,6 @@ split_row_callback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 	MemoryContextReset(bs->tmpcxt);
 }
 
-/* Append the collected rows of r to lists chosen by `assign` (mapped by ids), coded there. */
-static void
-append_rows(RuIvfBuildState *bs, const RuIvfSplitRows *r, const int *assign, const int *ids)
-{
-	int			dim = bs->dim;
-
-	for (int i = 0; i < r->n; i++)
-	{
-		int			list = ids[assign[i]];
-		RuIvfLaneFactors f = RuIvfEncodeForList(&bs->st, r->x + (Size) i * dim, list, bs->code);
-
-		append_lane(bs, list, bs->code, f, &r->tids[i], r->raw ? r->raw + (Size) i * dim : NULL);
-	}
-	bs->indtuples += r->n;
-}
-
 /* Free the arrays of collected rows. */
 static void
 free_rows(RuIvfSplitRows *r)
@@ -1561,17 +1545,16 @@ free_rows(RuIvfSplitRows *r)
  * A split of a live index's lists (ivftrain.c, SPLITS): a new generation in
  * which each list l with parts[l] > 1 becomes up to parts[l] lists, by
  * k-means on its rows (the first keeps the list's place, the others are
- * added after the last list), each list with parts[l] == 0 is dissolved,
- * its rows going to their nearest list of the new generation (the lists
- * after it move up one number each), and every other list is carried over
- * lane by lane: codes, factors, TIDs and vectors copied into new blocks,
- * since its centroid, the code parameters and the rotation do not change.
- * Only the split, dissolved and re-homed (the split ones' nearest
- * neighbours: below) lists' rows are read from the table (gen->list_rows);
- * the rows added during the split (gen->delta) go to their nearest list of
- * the new generation.  The depth learned for the
- * recall targets carries over.  Fills gen->meta as RuIvfBuildGeneration
- * does.
+ * added after the last list), each list with parts[l] == 0 is dissolved
+ * (the lists after it move up one number each), and every other list is
+ * carried over lane by lane: codes, factors, TIDs and vectors copied into
+ * new blocks, since its centroid, the code parameters and the rotation do
+ * not change; but for the split lists' nearest neighbours, which are
+ * re-homed (below).  The rows of the split, dissolved and re-homed lists
+ * are read from the table (gen->list_rows: once for the k-means, once to
+ * place them) and go to their nearest list of the new generation, and so
+ * do the rows added during the split (gen->delta).  Fills gen->meta as
+ * RuIvfBuildGeneration does.
  *
  * In memory each list of the new generation has a block in a slot: the
  * current lists' numbers, then the new parts'; slot_of maps the new
@@ -1593,9 +1576,6 @@ RuIvfBuildSplit(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGenera
 	float	   *listed;
 	float	   *params;
 	float	   *kc;
-	float	   *kchunks;
-	int		   *assign;
-	float	   *best;
 	bool	   *used;
 	BlockNumber *heads;
 	int		   *plan;			/* parts[], and -1 for the lists re-homed */
@@ -1649,7 +1629,6 @@ RuIvfBuildSplit(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGenera
 	}
 	alloc_batch(&bs);
 	kc = palloc(sizeof(float) * (Size) RUIVF_SPLIT_MAX_PARTS * dim);
-	kchunks = palloc(sizeof(float) * (Size) RUIVF_SPLIT_MAX_PARTS * dim);
 	region = NULL;
 	region_cap = (int) Min((double) INT_MAX,
 						   (double) maintenance_work_mem * 1024 / 4 / (sizeof(float) * dim));
@@ -1697,7 +1676,6 @@ RuIvfBuildSplit(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGenera
 	{
 		RuIvfSplitRows rows;
 		int			k;
-		int			ids[RUIVF_SPLIT_MAX_PARTS];
 
 		CHECK_FOR_INTERRUPTS();
 		if (plan[l] == 1)
@@ -1716,31 +1694,15 @@ RuIvfBuildSplit(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGenera
 		rows.cxt = CurrentMemoryContext;
 		gen->list_rows(heap, index, indexInfo, l, split_row_callback, &rows, gen->source_arg);
 		k = Min(Min(parts[l], RUIVF_SPLIT_MAX_PARTS), rows.n);
-		ids[0] = l;
 		if (k >= 2)
 		{
+			/* the first part in the list's place, the others after the last */
 			RuIvfKmeans(rows.x, rows.n, dim, k, kc, bs.metric == RUIVF_METRIC_COSINE);
 			memcpy(centroids + (Size) l * dim, kc, sizeof(float) * dim);
 			for (int j = 1; j < k; j++)
-			{
-				ids[j] = next++;
-				memcpy(centroids + (Size) ids[j] * dim, kc + (Size) j * dim, sizeof(float) * dim);
-			}
+				memcpy(centroids + (Size) next++ * dim, kc + (Size) j * dim, sizeof(float) * dim);
 		}
-		else
-			k = 1;
 
-		/* each row to the nearest of its list's parts, coded there */
-		assign = palloc0(sizeof(int) * Max(rows.n, 1));
-		best = palloc(sizeof(float) * Max(rows.n, 1));
-		if (k > 1)
-		{
-			RuIvfCentroidChunks(kc, k, dim, kchunks);
-			RuIvfAssignNearest(kchunks, k, dim, rows.x, rows.n, assign, best);
-		}
-		append_rows(&bs, &rows, assign, ids);
-		pfree(assign);
-		pfree(best);
 		/* kept to learn the depth from, as far as memory allows */
 		if (rows.n > 0 && nregion < region_cap)
 		{
@@ -1769,9 +1731,29 @@ RuIvfBuildSplit(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGenera
 	bs.chunks = palloc_extended(sizeof(float) * (Size) nlists * dim, MCXT_ALLOC_HUGE);
 	RuIvfCentroidChunks(listed, nlists, dim, bs.chunks);
 
-	/* the dissolved and re-homed lists' rows, to their nearest list */
+	{
+		int			nsplit = 0,
+					ndissolved = 0,
+					nrehomed = 0;
+
+		for (int l = 0; l < cur->lists; l++)
+		{
+			nsplit += plan[l] >= 2;
+			ndissolved += plan[l] == 0;
+			nrehomed += plan[l] < 0;
+		}
+		elog(DEBUG1, "ruivf split of index \"%s\": %d lists split, %d dissolved, %d re-homed: %d -> %d lists",
+			 RelationGetRelationName(index), nsplit, ndissolved, nrehomed, cur->lists, nlists);
+	}
+
+	/*
+	 * The split, dissolved and re-homed lists' rows, each to its nearest
+	 * list of the new generation (read from the table again for the split
+	 * lists: a row of one split list can be nearest to a part of another,
+	 * and a scan looks for it there)
+	 */
 	for (int l = 0; l < cur->lists; l++)
-		if (plan[l] <= 0)
+		if (plan[l] != 1)
 			gen->list_rows(heap, index, indexInfo, l, assign_callback, &bs, gen->source_arg);
 	assign_batch(&bs);
 

@@ -53,11 +53,12 @@
  * rotation stay, so its lanes are copied into the new blocks as they are
  * (codes, factors, TIDs, vectors), without reading the table or ranking
  * centroids (RuIvfBuildSplit); but for the RUIVF_SPLIT_NEIGHBOURS lists
- * nearest to each split one, whose rows are read and go to their nearest
- * list of the new generation: drifting rows fill several lists near where
- * they came, and those left in a list that is not split would lie far from
- * its centroid, in a list that queries near them rank late (a drift bench
- * without this: recall 0.52 there at 24 probes).  The depth learned for
+ * nearest to each split one, which are re-homed: the rows of the split and
+ * re-homed lists are read from the table and go to their nearest list of
+ * the new generation (drifting rows fill several lists near where they
+ * came; a row left in a list that is not split, or put in one split list's
+ * part when another's is nearer, lies in a list that queries near it rank
+ * late: in a drift bench without this, recall 0.52 there at 24 probes).  The depth learned for
  * the recall targets is kept, and learned again for the split lists' rows
  * (the larger of the two).  Rows inserted meanwhile go to their
  * nearest list of the new generation, as in a training.  8-bit codes are
