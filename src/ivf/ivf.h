@@ -692,8 +692,8 @@ extern int	RuIvfInsertCode(Relation index, const RuIvfMetaData *meta, int list,
 #define RUIVF_SPLIT_LEARN_MIN	1000	/* rows of split lists it learns the depth from */
 #define RUIVF_SPLIT_NEIGHBOURS	8	/* ... and re-homes the rows of this many lists nearest
 										 * to each split one */
-#define RUIVF_SPLIT_ERR_RATIO	4.0 /* 8-bit codes: trained whole if the long lists' coding
-										 * errors are this times the others' */
+#define RUIVF_SPLIT_ERR_RATIO	2.0 /* 8-bit codes: trained whole if the long lists' coding
+										 * errors are this times in-range quantization's */
 extern void RuIvfAfterInsert(Relation index, Relation heap, const RuIvfMetaData *meta,
 							 bool added_block);
 extern bool RuIvfTrainAfterVacuum(Relation index, IndexBulkDeleteResult *stats);

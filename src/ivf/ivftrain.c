@@ -63,8 +63,9 @@
  * (the larger of the two).  Rows inserted meanwhile go to their
  * nearest list of the new generation, as in a training.  8-bit codes are
  * not residuals: when the long lists' rows drifted outside the range those
- * codes were trained for (their coding errors say so), the index is trained
- * whole instead, and learns the range anew.  A split also
+ * codes were trained for (their coding errors, against the quantization's
+ * own, say so), the index is trained whole instead, and learns the range
+ * anew.  A split also
  * dissolves the lists left nearly empty (under RUIVF_MERGE_FRACTION of the
  * mean rows: the rows moved away from them), their rows going to their
  * nearest lists, so that the lists do not only grow in number.
@@ -871,34 +872,35 @@ rest_mean(double total, double len, int lists)
 /*
  * Whether the lists a split would train anew hold rows outside the range
  * the index's 8-bit codes were trained for (the rows drifted away: their
- * codes clamp, and their lanes' coding errors are RUIVF_SPLIT_ERR_RATIO
- * times the other lists'): a split keeps the code parameters, so the index
- * is trained whole instead, which learns them anew.  Other codes are
- * residuals from their list's centroid, which a split moves to the rows.
+ * codes clamp): a split keeps the code parameters, so the index is trained
+ * whole instead, which learns them anew.  In range, a lane's coding error
+ * is at most half a step per dimension, about sqrt(sum s^2 / 12) on
+ * average; their mean error RUIVF_SPLIT_ERR_RATIO times that says they
+ * clamp.  (Not against the other lists': when most rows drifted, theirs
+ * clamp too.)  Other codes are residuals from their list's centroid, which
+ * a split moves to the rows.
  */
 static bool
-out_of_range(const RuIvfMetaData *meta, const int *parts, const double *errsum,
+out_of_range(Relation index, const RuIvfMetaData *meta, const int *parts, const double *errsum,
 			 const double *errn)
 {
 	double		ssum = 0,
 				sn = 0,
-				osum = 0,
-				on = 0;
+				expect = 0;
+	float	   *params = palloc(sizeof(float) * meta->dim * 2);
 
+	RuIvfReadFloats(index, meta->sq_start, (Size) meta->dim * 2, params);
+	for (int d = 0; d < meta->dim; d++)
+		expect += (double) params[meta->dim + d] * params[meta->dim + d] / 12.0;
+	expect = sqrt(expect);
+	pfree(params);
 	for (int l = 0; l < meta->lists; l++)
-	{
 		if (parts[l] >= 2)
 		{
 			ssum += errsum[l];
 			sn += errn[l];
 		}
-		else
-		{
-			osum += errsum[l];
-			on += errn[l];
-		}
-	}
-	return sn > 0 && on > 0 && ssum / sn > RUIVF_SPLIT_ERR_RATIO * (osum / on);
+	return sn > 0 && ssum / sn > RUIVF_SPLIT_ERR_RATIO * expect;
 }
 
 /*
@@ -1392,7 +1394,7 @@ RuIvfTrainAfterVacuum(Relation index, IndexBulkDeleteResult *stats)
 			int		   *parts = palloc(sizeof(int) * meta.lists);
 
 			if (plan_split(&meta, perlist, blocks, perlanes, parts) &&
-				!(sq8 && out_of_range(&meta, parts, errsum, errn)))
+				!(sq8 && out_of_range(index, &meta, parts, errsum, errn)))
 			{
 				RuIvfProgress progress;
 
