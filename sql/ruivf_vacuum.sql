@@ -132,29 +132,30 @@ BEGIN
   EXECUTE format('SELECT array(SELECT id FROM vs ORDER BY (v %s $1) + 0, id LIMIT 20)', op) INTO want USING q;
   RETURN got = want;
 END $$;
+-- queries: half near the drifted rows, half near the others
+CREATE FUNCTION pg_temp.vs_q(q int) RETURNS ruvector LANGUAGE sql AS $$
+  SELECT pg_temp.vv(q, 12) + CASE WHEN q % 2 = 0 THEN
+    '[-50,50,-50,50,-50,50,-50,50,-50,50,-50,50]'::ruvector ELSE '[0,0,0,0,0,0,0,0,0,0,0,0]' END
+$$;
 -- one index at a time, the others dropped in a transaction that rolls back
 BEGIN;
 DROP INDEX vs_4, vs_1, vs_c;
-SELECT bool_and(pg_temp.vs_exact('<->', pg_temp.vv(q, 12) + CASE WHEN q % 2 = 0 THEN
-         '[-50,50,-50,50,-50,50,-50,50,-50,50,-50,50]'::ruvector ELSE '[0,0,0,0,0,0,0,0,0,0,0,0]' END))
+SELECT bool_and(pg_temp.vs_exact('<->', pg_temp.vs_q(q)))
        AS exact_8 FROM generate_series(9001, 9010) q;
 ROLLBACK;
 BEGIN;
 DROP INDEX vs_8, vs_1, vs_c;
-SELECT bool_and(pg_temp.vs_exact('<->', pg_temp.vv(q, 12) + CASE WHEN q % 2 = 0 THEN
-         '[-50,50,-50,50,-50,50,-50,50,-50,50,-50,50]'::ruvector ELSE '[0,0,0,0,0,0,0,0,0,0,0,0]' END))
+SELECT bool_and(pg_temp.vs_exact('<->', pg_temp.vs_q(q)))
        AS exact_4 FROM generate_series(9001, 9010) q;
 ROLLBACK;
 BEGIN;
 DROP INDEX vs_8, vs_4, vs_c;
-SELECT bool_and(pg_temp.vs_exact('<->', pg_temp.vv(q, 12) + CASE WHEN q % 2 = 0 THEN
-         '[-50,50,-50,50,-50,50,-50,50,-50,50,-50,50]'::ruvector ELSE '[0,0,0,0,0,0,0,0,0,0,0,0]' END))
+SELECT bool_and(pg_temp.vs_exact('<->', pg_temp.vs_q(q)))
        AS exact_1 FROM generate_series(9001, 9010) q;
 ROLLBACK;
 BEGIN;
 DROP INDEX vs_8, vs_4, vs_1;
-SELECT bool_and(pg_temp.vs_exact('<=>', pg_temp.vv(q, 12) + CASE WHEN q % 2 = 0 THEN
-         '[-50,50,-50,50,-50,50,-50,50,-50,50,-50,50]'::ruvector ELSE '[0,0,0,0,0,0,0,0,0,0,0,0]' END))
+SELECT bool_and(pg_temp.vs_exact('<=>', pg_temp.vs_q(q)))
        AS exact_c FROM generate_series(9001, 9010) q;
 ROLLBACK;
 RESET ruvector.probes;
