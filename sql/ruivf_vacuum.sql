@@ -94,6 +94,9 @@ RESET ruvector.probes;
 -- codes holds always at this epsilon: ruivf_bits), and every answer with
 -- every list probed is the exact one.
 --
+-- (off by default: a whole training answers a drift unless this is on)
+SHOW ruvector.split_lists;
+SET ruvector.split_lists = on;
 CREATE TABLE vs (id int PRIMARY KEY, v ruvector(12)) WITH (autovacuum_enabled = off);
 INSERT INTO vs SELECT i, pg_temp.vv(i, 12) FROM generate_series(1, 6000) i;
 CREATE INDEX vs_8 ON vs USING ruivf (v ruvector_l2_ops) WITH (lists = 20);
@@ -237,3 +240,4 @@ RESET enable_seqscan;
 RESET ruvector.check_bounds;
 RESET ruvector.epsilon;
 DROP TABLE vm;
+RESET ruvector.split_lists;

@@ -74,6 +74,14 @@ RuIvfInit(void)
 							 "below the candidate's lower bound is an error.  Answers are unchanged.",
 							 &ruvector_check_bounds, false,
 							 PGC_USERSET, GUC_NOT_IN_SAMPLE, NULL, NULL, NULL);
+	DefineCustomBoolVariable("ruvector.split_lists",
+							 "Lets VACUUM split a ruivf index's overgrown lists instead of training it whole (experimental).",
+							 "When the rows drift, VACUUM trains the index anew; with this on it splits "
+							 "the lists that grew four times the others' mean and copies the rest, which "
+							 "is faster but can leave drifted rows in lists that queries near them rank "
+							 "late (lower recall at the learned depth until the next training).",
+							 &ruvector_split_lists, false,
+							 PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomRealVariable("ruvector.epsilon",
 							 "Width of the error bounds of binary codes (ruivf bits = 1), in standard deviations.",
 							 "A candidate is re-ranked while its lower bound, the estimate less epsilon "

@@ -485,6 +485,7 @@ typedef enum RuIvfIterativeScan
 } RuIvfIterativeScan;
 extern int	ruvector_rerank_factor;
 extern bool ruvector_check_bounds;
+extern bool ruvector_split_lists;
 extern double ruvector_epsilon;
 extern double ruvector_target_recall;
 

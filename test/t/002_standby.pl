@@ -20,6 +20,7 @@ $primary->append_conf(
 	'postgresql.conf', qq{
 wal_consistency_checking = 'Generic'
 max_parallel_workers_per_gather = 0
+ruvector.split_lists = on
 });
 $primary->start;
 is($primary->safe_psql('postgres', 'SHOW wal_consistency_checking'),

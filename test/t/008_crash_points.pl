@@ -28,6 +28,7 @@ wal_consistency_checking = 'Generic'
 jit = off
 autovacuum = off
 log_statement = none
+ruvector.split_lists = on
 });
 $node->start;
 
