@@ -23,6 +23,21 @@ BEGIN
   RETURN got = want;
 END $$;
 
+-- the statements of `cycles` churn cycles on table tbl of `rows` rows of
+-- `dim` dimensions (ids 1 .. rows): delete half at random, VACUUM, insert
+-- as many new rows (for \gexec: VACUUM runs outside a transaction)
+CREATE FUNCTION pg_temp.churn(tbl text, dim int, rows int, cycles int) RETURNS SETOF text
+LANGUAGE sql AS $$
+  SELECT s FROM generate_series(1, cycles) c,
+    LATERAL (VALUES
+      (1, format('DELETE FROM %s WHERE id IN (SELECT id FROM %s ORDER BY md5(id || %L) LIMIT %s)',
+                 tbl, tbl, c, rows / 2)),
+      (2, format('VACUUM %s', tbl)),
+      (3, format('INSERT INTO %s SELECT i, pg_temp.vv(i, %s) FROM generate_series(%s, %s) i',
+                 tbl, dim, rows + 1 + (c - 1) * (rows / 2), rows + c * (rows / 2)))) x(o, s)
+    ORDER BY c, o
+$$;
+
 -- rerank = index, 40 dimensions: five cycles of delete half, VACUUM,
 -- insert as many rows
 CREATE TABLE vr (id int PRIMARY KEY, v ruvector(40)) WITH (autovacuum_enabled = off);
@@ -31,12 +46,7 @@ CREATE INDEX vr_v ON vr USING ruivf (v ruvector_l2_ops) WITH (lists = 8, rerank 
 SELECT pages AS built_pages, vector_pages_per_block > 0 AS holds_vectors
   FROM ruvector_index_info('vr_v') \gset
 SELECT :'holds_vectors' AS holds_vectors;
-SELECT s FROM generate_series(1, 5) c,
-  LATERAL (VALUES (1, format('DELETE FROM vr WHERE id IN (SELECT id FROM vr ORDER BY md5(id || %L) LIMIT 2000)', c)),
-                  (2, 'VACUUM vr'),
-                  (3, format('INSERT INTO vr SELECT i, pg_temp.vv(i, 40) FROM generate_series(%s, %s) i',
-                             4001 + (c - 1) * 2000, 4000 + c * 2000))) x(o, s)
-  ORDER BY c, o \gexec
+SELECT pg_temp.churn('vr', 40, 4000, 5) \gexec
 SELECT count(*) AS rows_now FROM vr;
 -- the index stayed within 1.25x of its built size, and no training was
 -- needed to get there (without reuse each cycle adds blocks for the rows
@@ -69,12 +79,7 @@ CREATE INDEX vb_v ON vb USING ruivf (v ruvector_l2_ops) WITH (lists = 2, rerank 
 SELECT pages AS built_pages, pages_per_block > 4 AS large_blocks
   FROM ruvector_index_info('vb_v') \gset
 SELECT :'large_blocks' AS large_blocks;
-SELECT s FROM generate_series(1, 3) c,
-  LATERAL (VALUES (1, format('DELETE FROM vb WHERE id IN (SELECT id FROM vb ORDER BY md5(id || %L) LIMIT 120)', c)),
-                  (2, 'VACUUM vb'),
-                  (3, format('INSERT INTO vb SELECT i, pg_temp.vv(i, 4200) FROM generate_series(%s, %s) i',
-                             241 + (c - 1) * 120, 240 + c * 120))) x(o, s)
-  ORDER BY c, o \gexec
+SELECT pg_temp.churn('vb', 4200, 240, 3) \gexec
 SELECT pages <= 1.25 * :built_pages AS size_kept FROM ruvector_index_info('vb_v');
 SET ruvector.probes = 2;
 SELECT bool_and(pg_temp.vv_exact('vb', pg_temp.vv(i, 4200), 10)) AS exact_after_churn

@@ -985,6 +985,13 @@ write_meta(Relation index, ForkNumber fork, const RuIvfMetaData *meta, const Blo
 	UnlockReleaseBuffer(buf);
 }
 
+/* A build's or a generation's build_id: scans and inserts key their state by it. */
+static uint64
+new_build_id(void)
+{
+	return (uint64) GetCurrentTimestamp() ^ ((uint64) MyProcPid << 40);
+}
+
 /* Dimensions of the indexed column, which must be declared. */
 static int
 index_dimensions(Relation index)
@@ -1112,7 +1119,7 @@ init_meta(RuIvfMetaData *meta, int dim, RuIvfMetric metric, int lists, int reran
 	meta->bits = bits;
 	meta->residual = (bits == 4 && lists > 0);
 	meta->rotation_seed = bits == 1 ? RUIVF_DEFAULT_ROTATION_SEED : 0;
-	meta->build_id = (uint64) GetCurrentTimestamp() ^ ((uint64) MyProcPid << 40);
+	meta->build_id = new_build_id();
 }
 
 /*
@@ -1475,15 +1482,13 @@ copy_lane(int list, const unsigned char *code, RuIvfLaneFactors factors, ItemPoi
 	bs->indtuples += 1;
 }
 
-/* The rows of one list to split, collected by RuIvfBuildSplit. */
+/* The rows of one list to split, for its k-means (RuIvfBuildSplit). */
 typedef struct RuIvfSplitRows
 {
 	RuIvfBuildState *bs;
-	MemoryContext cxt;			/* where the arrays live (the callback runs in
-								 * the walk's per-row context) */
+	MemoryContext cxt;			/* where x lives (the callback runs in the
+								 * walk's per-row context) */
 	float	   *x;				/* prepared vectors */
-	float	   *raw;			/* the vectors as given (rerank = index), else NULL */
-	ItemPointerData *tids;
 	int			n;
 	int			cap;
 } RuIvfSplitRows;
@@ -1496,10 +1501,10 @@ split_row_callback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 	RuIvfSplitRows *r = (RuIvfSplitRows *) state;
 	RuIvfBuildState *bs = r->bs;
 	MemoryContext old;
-	const float *x;
 	int			dim = bs->dim;
 
 	(void) index;
+	(void) tid;
 	(void) tupleIsAlive;
 	if (isnull[0])
 		return;
@@ -1510,35 +1515,12 @@ split_row_callback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 		r->cap = Max(256, r->cap * 2);
 		fbytes = sizeof(float) * (Size) r->cap * dim;
 		r->x = r->x == NULL ? MemoryContextAllocHuge(r->cxt, fbytes) : repalloc_huge(r->x, fbytes);
-		if (bs->st.meta.rerank == RUIVF_RERANK_INDEX)
-			r->raw = r->raw == NULL ? MemoryContextAllocHuge(r->cxt, fbytes) : repalloc_huge(r->raw, fbytes);
-		r->tids = r->tids == NULL ? MemoryContextAlloc(r->cxt, sizeof(ItemPointerData) * r->cap)
-			: repalloc(r->tids, sizeof(ItemPointerData) * r->cap);
 	}
 	old = MemoryContextSwitchTo(bs->tmpcxt);
-	x = prepare_value(bs, values[0]);
-	memcpy(r->x + (Size) r->n * dim, bs->tmp, sizeof(float) * dim);
-	if (r->raw != NULL)
-		memcpy(r->raw + (Size) r->n * dim, x, sizeof(float) * dim);
-	r->tids[r->n++] = *tid;
+	prepare_value(bs, values[0]);
+	memcpy(r->x + (Size) r->n++ * dim, bs->tmp, sizeof(float) * dim);
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(bs->tmpcxt);
-}
-
-/* Free the arrays of collected rows. */
-static void
-free_rows(RuIvfSplitRows *r)
-{
-	if (r->x != NULL)
-	{
-		pfree(r->x);
-		pfree(r->tids);
-		if (r->raw != NULL)
-			pfree(r->raw);
-	}
-	r->x = r->raw = NULL;
-	r->tids = NULL;
-	r->n = r->cap = 0;
 }
 
 /*
@@ -1601,7 +1583,7 @@ RuIvfBuildSplit(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGenera
 	/* the current generation's metapage, centroids and code parameters */
 	*meta = *cur;
 	meta->generation = gen->generation;
-	meta->build_id = (uint64) GetCurrentTimestamp() ^ ((uint64) MyProcPid << 40);
+	meta->build_id = new_build_id();
 	meta->closing = 0;
 	meta->pending_from = 0;
 	meta->inserted = 0;
@@ -1714,7 +1696,8 @@ RuIvfBuildSplit(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGenera
 			memcpy(region + (Size) nregion * dim, rows.x, sizeof(float) * (Size) n * dim);
 			nregion += n;
 		}
-		free_rows(&rows);
+		if (rows.x != NULL)
+			pfree(rows.x);
 	}
 
 	/* the new generation's lists: the slots in use, in order */

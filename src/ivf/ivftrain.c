@@ -47,31 +47,31 @@
  * against 0.97 after a whole training)
  * When the rows drift rather than grow (new rows all near a few lists,
  * the old ones deleted), VACUUM finds a few lists far longer than the
- * others and splits them instead of training every list: a split is a
+ * others and can split them instead of training every list: a split is a
  * generation too, written and switched in as above, but only the long
  * lists are trained anew, each by k-means on its own rows (read from the
- * table) into as many lists of the others' mean length as it holds; they keep
- * their list number for the first part, the others come after the last
- * list.  Every other list keeps its centroid, and the code parameters and
- * rotation stay, so its lanes are copied into the new blocks as they are
- * (codes, factors, TIDs, vectors), without reading the table or ranking
- * centroids (RuIvfBuildSplit); but for the RUIVF_SPLIT_NEIGHBOURS lists
- * nearest to each split one, which are re-homed: the rows of the split and
- * re-homed lists are read from the table and go to their nearest list of
- * the new generation (drifting rows fill several lists near where they
- * came; a row left in a list that is not split, or put in one split list's
- * part when another's is nearer, lies in a list that queries near it rank
- * late: in a drift bench without this, recall 0.52 there at 24 probes).  The depth learned for
- * the recall targets is kept, and learned again for the split lists' rows
- * (the larger of the two).  Rows inserted meanwhile go to their
- * nearest list of the new generation, as in a training.  8-bit codes are
- * not residuals: when the long lists' rows drifted outside the range those
- * codes were trained for (their coding errors, against the quantization's
- * own, say so), the index is trained whole instead, and learns the range
- * anew.  A split also
- * dissolves the lists left nearly empty (under RUIVF_MERGE_FRACTION of the
- * mean rows: the rows moved away from them), their rows going to their
- * nearest lists, so that the lists do not only grow in number.
+ * table) into as many lists of the others' mean length as it holds; the
+ * first part keeps the list's number, the others come after the last list.
+ * A split also dissolves the lists left nearly empty (under
+ * RUIVF_MERGE_FRACTION of the mean rows: the rows moved away from them),
+ * so that the lists do not only grow in number.  Every other list keeps
+ * its centroid, and the code parameters and rotation stay, so its lanes are
+ * copied into the new blocks as they are (codes, factors, TIDs, vectors),
+ * without reading the table or ranking centroids (RuIvfBuildSplit); but
+ * for the RUIVF_SPLIT_NEIGHBOURS lists nearest to each split one, which are
+ * re-homed: the rows of the split, dissolved and re-homed lists are read
+ * from the table and go to their nearest list of the new generation
+ * (drifting rows fill several lists near where they came; a row left in a
+ * list that is not split, or put in one split list's part when another's
+ * is nearer, lies in a list that queries near it rank late: in a drift
+ * bench without this, recall 0.52 there at 24 probes).  Rows inserted
+ * meanwhile go to their nearest list of the new generation, as in a
+ * training.  The depth learned for the recall targets is kept, and learned
+ * again from the split lists' rows (the larger of the two).  8-bit codes
+ * are not residuals: when the long lists' rows drifted outside the range
+ * those codes were trained for (their coding errors, against the
+ * quantization's own, say so), the index is trained whole instead, and
+ * learns the range anew.
  *
  * WHEN (measured on fashion-mnist and 1536-d embeddings: see docs/TUNING.md)
  *	- an index built empty (lists 0) trains at RUIVF_TRAIN_MIN_ROWS rows;
@@ -81,9 +81,10 @@
  *	  per list), from an insert up to RUIVF_INSERT_RETRAIN_MAX rows,
  *	  beyond that from VACUUM (amvacuumcleanup, so autovacuum too), whose
  *	  insert threshold triggers it on a growing table;
- *	- VACUUM splits the long lists (SPLITS) when one is RUIVF_IMBALANCE
- *	  times the other lists' mean and RUIVF_LIST_GROWTH times the longest
- *	  at the last training, and trains anew when the blocks are half empty;
+ *	- VACUUM trains anew when one list is RUIVF_IMBALANCE times the other
+ *	  lists' mean and RUIVF_LIST_GROWTH times the longest at the last
+ *	  training (with ruvector.split_lists it splits the long lists
+ *	  instead: SPLITS), and when the blocks are half empty;
  *	- ruvector_index_maintain(index) trains it now.
  * An insert that trains does it in a subtransaction: an error in the
  * training (say, memory) is reported as a WARNING and the insert goes on.
@@ -1335,6 +1336,7 @@ RuIvfTrainAfterVacuum(Relation index, IndexBulkDeleteResult *stats)
 	Relation	heap;
 	bool		due;
 	bool		done = false;
+	int		   *parts = NULL;	/* a split of the lists, instead of a training */
 
 	if (!index->rd_index->indisvalid)
 		return false;
@@ -1374,8 +1376,9 @@ RuIvfTrainAfterVacuum(Relation index, IndexBulkDeleteResult *stats)
 		double	   *errsum = palloc(sizeof(double) * Max(meta.lists, 1) * 2);
 		double	   *errn = errsum + Max(meta.lists, 1);
 		bool		sq8 = meta.bits == 8 && !meta.residual;
+		/* the 8-bit lanes' coding errors matter to a split only */
 		double		blocks = count_blocks(index, &meta, &longest, perlist, perlanes,
-										  sq8 ? errsum : NULL, errn);
+										  sq8 && ruvector_split_lists ? errsum : NULL, errn);
 		double		mean = blocks / Max(meta.lists, 1);
 		bool		uneven;
 
@@ -1394,26 +1397,13 @@ RuIvfTrainAfterVacuum(Relation index, IndexBulkDeleteResult *stats)
 			longest > RUIVF_LIST_GROWTH * meta.trained_longest;
 		if (!due && uneven && ruvector_split_lists)
 		{
-			int		   *parts = palloc(sizeof(int) * meta.lists);
-
-			if (plan_split(&meta, perlist, blocks, perlanes, parts) &&
-				!(sq8 && out_of_range(index, &meta, parts, errsum, errn)))
+			parts = palloc(sizeof(int) * meta.lists);
+			if (!plan_split(&meta, perlist, blocks, perlanes, parts) ||
+				(sq8 && out_of_range(index, &meta, parts, errsum, errn)))
 			{
-				RuIvfProgress progress;
-
-				elog(DEBUG1, "ruivf index \"%s\" after VACUUM: longest list %.0f blocks (mean %.1f): splitting",
-					 RelationGetRelationName(index), longest, mean);
-				heap = table_open(index->rd_index->indrelid, NoLock);
-				progress_begin(&progress, RelationGetRelid(heap), RelationGetRelid(index),
-							   index->rd_rel->relam, RUIVF_PROGRESS_VACUUM,
-							   PROGRESS_CREATEIDX_SUBPHASE_INITIALIZE);
-				split(heap, index, &meta, parts);
-				progress_end(&progress);
-				table_close(heap, NoLock);
-				uneven = false;
-				done = true;
+				pfree(parts);
+				parts = NULL;	/* trained whole */
 			}
-			pfree(parts);
 		}
 		due = due || uneven;
 		pfree(perlist);
@@ -1422,7 +1412,7 @@ RuIvfTrainAfterVacuum(Relation index, IndexBulkDeleteResult *stats)
 		elog(DEBUG1, "ruivf index \"%s\" after VACUUM: %.0f live rows, %.0f blocks of %d lanes, "
 			 "longest list %.0f blocks (mean %.1f): %s",
 			 RelationGetRelationName(index), live, blocks, meta.lanes, longest, mean,
-			 done ? "split" : due ? "training" : "no training");
+			 parts ? "split" : due ? "training" : "no training");
 	}
 	if (due)
 	{
@@ -1432,7 +1422,13 @@ RuIvfTrainAfterVacuum(Relation index, IndexBulkDeleteResult *stats)
 		progress_begin(&progress, RelationGetRelid(heap), RelationGetRelid(index),
 					   index->rd_rel->relam, RUIVF_PROGRESS_VACUUM,
 					   PROGRESS_CREATEIDX_SUBPHASE_INITIALIZE);
-		done = train(heap, index);
+		if (parts != NULL)
+		{
+			split(heap, index, &meta, parts);
+			done = true;
+		}
+		else
+			done = train(heap, index);
 		progress_end(&progress);
 		table_close(heap, NoLock);
 	}

@@ -118,18 +118,11 @@ vacuum_block(Relation index, const RuIvfMetaData *meta, BlockNumber blkno,
 		stats->tuples_removed += ndead;
 	}
 	/*
-	 * Room for later inserts: free lanes at its end, or (blocks not
-	 * compacted) lanes freed in place, which inserts fill (ivfinsert.c)
+	 * Room for later inserts: fewer rows than lanes, so free lanes at its
+	 * end or (blocks not compacted) lanes freed in place, which inserts
+	 * fill (ivfinsert.c)
 	 */
-	{
-		Page		p0 = BufferGetPage(bufs[0]);
-		int			nlanes = RuIvfPageGetOpaque(p0)->nlanes;
-
-		*room = nlanes < meta->lanes;
-		tids = RuIvfPageTids(p0, meta);
-		for (int l = 0; l < nlanes && !*room; l++)
-			*room = !ItemPointerIsValid(&tids[l]);
-	}
+	*room = live < meta->lanes;
 	for (int k = 0; k < nlock; k++)
 		UnlockReleaseBuffer(bufs[k]);
 	return live;
