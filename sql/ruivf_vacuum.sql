@@ -245,4 +245,46 @@ RESET enable_seqscan;
 RESET ruvector.check_bounds;
 RESET ruvector.epsilon;
 DROP TABLE vm;
+
+-- Rows that drift land in whichever lists are nearest to them when they
+-- come, not only in the one that grows: here 4,000 rows into one corner of
+-- the data, which fills one list past four times the mean and leaves drifted
+-- rows in many others.  A split moves every row that a new list may be
+-- nearer to (from any list), so each row is in its nearest list afterwards,
+-- and a query equal to a row finds it within the first two lists it
+-- probes; for binary, residual 4-bit and 8-bit codes (the 8-bit rows'
+-- drift stays inside their codes' range).
+CREATE FUNCTION pg_temp.vw(i int, a float8, b float8) RETURNS ruvector LANGUAGE sql IMMUTABLE AS $$
+  SELECT ARRAY(SELECT ((i::bigint * 7919 + k * 104729 + (i::bigint * k) % 997) % 2003) / 100.0 * a + b
+               FROM generate_series(1, 12) k)::real[]::ruvector
+$$;
+CREATE FUNCTION pg_temp.spread(opts text, a float8, b float8) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+  CREATE TABLE vd (id int PRIMARY KEY, v ruvector(12)) WITH (autovacuum_enabled = off);
+  INSERT INTO vd SELECT i, pg_temp.vv(i, 12) FROM generate_series(1, 6000) i;
+  EXECUTE format('CREATE INDEX vd_v ON vd USING ruivf (v ruvector_l2_ops) WITH (lists = 40, %s)', opts);
+  DELETE FROM vd WHERE id % 3 <> 0;
+  INSERT INTO vd SELECT i, pg_temp.vw(i, a, b) FROM generate_series(6001, 10000) i;
+END $$;
+CREATE FUNCTION pg_temp.spread_found(OUT lists int, OUT generation int, OUT nfound bigint, OUT sampled bigint)
+LANGUAGE plpgsql AS $$
+BEGIN
+  SELECT i.lists, i.generation INTO lists, generation FROM ruvector_index_info('vd_v') i;
+  PERFORM ruvector_index_check('vd_v', true);
+  SET LOCAL enable_seqscan = off;
+  SET LOCAL ruvector.probes = 2;
+  SELECT count(*) FILTER (WHERE (SELECT s.id FROM vd s ORDER BY s.v <-> vd.v LIMIT 1) = vd.id), count(*)
+    INTO nfound, sampled FROM vd WHERE id % 7 = 0;
+  DROP TABLE vd;
+END $$;
+SELECT pg_temp.spread('bits = 1', 0.5, 15);
+VACUUM vd;
+SELECT 'bits 1' AS codes, * FROM pg_temp.spread_found();
+SELECT pg_temp.spread('bits = 4, rerank = index', 0.5, 15);
+VACUUM vd;
+SELECT 'bits 4' AS codes, * FROM pg_temp.spread_found();
+SELECT pg_temp.spread('bits = 8', 0.25, 12);
+VACUUM vd;
+SELECT 'bits 8' AS codes, * FROM pg_temp.spread_found();
 RESET ruvector.split_lists;

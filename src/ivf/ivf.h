@@ -623,6 +623,10 @@ typedef struct RuIvfGeneration
 							  void *arg);
 	double		(*list_rows) (Relation heap, Relation index, IndexInfo *indexInfo, int list,
 							  IndexBuildCallback callback, void *callback_state, void *arg);
+	/* ... or the rows at some of its lanes' TIDs (sorted here) */
+	void		(*fetch_rows) (Relation heap, Relation index, IndexInfo *indexInfo,
+							   ItemPointerData *tids, int64 ntids,
+							   IndexBuildCallback callback, void *callback_state, void *arg);
 	int			lists;			/* lists wanted */
 	int			generation;		/* its number (the current one's + 1) */
 	bool		no_reuse;		/* extend the relation, take no free pages */
@@ -691,8 +695,6 @@ extern int	RuIvfInsertCode(Relation index, const RuIvfMetaData *meta, int list,
 #define RUIVF_SPLIT_MAX_PARTS	32	/* a split makes at most this many lists of one */
 #define RUIVF_MERGE_FRACTION	0.125	/* ... and dissolves lists under this share of the mean */
 #define RUIVF_SPLIT_LEARN_MIN	1000	/* rows of split lists it learns the depth from */
-#define RUIVF_SPLIT_NEIGHBOURS	8	/* ... and re-homes the rows of this many lists nearest
-										 * to each split one */
 #define RUIVF_SPLIT_ERR_RATIO	2.0 /* 8-bit codes: trained whole if the long lists' coding
 										 * errors are this times in-range quantization's */
 extern void RuIvfAfterInsert(Relation index, Relation heap, const RuIvfMetaData *meta,

@@ -148,6 +148,17 @@ typedef struct RuIvfBuildState
 	/* a training of a live index (ivftrain.c), else NULL */
 	RuIvfGeneration *gen;
 	int		   *slot_of;		/* a split: list number -> in-memory block slot */
+
+	/*
+	 * A split's carried lists: per slot, half the distance from its centroid
+	 * to the nearest new one (a lane farther than that from its own centroid
+	 * may now be nearer to a new one), and the TIDs of such lanes, placed
+	 * from the table instead of copied
+	 */
+	const double *keep;
+	ItemPointerData *moved;
+	int64		nmoved;
+	int64		moved_cap;
 } RuIvfBuildState;
 
 /*
@@ -1471,15 +1482,105 @@ build_lists(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGeneration
 	result->index_tuples = bs.indtuples;
 }
 
-/* RuIvfBuildSplit's sink: a carried lane into its list's new blocks, as it is. */
+/*
+ * An upper bound of the distance from a lane's row (prepared) to its list's
+ * centroid: a binary code's factor is that distance; an SQ code's decoded
+ * value is within its coding error (f.err) of the row.
+ */
+static double
+lane_radius(const RuIvfBuildState *bs, int list, const unsigned char *code, RuIvfLaneFactors f)
+{
+	const RuIvfState *st = &bs->st;
+	const float *c = st->centroids + (Size) list * bs->dim;
+	float		mult = st->meta.bits == 4 ? (float) RUIVF_SQ4_STEP : 1.0f;
+	double		sum = 0.0;
+
+	if (st->meta.bits == 1)
+		return (double) f.factor * (1.0 + 1e-5) + 1e-6;
+	for (int d = 0; d < bs->dim; d++)
+	{
+		double		decoded = (double) st->code_m[d] + (double) (st->code_s[d] * mult) * code[d];
+		double		r = st->meta.residual ? decoded : decoded - c[d];
+
+		sum += r * r;
+	}
+	return sqrt(sum) * (1.0 + 1e-5) + (double) f.err + 1e-6;
+}
+
+/*
+ * RuIvfBuildSplit's sink: a carried lane into its list's new blocks, as it
+ * is; or, if its row may be nearer to one of the new lists than to its own
+ * (keep[]), its TID to the rows placed from the table.
+ */
 static void
 copy_lane(int list, const unsigned char *code, RuIvfLaneFactors factors, ItemPointer tid,
 		  const float *raw, void *state)
 {
 	RuIvfBuildState *bs = (RuIvfBuildState *) state;
 
+	if (lane_radius(bs, list, code, factors) > bs->keep[list])
+	{
+		if (bs->nmoved == bs->moved_cap)
+		{
+			Size		bytes;
+
+			bs->moved_cap = Max(1024, bs->moved_cap * 2);
+			bytes = sizeof(ItemPointerData) * (Size) bs->moved_cap;
+			bs->moved = bs->moved == NULL ? MemoryContextAllocHuge(CurrentMemoryContext, bytes)
+				: repalloc_huge(bs->moved, bytes);
+		}
+		bs->moved[bs->nmoved++] = *tid;
+		return;
+	}
 	append_lane(bs, list, code, factors, tid, raw);
 	bs->indtuples += 1;
+}
+
+/*
+ * keep[] of RuIvfBuildSplit for the carried lists (parts[l] == 1): half
+ * the distance from each one's centroid to the nearest of the centroids
+ * the split made (the slots of the split lists and those from cur_lists
+ * on).  By the triangle inequality a row no farther than that from its
+ * list's centroid is no nearer to any new centroid, and the lists that
+ * stay keep their centroids, so it stays where it is; a row farther may
+ * have a new list nearer (rows that drifted to where a list was split
+ * went to the lists nearest to them then, anywhere around it).
+ */
+static double *
+keep_radii(const float *centroids, int cur_lists, int nslots, int dim, const int *parts)
+{
+	double	   *keep = palloc(sizeof(double) * nslots);
+	int			nnew = 0;
+	float	   *fresh = palloc_extended(sizeof(float) * (Size) nslots * dim, MCXT_ALLOC_HUGE);
+	float	   *chunks;
+	float	   *d;
+
+	for (int s = 0; s < nslots; s++)
+		if (s >= cur_lists || parts[s] >= 2)
+			memcpy(fresh + (Size) nnew++ * dim, centroids + (Size) s * dim, sizeof(float) * dim);
+	chunks = palloc_extended(sizeof(float) * (Size) Max(nnew, 1) * dim, MCXT_ALLOC_HUGE);
+	RuIvfCentroidChunks(fresh, nnew, dim, chunks);
+	d = palloc(sizeof(float) * Max(nnew, 1));
+	for (int l = 0; l < nslots; l++)
+	{
+		float		best = INFINITY;
+
+		keep[l] = INFINITY;
+		if (l >= cur_lists || parts[l] != 1)
+			continue;
+		CHECK_FOR_INTERRUPTS();
+		for (int c0 = 0; c0 < nnew; c0 += RUIVF_CHUNK)
+			rv_kernels.l2sq_batch(centroids + (Size) l * dim, chunks + (Size) c0 * dim, dim,
+								  Min(RUIVF_CHUNK, nnew - c0), d + c0);
+		for (int c = 0; c < nnew; c++)
+			best = Min(best, d[c]);
+		/* the float kernel's rounding, on the safe side */
+		keep[l] = 0.5 * sqrt((double) best) * (1.0 - 1e-3);
+	}
+	pfree(fresh);
+	pfree(chunks);
+	pfree(d);
+	return keep;
 }
 
 /* The rows of one list to split, for its k-means (RuIvfBuildSplit). */
@@ -1560,7 +1661,9 @@ RuIvfBuildSplit(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGenera
 	float	   *kc;
 	bool	   *used;
 	BlockNumber *heads;
-	int		   *plan;			/* parts[], and -1 for the lists re-homed */
+	int			nfresh = 0;		/* the new lists, and the blocks they and all hold */
+	double		fresh_blocks = 0,
+				all_blocks = 0;
 	float	   *region;			/* the split lists' rows (prepared), to learn from */
 	int			nregion = 0;
 	int			region_cap;
@@ -1615,44 +1718,7 @@ RuIvfBuildSplit(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGenera
 	region_cap = (int) Min((double) INT_MAX,
 						   (double) maintenance_work_mem * 1024 / 4 / (sizeof(float) * dim));
 
-	/*
-	 * The RUIVF_SPLIT_NEIGHBOURS lists nearest to each split one are
-	 * re-homed: rows that drifted went to several lists near where they
-	 * came, and those that stayed in a neighbour of the split list would
-	 * stay far from their list's centroid, in a list a query near them
-	 * ranks late; their rows go to their nearest list of the new generation
-	 * (read from the table, as the dissolved lists' are).
-	 */
-	plan = palloc(sizeof(int) * cur->lists);
-	memcpy(plan, parts, sizeof(int) * cur->lists);
-	{
-		float	   *chunks = palloc_extended(sizeof(float) * (Size) cur->lists * dim, MCXT_ALLOC_HUGE);
-		float	   *d = palloc(sizeof(float) * cur->lists);
-
-		RuIvfCentroidChunks(centroids, cur->lists, dim, chunks);
-		for (int l = 0; l < cur->lists; l++)
-		{
-			if (parts[l] < 2)
-				continue;
-			for (int c0 = 0; c0 < cur->lists; c0 += RUIVF_CHUNK)
-				rv_kernels.l2sq_batch(centroids + (Size) l * dim, chunks + (Size) c0 * dim, dim,
-									  Min(RUIVF_CHUNK, cur->lists - c0), d + c0);
-			for (int n = 0; n < RUIVF_SPLIT_NEIGHBOURS; n++)
-			{
-				int			nearest = -1;
-
-				for (int c = 0; c < cur->lists; c++)
-					if (plan[c] == 1 && (nearest < 0 || d[c] < d[nearest]))
-						nearest = c;
-				if (nearest < 0)
-					break;
-				plan[nearest] = -1;
-			}
-		}
-		pfree(chunks);
-		pfree(d);
-	}
-
+	/* the split lists' rows (read from the table), by k-means into parts */
 	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, RUIVF_PHASE_ASSIGN);
 	for (int l = 0; l < cur->lists; l++)
 	{
@@ -1660,17 +1726,10 @@ RuIvfBuildSplit(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGenera
 		int			k;
 
 		CHECK_FOR_INTERRUPTS();
-		if (plan[l] == 1)
-		{
-			gen->copy_list(index, l, copy_lane, &bs, gen->source_arg);
+		used[l] = parts[l] != 0;	/* a dissolved list's rows wait for the
+									 * final centroids */
+		if (parts[l] < 2)
 			continue;
-		}
-		if (plan[l] <= 0)
-		{
-			/* dissolved or re-homed: its rows wait for the final centroids */
-			used[l] = plan[l] < 0;
-			continue;
-		}
 		memset(&rows, 0, sizeof(rows));
 		rows.bs = &bs;
 		rows.cxt = CurrentMemoryContext;
@@ -1700,6 +1759,21 @@ RuIvfBuildSplit(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGenera
 			pfree(rows.x);
 	}
 
+	/*
+	 * The other lists' lanes, copied but for those whose rows may be nearer
+	 * to a new list than to their own (keep_radii): rows that drifted went
+	 * to the lists nearest to them when they came, around the split lists
+	 * and beyond, and a row left in a list far from it is one a query near
+	 * it ranks late
+	 */
+	bs.keep = keep_radii(centroids, cur->lists, next, dim, parts);
+	for (int l = 0; l < cur->lists; l++)
+		if (parts[l] == 1)
+		{
+			CHECK_FOR_INTERRUPTS();
+			gen->copy_list(index, l, copy_lane, &bs, gen->source_arg);
+		}
+
 	/* the new generation's lists: the slots in use, in order */
 	bs.slot_of = palloc(sizeof(int) * next);
 	nlists = 0;
@@ -1716,28 +1790,32 @@ RuIvfBuildSplit(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGenera
 
 	{
 		int			nsplit = 0,
-					ndissolved = 0,
-					nrehomed = 0;
+					ndissolved = 0;
 
 		for (int l = 0; l < cur->lists; l++)
 		{
-			nsplit += plan[l] >= 2;
-			ndissolved += plan[l] == 0;
-			nrehomed += plan[l] < 0;
+			nsplit += parts[l] >= 2;
+			ndissolved += parts[l] == 0;
 		}
-		elog(DEBUG1, "ruivf split of index \"%s\": %d lists split, %d dissolved, %d re-homed: %d -> %d lists",
-			 RelationGetRelationName(index), nsplit, ndissolved, nrehomed, cur->lists, nlists);
+		elog(DEBUG1, "ruivf split of index \"%s\": %d lists split, %d dissolved, %.0f rows copied, "
+			 INT64_FORMAT " placed anew from other lists: %d -> %d lists",
+			 RelationGetRelationName(index), nsplit, ndissolved, bs.indtuples, bs.nmoved,
+			 cur->lists, nlists);
 	}
 
 	/*
-	 * The split, dissolved and re-homed lists' rows, each to its nearest
-	 * list of the new generation (read from the table again for the split
-	 * lists: a row of one split list can be nearest to a part of another,
-	 * and a scan looks for it there)
+	 * The split and dissolved lists' rows and the carried lists' rows that
+	 * may have a new list nearer, each to its nearest list of the new
+	 * generation (read from the table again for the split lists: a row of
+	 * one split list can be nearest to a part of another, and a scan looks
+	 * for it there)
 	 */
 	for (int l = 0; l < cur->lists; l++)
-		if (plan[l] != 1)
+		if (parts[l] != 1)
 			gen->list_rows(heap, index, indexInfo, l, assign_callback, &bs, gen->source_arg);
+	if (bs.nmoved > 0)
+		gen->fetch_rows(heap, index, indexInfo, bs.moved, bs.nmoved, assign_callback, &bs,
+						gen->source_arg);
 	assign_batch(&bs);
 
 	/* the rows added meanwhile, while inserts wait */
@@ -1754,7 +1832,16 @@ RuIvfBuildSplit(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGenera
 			flush_block(&bs, slot);
 		heads[j] = bs.heads[slot];
 		meta->trained_longest = Max(meta->trained_longest, bs.list_blocks[slot]);
+		if (slot >= cur->lists || parts[slot] >= 2)
+		{
+			nfresh++;
+			fresh_blocks += bs.list_blocks[slot];
+		}
+		all_blocks += bs.list_blocks[slot];
 	}
+	elog(DEBUG1, "ruivf split of index \"%s\": its %d new lists hold %.1f blocks each, the others %.1f",
+		 RelationGetRelationName(index), nfresh, fresh_blocks / Max(nfresh, 1),
+		 (all_blocks - fresh_blocks) / Max(nlists - nfresh, 1));
 	write_listdir(index, meta, heads, gen);
 	meta->trained_rows = bs.indtuples;
 

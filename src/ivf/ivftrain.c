@@ -58,15 +58,19 @@
  * its centroid, and the code parameters and rotation stay, so its lanes are
  * copied into the new blocks as they are (codes, factors, TIDs, vectors),
  * without reading the table or ranking centroids (RuIvfBuildSplit); but
- * for the RUIVF_SPLIT_NEIGHBOURS lists nearest to each split one, which are
- * re-homed: the rows of the split, dissolved and re-homed lists are read
- * from the table and go to their nearest list of the new generation
- * (drifting rows fill several lists near where they came; a row left in a
- * list that is not split, or put in one split list's part when another's
- * is nearer, lies in a list that queries near it rank late: in a drift
- * bench without this, recall 0.52 there at 24 probes).  Rows inserted
- * meanwhile go to their nearest list of the new generation, as in a
- * training.  The depth learned for the recall targets is kept, and learned
+ * for the lanes whose rows may now be nearer to a new list: a lane farther
+ * from its list's centroid than half the distance from that centroid to
+ * the nearest new one (a binary code's factor is that distance, an SQ
+ * code's decoded value bounds it with its coding error).  Drifting rows
+ * went to whichever lists were nearest to them when they came, around the
+ * split lists and beyond, and a row left in a list far from it is one that
+ * queries near it rank late (in a 1,000,000-row drift bench, recall 0.45
+ * there at the learned depth when only the 8 lists nearest to each split
+ * one were re-homed).  By the triangle inequality no other lane has a new
+ * list nearer, so every row that may have to move is moved (and some that
+ * need not).  The rows of the split and dissolved lists and of those lanes
+ * are read from the table and go to their nearest list of the new
+ * generation; so do the rows inserted meanwhile, as in a training.  The depth learned for the recall targets is kept, and learned
  * again from the split lists' rows (the larger of the two).  8-bit codes
  * are not residuals: when the long lists' rows drifted outside the range
  * those codes were trained for (their coding errors, against the
@@ -408,6 +412,13 @@ walk_rows(Relation heap, Relation index, IndexInfo *indexInfo,
 	return rows;
 }
 
+/* qsort comparator of TIDs */
+static int
+cmp_tid(const void *a, const void *b)
+{
+	return ItemPointerCompare((ItemPointer) a, (ItemPointer) b);
+}
+
 /* gen->list_rows of a split: the rows of one list, recorded for the delta pass. */
 static double
 split_list_rows(Relation heap, Relation index, IndexInfo *indexInfo, int list,
@@ -422,6 +433,33 @@ split_list_rows(Relation heap, Relation index, IndexInfo *indexInfo, int list,
 	rows = walk_list(w, heap, index, indexInfo, list, callback, callback_state, cxt);
 	MemoryContextDelete(cxt);
 	return rows;
+}
+
+/* gen->fetch_rows of a split: the rows at tids (sorted first: heap order). */
+static void
+split_fetch_rows(Relation heap, Relation index, IndexInfo *indexInfo, ItemPointerData *tids,
+				 int64 ntids, IndexBuildCallback callback, void *callback_state, void *arg)
+{
+	RuIvfWalk  *w = (RuIvfWalk *) arg;
+	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "ruivf split fetch",
+											  ALLOCSET_DEFAULT_SIZES);
+
+	qsort(tids, ntids, sizeof(ItemPointerData), cmp_tid);
+	for (int64 i = 0; i < ntids; i++)
+	{
+		MemoryContext old;
+
+		if (i % 256 == 0)
+		{
+			vacuum_delay_point();
+			CHECK_FOR_INTERRUPTS();
+		}
+		old = MemoryContextSwitchTo(cxt);
+		feed_row(w, heap, index, indexInfo, &tids[i], callback, callback_state);
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(cxt);
+	}
+	MemoryContextDelete(cxt);
 }
 
 /*
@@ -1194,6 +1232,7 @@ split(Relation heap, Relation index, const RuIvfMetaData *cur, const int *parts)
 	gen.close = close_generation;
 	gen.copy_list = split_copy_list;
 	gen.list_rows = split_list_rows;
+	gen.fetch_rows = split_fetch_rows;
 	gen.generation = cur->generation + 1;
 	RuIvfBuildSplit(heap, index, indexInfo, &gen, cur, parts);
 
