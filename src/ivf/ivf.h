@@ -695,6 +695,7 @@ extern int	RuIvfInsertCode(Relation index, const RuIvfMetaData *meta, int list,
 #define RUIVF_SPLIT_MAX_PARTS	32	/* a split makes at most this many lists of one */
 #define RUIVF_MERGE_FRACTION	0.125	/* ... and dissolves lists under this share of the mean */
 #define RUIVF_SPLIT_LEARN_MIN	1000	/* rows of split lists it learns the depth from */
+#define RUIVF_SPLIT_SAMPLE		1000	/* rows that may join the parts it places to size them */
 #define RUIVF_SPLIT_ERR_RATIO	2.0 /* 8-bit codes: trained whole if the long lists' coding
 										 * errors are this times in-range quantization's */
 extern void RuIvfAfterInsert(Relation index, Relation heap, const RuIvfMetaData *meta,

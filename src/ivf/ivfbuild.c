@@ -159,6 +159,8 @@ typedef struct RuIvfBuildState
 	ItemPointerData *moved;
 	int64		nmoved;
 	int64		moved_cap;
+	int		   *moved_lists;	/* while it sizes the split: their lists */
+	int64		moved_lists_cap;
 } RuIvfBuildState;
 
 /*
@@ -1507,6 +1509,22 @@ lane_radius(const RuIvfBuildState *bs, int list, const unsigned char *code, RuIv
 	return sqrt(sum) * (1.0 + 1e-5) + (double) f.err + 1e-6;
 }
 
+/* Add tid to the rows a split places from the table (bs->moved). */
+static void
+note_moved(RuIvfBuildState *bs, ItemPointer tid)
+{
+	if (bs->nmoved == bs->moved_cap)
+	{
+		Size		bytes;
+
+		bs->moved_cap = Max(1024, bs->moved_cap * 2);
+		bytes = sizeof(ItemPointerData) * (Size) bs->moved_cap;
+		bs->moved = bs->moved == NULL ? MemoryContextAllocHuge(CurrentMemoryContext, bytes)
+			: repalloc_huge(bs->moved, bytes);
+	}
+	bs->moved[bs->nmoved++] = *tid;
+}
+
 /*
  * RuIvfBuildSplit's sink: a carried lane into its list's new blocks, as it
  * is; or, if its row may be nearer to one of the new lists than to its own
@@ -1520,16 +1538,7 @@ copy_lane(int list, const unsigned char *code, RuIvfLaneFactors factors, ItemPoi
 
 	if (lane_radius(bs, list, code, factors) > bs->keep[list])
 	{
-		if (bs->nmoved == bs->moved_cap)
-		{
-			Size		bytes;
-
-			bs->moved_cap = Max(1024, bs->moved_cap * 2);
-			bytes = sizeof(ItemPointerData) * (Size) bs->moved_cap;
-			bs->moved = bs->moved == NULL ? MemoryContextAllocHuge(CurrentMemoryContext, bytes)
-				: repalloc_huge(bs->moved, bytes);
-		}
-		bs->moved[bs->nmoved++] = *tid;
+		note_moved(bs, tid);
 		return;
 	}
 	append_lane(bs, list, code, factors, tid, raw);
@@ -1537,64 +1546,103 @@ copy_lane(int list, const unsigned char *code, RuIvfLaneFactors factors, ItemPoi
 }
 
 /*
- * keep[] of RuIvfBuildSplit for the carried lists (parts[l] == 1): half
- * the distance from each one's centroid to the nearest of the centroids
- * the split made (the slots of the split lists and those from cur_lists
- * on).  By the triangle inequality a row no farther than that from its
- * list's centroid is no nearer to any new centroid, and the lists that
- * stay keep their centroids, so it stays where it is; a row farther may
- * have a new list nearer (rows that drifted to where a list was split
- * went to the lists nearest to them then, anywhere around it).
+ * keep[] of RuIvfBuildSplit for the carried lists (parts[l] == 1, their
+ * centroids at their numbers in centroids[]): half the distance from each
+ * one's centroid to the nearest of the nfresh centroids the split makes.
+ * By the triangle inequality a row no farther than that from its list's
+ * centroid is no nearer to any new centroid, and the lists that stay keep
+ * their centroids, so it stays where it is; a row farther may have a new
+ * list nearer (rows that drifted to where a list was split went to the
+ * lists nearest to them then, anywhere around it).
  */
 static double *
-keep_radii(const float *centroids, int cur_lists, int nslots, int dim, const int *parts)
+keep_radii(const float *centroids, int cur_lists, const float *fresh, int nfresh, int dim,
+		   const int *parts)
 {
-	double	   *keep = palloc(sizeof(double) * nslots);
-	int			nnew = 0;
-	float	   *fresh = palloc_extended(sizeof(float) * (Size) nslots * dim, MCXT_ALLOC_HUGE);
-	float	   *chunks;
-	float	   *d;
+	double	   *keep = palloc(sizeof(double) * cur_lists);
+	float	   *chunks = palloc_extended(sizeof(float) * (Size) Max(nfresh, 1) * dim,
+										 MCXT_ALLOC_HUGE);
+	float	   *d = palloc(sizeof(float) * Max(nfresh, 1));
 
-	for (int s = 0; s < nslots; s++)
-		if (s >= cur_lists || parts[s] >= 2)
-			memcpy(fresh + (Size) nnew++ * dim, centroids + (Size) s * dim, sizeof(float) * dim);
-	chunks = palloc_extended(sizeof(float) * (Size) Max(nnew, 1) * dim, MCXT_ALLOC_HUGE);
-	RuIvfCentroidChunks(fresh, nnew, dim, chunks);
-	d = palloc(sizeof(float) * Max(nnew, 1));
-	for (int l = 0; l < nslots; l++)
+	RuIvfCentroidChunks(fresh, nfresh, dim, chunks);
+	for (int l = 0; l < cur_lists; l++)
 	{
 		float		best = INFINITY;
 
 		keep[l] = INFINITY;
-		if (l >= cur_lists || parts[l] != 1)
+		if (parts[l] != 1)
 			continue;
 		CHECK_FOR_INTERRUPTS();
-		for (int c0 = 0; c0 < nnew; c0 += RUIVF_CHUNK)
+		for (int c0 = 0; c0 < nfresh; c0 += RUIVF_CHUNK)
 			rv_kernels.l2sq_batch(centroids + (Size) l * dim, chunks + (Size) c0 * dim, dim,
-								  Min(RUIVF_CHUNK, nnew - c0), d + c0);
-		for (int c = 0; c < nnew; c++)
+								  Min(RUIVF_CHUNK, nfresh - c0), d + c0);
+		for (int c = 0; c < nfresh; c++)
 			best = Min(best, d[c]);
 		/* the float kernel's rounding, on the safe side */
 		keep[l] = 0.5 * sqrt((double) best) * (1.0 - 1e-3);
 	}
-	pfree(fresh);
 	pfree(chunks);
 	pfree(d);
 	return keep;
 }
 
-/* The rows of one list to split, for its k-means (RuIvfBuildSplit). */
+/*
+ * Rows a split clusters (RuIvfBuildSplit): prepared vectors, all of them
+ * or, past `limit`, a uniform sample (reservoir) of the `seen`.
+ */
 typedef struct RuIvfSplitRows
 {
 	RuIvfBuildState *bs;
 	MemoryContext cxt;			/* where x lives (the callback runs in the
 								 * walk's per-row context) */
-	float	   *x;				/* prepared vectors */
+	float	   *x;
 	int			n;
-	int			cap;
+	int			cap;			/* allocated */
+	int			limit;
+	double		seen;
 } RuIvfSplitRows;
 
-/* gen->list_rows callback: keep a row of the list being split. */
+/* Keep the prepared vector bs->tmp in r. */
+static void
+split_keep(RuIvfSplitRows *r)
+{
+	RuIvfBuildState *bs = r->bs;
+	int			dim = bs->dim;
+	int			at = r->n;
+
+	r->seen += 1;
+	if (r->n == r->limit)
+	{
+		uint64		j = pg_prng_uint64_range(&bs->rng, 0, (uint64) r->seen - 1);
+
+		if (j >= (uint64) r->limit)
+			return;
+		at = (int) j;
+	}
+	else if (r->n == r->cap)
+	{
+		Size		fbytes;
+
+		r->cap = Min(Max(256, r->cap * 2), r->limit);
+		fbytes = sizeof(float) * (Size) r->cap * dim;
+		r->x = r->x == NULL ? MemoryContextAllocHuge(r->cxt, fbytes) : repalloc_huge(r->x, fbytes);
+	}
+	memcpy(r->x + (Size) at * dim, bs->tmp, sizeof(float) * dim);
+	if (at == r->n)
+		r->n++;
+}
+
+/* Start r, in the current memory context, keeping at most limit rows. */
+static void
+split_rows_init(RuIvfSplitRows *r, RuIvfBuildState *bs, int limit)
+{
+	memset(r, 0, sizeof(*r));
+	r->bs = bs;
+	r->cxt = CurrentMemoryContext;
+	r->limit = Max(limit, 1);
+}
+
+/* gen->list_rows callback: keep a row of a list being split. */
 static void
 split_row_callback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 				   bool tupleIsAlive, void *state)
@@ -1602,26 +1650,200 @@ split_row_callback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
 	RuIvfSplitRows *r = (RuIvfSplitRows *) state;
 	RuIvfBuildState *bs = r->bs;
 	MemoryContext old;
-	int			dim = bs->dim;
 
 	(void) index;
 	(void) tid;
 	(void) tupleIsAlive;
 	if (isnull[0])
 		return;
-	if (r->n == r->cap)
-	{
-		Size		fbytes;
-
-		r->cap = Max(256, r->cap * 2);
-		fbytes = sizeof(float) * (Size) r->cap * dim;
-		r->x = r->x == NULL ? MemoryContextAllocHuge(r->cxt, fbytes) : repalloc_huge(r->x, fbytes);
-	}
 	old = MemoryContextSwitchTo(bs->tmpcxt);
 	prepare_value(bs, values[0]);
-	memcpy(r->x + (Size) r->n++ * dim, bs->tmp, sizeof(float) * dim);
+	split_keep(r);
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(bs->tmpcxt);
+}
+
+/*
+ * The rows of the carried lists that may move (flag_lane), read to find
+ * those nearer to one of a split's first parts than to their own list's
+ * centroid: they are clustered with the split lists' rows.
+ */
+typedef struct RuIvfMovers
+{
+	RuIvfSplitRows rows;		/* those that move */
+	const ItemPointerData *tids;	/* the rows read, in TID order */
+	const int  *lists;			/* ... and their lists */
+	int64		ntids;
+	int64		at;				/* the next of them */
+	const float *centroids;		/* the current lists' (by number) */
+	const float *chunks;		/* the parts', in assignment chunks */
+	int			nparts;
+	float	   *d;				/* nparts distances */
+} RuIvfMovers;
+
+/* gen->fetch_rows callback of the sizing: keep the row if a part is nearer. */
+static void
+mover_callback(Relation index, ItemPointer tid, Datum *values, bool *isnull,
+			   bool tupleIsAlive, void *state)
+{
+	RuIvfMovers *m = (RuIvfMovers *) state;
+	RuIvfBuildState *bs = m->rows.bs;
+	int			dim = bs->dim;
+	MemoryContext old;
+	float		own;
+	float		best = INFINITY;
+
+	(void) index;
+	(void) tupleIsAlive;
+	/* rows pruned dead are skipped: find this one's lane */
+	while (m->at < m->ntids && !ItemPointerEquals((ItemPointer) &m->tids[m->at], tid))
+		m->at++;
+	if (isnull[0] || m->at == m->ntids)
+		return;
+	old = MemoryContextSwitchTo(bs->tmpcxt);
+	prepare_value(bs, values[0]);
+	rv_kernels.l2sq_batch(bs->tmp, m->centroids + (Size) m->lists[m->at] * dim, dim, 1, &own);
+	for (int c0 = 0; c0 < m->nparts; c0 += RUIVF_CHUNK)
+		rv_kernels.l2sq_batch(bs->tmp, m->chunks + (Size) c0 * dim, dim,
+							  Min(RUIVF_CHUNK, m->nparts - c0), m->d + c0);
+	for (int c = 0; c < m->nparts; c++)
+		best = Min(best, m->d[c]);
+	if (best < own)
+		split_keep(&m->rows);
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(bs->tmpcxt);
+}
+
+/* RuIvfBuildSplit's sink while it sizes the split: the lanes that may move, and their lists. */
+static void
+flag_lane(int list, const unsigned char *code, RuIvfLaneFactors factors, ItemPointer tid,
+		  const float *raw, void *state)
+{
+	RuIvfBuildState *bs = (RuIvfBuildState *) state;
+
+	(void) raw;
+	bs->indtuples += 1;
+	if (lane_radius(bs, list, code, factors) > bs->keep[list])
+	{
+		note_moved(bs, tid);
+		if (bs->moved_lists_cap < bs->moved_cap)
+		{
+			Size		bytes = sizeof(int) * (Size) bs->moved_cap;
+
+			bs->moved_lists = bs->moved_lists == NULL
+				? MemoryContextAllocHuge(CurrentMemoryContext, bytes)
+				: repalloc_huge(bs->moved_lists, bytes);
+			bs->moved_lists_cap = bs->moved_cap;
+		}
+		bs->moved_lists[bs->nmoved - 1] = list;
+	}
+}
+
+/* qsort of flagged lanes (moved[], moved_lists[]) by TID */
+typedef struct RuIvfFlagged
+{
+	ItemPointerData tid;
+	int			list;
+} RuIvfFlagged;
+
+static int
+cmp_flagged(const void *a, const void *b)
+{
+	return ItemPointerCompare((ItemPointer) &((const RuIvfFlagged *) a)->tid,
+							  (ItemPointer) &((const RuIvfFlagged *) b)->tid);
+}
+
+/*
+ * Drifting rows fill the lists around the one that grows, not only that
+ * one: the rows of the carried lists nearer to one of the first parts
+ * (k-means of the split lists' rows) than to their own list's centroid, in
+ * *movers (a sample past its limit).  Their lanes are those flag_lane
+ * finds against those parts; each is read from the table.  A split that
+ * clustered the split lists' rows alone would leave its parts longer than
+ * the others once those rows came (at 1,000,000 rows: 2.4 times), and
+ * shaped to rows that are not all theirs.  Returns the mean rows of a
+ * carried list.
+ */
+static double
+find_movers(RuIvfBuildState *bs, Relation heap, Relation index, IndexInfo *indexInfo,
+			const float *centroids, int cur_lists, const int *parts, const float *first,
+			int nfirst, RuIvfMovers *movers)
+{
+	int			dim = bs->dim;
+	int			ncarried = 0;
+	double		mean;
+	RuIvfFlagged *f;
+	ItemPointerData *tids;
+	int		   *lists;
+	float	   *chunks;
+
+	bs->keep = keep_radii(centroids, cur_lists, first, nfirst, dim, parts);
+	for (int l = 0; l < cur_lists; l++)
+		if (parts[l] == 1)
+		{
+			CHECK_FOR_INTERRUPTS();
+			bs->gen->copy_list(index, l, flag_lane, bs, bs->gen->source_arg);
+			ncarried++;
+		}
+	mean = bs->indtuples / Max(ncarried, 1);
+	bs->indtuples = 0;
+	pfree((void *) bs->keep);
+	bs->keep = NULL;
+
+	/* in TID order (fetch_rows reads them so) */
+	f = palloc_extended(sizeof(RuIvfFlagged) * (Size) Max(bs->nmoved, 1), MCXT_ALLOC_HUGE);
+	for (int64 i = 0; i < bs->nmoved; i++)
+	{
+		f[i].tid = bs->moved[i];
+		f[i].list = bs->moved_lists[i];
+	}
+	qsort(f, bs->nmoved, sizeof(RuIvfFlagged), cmp_flagged);
+	tids = bs->moved;
+	lists = bs->moved_lists != NULL ? bs->moved_lists : palloc(sizeof(int));
+	for (int64 i = 0; i < bs->nmoved; i++)
+	{
+		tids[i] = f[i].tid;
+		lists[i] = f[i].list;
+	}
+	pfree(f);
+
+	chunks = palloc_extended(sizeof(float) * (Size) Max(nfirst, 1) * dim, MCXT_ALLOC_HUGE);
+	RuIvfCentroidChunks(first, nfirst, dim, chunks);
+	movers->tids = tids;
+	movers->lists = lists;
+	movers->ntids = bs->nmoved;
+	movers->at = 0;
+	movers->centroids = centroids;
+	movers->chunks = chunks;
+	movers->nparts = nfirst;
+	movers->d = palloc(sizeof(float) * Max(nfirst, 1));
+	if (bs->nmoved > 0)
+		bs->gen->fetch_rows(heap, index, indexInfo, tids, bs->nmoved, mover_callback, movers,
+							bs->gen->source_arg);
+	pfree(chunks);
+	pfree(movers->d);
+	bs->nmoved = 0;				/* the copy flags them again, against the
+								 * final parts */
+	return mean;
+}
+
+/* Move a random n of r's rows to its front (a uniform subsample). */
+static void
+split_subsample(RuIvfSplitRows *r, int n)
+{
+	int			dim = r->bs->dim;
+	float	   *tmp = palloc(sizeof(float) * dim);
+
+	for (int i = 0; i < n && i < r->n; i++)
+	{
+		int			j = (int) pg_prng_uint64_range(&r->bs->rng, i, r->n - 1);
+
+		memcpy(tmp, r->x + (Size) i * dim, sizeof(float) * dim);
+		memcpy(r->x + (Size) i * dim, r->x + (Size) j * dim, sizeof(float) * dim);
+		memcpy(r->x + (Size) j * dim, tmp, sizeof(float) * dim);
+	}
+	r->n = Min(r->n, n);
+	pfree(tmp);
 }
 
 /*
@@ -1658,7 +1880,13 @@ RuIvfBuildSplit(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGenera
 	float	   *centroids;
 	float	   *listed;
 	float	   *params;
-	float	   *kc;
+	float	   *kc;				/* the parts' centroids */
+	int			nsplit = 0;		/* lists split */
+	int			nfirst = 0;		/* parts first */
+	int			nparts = 0;		/* parts made */
+	bool	   *gone;			/* split lists left without a part */
+	RuIvfSplitRows splitrows;
+	RuIvfMovers movers;
 	bool	   *used;
 	BlockNumber *heads;
 	int			nfresh = 0;		/* the new lists, and the blocks they and all hold */
@@ -1669,8 +1897,6 @@ RuIvfBuildSplit(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGenera
 	int			region_cap;
 
 	Assert(cur->lists > 0 && cur->version == RUIVF_VERSION);
-	for (int l = 0; l < cur->lists; l++)
-		maxlists += Max(parts[l], 1) - 1;
 
 	memset(&bs, 0, sizeof(bs));
 	bs.gen = gen;
@@ -1691,7 +1917,7 @@ RuIvfBuildSplit(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGenera
 	meta->pending_from = 0;
 	meta->inserted = 0;
 	meta->trained_longest = 0;
-	centroids = palloc_extended(sizeof(float) * (Size) maxlists * dim, MCXT_ALLOC_HUGE);
+	centroids = palloc_extended(sizeof(float) * (Size) cur->lists * dim, MCXT_ALLOC_HUGE);
 	RuIvfReadFloats(index, cur->centroid_start, (Size) cur->lists * dim, centroids);
 	params = palloc(sizeof(float) * nparams);
 	RuIvfReadFloats(index, cur->sq_start, nparams, params);
@@ -1700,8 +1926,104 @@ RuIvfBuildSplit(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGenera
 	bs.st.sq_s = params + dim;
 	bs.st.code_m = cur->residual ? params + 2 * dim : params;
 	bs.st.code_s = cur->residual ? params + 3 * dim : params + dim;
+	region = NULL;
+	region_cap = (int) Min((double) INT_MAX,
+						   (double) maintenance_work_mem * 1024 / 4 / (sizeof(float) * dim));
 
-	/* one block per slot in memory (the caller checked the budget) */
+	/*
+	 * The split lists' rows (read from the table, a sample past half the
+	 * memory it may use) by k-means into parts, first as many as the lists
+	 * hold rows of the mean length (plan_split); then the rows of other
+	 * lists nearer to those parts than to their own lists (find_movers)
+	 * join them, and both are clustered into as many parts as they fill, as
+	 * far as the memory for one block per list allows
+	 */
+	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, RUIVF_PHASE_ASSIGN);
+	pg_prng_seed(&bs.rng, 0x53706c6974ULL);
+	split_rows_init(&splitrows, &bs, region_cap / 2);
+	for (int l = 0; l < cur->lists; l++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (parts[l] < 2)
+			continue;
+		nsplit++;
+		nfirst += Min(parts[l], RUIVF_SPLIT_MAX_PARTS);
+		gen->list_rows(heap, index, indexInfo, l, split_row_callback, &splitrows, gen->source_arg);
+	}
+	nfirst = Min(nfirst, splitrows.n);
+	kc = palloc_extended(sizeof(float) * (Size) Max(nsplit, 1) * RUIVF_SPLIT_MAX_PARTS * dim,
+						 MCXT_ALLOC_HUGE);
+	gone = palloc0(sizeof(bool) * cur->lists);
+	if (nfirst >= 1)
+	{
+		double		budget = Min((double) RUIVF_MAX_LISTS,
+								 (double) maintenance_work_mem * 1024 / 2 /
+								 ((double) block_pages(meta) * BLCKSZ));
+		double		mean;
+		int			want;
+
+		RuIvfKmeans(splitrows.x, splitrows.n, dim, nfirst, kc, bs.metric == RUIVF_METRIC_COSINE);
+		split_rows_init(&movers.rows, &bs, region_cap / 2);
+		mean = find_movers(&bs, heap, index, indexInfo, centroids, cur->lists, parts, kc, nfirst,
+						   &movers);
+		want = (int) ceil((splitrows.seen + movers.rows.seen) / Max(mean, 1.0));
+		want = (int) Min((double) want, (double) nsplit * RUIVF_SPLIT_MAX_PARTS);
+		want = (int) Min((double) want, budget - (cur->lists - nsplit));
+		nparts = Max(want, Min(2, nfirst));
+
+		/* one sample of both at the same rate */
+		{
+			double		rate = 1.0;
+
+			if (splitrows.seen > 0)
+				rate = Min(rate, splitrows.n / splitrows.seen);
+			if (movers.rows.seen > 0)
+				rate = Min(rate, movers.rows.n / movers.rows.seen);
+
+			split_subsample(&splitrows, (int) ceil(rate * splitrows.seen));
+			split_subsample(&movers.rows, (int) ceil(rate * movers.rows.seen));
+		}
+		nregion = splitrows.n + movers.rows.n;
+		region = palloc_extended(sizeof(float) * (Size) Max(nregion, 1) * dim, MCXT_ALLOC_HUGE);
+		memcpy(region, splitrows.x, sizeof(float) * (Size) splitrows.n * dim);
+		if (movers.rows.n > 0)
+			memcpy(region + (Size) splitrows.n * dim, movers.rows.x,
+				   sizeof(float) * (Size) movers.rows.n * dim);
+		nparts = Min(nparts, nregion);
+		if (nparts >= 1)
+			RuIvfKmeans(region, nregion, dim, nparts, kc, bs.metric == RUIVF_METRIC_COSINE);
+		if (movers.rows.x != NULL)
+			pfree(movers.rows.x);
+		elog(DEBUG1, "ruivf split of index \"%s\": %.0f rows of %d lists, %.0f rows of others "
+			 "nearer to them: %d lists of the others' mean length (%.0f rows)",
+			 RelationGetRelationName(index), splitrows.seen, nsplit, movers.rows.seen, nparts,
+			 mean);
+	}
+	if (splitrows.x != NULL)
+		pfree(splitrows.x);
+	maxlists = cur->lists + Max(nparts - nsplit, 0);
+
+	/* the parts in the split lists' places, the others after the last */
+	centroids = repalloc_huge(centroids, sizeof(float) * (Size) maxlists * dim);
+	bs.st.centroids = centroids;
+	{
+		int			j = 0;
+
+		for (int l = 0; l < cur->lists; l++)
+			if (parts[l] >= 2)
+			{
+				if (j < nparts)
+					memcpy(centroids + (Size) l * dim, kc + (Size) j * dim, sizeof(float) * dim);
+				else
+					gone[l] = true; /* fewer parts than split lists */
+				j++;
+			}
+		for (; j < nparts; j++)
+			memcpy(centroids + (Size) next++ * dim, kc + (Size) j * dim, sizeof(float) * dim);
+	}
+	Assert(next == maxlists);
+
+	/* one block per slot in memory */
 	bs.blocks = palloc_extended((Size) maxlists * block_pages(meta) * BLCKSZ, MCXT_ALLOC_HUGE);
 	bs.heads = palloc(sizeof(BlockNumber) * maxlists);
 	bs.list_blocks = palloc0(sizeof(int32) * maxlists);
@@ -1709,55 +2031,11 @@ RuIvfBuildSplit(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGenera
 	for (int l = 0; l < maxlists; l++)
 	{
 		bs.heads[l] = InvalidBlockNumber;
-		used[l] = true;
+		/* a dissolved list's rows wait for the final centroids */
+		used[l] = l >= cur->lists || (parts[l] != 0 && !gone[l]);
 		reset_block(&bs, l);
 	}
 	alloc_batch(&bs);
-	kc = palloc(sizeof(float) * (Size) RUIVF_SPLIT_MAX_PARTS * dim);
-	region = NULL;
-	region_cap = (int) Min((double) INT_MAX,
-						   (double) maintenance_work_mem * 1024 / 4 / (sizeof(float) * dim));
-
-	/* the split lists' rows (read from the table), by k-means into parts */
-	pgstat_progress_update_param(PROGRESS_CREATEIDX_SUBPHASE, RUIVF_PHASE_ASSIGN);
-	for (int l = 0; l < cur->lists; l++)
-	{
-		RuIvfSplitRows rows;
-		int			k;
-
-		CHECK_FOR_INTERRUPTS();
-		used[l] = parts[l] != 0;	/* a dissolved list's rows wait for the
-									 * final centroids */
-		if (parts[l] < 2)
-			continue;
-		memset(&rows, 0, sizeof(rows));
-		rows.bs = &bs;
-		rows.cxt = CurrentMemoryContext;
-		gen->list_rows(heap, index, indexInfo, l, split_row_callback, &rows, gen->source_arg);
-		k = Min(Min(parts[l], RUIVF_SPLIT_MAX_PARTS), rows.n);
-		if (k >= 2)
-		{
-			/* the first part in the list's place, the others after the last */
-			RuIvfKmeans(rows.x, rows.n, dim, k, kc, bs.metric == RUIVF_METRIC_COSINE);
-			memcpy(centroids + (Size) l * dim, kc, sizeof(float) * dim);
-			for (int j = 1; j < k; j++)
-				memcpy(centroids + (Size) next++ * dim, kc + (Size) j * dim, sizeof(float) * dim);
-		}
-
-		/* kept to learn the depth from, as far as memory allows */
-		if (rows.n > 0 && nregion < region_cap)
-		{
-			int			n = Min(rows.n, region_cap - nregion);
-
-			region = region == NULL
-				? palloc_extended(sizeof(float) * (Size) n * dim, MCXT_ALLOC_HUGE)
-				: repalloc_huge(region, sizeof(float) * (Size) (nregion + n) * dim);
-			memcpy(region + (Size) nregion * dim, rows.x, sizeof(float) * (Size) n * dim);
-			nregion += n;
-		}
-		if (rows.x != NULL)
-			pfree(rows.x);
-	}
 
 	/*
 	 * The other lists' lanes, copied but for those whose rows may be nearer
@@ -1766,7 +2044,17 @@ RuIvfBuildSplit(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGenera
 	 * and beyond, and a row left in a list far from it is one a query near
 	 * it ranks late
 	 */
-	bs.keep = keep_radii(centroids, cur->lists, next, dim, parts);
+	{
+		float	   *fresh = palloc_extended(sizeof(float) * (Size) maxlists * dim, MCXT_ALLOC_HUGE);
+		int			nfresh = 0;
+
+		for (int slot = 0; slot < next; slot++)
+			if (slot >= cur->lists || parts[slot] >= 2)
+				memcpy(fresh + (Size) nfresh++ * dim, centroids + (Size) slot * dim,
+					   sizeof(float) * dim);
+		bs.keep = keep_radii(centroids, cur->lists, fresh, nfresh, dim, parts);
+		pfree(fresh);
+	}
 	for (int l = 0; l < cur->lists; l++)
 		if (parts[l] == 1)
 		{
