@@ -1848,18 +1848,20 @@ split_subsample(RuIvfSplitRows *r, int n)
 
 /*
  * A split of a live index's lists (ivftrain.c, SPLITS): a new generation in
- * which each list l with parts[l] > 1 becomes up to parts[l] lists, by
- * k-means on its rows (the first keeps the list's place, the others are
- * added after the last list), each list with parts[l] == 0 is dissolved
- * (the lists after it move up one number each), and every other list is
- * carried over lane by lane: codes, factors, TIDs and vectors copied into
- * new blocks, since its centroid, the code parameters and the rotation do
- * not change; but for the split lists' nearest neighbours, which are
- * re-homed (below).  The rows of the split, dissolved and re-homed lists
- * are read from the table (gen->list_rows: once for the k-means, once to
- * place them) and go to their nearest list of the new generation, and so
- * do the rows added during the split (gen->delta).  Fills gen->meta as
- * RuIvfBuildGeneration does.
+ * which the lists with parts[l] > 1 are clustered anew, with the rows of
+ * other lists that are nearer to their first parts than to their own list
+ * (find_movers), into as many lists as those rows fill at the other lists'
+ * mean length (the first parts take the split lists' places, the others
+ * are added after the last list); each list with parts[l] == 0 is
+ * dissolved (the lists after it move up one number each), and every other
+ * list is carried over lane by lane: codes, factors, TIDs and vectors
+ * copied into new blocks, since its centroid, the code parameters and the
+ * rotation do not change; but for the lanes whose rows may be nearer to a
+ * new list (keep_radii).  The rows of the split and dissolved lists and of
+ * those lanes are read from the table (the split lists' twice: for the
+ * k-means and to place them) and go to their nearest list of the new
+ * generation, and so do the rows added during the split (gen->delta).
+ * Fills gen->meta as RuIvfBuildGeneration does.
  *
  * In memory each list of the new generation has a block in a slot: the
  * current lists' numbers, then the new parts'; slot_of maps the new

@@ -49,9 +49,14 @@
  * the old ones deleted), VACUUM finds a few lists far longer than the
  * others and can split them instead of training every list: a split is a
  * generation too, written and switched in as above, but only the long
- * lists are trained anew, each by k-means on its own rows (read from the
- * table) into as many lists of the others' mean length as it holds; the
- * first part keeps the list's number, the others come after the last list.
+ * lists are clustered anew: their rows (read from the table) by k-means,
+ * first into as many parts of the others' mean length as they hold; then
+ * the rows of other lists nearer to one of those parts than to their own
+ * list join them (rows that drifted went to whichever lists were nearest
+ * to them when they came, around the long lists and beyond: at 1,000,000
+ * rows as many as the long lists held), and both are clustered into as
+ * many lists as they fill at the others' mean length; the first parts take
+ * the long lists' numbers, the others come after the last list.
  * A split also dissolves the lists left nearly empty (under
  * RUIVF_MERGE_FRACTION of the mean rows: the rows moved away from them),
  * so that the lists do not only grow in number.  Every other list keeps
@@ -62,16 +67,17 @@
  * from its list's centroid than half the distance from that centroid to
  * the nearest new one (a binary code's factor is that distance, an SQ
  * code's decoded value bounds it with its coding error).  Drifting rows
- * went to whichever lists were nearest to them when they came, around the
- * split lists and beyond, and a row left in a list far from it is one that
- * queries near it rank late (in a 1,000,000-row drift bench, recall 0.45
+ * went to whichever lists were nearest to them, and a row left in a list
+ * far from it is one that queries near it rank late (in a 1,000,000-row
+ * drift bench, recall 0.45
  * there at the learned depth when only the 8 lists nearest to each split
  * one were re-homed).  By the triangle inequality no other lane has a new
  * list nearer, so every row that may have to move is moved (and some that
  * need not).  The rows of the split and dissolved lists and of those lanes
  * are read from the table and go to their nearest list of the new
- * generation; so do the rows inserted meanwhile, as in a training.  The depth learned for the recall targets is kept, and learned
- * again from the split lists' rows (the larger of the two).  8-bit codes
+ * generation; so do the rows inserted meanwhile, as in a training.  The
+ * depth learned for the recall targets is kept, and learned again from the
+ * rows clustered (the larger of the two).  8-bit codes
  * are not residuals: when the long lists' rows drifted outside the range
  * those codes were trained for (their coding errors, against the
  * quantization's own, say so), the index is trained whole instead, and
