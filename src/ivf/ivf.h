@@ -648,7 +648,7 @@ extern int	RuIvfProbesForRecall(const RuIvfMetaData *meta, double target);
 extern IndexBuildResult *ruivfbuild(Relation heap, Relation index, IndexInfo *indexInfo);
 extern void RuIvfBuildGeneration(Relation heap, Relation index, IndexInfo *indexInfo,
 								 RuIvfGeneration *gen);
-extern void RuIvfBuildSplit(Relation heap, Relation index, IndexInfo *indexInfo,
+extern bool RuIvfBuildSplit(Relation heap, Relation index, IndexInfo *indexInfo,
 							RuIvfGeneration *gen, const RuIvfMetaData *cur, const int *parts);
 extern int	RuIvfDefaultLists(double rows);
 extern BlockNumber RuIvfWriteNewPages(Relation index, RuIvfGeneration *gen, const char *src,
@@ -695,7 +695,8 @@ extern int	RuIvfInsertCode(Relation index, const RuIvfMetaData *meta, int list,
 #define RUIVF_SPLIT_MAX_PARTS	32	/* a split makes at most this many lists of one */
 #define RUIVF_MERGE_FRACTION	0.125	/* ... and dissolves lists under this share of the mean */
 #define RUIVF_SPLIT_LEARN_MIN	1000	/* rows of split lists it learns the depth from */
-#define RUIVF_SPLIT_SAMPLE		1000	/* rows that may join the parts it places to size them */
+#define RUIVF_SPLIT_ROWS_MAX	0.5 /* ... trained whole if the split lists hold more of the rows */
+#define RUIVF_SPLIT_LISTS_MAX	2.0 /* ... or leave more than this times the lists wanted */
 #define RUIVF_SPLIT_ERR_RATIO	2.0 /* 8-bit codes: trained whole if the long lists' coding
 										 * errors are this times in-range quantization's */
 extern void RuIvfAfterInsert(Relation index, Relation heap, const RuIvfMetaData *meta,
@@ -706,6 +707,7 @@ extern bool RuIvfStructureCurrent(Relation index, uint64 build_id);
 extern bool RuIvfBlockRetired(Relation index, const RuIvfMetaData *meta, BlockNumber blkno);
 extern void RuIvfReclaim(Relation index);
 #define RUIVF_REUSE_MAX_PAGES	64	/* runs of free pages taken at once (each locked) */
+#define RUIVF_TRUNCATE_MIN		8	/* VACUUM truncates a tail of at least this many free pages */
 extern BlockNumber RuIvfReuseBlocks(Relation index, int npages, Buffer *bufs);
 
 /* ivfscan.c */

@@ -1761,17 +1761,16 @@ cmp_flagged(const void *a, const void *b)
  * finds against those parts; each is read from the table.  A split that
  * clustered the split lists' rows alone would leave its parts longer than
  * the others once those rows came (at 1,000,000 rows: 2.4 times), and
- * shaped to rows that are not all theirs.  Returns the mean rows of a
- * carried list.
+ * shaped to rows that are not all theirs.  Returns the rows of the carried
+ * lists, and in *flagged how many were read.
  */
 static double
 find_movers(RuIvfBuildState *bs, Relation heap, Relation index, IndexInfo *indexInfo,
 			const float *centroids, int cur_lists, const int *parts, const float *first,
-			int nfirst, RuIvfMovers *movers)
+			int nfirst, RuIvfMovers *movers, double *flagged)
 {
 	int			dim = bs->dim;
-	int			ncarried = 0;
-	double		mean;
+	double		carried;
 	RuIvfFlagged *f;
 	ItemPointerData *tids;
 	int		   *lists;
@@ -1783,9 +1782,8 @@ find_movers(RuIvfBuildState *bs, Relation heap, Relation index, IndexInfo *index
 		{
 			CHECK_FOR_INTERRUPTS();
 			bs->gen->copy_list(index, l, flag_lane, bs, bs->gen->source_arg);
-			ncarried++;
 		}
-	mean = bs->indtuples / Max(ncarried, 1);
+	carried = bs->indtuples;
 	bs->indtuples = 0;
 	pfree((void *) bs->keep);
 	bs->keep = NULL;
@@ -1822,9 +1820,10 @@ find_movers(RuIvfBuildState *bs, Relation heap, Relation index, IndexInfo *index
 							bs->gen->source_arg);
 	pfree(chunks);
 	pfree(movers->d);
+	*flagged = bs->nmoved;
 	bs->nmoved = 0;				/* the copy flags them again, against the
 								 * final parts */
-	return mean;
+	return carried;
 }
 
 /* Move a random n of r's rows to its front (a uniform subsample). */
@@ -1867,8 +1866,10 @@ split_subsample(RuIvfSplitRows *r, int n)
  * current lists' numbers, then the new parts'; slot_of maps the new
  * generation's list numbers (the slots left after the dissolved ones) to
  * slots, for the rows assigned by their nearest centroid.
+ *
+ * False, having written nothing, where a training is better (below).
  */
-void
+bool
 RuIvfBuildSplit(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGeneration *gen,
 				const RuIvfMetaData *cur, const int *parts)
 {
@@ -1961,17 +1962,58 @@ RuIvfBuildSplit(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGenera
 		double		budget = Min((double) RUIVF_MAX_LISTS,
 								 (double) maintenance_work_mem * 1024 / 2 /
 								 ((double) block_pages(meta) * BLCKSZ));
-		double		mean;
-		int			want;
+		RuIvfOptions *opts = (RuIvfOptions *) index->rd_options;
+		double		carried,
+					flagged,
+					rows,
+					wanted,
+					per_list;
+		int			ndissolved = 0,
+					want;
 
 		RuIvfKmeans(splitrows.x, splitrows.n, dim, nfirst, kc, bs.metric == RUIVF_METRIC_COSINE);
 		split_rows_init(&movers.rows, &bs, region_cap / 2);
-		mean = find_movers(&bs, heap, index, indexInfo, centroids, cur->lists, parts, kc, nfirst,
-						   &movers);
-		want = (int) ceil((splitrows.seen + movers.rows.seen) / Max(mean, 1.0));
+		carried = find_movers(&bs, heap, index, indexInfo, centroids, cur->lists, parts, kc,
+							  nfirst, &movers, &flagged);
+
+		/*
+		 * Parts of the length a build of this many rows gives its lists (the
+		 * lists option, or the default for the rows), not the carried
+		 * lists' mean, which deletes shrink
+		 */
+		rows = carried + splitrows.seen;
+		wanted = opts && opts->lists > 0 ? opts->lists : RuIvfDefaultLists(rows);
+		per_list = Max(rows / wanted, 1.0);
+		want = (int) ceil((splitrows.seen + movers.rows.seen) / per_list);
 		want = (int) Min((double) want, (double) nsplit * RUIVF_SPLIT_MAX_PARTS);
 		want = (int) Min((double) want, budget - (cur->lists - nsplit));
 		nparts = Max(want, Min(2, nfirst));
+		for (int l = 0; l < cur->lists; l++)
+			ndissolved += parts[l] == 0;
+
+		/*
+		 * A training instead when most rows are in the lists to split (the
+		 * data moved as a whole: cluster it anew), or when the split would
+		 * leave the index with far more lists than a build would give it
+		 * (lists that deletes thinned are only dissolved when nearly empty)
+		 */
+		if (splitrows.seen > RUIVF_SPLIT_ROWS_MAX * rows ||
+			cur->lists - nsplit - ndissolved + nparts > RUIVF_SPLIT_LISTS_MAX * wanted)
+		{
+			elog(DEBUG1, "ruivf split of index \"%s\" not done: %.0f of %.0f rows in the lists "
+				 "to split (%.0f more may move), %d lists after it (%.0f wanted): trained whole instead",
+				 RelationGetRelationName(index), splitrows.seen, rows, flagged,
+				 cur->lists - nsplit - ndissolved + nparts, wanted);
+			if (splitrows.x != NULL)
+				pfree(splitrows.x);
+			if (movers.rows.x != NULL)
+				pfree(movers.rows.x);
+			pfree(kc);
+			pfree(gone);
+			pfree(centroids);
+			MemoryContextDelete(bs.tmpcxt);
+			return false;
+		}
 
 		/* one sample of both at the same rate */
 		{
@@ -1997,9 +2039,9 @@ RuIvfBuildSplit(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGenera
 		if (movers.rows.x != NULL)
 			pfree(movers.rows.x);
 		elog(DEBUG1, "ruivf split of index \"%s\": %.0f rows of %d lists, %.0f rows of others "
-			 "nearer to them: %d lists of the others' mean length (%.0f rows)",
+			 "nearer to them: %d lists of %.0f rows (a build's length)",
 			 RelationGetRelationName(index), splitrows.seen, nsplit, movers.rows.seen, nparts,
-			 mean);
+			 per_list);
 	}
 	if (splitrows.x != NULL)
 		pfree(splitrows.x);
@@ -2172,6 +2214,7 @@ RuIvfBuildSplit(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGenera
 		pfree(region);
 	gen->meta = *meta;
 	MemoryContextDelete(bs.tmpcxt);
+	return true;
 }
 
 /* New pages of a live index's generation (ivftrain.c: its RETIRED pages). */

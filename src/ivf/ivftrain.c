@@ -39,7 +39,11 @@
  * generation does not use (the old generation, and whatever an interrupted
  * training left) as ranges on RETIRED pages named by the metapage, with
  * the transaction ID horizon at the switch (retired_xid).  The index
- * checker allows them unreached.
+ * checker allows them unreached.  A VACUUM after the horizon has passed
+ * frees them (FREE pages in the free space map, for inserts and the next
+ * training), and truncates the file when free pages make its end: the next
+ * training writes on the older generation's blocks, so every other
+ * training leaves the newer one's at the end.
  *
  * SPLITS (ruvector.split_lists, off by default: on 1,000,000 rows a split
  * left drifted rows in lists it neither split nor re-homed, and queries in
@@ -125,6 +129,7 @@
 #include "access/xact.h"
 #include "utils/snapmgr.h"
 #include "catalog/index.h"
+#include "catalog/storage.h"
 #include "commands/progress.h"
 #include "commands/vacuum.h"
 #include "executor/executor.h"
@@ -206,6 +211,13 @@ static void
 set_closing(RuIvfMetaData *meta, void *arg)
 {
 	meta->closing = *(int32 *) arg;
+}
+
+static void
+clear_pending(RuIvfMetaData *meta, void *arg)
+{
+	(void) arg;
+	meta->pending_from = 0;
 }
 
 static void
@@ -839,6 +851,83 @@ RuIvfReclaim(Relation index)
 		 RelationGetRelationName(index), meta.retired_blocks);
 }
 
+/*
+ * The first block of the index's tail of FREE pages (nblocks if the last
+ * page is in use).  A page never initialized counts as free: an extension
+ * an error or a crash cut off, which nothing reaches.
+ */
+static BlockNumber
+free_tail_start(Relation index, BlockNumber nblocks)
+{
+	BlockNumber b = nblocks;
+
+	while (b > RUIVF_METAPAGE_BLKNO + 1)
+	{
+		Buffer		buf;
+		Page		page;
+		bool		free;
+
+		if ((nblocks - b) % 1024 == 0)
+			CHECK_FOR_INTERRUPTS();
+		buf = ReadBuffer(index, b - 1);
+		LockBuffer(buf, BUFFER_LOCK_SHARE);
+		page = BufferGetPage(buf);
+		free = PageIsNew(page) ||
+			(PageGetSpecialSize(page) == RUIVF_SPECIAL_SIZE &&
+			 RuIvfPageGetOpaque(page)->page_id == RUIVF_PAGE_ID &&
+			 RuIvfPageGetOpaque(page)->kind == RUIVF_PAGE_FREE);
+		UnlockReleaseBuffer(buf);
+		if (!free)
+			break;
+		b--;
+	}
+	return b;
+}
+
+/*
+ * Give the tail of free pages back to the file system (RETIRED BLOCKS): a
+ * training writes its generation beside the current one, so the file grows
+ * to about twice the index, and the next one reuses the older blocks; when
+ * the free ones are at the end, after every other training, they go, once
+ * there are at least RUIVF_TRUNCATE_MIN of them and a sixteenth of the
+ * index.  As VACUUM truncates a table: only with the index to itself
+ * (AccessExclusiveLock, only tried, so that no insert or scan waits; a hot
+ * standby's queries on the index conflict with it as with a table's
+ * truncation), only if the table's vacuum_truncate option is on, and
+ * looked at again under the lock.  The caller holds the training lock (no
+ * training writes meanwhile).
+ */
+static void
+truncate_tail(Relation index)
+{
+	BlockNumber nblocks = RelationGetNumberOfBlocks(index);
+	BlockNumber keep;
+	Relation	heap;
+	StdRdOptions *opts;
+	bool		allowed;
+
+	if (nblocks < RUIVF_TRUNCATE_MIN + 2)
+		return;
+	keep = free_tail_start(index, nblocks);
+	if (nblocks - keep < Max(RUIVF_TRUNCATE_MIN, nblocks / 16))
+		return;
+	heap = table_open(index->rd_index->indrelid, NoLock);
+	opts = (StdRdOptions *) heap->rd_options;
+	allowed = opts == NULL || opts->vacuum_truncate;
+	table_close(heap, NoLock);
+	if (!allowed || !ConditionalLockRelation(index, AccessExclusiveLock))
+		return;
+	nblocks = RelationGetNumberOfBlocks(index);
+	keep = free_tail_start(index, nblocks);
+	if (keep < nblocks)
+	{
+		RelationTruncate(index, keep);
+		elog(DEBUG1, "ruivf index \"%s\": truncated from %u to %u blocks",
+			 RelationGetRelationName(index), nblocks, keep);
+	}
+	UnlockRelation(index, AccessExclusiveLock);
+}
+
 /* Rows an index holds: those its generation was trained with, and those inserted since. */
 static inline double
 generation_rows(const RuIvfMetaData *meta)
@@ -1209,16 +1298,18 @@ train(Relation heap, Relation index)
  * Split the lists whose parts[] are more than 1 (SPLITS, above): a new
  * generation in which those lists are split by k-means on their own rows
  * and the others are copied lane by lane (RuIvfBuildSplit), switched in as
- * a training's is.  cur is the current generation's metapage, read after
- * RuIvfReclaim; the caller is as train()'s.
+ * a training's is; or, if RuIvfBuildSplit finds a training better, trained
+ * whole.  cur is the current generation's metapage, read after
+ * RuIvfReclaim; the caller is as train()'s.  True if it switched.
  */
-static void
+static bool
 split(Relation heap, Relation index, const RuIvfMetaData *cur, const int *parts)
 {
 	RuIvfWalk	w;
 	RuIvfGeneration gen;
 	IndexInfo  *indexInfo = BuildIndexInfo(index);
 	BlockNumber nblocks = RelationGetNumberOfBlocks(index);
+	bool		done;
 
 	memset(&w, 0, sizeof(w));
 	w.meta = *cur;
@@ -1240,13 +1331,20 @@ split(Relation heap, Relation index, const RuIvfMetaData *cur, const int *parts)
 	gen.list_rows = split_list_rows;
 	gen.fetch_rows = split_fetch_rows;
 	gen.generation = cur->generation + 1;
-	RuIvfBuildSplit(heap, index, indexInfo, &gen, cur, parts);
+	done = RuIvfBuildSplit(heap, index, indexInfo, &gen, cur, parts);
 
 	table_index_fetch_end(w.fetch);
 	ExecDropSingleTupleTableSlot(w.slot);
 	if (w.estate != NULL)
 		FreeExecutorState(w.estate);
+	if (!done)
+	{
+		/* it wrote nothing: a training instead */
+		update_meta(index, clear_pending, NULL);
+		return train(heap, index);
+	}
 	switch_generation(index, &gen, &w);
+	return true;
 }
 
 /*
@@ -1388,8 +1486,9 @@ RuIvfTrainAfterVacuum(Relation index, IndexBulkDeleteResult *stats)
 	if (!ConditionalLockPage(index, RUIVF_METAPAGE_BLKNO, ExclusiveLock))
 		return false;			/* a training is under way */
 
-	/* the retired blocks may be free by now */
+	/* the retired blocks may be free by now, and the file shorter */
 	RuIvfReclaim(index);
+	truncate_tail(index);
 	RuIvfReadMeta(index, &meta);
 	due = training_due(index, &meta, generation_rows(&meta), false);
 	if (stats != NULL && meta.trained_nblocks > 0 && !meta.closing)
@@ -1469,8 +1568,7 @@ RuIvfTrainAfterVacuum(Relation index, IndexBulkDeleteResult *stats)
 					   PROGRESS_CREATEIDX_SUBPHASE_INITIALIZE);
 		if (parts != NULL)
 		{
-			split(heap, index, &meta, parts);
-			done = true;
+			done = split(heap, index, &meta, parts);
 		}
 		else
 			done = train(heap, index);
