@@ -311,6 +311,13 @@ VACUUM vt;
 SELECT pg_relation_size('vt_v') > 1.8 * built AS twice FROM vt_size;
 SELECT trained FROM ruvector_index_maintain('vt_v');
 SELECT txid_current() > 0 AS xid;
+-- a parallel VACUUM (here its leader, in parallel mode while workers run)
+-- cannot take the lock, which would need a transaction ID: it frees the
+-- blocks but does not truncate, and raises no error; the next VACUUM does
+SET min_parallel_index_scan_size = 0;
+VACUUM (PARALLEL 2) vt;
+RESET min_parallel_index_scan_size;
+SELECT pg_relation_size('vt_v') > 1.8 * built AS not_in_parallel FROM vt_size;
 VACUUM vt;
 SELECT pg_relation_size('vt_v') <= 1.1 * built AS shrunk, generation
   FROM vt_size, ruvector_index_info('vt_v');

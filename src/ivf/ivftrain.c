@@ -893,9 +893,9 @@ free_tail_start(Relation index, BlockNumber nblocks)
  * index.  As VACUUM truncates a table: only with the index to itself
  * (AccessExclusiveLock, only tried, so that no insert or scan waits; a hot
  * standby's queries on the index conflict with it as with a table's
- * truncation), only if the table's vacuum_truncate option is on, and
- * looked at again under the lock.  The caller holds the training lock (no
- * training writes meanwhile).
+ * truncation), only if the table's vacuum_truncate option is on, not in
+ * a parallel VACUUM, and looked at again under the lock.  The caller holds
+ * the training lock (no training writes meanwhile).
  */
 static void
 truncate_tail(Relation index)
@@ -906,7 +906,12 @@ truncate_tail(Relation index)
 	StdRdOptions *opts;
 	bool		allowed;
 
-	if (nblocks < RUIVF_TRUNCATE_MIN + 2)
+	/*
+	 * Not in a parallel VACUUM (its leader is in parallel mode while the
+	 * workers run): the lock, logged for hot standbys, would take a
+	 * transaction ID.  Autovacuum is never parallel.
+	 */
+	if (nblocks < RUIVF_TRUNCATE_MIN + 2 || IsInParallelMode())
 		return;
 	keep = free_tail_start(index, nblocks);
 	if (nblocks - keep < Max(RUIVF_TRUNCATE_MIN, nblocks / 16))
