@@ -75,11 +75,11 @@ RuIvfInit(void)
 							 &ruvector_check_bounds, false,
 							 PGC_USERSET, GUC_NOT_IN_SAMPLE, NULL, NULL, NULL);
 	DefineCustomBoolVariable("ruvector.split_lists",
-							 "Lets VACUUM split a ruivf index's overgrown lists instead of training it whole (experimental).",
+							 "Lets VACUUM split a ruivf index's overgrown lists instead of training it whole.",
 							 "When the rows drift, VACUUM trains the index anew; with this on it splits "
 							 "the lists that grew four times the others' mean and copies the rest, which "
-							 "is faster but can leave drifted rows in lists that queries near them rank "
-							 "late (lower recall at the learned depth until the next training).",
+							 "is faster on large indexes whose data drifts in one region, and no faster "
+							 "when most of the data moves.",
 							 &ruvector_split_lists, false,
 							 PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomRealVariable("ruvector.epsilon",

@@ -46,9 +46,9 @@
  * training leaves the newer one's at the end.
  *
  * SPLITS (ruvector.split_lists, off by default: on 1,000,000 rows a split
- * left drifted rows in lists it neither split nor re-homed, and queries in
- * the drifted region found 0.45 of their neighbours at the learned depth,
- * against 0.97 after a whole training)
+ * took half a whole training's time at the same query cost and recall, but
+ * on 100,000 rows where half the data moved each cycle it saved nothing and
+ * lost a little recall; docs/how-ruivf-works.md)
  * When the rows drift rather than grow (new rows all near a few lists,
  * the old ones deleted), VACUUM finds a few lists far longer than the
  * others and can split them instead of training every list: a split is a
@@ -81,7 +81,10 @@
  * are read from the table and go to their nearest list of the new
  * generation; so do the rows inserted meanwhile, as in a training.  The
  * depth learned for the recall targets is kept, and learned again from the
- * rows clustered (the larger of the two).  8-bit codes
+ * rows clustered (the larger of the two).  The index is trained whole
+ * instead when the long lists hold over RUIVF_SPLIT_ROWS_MAX of the rows
+ * (the data moved as a whole) or the split would leave over
+ * RUIVF_SPLIT_LISTS_MAX times the lists a build would make.  8-bit codes
  * are not residuals: when the long lists' rows drifted outside the range
  * those codes were trained for (their coding errors, against the
  * quantization's own, say so), the index is trained whole instead, and
