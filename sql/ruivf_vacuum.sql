@@ -89,11 +89,12 @@ DROP TABLE vb;
 RESET ruvector.probes;
 
 --
--- Splits: rows that drift to one place (a third of the rows deleted, 3,000
--- inserted far from the rest, all into the list nearest to them) make that
+-- Splits: rows that drift to one place (a tenth of the rows deleted, 3,500
+-- inserted far from the rest, all into the list nearest to them: under a
+-- quarter of the rows, or VACUUM would train the index whole) make that
 -- list many times the mean; VACUUM splits it by k-means on its own rows
--- into lists of about the mean's length and copies every other list as it
--- is, in a new generation.  Each code representation is copied right (the
+-- into lists of a build's length and copies every other list as it is, in
+-- a new generation.  Each code representation is copied right (the
 -- checker compares every code with the table's vector; check_bounds
 -- raises if a bound exceeds its row's exact distance, which for binary
 -- codes holds always at this epsilon: ruivf_bits), and every answer with
@@ -103,22 +104,22 @@ RESET ruvector.probes;
 SHOW ruvector.split_lists;
 SET ruvector.split_lists = on;
 CREATE TABLE vs (id int PRIMARY KEY, v ruvector(12)) WITH (autovacuum_enabled = off);
-INSERT INTO vs SELECT i, pg_temp.vv(i, 12) FROM generate_series(1, 6000) i;
-CREATE INDEX vs_8 ON vs USING ruivf (v ruvector_l2_ops) WITH (lists = 20);
-CREATE INDEX vs_4 ON vs USING ruivf (v ruvector_l2_ops) WITH (lists = 20, bits = 4, rerank = index);
-CREATE INDEX vs_1 ON vs USING ruivf (v ruvector_l2_ops) WITH (lists = 20, bits = 1);
-CREATE INDEX vs_c ON vs USING ruivf (v ruvector_cosine_ops) WITH (lists = 20, bits = 1);
+INSERT INTO vs SELECT i, pg_temp.vv(i, 12) FROM generate_series(1, 20000) i;
+CREATE INDEX vs_8 ON vs USING ruivf (v ruvector_l2_ops) WITH (lists = 40);
+CREATE INDEX vs_4 ON vs USING ruivf (v ruvector_l2_ops) WITH (lists = 40, bits = 4, rerank = index);
+CREATE INDEX vs_1 ON vs USING ruivf (v ruvector_l2_ops) WITH (lists = 40, bits = 1);
+CREATE INDEX vs_c ON vs USING ruivf (v ruvector_cosine_ops) WITH (lists = 40, bits = 1);
 SELECT i.relname, lists, generation FROM pg_class i, ruvector_index_info(i.oid)
   WHERE i.relname LIKE 'vs\__' ORDER BY 1;
-DELETE FROM vs WHERE id % 3 = 1;
+DELETE FROM vs WHERE id % 10 = 1;
 INSERT INTO vs SELECT i, pg_temp.vv(i, 12) + '[-50,50,-50,50,-50,50,-50,50,-50,50,-50,50]'
-  FROM generate_series(6001, 9000) i;
+  FROM generate_series(20001, 23500) i;
 VACUUM vs;
 -- the long list became several, the others stayed: more lists, one
 -- generation; but the 8-bit codes (not residuals) of rows that drifted this
 -- far out of their trained range would clamp, so that index was trained
--- whole (its lists option: 20)
-SELECT i.relname, lists > 20 AS split, lists <= 20 + 32 AS bounded, generation
+-- whole (its lists option: 40)
+SELECT i.relname, lists > 40 AS split, lists <= 40 + 32 AS bounded, generation
   FROM pg_class i, ruvector_index_info(i.oid)
   WHERE i.relname LIKE 'vs\__' ORDER BY 1;
 SELECT ruvector_index_check('vs_8', true) IS NOT NULL AS checked_8,
@@ -171,30 +172,31 @@ RESET ruvector.probes;
 SET enable_seqscan = off;
 SELECT count(*) FILTER (WHERE (SELECT s.id FROM vs s ORDER BY s.v <-> vs.v LIMIT 1) = vs.id) AS found,
        count(*) AS of
-  FROM vs WHERE id % 250 = 1;
+  FROM vs WHERE id % 250 = 7;
 RESET enable_seqscan;
 RESET ruvector.check_bounds;
 RESET ruvector.epsilon;
 -- inserts after the split go to the new lists, and the checker agrees
 INSERT INTO vs SELECT i, pg_temp.vv(i, 12) + '[-50,50,-50,50,-50,50,-50,50,-50,50,-50,50]'
-  FROM generate_series(10001, 10500) i;
+  FROM generate_series(30001, 30500) i;
 SELECT ruvector_index_check('vs_8', true) IS NOT NULL AS checked_after_inserts;
 DROP TABLE vs;
 
--- 8-bit codes split when the rows drift within their range: 3,000 rows in
+-- 8-bit codes split when the rows drift within their range: 3,500 rows in
 -- one small region inside it (distinct vectors: no ties), rerank = index
 -- (vectors copied too)
 CREATE TABLE v8 (id int PRIMARY KEY, v ruvector(12)) WITH (autovacuum_enabled = off);
-INSERT INTO v8 SELECT i, pg_temp.vv(i, 12) FROM generate_series(1, 6000) i;
-CREATE INDEX v8_v ON v8 USING ruivf (v ruvector_l2_ops) WITH (lists = 20, rerank = index);
-DELETE FROM v8 WHERE id % 3 = 1;
+INSERT INTO v8 SELECT i, pg_temp.vv(i, 12) FROM generate_series(1, 20000) i;
+CREATE INDEX v8_v ON v8 USING ruivf (v ruvector_l2_ops) WITH (lists = 40, rerank = index);
+DELETE FROM v8 WHERE id % 10 = 1;
 CREATE FUNCTION pg_temp.near(i int) RETURNS ruvector LANGUAGE sql IMMUTABLE AS $$
-  SELECT ARRAY(SELECT 10 + ((i::bigint * 7919 + k * 104729 + (i::bigint * k) % 997) % 2003) / 2003.0
+  SELECT pg_temp.vv(7, 12) +
+         ARRAY(SELECT ((i::bigint * 7919 + k * 104729 + (i::bigint * k) % 997) % 2003) / 4006.0
                FROM generate_series(1, 12) k)::real[]::ruvector
 $$;
-INSERT INTO v8 SELECT i, pg_temp.near(i) FROM generate_series(6001, 9000) i;
+INSERT INTO v8 SELECT i, pg_temp.near(i) FROM generate_series(20001, 23500) i;
 VACUUM v8;
-SELECT lists > 20 AS split, generation, bits FROM ruvector_index_info('v8_v');
+SELECT lists > 40 AS split, generation, bits FROM ruvector_index_info('v8_v');
 SELECT ruvector_index_check('v8_v', true) IS NOT NULL AS checked;
 SET ruvector.check_bounds = on;
 SET ruvector.probes = 100;
@@ -214,16 +216,16 @@ DROP TABLE v8;
 -- A split also dissolves the lists the rows left (under an eighth of the
 -- mean): the rows of one region deleted, as many inserted far away; the
 -- far rows' list is split and the emptied region's lists go, their few
--- remaining rows to their nearest lists.  The lists do not only grow: 8 of
--- 20 go, and the far rows make 12 of the others' mean length.
+-- remaining rows to their nearest lists.  The lists do not only grow: the
+-- emptied ones go, and the far rows make new ones of a build's length.
 CREATE TABLE vm (id int PRIMARY KEY, v ruvector(12)) WITH (autovacuum_enabled = off);
-INSERT INTO vm SELECT i, pg_temp.vv(i, 12) FROM generate_series(1, 6000) i;
-CREATE INDEX vm_v ON vm USING ruivf (v ruvector_l2_ops) WITH (lists = 20, bits = 1);
--- the half of the rows nearest to one row, but for 1 in 50 of them
-DELETE FROM vm WHERE id IN (SELECT id FROM vm ORDER BY v <-> pg_temp.vv(1, 12) LIMIT 2000)
+INSERT INTO vm SELECT i, pg_temp.vv(i, 12) FROM generate_series(1, 20000) i;
+CREATE INDEX vm_v ON vm USING ruivf (v ruvector_l2_ops) WITH (lists = 40, bits = 1);
+-- the 2,500 rows nearest to one row, but for 1 in 50 of them
+DELETE FROM vm WHERE id IN (SELECT id FROM vm ORDER BY v <-> pg_temp.vv(1, 12) LIMIT 2500)
   AND id % 50 <> 0;
 INSERT INTO vm SELECT i, pg_temp.vv(i, 12) + '[-50,50,-50,50,-50,50,-50,50,-50,50,-50,50]'
-  FROM generate_series(6001, 9000) i;
+  FROM generate_series(20001, 23500) i;
 VACUUM vm;
 SELECT lists, generation FROM ruvector_index_info('vm_v');
 SELECT ruvector_index_check('vm_v', true) IS NOT NULL AS checked;
@@ -238,13 +240,13 @@ SELECT bool_and(array(SELECT id FROM vm ORDER BY v <-> q LIMIT 20) =
           ELSE '[0,0,0,0,0,0,0,0,0,0,0,0]' END AS q
         FROM generate_series(9001, 9010) i) qs;
 -- the rows of the dissolved lists, and the others, find themselves among
--- the first lists probed (3 of 23: a row left alone where the rows were
+-- the first lists probed (3 of 46: a row left alone where the rows were
 -- deleted is about as far from several centroids, which the probe order
 -- ranks by their 8-bit codes)
 SET ruvector.probes = 3;
 SELECT count(*) FILTER (WHERE (SELECT s.id FROM vm s ORDER BY s.v <-> vm.v LIMIT 1) = vm.id) AS found,
        count(*) AS of
-  FROM vm WHERE id % 50 = 0 OR id % 97 = 0;
+  FROM vm WHERE id % 50 = 0 OR id % 197 = 0;
 RESET ruvector.probes;
 RESET enable_seqscan;
 RESET ruvector.check_bounds;
@@ -252,7 +254,7 @@ RESET ruvector.epsilon;
 DROP TABLE vm;
 
 -- Rows that drift land in whichever lists are nearest to them when they
--- come, not only in the one that grows: here 6,000 rows (of 19,333) into
+-- come, not only in the one that grows: here 5,000 rows (of 23,000) into
 -- one corner of the data, which fills one list past four times the mean
 -- and leaves drifted rows in many others.  A split moves every row that a new list may be
 -- nearer to (from any list), so each row is in its nearest list afterwards,
@@ -269,8 +271,8 @@ BEGIN
   CREATE TABLE vd (id int PRIMARY KEY, v ruvector(12)) WITH (autovacuum_enabled = off);
   INSERT INTO vd SELECT i, pg_temp.vv(i, 12) FROM generate_series(1, 20000) i;
   EXECUTE format('CREATE INDEX vd_v ON vd USING ruivf (v ruvector_l2_ops) WITH (lists = 40, %s)', opts);
-  DELETE FROM vd WHERE id % 3 = 1;
-  INSERT INTO vd SELECT i, pg_temp.vw(i, a, b) FROM generate_series(20001, 26000) i;
+  DELETE FROM vd WHERE id % 10 = 1;
+  INSERT INTO vd SELECT i, pg_temp.vw(i, a, b) FROM generate_series(20001, 25000) i;
 END $$;
 CREATE FUNCTION pg_temp.spread_found(OUT split bool, OUT generation int, OUT nfound bigint, OUT sampled bigint)
 LANGUAGE plpgsql AS $$
@@ -289,7 +291,7 @@ SELECT 'bits 1' AS codes, * FROM pg_temp.spread_found();
 SELECT pg_temp.spread('bits = 4, rerank = index', 0.5, 15);
 VACUUM vd;
 SELECT 'bits 4' AS codes, * FROM pg_temp.spread_found();
-SELECT pg_temp.spread('bits = 8', 0.25, 12);
+SELECT pg_temp.spread('bits = 8', 0.2, 14);
 VACUUM vd;
 SELECT 'bits 8' AS codes, * FROM pg_temp.spread_found();
 RESET ruvector.split_lists;

@@ -695,7 +695,7 @@ extern int	RuIvfInsertCode(Relation index, const RuIvfMetaData *meta, int list,
 #define RUIVF_SPLIT_MAX_PARTS	32	/* a split makes at most this many lists of one */
 #define RUIVF_MERGE_FRACTION	0.125	/* ... and dissolves lists under this share of the mean */
 #define RUIVF_SPLIT_LEARN_MIN	1000	/* rows of split lists it learns the depth from */
-#define RUIVF_SPLIT_ROWS_MAX	0.5 /* ... trained whole if the split lists hold more of the rows */
+#define RUIVF_SPLIT_ROWS_MAX	0.25	/* ... trained whole if more of the rows would move */
 #define RUIVF_SPLIT_LISTS_MAX	2.0 /* ... or leave more than this times the lists wanted */
 #define RUIVF_SPLIT_ERR_RATIO	2.0 /* 8-bit codes: trained whole if the long lists' coding
 										 * errors are this times in-range quantization's */

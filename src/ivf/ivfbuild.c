@@ -1992,17 +1992,21 @@ RuIvfBuildSplit(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGenera
 			ndissolved += parts[l] == 0;
 
 		/*
-		 * A training instead when most rows are in the lists to split (the
-		 * data moved as a whole: cluster it anew), or when the split would
-		 * leave the index with far more lists than a build would give it
-		 * (lists that deletes thinned are only dissolved when nearly empty)
+		 * A training instead when a large share of the rows would move (the
+		 * long lists' and those joining them: the data moved as a whole,
+		 * cluster it anew; on 100,000 rows with half of them drifting each
+		 * cycle, splits saved no time and lost recall against trainings),
+		 * or when the split would leave the index with far more lists than
+		 * a build would give it (lists that deletes thinned are only
+		 * dissolved when nearly empty)
 		 */
-		if (splitrows.seen > RUIVF_SPLIT_ROWS_MAX * rows ||
+		if (splitrows.seen + movers.rows.seen > RUIVF_SPLIT_ROWS_MAX * rows ||
 			cur->lists - nsplit - ndissolved + nparts > RUIVF_SPLIT_LISTS_MAX * wanted)
 		{
 			elog(DEBUG1, "ruivf split of index \"%s\" not done: %.0f of %.0f rows in the lists "
-				 "to split (%.0f more may move), %d lists after it (%.0f wanted): trained whole instead",
-				 RelationGetRelationName(index), splitrows.seen, rows, flagged,
+				 "to split, %.0f more would join them (%.0f read), %d lists after it (%.0f wanted): "
+				 "trained whole instead",
+				 RelationGetRelationName(index), splitrows.seen, rows, movers.rows.seen, flagged,
 				 cur->lists - nsplit - ndissolved + nparts, wanted);
 			if (splitrows.x != NULL)
 				pfree(splitrows.x);
@@ -2171,9 +2175,10 @@ RuIvfBuildSplit(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGenera
 		}
 		all_blocks += bs.list_blocks[slot];
 	}
-	elog(DEBUG1, "ruivf split of index \"%s\": its %d new lists hold %.1f blocks each, the others %.1f",
+	elog(DEBUG1, "ruivf split of index \"%s\": its %d new lists hold %.1f blocks each, the others %.1f, "
+		 "the longest %.0f",
 		 RelationGetRelationName(index), nfresh, fresh_blocks / Max(nfresh, 1),
-		 (all_blocks - fresh_blocks) / Max(nlists - nfresh, 1));
+		 (all_blocks - fresh_blocks) / Max(nlists - nfresh, 1), meta->trained_longest);
 	write_listdir(index, meta, heads, gen);
 	meta->trained_rows = bs.indtuples;
 

@@ -170,8 +170,8 @@ DELETE FROM $t WHERE id % 5 = $cycle;
 # The data drifts: three cycles' worth of rows into one small region
 # (within the range the codes were trained for; all into the lists nearest
 # to it) and a fifth of the old ones deleted: most rows moved, and VACUUM
-# trains those indexes whole.  A table where a third of the rows drift
-# (sd: 20 lists, 9,000 rows, 3,000 into one small region) has its long list split
+# trains those indexes whole.  A table where a fifth of the rows drift
+# (sd: 40 lists, 15,000 rows, 3,000 into one small region) has its long list split
 # (src/ivf/ivftrain.c, SPLITS) instead.  The standby follows both.
 foreach my $t (@tables)
 {
@@ -188,22 +188,22 @@ DELETE FROM $t WHERE id % 5 = 0 AND id < $lo;
 });
 	$primary->safe_psql('postgres', "VACUUM $t");
 }
-$tables{sd} = [ 16, 20 ];
+$tables{sd} = [ 16, 40 ];
 push @tables, 'sd';
 $primary->safe_psql(
 	'postgres', q{
 CREATE TABLE sd (id int PRIMARY KEY, v ruvector(16));
-INSERT INTO sd SELECT i, rv(i, 16) FROM generate_series(1, 7500) i;
-CREATE INDEX sd_idx ON sd USING ruivf (v ruvector_l2_ops) WITH (lists = 20);
+INSERT INTO sd SELECT i, rv(i, 16) FROM generate_series(1, 15000) i;
+CREATE INDEX sd_idx ON sd USING ruivf (v ruvector_l2_ops) WITH (lists = 40);
 DELETE FROM sd WHERE id % 5 = 0;
 INSERT INTO sd SELECT i, array(SELECT 0.3 + ((i::bigint * 7919 + j * 104729) % 1009)::float8 / 100900
                                FROM generate_series(1, 16) j ORDER BY j)::ruvector
-  FROM generate_series(10001, 13000) i;
+  FROM generate_series(20001, 23000) i;
 VACUUM sd;
 });
 my ($sd_lists, $sd_gen) = split /\|/,
   $primary->safe_psql('postgres', "SELECT lists, generation FROM ruvector_index_info('sd_idx')");
-cmp_ok($sd_lists, '>', 20, "after a drift: sd: VACUUM split its long list (20 -> $sd_lists lists, generation $sd_gen)");
+cmp_ok($sd_lists, '>', 40, "after a drift: sd: VACUUM split its long list (40 -> $sd_lists lists, generation $sd_gen)");
 compare('after a drift');
 
 # Two trainings by hand, each followed by a VACUUM once a later transaction

@@ -301,14 +301,16 @@ unlike($r->{ci_vac}->[2], qr/ERROR:/, 'session ci_vac: no error before the crash
 cmp_ok(scalar @ci_ids, '>=', 900, 'rows were committed into ci before the crash');
 check_table('concurrent inserts cut off', 'ci', 10, \@ci_ids);
 
-# (d) a split cut off: a fifth of the rows deleted and 6,000 inserted into
+# (d) a split cut off: a fifth of the rows deleted and 3,500 inserted into
 # one small region (within the range the codes were trained for; all into
-# one list; under half of the rows, or VACUUM would train the index whole),
+# one list; under a quarter of the rows, or VACUUM would train the index whole),
 # so that VACUUM splits that list (ivftrain.c, SPLITS) while a
 # session inserts; crashing 150 ms after the split is seen copying lists (it
 # has written pages by then), then a random 0-300 ms after it (the cost
 # delay, which the split observes, makes it last about a second); twice,
-# the second time with rows in another region and nothing deleted.
+# the second time in another region and nothing deleted (the session
+# inserts copies of the first rows).  80 lists for 40 clusters: a list
+# that took several clusters would take a drift of this size for growth.
 # Recovery leaves the generation before or the split one,
 # whole; a VACUUM afterwards leaves the split done, and
 # the pages the interrupted split wrote are freed, not kept as the new
@@ -317,12 +319,13 @@ $node->safe_psql(
 	'postgres', q{
 CREATE TABLE sp (id int PRIMARY KEY, v ruvector(32));
 INSERT INTO sp SELECT k, v FROM vecs(32, 20000, 40);
-CREATE INDEX sp_idx ON sp USING ruivf (v ruvector_l2_ops) WITH (lists = 40);
+CREATE INDEX sp_idx ON sp USING ruivf (v ruvector_l2_ops) WITH (lists = 80);
 });
 my @sp_ids;
-my $sp_lists = 40;
+my $sp_lists = 80;
 my $sp_gen = 0;
 my %centre = (1 => 0.5, 2 => -0.5);
+my %drifted = (1 => 3500, 2 => 3500);
 $node->safe_psql('postgres', 'DELETE FROM sp WHERE id % 5 = 1');
 foreach my $round (1 .. 2)
 {
@@ -330,13 +333,13 @@ foreach my $round (1 .. 2)
 	my $base = $round * 1000000;
 	$node->safe_psql('postgres',
 		"INSERT INTO sp SELECT $base + i, array(SELECT $centre{$round} + (random() - 0.5) * 0.1 + 0 * i "
-		  . "FROM generate_series(1, 32))::ruvector FROM generate_series(1, 6000) i");
+		  . "FROM generate_series(1, 32))::ruvector FROM generate_series(1, $drifted{$round}) i");
 	my $delay = $round == 1 ? 0.15 : rand(0.3);
 	start_session("sv_$round",
 		"SET vacuum_cost_delay = '2ms';\nSET vacuum_cost_limit = 20;\nVACUUM sp;\n");
 	start_session("si_$round",
 		join('',
-			map { "INSERT INTO sp SELECT $_, v FROM sp WHERE id = $base + 1 + $_ % 5000 RETURNING id;\n" }
+			map { "INSERT INTO sp SELECT $_, v FROM sp WHERE id = 1 + $_ % 19000 RETURNING id;\n" }
 			  ($base + 50001 .. $base + 60000)));
 	my ($seen, $r) = crash_when(
 		"EXISTS (SELECT FROM ruvector_training_progress WHERE relid = 'sp'::regclass AND started_by = 'vacuum' "
@@ -351,9 +354,9 @@ foreach my $round (1 .. 2)
 	$node->safe_psql('postgres', 'VACUUM sp');
 	my ($lists, $gen) = split /\|/,
 	  $node->safe_psql('postgres', "SELECT lists, generation FROM ruvector_index_info('sp_idx')");
-	# a split (a training would give the lists option's 40), before the
+	# a split (a training would give the lists option's 80), before the
 	# crash or by the VACUUM after it
-	ok($gen > $sp_gen && $lists != 40,
+	ok($gen > $sp_gen && $lists != 80,
 		"$stage: the long list was split ($sp_lists -> $lists lists, generation $sp_gen -> $gen)");
 	$sp_lists = $lists;
 	$sp_gen = $gen;
