@@ -100,7 +100,7 @@ RESET ruvector.probes;
 -- codes holds always at this epsilon: ruivf_bits), and every answer with
 -- every list probed is the exact one.
 --
--- (off by default: a whole training answers a drift unless this is on)
+-- (on by default; set here so that the cases below stay splits)
 SHOW ruvector.split_lists;
 SET ruvector.split_lists = on;
 CREATE TABLE vs (id int PRIMARY KEY, v ruvector(12)) WITH (autovacuum_enabled = off);

@@ -78,9 +78,9 @@ RuIvfInit(void)
 							 "Lets VACUUM split a ruivf index's overgrown lists instead of training it whole.",
 							 "When the rows drift, VACUUM trains the index anew; with this on it splits "
 							 "the lists that grew four times the others' mean and copies the rest, which "
-							 "is faster on large indexes whose data drifts in one region, and no faster "
-							 "when most of the data moves.",
-							 &ruvector_split_lists, false,
+							 "is faster on large indexes whose data drifts in one region; when over a "
+							 "quarter of the rows would move it trains whole anyway.",
+							 &ruvector_split_lists, true,
 							 PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomRealVariable("ruvector.epsilon",
 							 "Width of the error bounds of binary codes (ruivf bits = 1), in standard deviations.",

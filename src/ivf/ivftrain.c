@@ -45,10 +45,10 @@
  * training writes on the older generation's blocks, so every other
  * training leaves the newer one's at the end.
  *
- * SPLITS (ruvector.split_lists, off by default: on 1,000,000 rows a split
- * took half a whole training's time at the same query cost and recall, but
- * on 100,000 rows where half the data moved each cycle it saved nothing and
- * lost a little recall; docs/how-ruivf-works.md)
+ * SPLITS (ruvector.split_lists, on by default: on 1,000,000 rows with a
+ * tenth drifted a split took half a whole training's time at the same
+ * query cost and recall; where half the data moved each cycle it saved
+ * nothing, hence RUIVF_SPLIT_ROWS_MAX; docs/how-ruivf-works.md)
  * When the rows drift rather than grow (new rows all near a few lists,
  * the old ones deleted), VACUUM finds a few lists far longer than the
  * others and can split them instead of training every list: a split is a
@@ -100,8 +100,8 @@
  *	  insert threshold triggers it on a growing table;
  *	- VACUUM trains anew when one list is RUIVF_IMBALANCE times the other
  *	  lists' mean and RUIVF_LIST_GROWTH times the longest at the last
- *	  training (with ruvector.split_lists it splits the long lists
- *	  instead: SPLITS), and when the blocks are half empty;
+ *	  training (it splits the long lists instead: SPLITS, unless
+ *	  ruvector.split_lists is off), and when the blocks are half empty;
  *	- ruvector_index_maintain(index) trains it now.
  * An insert that trains does it in a subtransaction: an error in the
  * training (say, memory) is reported as a WARNING and the insert goes on.
@@ -1056,7 +1056,9 @@ out_of_range(Relation index, const RuIvfMetaData *meta, const int *parts, const 
  * RUIVF_MERGE_FRACTION of the mean rows dissolved (0: their rows go to
  * their nearest lists).  False if the index cannot be split so (an older
  * version, too many lists, or its blocks in memory beyond
- * maintenance_work_mem): it is trained whole instead.
+ * maintenance_work_mem) or the long lists alone hold more than
+ * RUIVF_SPLIT_ROWS_MAX of the lanes (RuIvfBuildSplit would give way): it
+ * is trained whole instead.
  */
 static bool
 plan_split(const RuIvfMetaData *meta, const int *blocks, double total, const double *lanes,
@@ -1065,7 +1067,8 @@ plan_split(const RuIvfMetaData *meta, const int *blocks, double total, const dou
 	int			lists = meta->lists;	/* of the new generation */
 	int			slots;			/* lists in memory (RuIvfBuildSplit) */
 	int			nsplit = 0;
-	double		rows = 0;
+	double		rows = 0,
+				split_lanes = 0;
 
 	if (meta->version != RUIVF_VERSION || lists < 2)
 		return false;
@@ -1083,6 +1086,10 @@ plan_split(const RuIvfMetaData *meta, const int *blocks, double total, const dou
 		rows += lanes[l];
 	}
 	slots = lists;
+	for (int l = 0; l < meta->lists; l++)
+		split_lanes += parts[l] >= 2 ? lanes[l] : 0;
+	if (split_lanes > RUIVF_SPLIT_ROWS_MAX * rows)
+		return false;			/* most rows moved: RuIvfBuildSplit would train whole */
 	for (int l = 0; l < meta->lists && nsplit > 0; l++)
 		if (parts[l] == 1 && lists > 2 &&
 			lanes[l] < RUIVF_MERGE_FRACTION * rows / meta->lists)

@@ -37,7 +37,7 @@ int			ruvector_iterative_scan = RUIVF_ITERATIVE_RELAXED;
 int			ruvector_max_scan_tuples = 0;
 int			ruvector_rerank_factor = 4;
 bool		ruvector_check_bounds = false;
-bool		ruvector_split_lists = false;
+bool		ruvector_split_lists = true;
 double		ruvector_epsilon = 1.9;
 
 static relopt_kind ruivf_relopt_kind;
