@@ -294,6 +294,18 @@ SELECT 'bits 4' AS codes, * FROM pg_temp.spread_found();
 SELECT pg_temp.spread('bits = 8', 0.2, 14);
 VACUUM vd;
 SELECT 'bits 8' AS codes, * FROM pg_temp.spread_found();
+-- Over a quarter of the rows moving is the data moving as a whole: VACUUM
+-- trains the index whole (the lists option's 40 lists) instead of splitting
+CREATE TABLE vq (id int PRIMARY KEY, v ruvector(12)) WITH (autovacuum_enabled = off);
+INSERT INTO vq SELECT i, pg_temp.vv(i, 12) FROM generate_series(1, 20000) i;
+CREATE INDEX vq_v ON vq USING ruivf (v ruvector_l2_ops) WITH (lists = 40, bits = 1);
+DELETE FROM vq WHERE id % 10 = 1;
+INSERT INTO vq SELECT i, pg_temp.vv(i, 12) + '[-50,50,-50,50,-50,50,-50,50,-50,50,-50,50]'
+  FROM generate_series(20001, 30000) i;
+VACUUM vq;
+SELECT lists, generation FROM ruvector_index_info('vq_v');
+SELECT ruvector_index_check('vq_v', true) IS NOT NULL AS checked;
+DROP TABLE vq;
 RESET ruvector.split_lists;
 
 -- The file shrinks back: a training writes its generation beside the
