@@ -1893,6 +1893,7 @@ RuIvfBuildSplit(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGenera
 	bool	   *used;
 	BlockNumber *heads;
 	int			nfresh = 0;		/* the new lists, and the blocks they and all hold */
+	int			fresh_longest = 0;
 	double		fresh_blocks = 0,
 				all_blocks = 0;
 	float	   *region;			/* the split lists' rows (prepared), to learn from */
@@ -2172,12 +2173,13 @@ RuIvfBuildSplit(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGenera
 		{
 			nfresh++;
 			fresh_blocks += bs.list_blocks[slot];
+			fresh_longest = Max(fresh_longest, bs.list_blocks[slot]);
 		}
 		all_blocks += bs.list_blocks[slot];
 	}
-	elog(DEBUG1, "ruivf split of index \"%s\": its %d new lists hold %.1f blocks each, the others %.1f, "
-		 "the longest %.0f",
-		 RelationGetRelationName(index), nfresh, fresh_blocks / Max(nfresh, 1),
+	elog(DEBUG1, "ruivf split of index \"%s\": its %d new lists hold %.1f blocks each (the longest "
+		 "%d), the others %.1f (the longest of all %.0f)",
+		 RelationGetRelationName(index), nfresh, fresh_blocks / Max(nfresh, 1), fresh_longest,
 		 (all_blocks - fresh_blocks) / Max(nlists - nfresh, 1), meta->trained_longest);
 	write_listdir(index, meta, heads, gen);
 	meta->trained_rows = bs.indtuples;

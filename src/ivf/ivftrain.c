@@ -46,9 +46,9 @@
  * training leaves the newer one's at the end.
  *
  * SPLITS (ruvector.split_lists, on by default: on 1,000,000 rows with a
- * tenth drifted a split took half a whole training's time at the same
- * query cost and recall; where half the data moved each cycle it saved
- * nothing, hence RUIVF_SPLIT_ROWS_MAX; docs/how-ruivf-works.md)
+ * tenth drifted a split took half a whole training's time, its queries at
+ * 0.98-1.08x the training's codes; where half the data moved each cycle it
+ * saved nothing, hence RUIVF_SPLIT_ROWS_MAX; docs/how-ruivf-works.md)
  * When the rows drift rather than grow (new rows all near a few lists,
  * the old ones deleted), VACUUM finds a few lists far longer than the
  * others and can split them instead of training every list: a split is a
