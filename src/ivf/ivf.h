@@ -318,8 +318,9 @@ typedef struct RuIvfMetaData
 	uint64		retired_xid;	/* FullTransactionId when they were retired */
 	double		retired_blocks; /* blocks the RETIRED pages list */
 	double		inserted;		/* rows inserted since (counted in batches) */
-	double		trained_longest;	/* blocks of the longest list when trained
-									 * (0: not recorded, an index from before) */
+	double		trained_longest;	/* blocks of the longest list when trained,
+									 * or a longer one a split carried (0: not
+									 * recorded, an index from before) */
 
 	/* version 5 */
 	uint64		rotation_seed;	/* bits = 1: the rotation of the codes (rabitq.h) */

@@ -1920,7 +1920,14 @@ RuIvfBuildSplit(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGenera
 	meta->closing = 0;
 	meta->pending_from = 0;
 	meta->inserted = 0;
-	meta->trained_longest = 0;
+
+	/*
+	 * The length VACUUM measures growth against (ivftrain.c, WHEN): the
+	 * last training's longest list, or a longer carried one; not the new
+	 * lists, so that one that came out uneven is split again when it is
+	 * twice that and four times the mean, instead of raising the bar
+	 */
+	meta->trained_longest = cur->trained_longest;
 	centroids = palloc_extended(sizeof(float) * (Size) cur->lists * dim, MCXT_ALLOC_HUGE);
 	RuIvfReadFloats(index, cur->centroid_start, (Size) cur->lists * dim, centroids);
 	params = palloc(sizeof(float) * nparams);
@@ -2168,17 +2175,18 @@ RuIvfBuildSplit(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGenera
 		if (RuIvfPageGetOpaque(mem_page(&bs, slot, 0))->nlanes > 0)
 			flush_block(&bs, slot);
 		heads[j] = bs.heads[slot];
-		meta->trained_longest = Max(meta->trained_longest, bs.list_blocks[slot]);
 		if (slot >= cur->lists || parts[slot] >= 2)
 		{
 			nfresh++;
 			fresh_blocks += bs.list_blocks[slot];
 			fresh_longest = Max(fresh_longest, bs.list_blocks[slot]);
 		}
+		else
+			meta->trained_longest = Max(meta->trained_longest, bs.list_blocks[slot]);
 		all_blocks += bs.list_blocks[slot];
 	}
 	elog(DEBUG1, "ruivf split of index \"%s\": its %d new lists hold %.1f blocks each (the longest "
-		 "%d), the others %.1f (the longest of all %.0f)",
+		 "%d), the others %.1f (growth is measured against %.0f)",
 		 RelationGetRelationName(index), nfresh, fresh_blocks / Max(nfresh, 1), fresh_longest,
 		 (all_blocks - fresh_blocks) / Max(nlists - nfresh, 1), meta->trained_longest);
 	write_listdir(index, meta, heads, gen);
