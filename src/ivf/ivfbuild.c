@@ -157,10 +157,9 @@ typedef struct RuIvfBuildState
 	 */
 	const double *keep;
 	ItemPointerData *moved;
+	int		   *moved_lists;	/* ... and their lists */
 	int64		nmoved;
 	int64		moved_cap;
-	int		   *moved_lists;	/* while it sizes the split: their lists */
-	int64		moved_lists_cap;
 } RuIvfBuildState;
 
 /*
@@ -1509,9 +1508,9 @@ lane_radius(const RuIvfBuildState *bs, int list, const unsigned char *code, RuIv
 	return sqrt(sum) * (1.0 + 1e-5) + (double) f.err + 1e-6;
 }
 
-/* Add tid to the rows a split places from the table (bs->moved). */
+/* Add tid, of list `list`, to the rows a split places from the table (bs->moved). */
 static void
-note_moved(RuIvfBuildState *bs, ItemPointer tid)
+note_moved(RuIvfBuildState *bs, ItemPointer tid, int list)
 {
 	if (bs->nmoved == bs->moved_cap)
 	{
@@ -1521,7 +1520,12 @@ note_moved(RuIvfBuildState *bs, ItemPointer tid)
 		bytes = sizeof(ItemPointerData) * (Size) bs->moved_cap;
 		bs->moved = bs->moved == NULL ? MemoryContextAllocHuge(CurrentMemoryContext, bytes)
 			: repalloc_huge(bs->moved, bytes);
+		bytes = sizeof(int) * (Size) bs->moved_cap;
+		bs->moved_lists = bs->moved_lists == NULL
+			? MemoryContextAllocHuge(CurrentMemoryContext, bytes)
+			: repalloc_huge(bs->moved_lists, bytes);
 	}
+	bs->moved_lists[bs->nmoved] = list;
 	bs->moved[bs->nmoved++] = *tid;
 }
 
@@ -1538,7 +1542,7 @@ copy_lane(int list, const unsigned char *code, RuIvfLaneFactors factors, ItemPoi
 
 	if (lane_radius(bs, list, code, factors) > bs->keep[list])
 	{
-		note_moved(bs, tid);
+		note_moved(bs, tid, list);
 		return;
 	}
 	append_lane(bs, list, code, factors, tid, raw);
@@ -1724,19 +1728,7 @@ flag_lane(int list, const unsigned char *code, RuIvfLaneFactors factors, ItemPoi
 	(void) raw;
 	bs->indtuples += 1;
 	if (lane_radius(bs, list, code, factors) > bs->keep[list])
-	{
-		note_moved(bs, tid);
-		if (bs->moved_lists_cap < bs->moved_cap)
-		{
-			Size		bytes = sizeof(int) * (Size) bs->moved_cap;
-
-			bs->moved_lists = bs->moved_lists == NULL
-				? MemoryContextAllocHuge(CurrentMemoryContext, bytes)
-				: repalloc_huge(bs->moved_lists, bytes);
-			bs->moved_lists_cap = bs->moved_cap;
-		}
-		bs->moved_lists[bs->nmoved - 1] = list;
-	}
+		note_moved(bs, tid, list);
 }
 
 /* qsort of flagged lanes (moved[], moved_lists[]) by TID */
@@ -1885,6 +1877,7 @@ RuIvfBuildSplit(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGenera
 	float	   *params;
 	float	   *kc;				/* the parts' centroids */
 	int			nsplit = 0;		/* lists split */
+	int			ndissolved = 0; /* lists dissolved */
 	int			nfirst = 0;		/* parts first */
 	int			nparts = 0;		/* parts made */
 	bool	   *gone;			/* split lists left without a part */
@@ -1955,6 +1948,7 @@ RuIvfBuildSplit(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGenera
 	for (int l = 0; l < cur->lists; l++)
 	{
 		CHECK_FOR_INTERRUPTS();
+		ndissolved += parts[l] == 0;
 		if (parts[l] < 2)
 			continue;
 		nsplit++;
@@ -1976,8 +1970,7 @@ RuIvfBuildSplit(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGenera
 					rows,
 					wanted,
 					per_list;
-		int			ndissolved = 0,
-					want;
+		int			want;
 
 		RuIvfKmeans(splitrows.x, splitrows.n, dim, nfirst, kc, bs.metric == RUIVF_METRIC_COSINE);
 		split_rows_init(&movers.rows, &bs, region_cap / 2);
@@ -1996,8 +1989,6 @@ RuIvfBuildSplit(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGenera
 		want = (int) Min((double) want, (double) nsplit * RUIVF_SPLIT_MAX_PARTS);
 		want = (int) Min((double) want, budget - (cur->lists - nsplit));
 		nparts = Max(want, Min(2, nfirst));
-		for (int l = 0; l < cur->lists; l++)
-			ndissolved += parts[l] == 0;
 
 		/*
 		 * A training instead when a large share of the rows would move (the
@@ -2100,17 +2091,7 @@ RuIvfBuildSplit(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGenera
 	 * and beyond, and a row left in a list far from it is one a query near
 	 * it ranks late
 	 */
-	{
-		float	   *fresh = palloc_extended(sizeof(float) * (Size) maxlists * dim, MCXT_ALLOC_HUGE);
-		int			nfresh = 0;
-
-		for (int slot = 0; slot < next; slot++)
-			if (slot >= cur->lists || parts[slot] >= 2)
-				memcpy(fresh + (Size) nfresh++ * dim, centroids + (Size) slot * dim,
-					   sizeof(float) * dim);
-		bs.keep = keep_radii(centroids, cur->lists, fresh, nfresh, dim, parts);
-		pfree(fresh);
-	}
+	bs.keep = keep_radii(centroids, cur->lists, kc, nparts, dim, parts);
 	for (int l = 0; l < cur->lists; l++)
 		if (parts[l] == 1)
 		{
@@ -2132,20 +2113,10 @@ RuIvfBuildSplit(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGenera
 	bs.chunks = palloc_extended(sizeof(float) * (Size) nlists * dim, MCXT_ALLOC_HUGE);
 	RuIvfCentroidChunks(listed, nlists, dim, bs.chunks);
 
-	{
-		int			nsplit = 0,
-					ndissolved = 0;
-
-		for (int l = 0; l < cur->lists; l++)
-		{
-			nsplit += parts[l] >= 2;
-			ndissolved += parts[l] == 0;
-		}
-		elog(DEBUG1, "ruivf split of index \"%s\": %d lists split, %d dissolved, %.0f rows copied, "
-			 INT64_FORMAT " placed anew from other lists: %d -> %d lists",
-			 RelationGetRelationName(index), nsplit, ndissolved, bs.indtuples, bs.nmoved,
-			 cur->lists, nlists);
-	}
+	elog(DEBUG1, "ruivf split of index \"%s\": %d lists split, %d dissolved, %.0f rows copied, "
+		 INT64_FORMAT " placed anew from other lists: %d -> %d lists",
+		 RelationGetRelationName(index), nsplit, ndissolved, bs.indtuples, bs.nmoved,
+		 cur->lists, nlists);
 
 	/*
 	 * The split and dissolved lists' rows and the carried lists' rows that

@@ -59,8 +59,8 @@
  * list join them (rows that drifted went to whichever lists were nearest
  * to them when they came, around the long lists and beyond: at 1,000,000
  * rows as many as the long lists held), and both are clustered into as
- * many lists as they fill at the others' mean length; the first parts take
- * the long lists' numbers, the others come after the last list.
+ * many lists as they fill at the length a build gives its lists; the first
+ * parts take the long lists' numbers, the others come after the last list.
  * A split also dissolves the lists left nearly empty (under
  * RUIVF_MERGE_FRACTION of the mean rows: the rows moved away from them),
  * so that the lists do not only grow in number.  Every other list keeps
@@ -73,17 +73,16 @@
  * code's decoded value bounds it with its coding error).  Drifting rows
  * went to whichever lists were nearest to them, and a row left in a list
  * far from it is one that queries near it rank late (in a 1,000,000-row
- * drift bench, recall 0.45
- * there at the learned depth when only the 8 lists nearest to each split
- * one were re-homed).  By the triangle inequality no other lane has a new
+ * drift bench, recall 0.45 there at the learned depth when only the 8
+ * lists nearest to each split one were re-homed).  By the triangle inequality no other lane has a new
  * list nearer, so every row that may have to move is moved (and some that
  * need not).  The rows of the split and dissolved lists and of those lanes
  * are read from the table and go to their nearest list of the new
  * generation; so do the rows inserted meanwhile, as in a training.  The
  * depth learned for the recall targets is kept, and learned again from the
  * rows clustered (the larger of the two).  The index is trained whole
- * instead when the long lists hold over RUIVF_SPLIT_ROWS_MAX of the rows
- * (the data moved as a whole) or the split would leave over
+ * instead when over RUIVF_SPLIT_ROWS_MAX of the rows would move (the
+ * long lists' and those joining them: the data moved as a whole) or the split would leave over
  * RUIVF_SPLIT_LISTS_MAX times the lists a build would make.  8-bit codes
  * are not residuals: when the long lists' rows drifted outside the range
  * those codes were trained for (their coding errors, against the
@@ -1582,9 +1581,7 @@ RuIvfTrainAfterVacuum(Relation index, IndexBulkDeleteResult *stats)
 					   index->rd_rel->relam, RUIVF_PROGRESS_VACUUM,
 					   PROGRESS_CREATEIDX_SUBPHASE_INITIALIZE);
 		if (parts != NULL)
-		{
 			done = split(heap, index, &meta, parts);
-		}
 		else
 			done = train(heap, index);
 		progress_end(&progress);
