@@ -212,7 +212,9 @@ l1_f32_avx2(const float *a, const float *b, size_t dim)
 
 /*
  * The body shared by the l2sq, dot and l1 batch kernels: groups of 64 lanes
- * with eight register accumulators, then groups of 8, then a masked group.
+ * with eight register accumulators, then groups of 8 lanes (the last
+ * masked), four dimensions per step into four registers summed at the end,
+ * so that a narrow group does not wait on one register's chain of adds.
  */
 #define BATCH_BODY(STEP) \
 	size_t		l = 0; \
@@ -234,20 +236,45 @@ l1_f32_avx2(const float *a, const float *b, size_t dim)
 		for (int k = 0; k < 8; k++) \
 			_mm256_storeu_ps(out + l + 8 * k, acc[k]); \
 	} \
-	for (; l + 8 <= width; l += 8) \
+	for (; l < width; l += 8) \
 	{ \
-		__m256		acc = _mm256_setzero_ps(); \
-		for (size_t d = 0; d < dim; d++) \
-			STEP(acc, _mm256_loadu_ps(block + d * width + l), _mm256_set1_ps(q[d])); \
-		_mm256_storeu_ps(out + l, acc); \
-	} \
-	if (l < width) \
-	{ \
-		__m256i		m = tail_mask(width - l); \
-		__m256		acc = _mm256_setzero_ps(); \
-		for (size_t d = 0; d < dim; d++) \
-			STEP(acc, _mm256_maskload_ps(block + d * width + l, m), _mm256_set1_ps(q[d])); \
-		_mm256_maskstore_ps(out + l, m, acc); \
+		bool		full = l + 8 <= width; \
+		__m256i		m = tail_mask(full ? 8 : width - l); \
+		const float *col = block + l; \
+		__m256		a0 = _mm256_setzero_ps(), \
+					a1 = _mm256_setzero_ps(), \
+					a2 = _mm256_setzero_ps(), \
+					a3 = _mm256_setzero_ps(); \
+		size_t		d = 0; \
+		if (full) \
+		{ \
+			for (; d + 4 <= dim; d += 4) \
+			{ \
+				STEP(a0, _mm256_loadu_ps(col + d * width), _mm256_set1_ps(q[d])); \
+				STEP(a1, _mm256_loadu_ps(col + (d + 1) * width), _mm256_set1_ps(q[d + 1])); \
+				STEP(a2, _mm256_loadu_ps(col + (d + 2) * width), _mm256_set1_ps(q[d + 2])); \
+				STEP(a3, _mm256_loadu_ps(col + (d + 3) * width), _mm256_set1_ps(q[d + 3])); \
+			} \
+			for (; d < dim; d++) \
+				STEP(a0, _mm256_loadu_ps(col + d * width), _mm256_set1_ps(q[d])); \
+		} \
+		else \
+		{ \
+			for (; d + 4 <= dim; d += 4) \
+			{ \
+				STEP(a0, _mm256_maskload_ps(col + d * width, m), _mm256_set1_ps(q[d])); \
+				STEP(a1, _mm256_maskload_ps(col + (d + 1) * width, m), _mm256_set1_ps(q[d + 1])); \
+				STEP(a2, _mm256_maskload_ps(col + (d + 2) * width, m), _mm256_set1_ps(q[d + 2])); \
+				STEP(a3, _mm256_maskload_ps(col + (d + 3) * width, m), _mm256_set1_ps(q[d + 3])); \
+			} \
+			for (; d < dim; d++) \
+				STEP(a0, _mm256_maskload_ps(col + d * width, m), _mm256_set1_ps(q[d])); \
+		} \
+		a0 = _mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)); \
+		if (full) \
+			_mm256_storeu_ps(out + l, a0); \
+		else \
+			_mm256_maskstore_ps(out + l, m, a0); \
 	}
 
 /* Batch squared L2 of q against every lane of a dimension-major block. */

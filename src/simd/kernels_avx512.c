@@ -13,7 +13,7 @@
  * Same shapes as kernels_avx2.c, twice as wide, with opmask registers for
  * the tails: a masked load never touches memory past the last element.
  * Pair kernels keep four 16-lane accumulators; batch kernels keep eight
- * (128 lanes) per group, then 16-lane groups, then one masked group.
+ * independent accumulations in flight at every block width (BATCH_BODY).
  *
  * src/simd/kernels_avx512.c
  *
@@ -177,8 +177,13 @@ l1_f32_avx512(const float *a, const float *b, size_t dim)
 	((acc) = _mm512_add_ps((acc), _mm512_abs_ps(_mm512_sub_ps((x), (qd)))))
 
 /*
- * The body shared by the l2sq, dot and l1 batch kernels: groups of 128 lanes
- * with eight register accumulators, then groups of 16, then a masked group.
+ * The body shared by the l2sq, dot and l1 batch kernels.  Every group keeps
+ * four to eight independent accumulations in flight, or a narrow block would wait on
+ * one register's chain of fused multiply-adds per dimension (the ruivf
+ * callers pass blocks of RUIVF_CHUNK = 64 lanes): groups of 128 lanes with
+ * one register per 16 lanes; then one group of 64 lanes, two dimensions per
+ * step into two registers per 16 lanes; then groups of 16 lanes (the last
+ * masked), four dimensions per step into four registers, summed at the end.
  */
 #define BATCH_BODY(STEP) \
 	size_t		l = 0; \
@@ -200,20 +205,58 @@ l1_f32_avx512(const float *a, const float *b, size_t dim)
 		for (int k = 0; k < 8; k++) \
 			_mm512_storeu_ps(out + l + 16 * k, acc[k]); \
 	} \
-	for (; l + 16 <= width; l += 16) \
+	if (l + 64 <= width) \
 	{ \
-		__m512		acc = _mm512_setzero_ps(); \
-		for (size_t d = 0; d < dim; d++) \
-			STEP(acc, _mm512_loadu_ps(block + d * width + l), _mm512_set1_ps(q[d])); \
-		_mm512_storeu_ps(out + l, acc); \
+		__m512		acc[8]; \
+		size_t		d = 0; \
+		_Pragma("GCC unroll 8") \
+		for (int k = 0; k < 8; k++) \
+			acc[k] = _mm512_setzero_ps(); \
+		for (; d + 2 <= dim; d += 2) \
+		{ \
+			const float *row = block + d * width + l; \
+			__m512		q0 = _mm512_set1_ps(q[d]), \
+						q1 = _mm512_set1_ps(q[d + 1]); \
+			_Pragma("GCC unroll 4") \
+			for (int k = 0; k < 4; k++) \
+			{ \
+				STEP(acc[k], _mm512_loadu_ps(row + 16 * k), q0); \
+				STEP(acc[4 + k], _mm512_loadu_ps(row + width + 16 * k), q1); \
+			} \
+		} \
+		if (d < dim) \
+		{ \
+			const float *row = block + d * width + l; \
+			__m512		q0 = _mm512_set1_ps(q[d]); \
+			_Pragma("GCC unroll 4") \
+			for (int k = 0; k < 4; k++) \
+				STEP(acc[k], _mm512_loadu_ps(row + 16 * k), q0); \
+		} \
+		_Pragma("GCC unroll 4") \
+		for (int k = 0; k < 4; k++) \
+			_mm512_storeu_ps(out + l + 16 * k, _mm512_add_ps(acc[k], acc[4 + k])); \
+		l += 64; \
 	} \
-	if (l < width) \
+	for (; l < width; l += 16) \
 	{ \
-		__mmask16	m = tail_mask16(width - l); \
-		__m512		acc = _mm512_setzero_ps(); \
-		for (size_t d = 0; d < dim; d++) \
-			STEP(acc, _mm512_maskz_loadu_ps(m, block + d * width + l), _mm512_set1_ps(q[d])); \
-		_mm512_mask_storeu_ps(out + l, m, acc); \
+		__mmask16	m = tail_mask16(width - l < 16 ? width - l : 16); \
+		const float *col = block + l; \
+		__m512		a0 = _mm512_setzero_ps(), \
+					a1 = _mm512_setzero_ps(), \
+					a2 = _mm512_setzero_ps(), \
+					a3 = _mm512_setzero_ps(); \
+		size_t		d = 0; \
+		for (; d + 4 <= dim; d += 4) \
+		{ \
+			STEP(a0, _mm512_maskz_loadu_ps(m, col + d * width), _mm512_set1_ps(q[d])); \
+			STEP(a1, _mm512_maskz_loadu_ps(m, col + (d + 1) * width), _mm512_set1_ps(q[d + 1])); \
+			STEP(a2, _mm512_maskz_loadu_ps(m, col + (d + 2) * width), _mm512_set1_ps(q[d + 2])); \
+			STEP(a3, _mm512_maskz_loadu_ps(m, col + (d + 3) * width), _mm512_set1_ps(q[d + 3])); \
+		} \
+		for (; d < dim; d++) \
+			STEP(a0, _mm512_maskz_loadu_ps(m, col + d * width), _mm512_set1_ps(q[d])); \
+		_mm512_mask_storeu_ps(out + l, m, \
+							  _mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3))); \
 	}
 
 /* Batch squared L2 of q against every lane of a dimension-major block. */
