@@ -1,7 +1,10 @@
 # Shared shell helpers for ruvector's scripts: sourced, never run.
 #
 #   rv_install_deps [extra packages]   apt-get what is missing (root or sudo)
-#   rv_build_install                    make, make install
+#   rv_build_install                    make, make install (into a private copy of
+#                                       the PostgreSQL installation where another
+#                                       extension named vector is installed)
+#   rv_private_prefix_remove            remove that copy, if one was made
 #   rv_cluster_start                    a throwaway cluster; exports PGHOST, PGPORT, PGUSER
 #                                       (RV_SERVER_ENV: "VAR=value ..." set for the server)
 #   rv_cluster_stop                     stop it and remove its directory
@@ -32,8 +35,50 @@ rv_install_deps() {
 	fi
 }
 
+# Where another extension named vector (pgvector) is installed into the
+# PostgreSQL of RV_PGBIN, ruvector's compatibility extension of that name
+# cannot go beside it (the Makefile refuses to overwrite it).  Then work in
+# a private copy of that installation, the other extension's files left
+# out, and point RV_PGBIN (exported, for the scripts run after) at it; the
+# system's installation is not touched.
+rv_private_prefix_if_needed() {
+	local f src_pgbin src_prefix d
+	f="$("$RV_PGBIN/pg_config" --sharedir)/extension/vector.control"
+	if [ ! -f "$f" ] || grep -q "^requires = 'ruvector'" "$f"; then
+		return 0
+	fi
+	src_pgbin=$(cd "$RV_PGBIN" && pwd -P)
+	src_prefix=${src_pgbin%/lib/postgresql/15/bin}
+	if [ "$src_prefix" = "$src_pgbin" ]; then
+		echo "$f belongs to another extension and RV_PGBIN=$RV_PGBIN is not <prefix>/lib/postgresql/15/bin" >&2
+		return 1
+	fi
+	RV_PRIVATE_PREFIX=$(mktemp -d /tmp/ruvector-prefix.XXXXXX)
+	chmod 755 "$RV_PRIVATE_PREFIX"
+	echo "== $f belongs to another extension: building in a private copy of $src_prefix at $RV_PRIVATE_PREFIX"
+	for d in lib/postgresql/15 share/postgresql/15 include/postgresql/15; do
+		mkdir -p "$RV_PRIVATE_PREFIX/$(dirname "$d")"
+		cp -a "$src_prefix/$d" "$RV_PRIVATE_PREFIX/$d" || return 1
+	done
+	rm -rf "$RV_PRIVATE_PREFIX"/share/postgresql/15/extension/vector.control \
+		"$RV_PRIVATE_PREFIX"/share/postgresql/15/extension/vector--*.sql \
+		"$RV_PRIVATE_PREFIX"/lib/postgresql/15/lib/vector.so \
+		"$RV_PRIVATE_PREFIX"/lib/postgresql/15/lib/bitcode/vector \
+		"$RV_PRIVATE_PREFIX"/lib/postgresql/15/lib/bitcode/vector.index.bc
+	export RV_PGBIN=$RV_PRIVATE_PREFIX/lib/postgresql/15/bin
+	export RV_PRIVATE_PREFIX
+}
+
+# Remove the private copy of rv_private_prefix_if_needed, if one was made.
+rv_private_prefix_remove() {
+	[ -n "${RV_PRIVATE_PREFIX:-}" ] || return 0
+	rm -rf "$RV_PRIVATE_PREFIX"
+	RV_PRIVATE_PREFIX=
+}
+
 # Build and install the extension.
 rv_build_install() {
+	rv_private_prefix_if_needed || return 1
 	echo "== building ruvector"
 	make -C "$RV_ROOT" -s -j"$(nproc)" PG_CONFIG="$RV_PGBIN/pg_config"
 	rv_as_root make -C "$RV_ROOT" -s install PG_CONFIG="$RV_PGBIN/pg_config" >/dev/null

@@ -17,7 +17,7 @@ keep=0
 rv_install_deps dataset-fashion-mnist python3
 rv_build_install
 rv_cluster_start "shared_buffers = 2GB" "max_parallel_workers_per_gather = 0"
-if [ $keep -eq 0 ]; then trap rv_cluster_stop EXIT; fi
+if [ $keep -eq 0 ]; then trap 'rv_cluster_stop; rv_private_prefix_remove' EXIT; fi
 
 bench/load-fashion-mnist.sh
 

@@ -29,6 +29,7 @@ cd "$(dirname "$0")/.."
 source scripts/common.sh
 
 rv_install_deps gnuplot-nox libipc-run-perl python3 python3-psycopg
+trap 'rv_cluster_stop; rv_private_prefix_remove' EXIT
 rv_build_install || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
 
 passed=0
@@ -44,7 +45,6 @@ make -s -C test/kernels check
 record "kernel tests" $?
 
 rv_cluster_start || { echo "0 passed, 1 failed"; exit 1; }
-trap rv_cluster_stop EXIT
 
 echo "== pg_regress"
 make -s installcheck PG_CONFIG="$RV_PGBIN/pg_config"
