@@ -15,9 +15,10 @@
  *		each query's K nearest distances in a ground-truth file of rvgt
  *		(--squared: its distances are squared L2, as rvgt's l2 ones are).
  *
- *	rvdata idx [--limit N] -o FILE.fvecs < images-idx3-ubyte
+ *	rvdata idx [--limit N] [--normalize] -o FILE.fvecs < images-idx3-ubyte
  *		An idx image file (MNIST / fashion-mnist: big-endian magic 0x803,
- *		count, rows, cols, then unsigned bytes) as fvecs of rows*cols floats.
+ *		count, rows, cols, then unsigned bytes) as fvecs of rows*cols floats;
+ *		--normalize scales each image to unit length (an all-zero one stays).
  *
  *	rvdata copy [--limit N] [--label NAME] FILE.fvecs
  *		PostgreSQL's binary COPY stream for a table (id integer, v <vector
@@ -449,6 +450,7 @@ static int
 cmd_idx(int argc, char **argv)
 {
 	long		limit = -1;
+	int			normalize = 0;
 	const char *out = NULL;
 	uint32_t	magic,
 				count,
@@ -461,10 +463,12 @@ cmd_idx(int argc, char **argv)
 	{
 		if (strcmp(argv[i], "--limit") == 0 && i + 1 < argc)
 			limit = parse_long("--limit", argv[++i], 0, 2000000000L);
+		else if (strcmp(argv[i], "--normalize") == 0)
+			normalize = 1;
 		else if (strcmp(argv[i], "-o") == 0 && i + 1 < argc)
 			out = argv[++i];
 		else
-			die("idx: usage: rvdata idx [--limit N] [-o FILE.fvecs] < file.idx");
+			die("idx: usage: rvdata idx [--limit N] [--normalize] [-o FILE.fvecs] < file.idx");
 	}
 	magic = read_be32(stdin);
 	if (magic != 0x00000803)
@@ -488,6 +492,16 @@ cmd_idx(int argc, char **argv)
 		memcpy(row, &d32, 4);
 		for (uint32_t i = 0; i < dim; i++)
 			row[i + 1] = (float) px[i];
+		if (normalize)
+		{
+			double		norm = 0.0;
+
+			for (uint32_t i = 0; i < dim; i++)
+				norm += (double) px[i] * px[i];
+			norm = sqrt(norm);
+			for (uint32_t i = 0; norm > 0 && i < dim; i++)
+				row[i + 1] = (float) (px[i] / norm);
+		}
 		if (fwrite(row, 4 + 4 * (size_t) dim, 1, f) != 1)
 			die("%s: write failed: %s", out ? out : "stdout", strerror(errno));
 	}
@@ -683,7 +697,7 @@ main(int argc, char **argv)
 			"usage: rvdata synth --n N --dim D [--clusters C] [--zipf S] [--sigma X] [--seed S]\n"
 			"                    [--latent K [--noise X]] [--stream base|query] [--normalize]\n"
 			"                    [--threads T] -o FILE.fvecs\n"
-			"       rvdata idx [--limit N] -o FILE.fvecs < images-idx3-ubyte\n"
+			"       rvdata idx [--limit N] [--normalize] -o FILE.fvecs < images-idx3-ubyte\n"
 			"       rvdata copy [--limit N] [--label NAME] FILE.fvecs > binary COPY stream\n"
 			"       rvdata info FILE.fvecs\n"
 			"       rvdata idim [--k K] [--squared] GT.fvecs\n");
