@@ -384,3 +384,43 @@ SELECT pg_temp.pool_mismatches() AS bits8_mismatches;
 RESET ruvector.epsilon;
 RESET ruvector.probes;
 DROP TABLE big_pool;
+
+--
+-- The same with ties at the sampled threshold: 20,000 rows that are 40
+-- distinct vectors, 500 copies each, so that the threshold a chunk is cut
+-- at equals hundreds of keys.  The distances must still be the exact
+-- answer's, position by position.
+--
+CREATE TABLE tie_pool (id int, v ruvector(4));
+INSERT INTO tie_pool
+SELECT i, array[i % 40, (i % 40) / 4, (i % 40) % 7, 1]::real[]::ruvector
+  FROM generate_series(1, 20000) i;
+CREATE INDEX tie_pool_b8 ON tie_pool USING ruivf (v ruvector_l2_ops) WITH (lists = 1);
+CREATE FUNCTION pg_temp.tie_mismatches() RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+  bad bigint := 0;
+  q ruvector;
+  a float8[];
+  b float8[];
+BEGIN
+  FOR i IN 1..4 LOOP
+    q := array[i * 7.5, i, i % 3, 0]::real[]::ruvector;
+    SET LOCAL enable_seqscan = off;
+    SET LOCAL enable_indexscan = on;
+    SELECT array_agg(d ORDER BY n) INTO a
+      FROM (SELECT v <-> q AS d, row_number() OVER () AS n FROM tie_pool ORDER BY v <-> q LIMIT 1500) s;
+    SET LOCAL enable_seqscan = on;
+    SET LOCAL enable_indexscan = off;
+    SELECT array_agg(d ORDER BY n) INTO b
+      FROM (SELECT v <-> q AS d, row_number() OVER (ORDER BY v <-> q) AS n FROM tie_pool ORDER BY v <-> q LIMIT 1500) s;
+    IF a IS DISTINCT FROM b OR cardinality(a) <> 1500 THEN
+      bad := bad + 1;
+    END IF;
+  END LOOP;
+  RETURN bad;
+END $$;
+SET ruvector.probes = 1;
+EXPLAIN (COSTS OFF) SELECT id FROM tie_pool ORDER BY v <-> '[1,2,3,4]' LIMIT 10;
+SELECT pg_temp.tie_mismatches() AS tie_mismatches;
+RESET ruvector.probes;
+DROP TABLE tie_pool;
