@@ -352,29 +352,35 @@ INSERT INTO big_pool
 SELECT i, array[random(), random(), random(), random()]::real[]::ruvector
   FROM generate_series(1, 45000) i;
 CREATE INDEX big_pool_b1 ON big_pool USING ruivf (v ruvector_l2_ops) WITH (lists = 1, bits = 1);
-CREATE FUNCTION pg_temp.pool_mismatches() RETURNS bigint LANGUAGE plpgsql AS $$
+-- the queries qs whose first k rows through the index differ from a
+-- sequential scan's in their distances, position by position (or are short)
+CREATE FUNCTION pg_temp.order_mismatches(t regclass, qs ruvector[], k int)
+  RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE
   bad bigint := 0;
   q ruvector;
   a float8[];
   b float8[];
 BEGIN
-  FOR i IN 1..3 LOOP
-    q := array[0.3 * i, 0.5, 0.2, 0.9]::real[]::ruvector;
+  FOREACH q IN ARRAY qs LOOP
     SET LOCAL enable_seqscan = off;
     SET LOCAL enable_indexscan = on;
-    SELECT array_agg(d ORDER BY n) INTO a
-      FROM (SELECT v <-> q AS d, row_number() OVER () AS n FROM big_pool ORDER BY v <-> q LIMIT 3000) s;
+    EXECUTE format('SELECT array_agg(d ORDER BY n) FROM (SELECT v <-> $1 AS d, row_number() OVER () AS n
+                      FROM %s ORDER BY v <-> $1 LIMIT $2) s', t) INTO a USING q, k;
     SET LOCAL enable_seqscan = on;
     SET LOCAL enable_indexscan = off;
-    SELECT array_agg(d ORDER BY n) INTO b
-      FROM (SELECT v <-> q AS d, row_number() OVER (ORDER BY v <-> q) AS n FROM big_pool ORDER BY v <-> q LIMIT 3000) s;
-    IF a IS DISTINCT FROM b OR cardinality(a) <> 3000 THEN
+    EXECUTE format('SELECT array_agg(d ORDER BY n) FROM (SELECT v <-> $1 AS d, row_number() OVER (ORDER BY v <-> $1) AS n
+                      FROM %s ORDER BY v <-> $1 LIMIT $2) s', t) INTO b USING q, k;
+    IF a IS DISTINCT FROM b OR cardinality(a) <> k THEN
       bad := bad + 1;
     END IF;
   END LOOP;
   RETURN bad;
 END $$;
+CREATE FUNCTION pg_temp.pool_mismatches() RETURNS bigint LANGUAGE sql AS $$
+  SELECT pg_temp.order_mismatches('big_pool',
+    ARRAY(SELECT array[0.3 * i, 0.5, 0.2, 0.9]::real[]::ruvector FROM generate_series(1, 3) i), 3000)
+$$;
 SET ruvector.probes = 1;
 SET ruvector.epsilon = 106;	-- the binary codes' bound always holds (sqrt(6 dim) = 4.9)
 SELECT pg_temp.pool_mismatches() AS bits1_mismatches;
@@ -396,31 +402,10 @@ INSERT INTO tie_pool
 SELECT i, array[i % 40, (i % 40) / 4, (i % 40) % 7, 1]::real[]::ruvector
   FROM generate_series(1, 20000) i;
 CREATE INDEX tie_pool_b8 ON tie_pool USING ruivf (v ruvector_l2_ops) WITH (lists = 1);
-CREATE FUNCTION pg_temp.tie_mismatches() RETURNS bigint LANGUAGE plpgsql AS $$
-DECLARE
-  bad bigint := 0;
-  q ruvector;
-  a float8[];
-  b float8[];
-BEGIN
-  FOR i IN 1..4 LOOP
-    q := array[i * 7.5, i, i % 3, 0]::real[]::ruvector;
-    SET LOCAL enable_seqscan = off;
-    SET LOCAL enable_indexscan = on;
-    SELECT array_agg(d ORDER BY n) INTO a
-      FROM (SELECT v <-> q AS d, row_number() OVER () AS n FROM tie_pool ORDER BY v <-> q LIMIT 1500) s;
-    SET LOCAL enable_seqscan = on;
-    SET LOCAL enable_indexscan = off;
-    SELECT array_agg(d ORDER BY n) INTO b
-      FROM (SELECT v <-> q AS d, row_number() OVER (ORDER BY v <-> q) AS n FROM tie_pool ORDER BY v <-> q LIMIT 1500) s;
-    IF a IS DISTINCT FROM b OR cardinality(a) <> 1500 THEN
-      bad := bad + 1;
-    END IF;
-  END LOOP;
-  RETURN bad;
-END $$;
 SET ruvector.probes = 1;
 EXPLAIN (COSTS OFF) SELECT id FROM tie_pool ORDER BY v <-> '[1,2,3,4]' LIMIT 10;
-SELECT pg_temp.tie_mismatches() AS tie_mismatches;
+SELECT pg_temp.order_mismatches('tie_pool',
+    ARRAY(SELECT array[i * 7.5, i, i % 3, 0]::real[]::ruvector FROM generate_series(1, 4) i), 1500)
+  AS tie_mismatches;
 RESET ruvector.probes;
 DROP TABLE tie_pool;
