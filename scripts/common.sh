@@ -5,6 +5,8 @@
 #                                       the PostgreSQL installation where another
 #                                       extension named vector is installed)
 #   rv_private_prefix_remove            remove that copy, if one was made
+#   rv_copy_pg_install DEST [DIR ...]   copy RV_PGBIN's installation (lib, share,
+#                                       include, or the DIRs) into DEST, less pgvector
 #   rv_cluster_start                    a throwaway cluster; exports PGHOST, PGPORT, PGUSER
 #                                       (RV_SERVER_ENV: "VAR=value ..." set for the server)
 #   rv_cluster_stop                     stop it and remove its directory
@@ -35,6 +37,38 @@ rv_install_deps() {
 	fi
 }
 
+# Copy the PostgreSQL installation RV_PGBIN belongs to (<prefix>/lib/
+# postgresql/15/bin) into dest: its lib, share and include trees, or the
+# trees named after dest (relative to the prefix).  A copy runs from where
+# it lies: PostgreSQL finds its files relative to its binaries.  Another
+# extension named vector (pgvector) is left out of the copy, so that
+# ruvector's compatibility extension can be installed into it.
+rv_copy_pg_install() {
+	local dest=$1 src_pgbin src_prefix d f
+	shift
+	src_pgbin=$(cd "$RV_PGBIN" && pwd -P) || return 1
+	src_prefix=${src_pgbin%/lib/postgresql/15/bin}
+	if [ "$src_prefix" = "$src_pgbin" ]; then
+		echo "RV_PGBIN=$RV_PGBIN is not <prefix>/lib/postgresql/15/bin" >&2
+		return 1
+	fi
+	[ $# -gt 0 ] || set -- lib/postgresql/15 share/postgresql/15 include/postgresql/15
+	for d in "$@"; do
+		mkdir -p "$dest/$(dirname "$d")"
+		cp -a "$src_prefix/$d" "$dest/$d" || {
+			echo "cannot copy $src_prefix/$d" >&2
+			return 1
+		}
+	done
+	f=$dest/share/postgresql/15/extension/vector.control
+	if [ -f "$f" ] && ! grep -q "^requires = 'ruvector'" "$f"; then
+		rm -rf "$f" "$dest"/share/postgresql/15/extension/vector--*.sql \
+			"$dest"/lib/postgresql/15/lib/vector.so \
+			"$dest"/lib/postgresql/15/lib/bitcode/vector \
+			"$dest"/lib/postgresql/15/lib/bitcode/vector.index.bc
+	fi
+}
+
 # Where another extension named vector (pgvector) is installed into the
 # PostgreSQL of RV_PGBIN, ruvector's compatibility extension of that name
 # cannot go beside it (the Makefile refuses to overwrite it).  Then work in
@@ -42,29 +76,15 @@ rv_install_deps() {
 # out, and point RV_PGBIN (exported, for the scripts run after) at it; the
 # system's installation is not touched.
 rv_private_prefix_if_needed() {
-	local f src_pgbin src_prefix d
+	local f
 	f="$("$RV_PGBIN/pg_config" --sharedir)/extension/vector.control"
 	if [ ! -f "$f" ] || grep -q "^requires = 'ruvector'" "$f"; then
 		return 0
 	fi
-	src_pgbin=$(cd "$RV_PGBIN" && pwd -P)
-	src_prefix=${src_pgbin%/lib/postgresql/15/bin}
-	if [ "$src_prefix" = "$src_pgbin" ]; then
-		echo "$f belongs to another extension and RV_PGBIN=$RV_PGBIN is not <prefix>/lib/postgresql/15/bin" >&2
-		return 1
-	fi
 	RV_PRIVATE_PREFIX=$(mktemp -d /tmp/ruvector-prefix.XXXXXX)
 	chmod 755 "$RV_PRIVATE_PREFIX"
-	echo "== $f belongs to another extension: building in a private copy of $src_prefix at $RV_PRIVATE_PREFIX"
-	for d in lib/postgresql/15 share/postgresql/15 include/postgresql/15; do
-		mkdir -p "$RV_PRIVATE_PREFIX/$(dirname "$d")"
-		cp -a "$src_prefix/$d" "$RV_PRIVATE_PREFIX/$d" || return 1
-	done
-	rm -rf "$RV_PRIVATE_PREFIX"/share/postgresql/15/extension/vector.control \
-		"$RV_PRIVATE_PREFIX"/share/postgresql/15/extension/vector--*.sql \
-		"$RV_PRIVATE_PREFIX"/lib/postgresql/15/lib/vector.so \
-		"$RV_PRIVATE_PREFIX"/lib/postgresql/15/lib/bitcode/vector \
-		"$RV_PRIVATE_PREFIX"/lib/postgresql/15/lib/bitcode/vector.index.bc
+	echo "== $f belongs to another extension: building in a private copy of the installation at $RV_PRIVATE_PREFIX"
+	rv_copy_pg_install "$RV_PRIVATE_PREFIX" || return 1
 	export RV_PGBIN=$RV_PRIVATE_PREFIX/lib/postgresql/15/bin
 	export RV_PRIVATE_PREFIX
 }

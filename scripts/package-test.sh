@@ -45,12 +45,8 @@ done
 echo "== metadata and files: ok"
 
 # a private PostgreSQL with only the package's ruvector
-src_pgbin=$(cd "$RV_PGBIN" && pwd -P)
-src_prefix=${src_pgbin%/lib/postgresql/15/bin}
-for d in lib/postgresql/15 share/postgresql/15; do
-	mkdir -p "$T/prefix/$(dirname "$d")"
-	cp -a "$src_prefix/$d" "$T/prefix/$d" || fail "cannot copy $src_prefix/$d"
-done
+rv_copy_pg_install "$T/prefix" lib/postgresql/15 share/postgresql/15 ||
+	fail "cannot copy the PostgreSQL installation (above)"
 rm -f "$T"/prefix/lib/postgresql/15/lib/ruvector*.so "$T"/prefix/lib/postgresql/15/lib/vector.so \
 	"$T"/prefix/share/postgresql/15/extension/ruvector* "$T"/prefix/share/postgresql/15/extension/vector*
 dpkg-deb -x "$deb" "$T/root" || fail "cannot unpack the package"

@@ -38,14 +38,6 @@ source scripts/common.sh
 rv_install_deps
 
 start=$(date +%s)
-src_pgbin=$(cd "$RV_PGBIN" && pwd -P)
-src_prefix=${src_pgbin%/lib/postgresql/15/bin}
-if [ "$src_prefix" = "$src_pgbin" ]; then
-	echo "sanitize.sh: RV_PGBIN=$RV_PGBIN is not <prefix>/lib/postgresql/15/bin"
-	echo "sanitizers: FAILED"
-	exit 1
-fi
-
 T=$(mktemp -d /tmp/ruvector-san.XXXXXX)
 chmod 755 "$T"
 fail() {
@@ -59,11 +51,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "== private PostgreSQL prefix $T (copy of $src_prefix)"
-for d in lib/postgresql/15 share/postgresql/15 include/postgresql/15; do
-	mkdir -p "$T/$(dirname "$d")"
-	cp -a "$src_prefix/$d" "$T/$d" || fail "cannot copy $src_prefix/$d"
-done
+echo "== private PostgreSQL prefix $T (copy of the installation of $RV_PGBIN)"
+rv_copy_pg_install "$T" || fail "cannot copy the PostgreSQL installation (above)"
 export RV_PGBIN=$T/lib/postgresql/15/bin
 pgc=$RV_PGBIN/pg_config
 
