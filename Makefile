@@ -90,12 +90,15 @@ OPTFLAGS ?=
 # Sanitizers: every ruvector object is instrumented and the module links
 # the sanitizer runtimes, without LTO; src/sanitize.c holds their options
 # (see there why the ASan runtime comes with the module).  Undefined
-# behaviour stops the backend at the first report.
+# behaviour stops the backend at the first report.  RUIVF_SELF_CHECK makes
+# the scan check its shortcuts against the plain computation they stand for
+# (ivfscan.c: least_lower_bound), failing the query on a difference.
 SANITIZE ?= 0
 ifeq ($(SANITIZE),1)
 override LTO := 0
 SANITIZE_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=undefined
+PG_CPPFLAGS += -DRUIVF_SELF_CHECK
 SHLIB_LINK += $(SANITIZE_FLAGS)
 OBJS += src/sanitize.o
 endif
@@ -128,7 +131,7 @@ override with_llvm := no
 PG_CONFIG ?= pg_config
 # PostgreSQL's own headers are read as system headers, so that -Wextra
 # speaks of ruvector's code only.
-PG_CPPFLAGS = -isystem $(shell $(PG_CONFIG) --includedir-server)
+PG_CPPFLAGS += -isystem $(shell $(PG_CONFIG) --includedir-server)
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 

@@ -2066,6 +2066,97 @@ open_window(IndexScanDesc scan)
 }
 
 /*
+ * The least estimate from which lower_bound, with a coding error up to the
+ * round's largest, is at least `least` (+Inf when `least` is +Inf):
+ * lower_bound solved for the estimate (q below is its dot_err + 3e-5
+ * bound_qconst, L2 subtracting dot_err once more), its slack taken at the
+ * estimate's sign, and a margin of 1e-9 for double rounding.  Not for a round with an estimate that is
+ * not finite (lower_bound then returns -Inf for it).
+ */
+static double
+estimate_at_least(RuIvfScanOpaque so, float least)
+{
+	double		q = so->bound_dot_err + 3e-5 * so->bound_qconst;
+	double		x;
+	double		t;
+
+	if (!isfinite(least))
+		return least;
+	/* lower_bound's last step, lb - 1e-5 |lb|, grows with lb: undo it */
+	x = (double) least >= 0.0 ? (double) least / (1.0 - 1e-5) : (double) least / (1.0 + 1e-5);
+	switch (so->metric)
+	{
+		case RUIVF_METRIC_L2:
+		case RUIVF_METRIC_L1:
+			/* sqrt(max(0, est - 1e-5 |est| - dot_err - q)) - err >= x */
+			x += so->round_max_err;
+			if (x <= 0.0)
+				return -INFINITY;	/* every estimate's bound is at least `least` */
+			x = x * x + q + so->bound_dot_err;
+			break;
+		case RUIVF_METRIC_IP:
+			/* est - 1e-5 |est| - q - |q| err >= x */
+			x += q + (double) so->qnorm * so->round_max_err;
+			break;
+		case RUIVF_METRIC_COSINE:
+		default:
+			x += q + (double) so->qnorm * so->round_max_err - 1.0;
+			break;
+	}
+	/* est - 1e-5 |est| >= x */
+	t = x >= 0.0 ? x / (1.0 - 1e-5) : x / (1.0 + 1e-5);
+	return t + 1e-9 * fabs(t) + 1e-30;
+}
+
+/*
+ * The least lower bound (lower_bound) of the candidates cand[from, to),
+ * +Inf if none: a pass over a pool that can hold tens of thousands.  When
+ * every estimate of the round is finite, a candidate whose estimate is at
+ * least estimate_at_least(the least so far) cannot lower it and is passed
+ * over with one comparison; the result is the same as computing them all.
+ */
+static float
+least_lower_bound(RuIvfScanOpaque so, int from, int to)
+{
+	const RuIvfCandidate *cand = so->cand;
+	float		least = INFINITY;
+	double		skip = INFINITY;
+
+	if (so->round_unbounded)
+	{
+		for (int i = from; i < to; i++)
+			least = Min(least, lower_bound(so, &cand[i]));
+		return least;
+	}
+	for (int i = from; i < to; i++)
+	{
+		float		lb;
+
+		if ((double) cand[i].dist >= skip)
+			continue;
+		lb = lower_bound(so, &cand[i]);
+		if (lb < least)
+		{
+			least = lb;
+			skip = estimate_at_least(so, least);
+		}
+	}
+#ifdef RUIVF_SELF_CHECK
+	{
+		/* the sanitizer build (Makefile): every bound, as before the skip */
+		float		all = INFINITY;
+
+		for (int i = from; i < to; i++)
+			all = Min(all, lower_bound(so, &cand[i]));
+		if (!(all == least || (isnan(all) && isnan(least))))
+			elog(ERROR, "ruivf least_lower_bound: %.9g, every bound's least %.9g",
+				 least, all);
+	}
+#endif
+	return least;
+}
+
+/*
  * Whether no candidate after the current window can be nearer than d: its
  * lower bound is at least d.  lower_bound grows with the estimate and falls
  * with the coding error, so the least estimate with the largest error
@@ -2080,23 +2171,11 @@ rest_bound(RuIvfScanOpaque so, double d)
 	if (so->rest_exact)
 		return false;
 	Assert(!so->pool_bounds);	/* its bound is exact (open_window) */
-	so->rest_lb = INFINITY;
 	/* the rest of the chunk, then once a chunk what lies after it */
-	for (int i = so->winend; i < Max(so->chunkend, so->winend); i++)
-	{
-		float		lb = lower_bound(so, &so->cand[i]);
-
-		so->rest_lb = Min(so->rest_lb, lb);
-	}
+	so->rest_lb = least_lower_bound(so, so->winend, Max(so->chunkend, so->winend));
 	if (!so->outer_known)
 	{
-		so->outer_lb = INFINITY;
-		for (int i = Max(so->chunkend, so->winend); i < so->ncand; i++)
-		{
-			float		lb = lower_bound(so, &so->cand[i]);
-
-			so->outer_lb = Min(so->outer_lb, lb);
-		}
+		so->outer_lb = least_lower_bound(so, Max(so->chunkend, so->winend), so->ncand);
 		so->outer_known = true;
 	}
 	so->rest_lb = Min(so->rest_lb, so->outer_lb);
