@@ -439,6 +439,18 @@ typedef struct RuIvfOptions
 #define RUIVF_CENTROID_SQ4_MIN	256
 #define RUIVF_CENTROID_RESCORE	16
 
+/*
+ * The buffer each block of a relation was found in last (ivfutils.c):
+ * slots in chunks of RUIVF_RECENT_CHUNK, each allocated when a block of
+ * its range is first remembered, so that a backend's memory for it follows
+ * the blocks it reads rather than the relation's size.
+ */
+typedef struct RuIvfRecentMap
+{
+	Buffer	  **chunks;			/* NULL until a block of its range is seen */
+	uint32		nchunks;		/* entries of chunks[] */
+} RuIvfRecentMap;
+
 /* what a scan or insert needs from the metapage, plus centroids */
 typedef struct RuIvfState
 {
@@ -464,11 +476,8 @@ typedef struct RuIvfState
 	float	   *code_s;			/* dim */
 	MemoryContext cxt;			/* where the state lives */
 	int			refcount;		/* holders (RuIvfGetState, RuIvfReleaseState) */
-	Buffer	   *recent;			/* index blocks: the buffer each was last in
-								 * (direct-mapped, ivfutils.c) */
-	BlockNumber nrecent;		/* slots of recent[], a power of two */
-	Buffer	   *heap_recent;	/* the same for the table's blocks (re-rank) */
-	BlockNumber nheap_recent;
+	RuIvfRecentMap recent;		/* index blocks: the buffer each was last in */
+	RuIvfRecentMap heap_recent; /* the same for the table's blocks (re-rank) */
 } RuIvfState;
 
 /* GUCs (ivfutils.c) */

@@ -720,6 +720,34 @@ cache_xact_end(XactEvent event, void *arg)
 	uncached_states = NIL;
 }
 
+/* floats of centroids read a slice at a time (load_state) */
+#define RUIVF_CENTROID_SLICE_FLOATS 16384
+
+/* Copy centroids [c0, c0 + n) from the float pages into out (n * dim floats). */
+static void
+read_centroids(Relation index, const RuIvfMetaData *meta, int c0, int n, float *out)
+{
+	Size		first = (Size) c0 * meta->dim;
+	Size		left = (Size) n * meta->dim;
+	BlockNumber blkno = meta->centroid_start + first / RUIVF_FLOATS_PER_PAGE;
+	Size		off = first % RUIVF_FLOATS_PER_PAGE;
+
+	while (left > 0)
+	{
+		Buffer		buf = ReadBuffer(index, blkno);
+		Size		chunk = Min(left, (Size) RUIVF_FLOATS_PER_PAGE - off);
+
+		LockBuffer(buf, BUFFER_LOCK_SHARE);
+		memcpy(out, (char *) BufferGetPage(buf) + RUIVF_CODES_OFFSET + off * sizeof(float),
+			   chunk * sizeof(float));
+		UnlockReleaseBuffer(buf);
+		out += chunk;
+		left -= chunk;
+		off = 0;
+		blkno++;
+	}
+}
+
 /* Read an index's read-only parts into a new state in its own context. */
 static RuIvfState *
 load_state(Relation index, const RuIvfMetaData *metap)
@@ -749,8 +777,26 @@ load_state(Relation index, const RuIvfMetaData *metap)
 	st->cen_s = st->sq_s;
 	if (lists > 0)
 	{
-		st->centroids = palloc_extended(sizeof(float) * (Size) lists * dim, MCXT_ALLOC_HUGE);
-		RuIvfReadFloats(index, meta.centroid_start, (Size) lists * dim, st->centroids);
+		/*
+		 * The float centroids are copied whole only where they are kept
+		 * (below); otherwise they are read a slice at a time into
+		 * `slice`, twice (their range, then their codes), so that a
+		 * backend's first scan does not fault in and zero memory for all of
+		 * them only to free it: 1.6 MB, 400 page faults, at 3,162 lists of
+		 * 128 dimensions.
+		 */
+		bool		keep = RuIvfKeepsCentroids(&meta);
+		int			per_slice = keep ? lists : Max(1, Min(lists, RUIVF_CENTROID_SLICE_FLOATS / dim));
+		float	   *slice;
+
+		if (keep)
+		{
+			st->centroids = palloc_extended(sizeof(float) * (Size) lists * dim, MCXT_ALLOC_HUGE);
+			RuIvfReadFloats(index, meta.centroid_start, (Size) lists * dim, st->centroids);
+			slice = st->centroids;
+		}
+		else
+			slice = palloc(sizeof(float) * (Size) per_slice * dim);
 
 		/*
 		 * The centroids coded like the vectors, as SoA blocks of
@@ -771,45 +817,62 @@ load_state(Relation index, const RuIvfMetaData *metap)
 			 * centroids a split placed where the rows drifted since
 			 * (ivftrain.c), whose codes would then clamp alike.
 			 */
+			float	   *hi = palloc(sizeof(float) * dim);
+
 			st->cen_m = palloc(sizeof(float) * dim * 2);
 			st->cen_s = st->cen_m + dim;
-			for (int d = 0; d < dim; d++)
+			for (int c0 = 0; c0 < lists; c0 += per_slice)
 			{
-				float		lo = st->centroids[d],
-							hi = st->centroids[d];
+				int			n = Min(per_slice, lists - c0);
 
-				for (int c = 1; c < lists; c++)
+				if (!keep)
+					read_centroids(index, &meta, c0, n, slice);
+				for (int c = 0; c < n; c++)
 				{
-					float		v = st->centroids[(Size) c * dim + d];
+					const float *x = slice + (size_t) (keep ? c0 + c : c) * dim;
 
-					lo = v < lo ? v : lo;
-					hi = v > hi ? v : hi;
+					for (int d = 0; d < dim; d++)
+					{
+						if (c0 + c == 0)
+							st->cen_m[d] = hi[d] = x[d];
+						st->cen_m[d] = x[d] < st->cen_m[d] ? x[d] : st->cen_m[d];
+						hi[d] = x[d] > hi[d] ? x[d] : hi[d];
+					}
 				}
-				st->cen_m[d] = lo;
-				st->cen_s[d] = hi > lo ? (hi - lo) / 255.0f : 1.0f;
 			}
+			for (int d = 0; d < dim; d++)
+				st->cen_s[d] = hi[d] > st->cen_m[d] ? (hi[d] - st->cen_m[d]) / 255.0f : 1.0f;
+			pfree(hi);
 
 			st->centroid_codes = palloc_extended((Size) lists * lane_bytes,
 												 MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 			st->centroid_factors = palloc(sizeof(float) * lists);
-			for (int c = 0; c < lists; c++)
+			for (int c0 = 0; c0 < lists; c0 += per_slice)
 			{
-				int			g = c / RUIVF_CENTROID_GROUP;
-				int			lane = c % RUIVF_CENTROID_GROUP;
-				int			w = Min(RUIVF_CENTROID_GROUP, lists - g * RUIVF_CENTROID_GROUP);
-				unsigned char *block = st->centroid_codes +
-					(Size) g * RUIVF_CENTROID_GROUP * lane_bytes;
+				int			n = Min(per_slice, lists - c0);
 
-				st->centroid_factors[c] = RuIvfEncode(st->cen_m, st->cen_s, dim,
-													  st->centroids + (Size) c * dim,
-													  NULL, code, st->centroid_bits).factor;
-				if (st->centroid_bits == 8)
-					for (int d = 0; d < dim; d++)
-						block[RuIvfCodePos(d, lane, w)] = code[d];
-				else
-					for (int p = 0; p < npairs; p++)
-						block[RuIvfSq4Pos(p, lane, w)] =
-							(unsigned char) (code[2 * p] | code[2 * p + 1] << 4);
+				if (!keep)
+					read_centroids(index, &meta, c0, n, slice);
+				for (int c = c0; c < c0 + n; c++)
+				{
+					int			g = c / RUIVF_CENTROID_GROUP;
+					int			lane = c % RUIVF_CENTROID_GROUP;
+					int			w = Min(RUIVF_CENTROID_GROUP, lists - g * RUIVF_CENTROID_GROUP);
+					unsigned char *block = st->centroid_codes +
+						(Size) g * RUIVF_CENTROID_GROUP * lane_bytes;
+
+					st->centroid_factors[c] =
+						RuIvfEncode(st->cen_m, st->cen_s, dim,
+									slice + (Size) (keep ? c : c - c0) * dim,
+									NULL, code, st->centroid_bits).factor;
+					if (st->centroid_bits == 8)
+						for (int d = 0; d < dim; d++)
+							block[RuIvfCodePos(d, lane, w)] = code[d];
+					else
+						for (int p = 0; p < npairs; p++)
+							block[RuIvfSq4Pos(p, lane, w)] =
+								(unsigned char) (code[2 * p] | code[2 * p + 1] << 4);
+				}
 			}
 			pfree(code);
 		}
@@ -820,11 +883,8 @@ load_state(Relation index, const RuIvfMetaData *metap)
 		 * insert reads them again (RuIvfNearestList), and a backend that only
 		 * scans does not hold them.
 		 */
-		if (!RuIvfKeepsCentroids(&meta))
-		{
-			pfree(st->centroids);
-			st->centroids = NULL;
-		}
+		if (!keep)
+			pfree(slice);
 	}
 	MemoryContextSwitchTo(old);
 	return st;
@@ -907,45 +967,59 @@ RuIvfReleaseState(RuIvfState *st)
 
 /*
  * The maps of recent buffers are direct-mapped: block blkno's entry is
- * slot blkno mod the map's size, a power of two that grows with the
- * relation up to RUIVF_RECENT_SLOTS (4 MB, so at most 8 MB per cached
- * index for its two maps, reached by an 8 GB index on an 8 GB table).
- * Blocks of a larger relation share slots; a slot naming another block's
- * buffer costs only a miss, since ReadRecentBuffer checks the buffer's
- * tag, but a miss searches the buffer mapping table: with 2^17 slots a
- * 1.4 GB index (10,000,000 x 128, SQ8) shared them for a third of its
- * blocks, and that search took a tenth of its queries' time.
+ * slot blkno mod RUIVF_RECENT_SLOTS (2^22: relations up to 32 GB have a
+ * slot per block), in chunks of RUIVF_RECENT_CHUNK slots (4 kB) allocated
+ * zeroed when a block of their range is first remembered.  A backend's
+ * first query then touches a chunk for each range of 1,024 blocks it
+ * reads, not a map the size of the relation: on a machine where a page
+ * fault is dear (35 us on some VMs), zeroing a 4 MB map for a 5.6 GB table
+ * cost a new connection's first query 15 ms.  Blocks of a larger relation
+ * share slots; a slot naming another block's buffer costs only a miss,
+ * since ReadRecentBuffer checks the buffer's tag, but a miss searches the
+ * buffer mapping table: when a 1.4 GB index (10,000,000 x 128, SQ8) shared
+ * slots for a third of its blocks, that search took a tenth of a query.
  */
-#define RUIVF_RECENT_SLOTS		(1 << 20)
+#define RUIVF_RECENT_SLOTS		(1 << 22)
+#define RUIVF_RECENT_CHUNK		1024
 
-/* Remember that block blkno of a relation is in buffer buf (*map grown in cxt). */
+/* Remember that block blkno of a relation is in buffer buf (chunks made in cxt). */
 static void
-remember_buffer(MemoryContext cxt, Buffer **map, BlockNumber *n, BlockNumber blkno, Buffer buf)
+remember_buffer(MemoryContext cxt, RuIvfRecentMap *map, BlockNumber blkno, Buffer buf)
 {
-	if (blkno >= *n && *n < RUIVF_RECENT_SLOTS)
-	{
-		BlockNumber grow = Max(*n, 1024);
+	uint32		slot = blkno & (RUIVF_RECENT_SLOTS - 1);
+	uint32		c = slot / RUIVF_RECENT_CHUNK;
 
-		while (grow <= blkno && grow < RUIVF_RECENT_SLOTS)
+	if (c >= map->nchunks)
+	{
+		uint32		grow = Max(map->nchunks, 16);
+
+		while (grow <= c)
 			grow *= 2;
-		/* the slots move with the size: start empty */
-		if (*map != NULL)
-			pfree(*map);
-		*map = MemoryContextAllocZero(cxt, sizeof(Buffer) * grow);
-		*n = grow;
+		if (map->chunks == NULL)
+			map->chunks = MemoryContextAllocZero(cxt, sizeof(Buffer *) * grow);
+		else
+		{
+			map->chunks = repalloc(map->chunks, sizeof(Buffer *) * grow);
+			memset(map->chunks + map->nchunks, 0, sizeof(Buffer *) * (grow - map->nchunks));
+		}
+		map->nchunks = grow;
 	}
-	(*map)[blkno & (*n - 1)] = buf;
+	if (map->chunks[c] == NULL)
+		map->chunks[c] = MemoryContextAllocZero(cxt, sizeof(Buffer) * RUIVF_RECENT_CHUNK);
+	map->chunks[c][slot % RUIVF_RECENT_CHUNK] = buf;
 }
 
-/* Pin block blkno of rel from the buffer *map says it was in last, if it still is there. */
+/* Pin block blkno of rel from the buffer the map says it was in last, if it still is there. */
 static Buffer
-pin_recent(Relation rel, Buffer *map, BlockNumber n, BlockNumber blkno)
+pin_recent(Relation rel, const RuIvfRecentMap *map, BlockNumber blkno)
 {
+	uint32		slot = blkno & (RUIVF_RECENT_SLOTS - 1);
+	uint32		c = slot / RUIVF_RECENT_CHUNK;
 	Buffer		buf;
 
-	if (n == 0)
+	if (c >= map->nchunks || map->chunks[c] == NULL)
 		return InvalidBuffer;
-	buf = map[blkno & (n - 1)];
+	buf = map->chunks[c][slot % RUIVF_RECENT_CHUNK];
 	if (BufferIsValid(buf) && ReadRecentBuffer(rel->rd_node, MAIN_FORKNUM, blkno, buf))
 		return buf;
 	return InvalidBuffer;
@@ -955,18 +1029,16 @@ pin_recent(Relation rel, Buffer *map, BlockNumber n, BlockNumber blkno)
  * Pin block blkno of rel, trying first the buffer it was found in last time:
  * ReadRecentBuffer checks that buffer's tag instead of searching the buffer
  * mapping table, which otherwise costs a fifth of a ruivf query or more.
- * *map (grown in cxt) remembers a buffer per block number.
  */
 static Buffer
-read_buffer_recent(Relation rel, MemoryContext cxt, Buffer **map, BlockNumber *n,
-				   BlockNumber blkno)
+read_buffer_recent(Relation rel, MemoryContext cxt, RuIvfRecentMap *map, BlockNumber blkno)
 {
-	Buffer		buf = pin_recent(rel, *map, *n, blkno);
+	Buffer		buf = pin_recent(rel, map, blkno);
 
 	if (BufferIsValid(buf))
 		return buf;
 	buf = ReadBuffer(rel, blkno);
-	remember_buffer(cxt, map, n, blkno, buf);
+	remember_buffer(cxt, map, blkno, buf);
 	return buf;
 }
 
@@ -983,14 +1055,14 @@ RuIvfPinIfCached(Relation index, RuIvfState *st, BlockNumber blkno)
 	PrefetchBufferResult r;
 	Buffer		buf;
 
-	buf = pin_recent(index, st->recent, st->nrecent, blkno);
+	buf = pin_recent(index, &st->recent, blkno);
 	if (BufferIsValid(buf))
 		return buf;
 	r = PrefetchBuffer(index, MAIN_FORKNUM, blkno);
 	if (BufferIsValid(r.recent_buffer) &&
 		ReadRecentBuffer(index->rd_node, MAIN_FORKNUM, blkno, r.recent_buffer))
 	{
-		remember_buffer(st->cxt, &st->recent, &st->nrecent, blkno, r.recent_buffer);
+		remember_buffer(st->cxt, &st->recent, blkno, r.recent_buffer);
 		return r.recent_buffer;
 	}
 	return InvalidBuffer;
@@ -1000,14 +1072,14 @@ RuIvfPinIfCached(Relation index, RuIvfState *st, BlockNumber blkno)
 Buffer
 RuIvfReadBufferRecent(Relation index, RuIvfState *st, BlockNumber blkno)
 {
-	return read_buffer_recent(index, st->cxt, &st->recent, &st->nrecent, blkno);
+	return read_buffer_recent(index, st->cxt, &st->recent, blkno);
 }
 
 /* Pin a page of the indexed table, likewise (the re-rank's heap fetches). */
 Buffer
 RuIvfReadHeapBufferRecent(Relation heap, RuIvfState *st, BlockNumber blkno)
 {
-	return read_buffer_recent(heap, st->cxt, &st->heap_recent, &st->nheap_recent, blkno);
+	return read_buffer_recent(heap, st->cxt, &st->heap_recent, blkno);
 }
 
 /* Directory page and slot of a list's head entry. */
