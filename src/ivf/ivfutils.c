@@ -589,22 +589,37 @@ RuIvfPageCorrupted(Relation index, const RuIvfMetaData *meta, Page page, BlockNu
 			 errhint("REINDEX INDEX %s;", RelationGetRelationName(index))));
 }
 
+/*
+ * Copy n floats, from float `first` on, of the floats packed across
+ * consecutive float pages starting at blkno.
+ */
+static void
+read_floats_from(Relation index, BlockNumber blkno, Size first, Size n, float *out)
+{
+	Size		off = first % RUIVF_FLOATS_PER_PAGE;
+
+	blkno += first / RUIVF_FLOATS_PER_PAGE;
+	while (n > 0)
+	{
+		Buffer		buf = ReadBuffer(index, blkno);
+		Size		chunk = Min(n, (Size) RUIVF_FLOATS_PER_PAGE - off);
+
+		LockBuffer(buf, BUFFER_LOCK_SHARE);
+		memcpy(out, (char *) BufferGetPage(buf) + RUIVF_CODES_OFFSET + off * sizeof(float),
+			   chunk * sizeof(float));
+		UnlockReleaseBuffer(buf);
+		out += chunk;
+		n -= chunk;
+		off = 0;
+		blkno++;
+	}
+}
+
 /* Copy n floats packed across consecutive float pages starting at blkno. */
 void
 RuIvfReadFloats(Relation index, BlockNumber blkno, Size n, float *out)
 {
-	while (n > 0)
-	{
-		Buffer		buf = ReadBuffer(index, blkno);
-		Size		chunk = Min(n, (Size) RUIVF_FLOATS_PER_PAGE);
-
-		LockBuffer(buf, BUFFER_LOCK_SHARE);
-		memcpy(out, (char *) BufferGetPage(buf) + RUIVF_CODES_OFFSET, chunk * sizeof(float));
-		UnlockReleaseBuffer(buf);
-		out += chunk;
-		n -= chunk;
-		blkno++;
-	}
+	read_floats_from(index, blkno, 0, n, out);
 }
 
 /*
@@ -727,25 +742,8 @@ cache_xact_end(XactEvent event, void *arg)
 static void
 read_centroids(Relation index, const RuIvfMetaData *meta, int c0, int n, float *out)
 {
-	Size		first = (Size) c0 * meta->dim;
-	Size		left = (Size) n * meta->dim;
-	BlockNumber blkno = meta->centroid_start + first / RUIVF_FLOATS_PER_PAGE;
-	Size		off = first % RUIVF_FLOATS_PER_PAGE;
-
-	while (left > 0)
-	{
-		Buffer		buf = ReadBuffer(index, blkno);
-		Size		chunk = Min(left, (Size) RUIVF_FLOATS_PER_PAGE - off);
-
-		LockBuffer(buf, BUFFER_LOCK_SHARE);
-		memcpy(out, (char *) BufferGetPage(buf) + RUIVF_CODES_OFFSET + off * sizeof(float),
-			   chunk * sizeof(float));
-		UnlockReleaseBuffer(buf);
-		out += chunk;
-		left -= chunk;
-		off = 0;
-		blkno++;
-	}
+	read_floats_from(index, meta->centroid_start, (Size) c0 * meta->dim,
+					 (Size) n * meta->dim, out);
 }
 
 /* Read an index's read-only parts into a new state in its own context. */
