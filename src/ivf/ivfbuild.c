@@ -1375,6 +1375,8 @@ build_lists(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGeneration
 		pfree(assign);
 		pfree(best);
 	}
+	/* an inner-product index of rows of one norm ranks its lists by L2 (ivf.h) */
+	meta->row_norm = lists >= 2 ? RuIvfRowNorm(bs.metric, bs.sample, bs.nsample, bs.dim) : 0.0f;
 	/* the learning queries: the random rows right after the training ones */
 	learn_queries = palloc(sizeof(float) * (Size) Max(nlearn, 1) * bs.dim);
 	memcpy(learn_queries, bs.sample + (Size) ntrain * bs.dim,

@@ -87,6 +87,7 @@
  */
 #include "postgres.h"
 
+#include <float.h>
 #include <math.h>
 
 #include "access/relation.h"
@@ -350,6 +351,13 @@ check_metapage(RuIvfCheckState *cs)
 		meta->learned_queries = 0;
 		memset(meta->learned_probes, 0, sizeof(meta->learned_probes));
 	}
+	/* version 7: an inner-product index's row norm, finite, 0 for none */
+	if (meta->version < 7)
+		meta->row_norm = 0.0f;
+	if (!(meta->row_norm >= 0.0f && meta->row_norm <= FLT_MAX) ||
+		(meta->row_norm > 0.0f && (meta->metric != RUIVF_METRIC_IP || meta->lists < 2)))
+		corrupt("index \"%s\" block %u: metapage row_norm is %g with metric %d and %d lists",
+				cs->name, RUIVF_METAPAGE_BLKNO, meta->row_norm, meta->metric, meta->lists);
 	if (meta->learned_queries < 0 || (meta->learned_queries > 0 && meta->lists < 2))
 		corrupt("index \"%s\" block %u: metapage learned_queries is %d with %d lists",
 				cs->name, RUIVF_METAPAGE_BLKNO, meta->learned_queries, meta->lists);

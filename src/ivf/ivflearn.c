@@ -362,6 +362,21 @@ RuIvfLearnDepth(Relation heap, Relation index, IndexInfo *indexInfo,
 	score = palloc(sizeof(float) * lists);
 	{
 		int			n = 0;
+		float	   *csq = NULL;	/* |c|^2 of each list: a row_norm index */
+
+		if (meta->metric == RUIVF_METRIC_IP && meta->row_norm > 0.0f)
+		{
+			csq = palloc0(sizeof(float) * lists);
+			for (int c0 = 0; c0 < lists; c0 += RUIVF_CHUNK)
+			{
+				int			w = Min(RUIVF_CHUNK, lists - c0);
+				const float *chunk = chunks + (Size) c0 * dim;
+
+				for (int d = 0; d < dim; d++)
+					for (int c = 0; c < w; c++)
+						csq[c0 + c] += chunk[(Size) d * w + c] * chunk[(Size) d * w + c];
+			}
+		}
 
 		for (int i = 0; i < nq; i++)
 		{
@@ -380,9 +395,13 @@ RuIvfLearnDepth(Relation heap, Relation index, IndexInfo *indexInfo,
 					rv_kernels.l2sq_batch(q, chunk, dim, w, score + c0);
 				else
 				{
+					/* the scan's order (ivfscan.c order_centroids) */
+					float		qn = csq ? sqrtf(rv_kernels.dot(q, q, dim)) : 0.0f;
+
 					rv_kernels.dot_batch(q, chunk, dim, w, score + c0);
 					for (int c = c0; c < c0 + w; c++)
-						score[c] = -score[c];
+						score[c] = csq ? RuIvfListKeyIP(csq[c], -score[c], meta->row_norm, qn)
+							: -score[c];
 				}
 			}
 			for (int j = 0; j < ls.nnb[i]; j++)
@@ -397,6 +416,8 @@ RuIvfLearnDepth(Relation heap, Relation index, IndexInfo *indexInfo,
 				ranks[nranks++] = r;
 			}
 		}
+		if (csq)
+			pfree(csq);
 	}
 	qsort(ranks, nranks, sizeof(int), cmp_int);
 	/*

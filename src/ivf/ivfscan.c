@@ -1242,6 +1242,10 @@ order_centroids(RuIvfScanOpaque so)
 		ld[c].dist = code_estimate(so, &so->cop, st->centroid_factors[c], dot[c]);
 		ld[c].list = c;
 	}
+	if (st->centroid_sqnorm != NULL)
+		for (int c = 0; c < lists; c++)
+			ld[c].dist = RuIvfListKeyIP(st->centroid_sqnorm[c], ld[c].dist,
+										st->meta.row_norm, so->qnorm);
 	pfree(dot);
 	so->ld = ld;
 	so->nordered = 0;
@@ -1262,6 +1266,9 @@ order_centroids(RuIvfScanOpaque so)
 
 		ld[i].dist = so->l2codes ? rv_kernels.l2sq(so->qprep, c, dim)
 			: -rv_kernels.dot(so->qprep, c, dim);
+		if (st->centroid_sqnorm != NULL)
+			ld[i].dist = RuIvfListKeyIP(st->centroid_sqnorm[ld[i].list], ld[i].dist,
+										st->meta.row_norm, so->qnorm);
 	}
 	qsort(ld, k, sizeof(RuIvfListDist), cmp_listdist);
 	for (int i = 0; i < k; i++)

@@ -501,6 +501,8 @@ RuIvfReadMeta(Relation index, RuIvfMetaData *meta)
 		meta->learned_queries = 0;
 		memset(meta->learned_probes, 0, sizeof(meta->learned_probes));
 	}
+	if (meta->version < 7)
+		meta->row_norm = 0.0f;	/* lists ranked by <q, c>, as that version did */
 
 	/* the geometry every page access relies on */
 	{
@@ -613,6 +615,41 @@ read_floats_from(Relation index, BlockNumber blkno, Size first, Size n, float *o
 		off = 0;
 		blkno++;
 	}
+}
+
+/*
+ * The one norm of n rows (prepared vectors, dim floats each) for an
+ * inner-product index (RuIvfListKeyIP), their mean, when they have about
+ * one; else 0 (another metric, too few rows, or norms that differ more than
+ * RUIVF_ROW_NORM_SPREAD).
+ */
+float
+RuIvfRowNorm(RuIvfMetric metric, const float *rows, int n, int dim)
+{
+	double		lo = INFINITY,
+				hi = 0.0,
+				sum = 0.0;
+
+	if (metric != RUIVF_METRIC_IP || n < RUIVF_ROW_NORM_MIN_ROWS)
+		return 0.0f;
+	for (int i = 0; i < n; i++)
+	{
+		const float *x = rows + (Size) i * dim;
+		double		sq = 0.0,
+					norm;
+
+		for (int d = 0; d < dim; d++)
+			sq += (double) x[d] * x[d];
+		norm = sqrt(sq);
+		if (!isfinite(norm))
+			return 0.0f;
+		lo = Min(lo, norm);
+		hi = Max(hi, norm);
+		sum += norm;
+	}
+	if (!(hi > 0.0) || hi - lo > RUIVF_ROW_NORM_SPREAD * hi)
+		return 0.0f;
+	return (float) (sum / n);
 }
 
 /* Copy n floats packed across consecutive float pages starting at blkno. */
@@ -817,6 +854,8 @@ load_state(Relation index, const RuIvfMetaData *metap)
 			 */
 			float	   *hi = palloc(sizeof(float) * dim);
 
+			if (meta.row_norm > 0.0f)
+				st->centroid_sqnorm = palloc(sizeof(float) * lists);
 			st->cen_m = palloc(sizeof(float) * dim * 2);
 			st->cen_s = st->cen_m + dim;
 			for (int c0 = 0; c0 < lists; c0 += per_slice)
@@ -836,6 +875,8 @@ load_state(Relation index, const RuIvfMetaData *metap)
 						st->cen_m[d] = x[d] < st->cen_m[d] ? x[d] : st->cen_m[d];
 						hi[d] = x[d] > hi[d] ? x[d] : hi[d];
 					}
+					if (st->centroid_sqnorm != NULL)
+						st->centroid_sqnorm[c0 + c] = rv_kernels.dot(x, x, dim);
 				}
 			}
 			for (int d = 0; d < dim; d++)

@@ -19,6 +19,9 @@
 #     first use with the versions named and a REINDEX hint; REINDEX mends it.
 #  6. An index of on-disk version 5 (before the learned depth) is read as
 #     it is: exact answers, the checker passes, nothing learned.
+#  7. An inner-product index over unit vectors of on-disk version 6 (before
+#     the rows' norm that orders its lists) is read as it is: exact answers,
+#     the checker passes.
 use strict;
 use warnings;
 
@@ -81,7 +84,7 @@ is($node->safe_psql('postgres', "SELECT ruvector_index_check('t_v', true)"), '',
 	'and passes the checker');
 $node->safe_psql('postgres', 'REINDEX INDEX t_v');
 is($node->safe_psql('postgres', "SELECT version FROM ruvector_index_info('t_v')"),
-	'6', 'REINDEX gives it the current on-disk version, 6');
+	'7', 'REINDEX gives it the current on-disk version, 7');
 is($node->safe_psql('postgres', $knn_all), $node->safe_psql('postgres', $knn_exact),
 	'and it still answers exactly');
 
@@ -110,7 +113,7 @@ $node->stop;
 $node->start;
 my ($rc, $out, $err) = $node->psql('postgres', $knn_all);
 isnt($rc, 0, 'a query through an index of on-disk version 99 fails');
-like($err, qr/has on-disk version 99, this ruvector reads versions 3 to 6/,
+like($err, qr/has on-disk version 99, this ruvector reads versions 3 to 7/,
 	'saying which version it has and which it reads');
 like($err, qr/HINT:\s+REINDEX INDEX t_v/, 'with a REINDEX hint');
 $node->safe_psql('postgres', 'REINDEX INDEX t_v');
@@ -139,6 +142,40 @@ is($node->safe_psql('postgres', $knn_all), $node->safe_psql('postgres', $knn_exa
 is($node->safe_psql('postgres', "SELECT ruvector_index_check('t_v', true)"), '',
 	'and passes the checker');
 $node->safe_psql('postgres', 'REINDEX INDEX t_v');
+
+# 7. version 6, an inner-product index over unit vectors (whose version 7
+#    metapage records the rows' one norm after the learned depth; a version
+#    6 reader does not look there)
+$node->safe_psql('postgres', q{
+CREATE TABLE u (id int PRIMARY KEY, v ruvector(8));
+INSERT INTO u SELECT i, l2_normalize(array(SELECT sin(i * 0.37 + j * 1.1) FROM generate_series(1, 8) j)::ruvector)
+  FROM generate_series(1, 3000) i;
+CREATE INDEX u_v ON u USING ruivf (v ruvector_ip_ops) WITH (lists = 10);
+});
+my $ip_all = q{
+SET ruvector.probes = 32768;
+SELECT string_agg(id::text, ',' ORDER BY d, id) FROM (
+  SELECT id, v <#> '[0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8]' AS d FROM u
+   ORDER BY v <#> '[0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8]' LIMIT 20) s;
+};
+my $ip_exact = "SET enable_indexscan = off; SET enable_bitmapscan = off;\n" . $ip_all;
+$relpath = $node->safe_psql('postgres', "SELECT pg_relation_filepath('u_v')");
+$node->stop;
+{
+	my $file = $node->data_dir . '/' . $relpath;
+	open(my $fh, '+<:raw', $file) or die "open $file: $!";
+	seek($fh, 28, 0);
+	print $fh pack('V', 6);
+	close($fh);
+}
+$node->start;
+is($node->safe_psql('postgres', "SELECT version FROM ruvector_index_info('u_v')"), '6',
+	'an inner-product index of on-disk version 6');
+is($node->safe_psql('postgres', $ip_all), $node->safe_psql('postgres', $ip_exact),
+	'answers exactly');
+is($node->safe_psql('postgres', "SELECT ruvector_index_check('u_v', true)"), '',
+	'and passes the checker');
+$node->safe_psql('postgres', 'DROP TABLE u');
 
 # 4. the same objects as a fresh install
 my $objects = q{
