@@ -382,9 +382,12 @@ RuIvfLearnDepth(Relation heap, Relation index, IndexInfo *indexInfo,
 		{
 			const float *q = queries + (Size) i * dim;
 
+			float		qn;			/* |q|, for a row_norm index's order */
+
 			if (ls.nnb[i] == 0)
 				continue;
 			CHECK_FOR_INTERRUPTS();
+			qn = csq ? sqrtf(rv_kernels.dot(q, q, dim)) : 0.0f;
 			/* the chunks the assignment used, one batch kernel call each */
 			for (int c0 = 0; c0 < lists; c0 += RUIVF_CHUNK)
 			{
@@ -396,8 +399,6 @@ RuIvfLearnDepth(Relation heap, Relation index, IndexInfo *indexInfo,
 				else
 				{
 					/* the scan's order (ivfscan.c order_centroids) */
-					float		qn = csq ? sqrtf(rv_kernels.dot(q, q, dim)) : 0.0f;
-
 					rv_kernels.dot_batch(q, chunk, dim, w, score + c0);
 					for (int c = c0; c < c0 + w; c++)
 						score[c] = csq ? RuIvfListKeyIP(csq[c], -score[c], meta->row_norm, qn)
