@@ -2077,8 +2077,9 @@ open_window(IndexScanDesc scan)
  * round's largest, is at least `least` (+Inf when `least` is +Inf):
  * lower_bound solved for the estimate (q below is its dot_err + 3e-5
  * bound_qconst, L2 subtracting dot_err once more), its slack taken at the
- * estimate's sign, and a margin of 1e-9 for double rounding.  Not for a round with an estimate that is
- * not finite (lower_bound then returns -Inf for it).
+ * estimate's sign, and a margin of 1e-9 for double rounding.  Not for a
+ * round with an estimate that is not finite (lower_bound then returns -Inf
+ * for it).
  */
 static double
 estimate_at_least(RuIvfScanOpaque so, float least)
