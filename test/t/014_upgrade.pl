@@ -33,18 +33,40 @@ my $node = PostgreSQL::Test::Cluster->new('upgrade');
 $node->init;
 $node->start;
 
-my $knn_all = q{
-SET ruvector.probes = 32768;
-SELECT string_agg(id::text, ',' ORDER BY d, id) FROM (
-  SELECT id, v <-> '[0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8]' AS d FROM t
-   ORDER BY v <-> '[0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8]' LIMIT 20) s;
-};
-my $knn_exact = q{
-SET enable_indexscan = off; SET enable_bitmapscan = off;
-SELECT string_agg(id::text, ',' ORDER BY d, id) FROM (
-  SELECT id, v <-> '[0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8]' AS d FROM t
-   ORDER BY v <-> '[0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8]' LIMIT 20) s;
-};
+# The 20 nearest rows of $table to a fixed query by $op, as ids in order:
+# through the index with every list probed, or ($exact) by a sequential scan.
+sub knn_sql
+{
+	my ($table, $op, $exact) = @_;
+	my $q = "'[0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8]'";
+	return ($exact
+		? "SET enable_indexscan = off; SET enable_bitmapscan = off;\n"
+		: "SET ruvector.probes = 32768;\n")
+	  . "SELECT string_agg(id::text, ',' ORDER BY d, id) FROM (\n"
+	  . "  SELECT id, v $op $q AS d FROM $table\n"
+	  . "   ORDER BY v $op $q LIMIT 20) s;\n";
+}
+my $knn_all = knn_sql('t', '<->', 0);
+my $knn_exact = knn_sql('t', '<->', 1);
+
+# Set the on-disk version in the metapage of $index by hand, the server
+# stopped meanwhile: the version field follows the magic at the start of
+# the page's contents.  Returns the magic read there.
+sub set_index_version
+{
+	my ($index, $version) = @_;
+	my $relpath = $node->safe_psql('postgres', "SELECT pg_relation_filepath('$index')");
+	my $file = $node->data_dir . '/' . $relpath;
+	$node->stop;
+	open(my $fh, '+<:raw', $file) or die "open $file: $!";
+	seek($fh, 24, 0);
+	read($fh, my $magic, 4);
+	seek($fh, 28, 0);
+	print $fh pack('V', $version);
+	close($fh);
+	$node->start;
+	return unpack('V', $magic);
+}
 
 # 0.1.0, with data and an index
 $node->safe_psql('postgres', q{
@@ -96,21 +118,8 @@ is($node->safe_psql('postgres', "SELECT count(*), min(queries) > 0 FROM ruvector
 	'12|t', 'ruvector_index_depth shows the depth the rebuilt index learned');
 
 # 5. an on-disk version this library does not know is refused, never read:
-#    the metapage's version field (after the magic, at the start of the
-#    page's contents) set to 99 by hand, server stopped
-my $relpath = $node->safe_psql('postgres', "SELECT pg_relation_filepath('t_v')");
-$node->stop;
-{
-	my $file = $node->data_dir . '/' . $relpath;
-	open(my $fh, '+<:raw', $file) or die "open $file: $!";
-	seek($fh, 24, 0);
-	read($fh, my $magic, 4);
-	is(unpack('V', $magic), 0x52564946, 'the metapage starts with the ruivf magic');
-	seek($fh, 28, 0);
-	print $fh pack('V', 99);
-	close($fh);
-}
-$node->start;
+#    the metapage's version field set to 99 by hand
+is(set_index_version('t_v', 99), 0x52564946, 'the metapage starts with the ruivf magic');
 my ($rc, $out, $err) = $node->psql('postgres', $knn_all);
 isnt($rc, 0, 'a query through an index of on-disk version 99 fails');
 like($err, qr/has on-disk version 99, this ruvector reads versions 3 to 7/,
@@ -123,16 +132,7 @@ is($node->safe_psql('postgres', $knn_all), $node->safe_psql('postgres', $knn_exa
 # 6. version 5, as an index built before 0.3.0 says (the learned fields
 #    after it on the page are left as they are: a version 5 reader, which
 #    this one must be for such an index, does not look at them)
-$relpath = $node->safe_psql('postgres', "SELECT pg_relation_filepath('t_v')");
-$node->stop;
-{
-	my $file = $node->data_dir . '/' . $relpath;
-	open(my $fh, '+<:raw', $file) or die "open $file: $!";
-	seek($fh, 28, 0);
-	print $fh pack('V', 5);
-	close($fh);
-}
-$node->start;
+set_index_version('t_v', 5);
 is($node->safe_psql('postgres', "SELECT version FROM ruvector_index_info('t_v')"), '5',
 	'an index of on-disk version 5');
 is($node->safe_psql('postgres', "SELECT count(*) FROM ruvector_index_depth('t_v')"), '0',
@@ -152,27 +152,11 @@ INSERT INTO u SELECT i, l2_normalize(array(SELECT sin(i * 0.37 + j * 1.1) FROM g
   FROM generate_series(1, 3000) i;
 CREATE INDEX u_v ON u USING ruivf (v ruvector_ip_ops) WITH (lists = 10);
 });
-my $ip_all = q{
-SET ruvector.probes = 32768;
-SELECT string_agg(id::text, ',' ORDER BY d, id) FROM (
-  SELECT id, v <#> '[0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8]' AS d FROM u
-   ORDER BY v <#> '[0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8]' LIMIT 20) s;
-};
-my $ip_exact = "SET enable_indexscan = off; SET enable_bitmapscan = off;\n" . $ip_all;
-$relpath = $node->safe_psql('postgres', "SELECT pg_relation_filepath('u_v')");
-$node->stop;
-{
-	my $file = $node->data_dir . '/' . $relpath;
-	open(my $fh, '+<:raw', $file) or die "open $file: $!";
-	seek($fh, 28, 0);
-	print $fh pack('V', 6);
-	close($fh);
-}
-$node->start;
+set_index_version('u_v', 6);
 is($node->safe_psql('postgres', "SELECT version FROM ruvector_index_info('u_v')"), '6',
 	'an inner-product index of on-disk version 6');
-is($node->safe_psql('postgres', $ip_all), $node->safe_psql('postgres', $ip_exact),
-	'answers exactly');
+is($node->safe_psql('postgres', knn_sql('u', '<#>', 0)),
+	$node->safe_psql('postgres', knn_sql('u', '<#>', 1)), 'answers exactly');
 is($node->safe_psql('postgres', "SELECT ruvector_index_check('u_v', true)"), '',
 	'and passes the checker');
 $node->safe_psql('postgres', 'DROP TABLE u');
