@@ -599,6 +599,7 @@ extern Buffer RuIvfReadBufferRecent(Relation index, RuIvfState *st, BlockNumber 
 extern Buffer RuIvfPinIfCached(Relation index, RuIvfState *st, BlockNumber blkno);
 extern Buffer RuIvfReadHeapBufferRecent(Relation heap, RuIvfState *st, BlockNumber blkno);
 extern BlockNumber RuIvfListDirBlock(const RuIvfMetaData *meta, int list, int *slot);
+extern double RuIvfNorm(const float *x, int dim);
 extern void RuIvfNormalize(float *x, int dim);
 extern void RuIvfPrepareVector(RuIvfMetric metric, const float *in, int dim, float *out);
 extern RuIvfLaneFactors RuIvfEncode(const float *m, const float *s, int dim, const float *x,
@@ -631,6 +632,7 @@ extern bool ruivfvalidate(Oid opclassoid);
 /* kmeans.c */
 #define RUIVF_CHUNK 64			/* centroids per chunk in assignment passes */
 extern void RuIvfCentroidChunks(const float *centroids, int k, int dim, float *chunks);
+extern void RuIvfChunkSqNorms(const float *chunk, int w, int dim, float *out);
 extern void RuIvfAssignNearest(const float *chunks, int k, int dim, const float *x, int n,
 							   int *assign, float *best);
 extern void RuIvfKmeans(const float *sample, int n, int dim, int k, float *centroids,

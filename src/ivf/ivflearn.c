@@ -366,28 +366,20 @@ RuIvfLearnDepth(Relation heap, Relation index, IndexInfo *indexInfo,
 
 		if (meta->metric == RUIVF_METRIC_IP && meta->row_norm > 0.0f)
 		{
-			csq = palloc0(sizeof(float) * lists);
+			csq = palloc(sizeof(float) * lists);
 			for (int c0 = 0; c0 < lists; c0 += RUIVF_CHUNK)
-			{
-				int			w = Min(RUIVF_CHUNK, lists - c0);
-				const float *chunk = chunks + (Size) c0 * dim;
-
-				for (int d = 0; d < dim; d++)
-					for (int c = 0; c < w; c++)
-						csq[c0 + c] += chunk[(Size) d * w + c] * chunk[(Size) d * w + c];
-			}
+				RuIvfChunkSqNorms(chunks + (Size) c0 * dim, Min(RUIVF_CHUNK, lists - c0), dim,
+								  csq + c0);
 		}
 
 		for (int i = 0; i < nq; i++)
 		{
 			const float *q = queries + (Size) i * dim;
-
-			float		qn;			/* |q|, for a row_norm index's order */
+			float		qn = sqrtf(ls.qnorm[i]);	/* |q|, for a row_norm index's order */
 
 			if (ls.nnb[i] == 0)
 				continue;
 			CHECK_FOR_INTERRUPTS();
-			qn = csq ? sqrtf(rv_kernels.dot(q, q, dim)) : 0.0f;
 			/* the chunks the assignment used, one batch kernel call each */
 			for (int c0 = 0; c0 < lists; c0 += RUIVF_CHUNK)
 			{

@@ -1304,13 +1304,7 @@ start_scan(IndexScanDesc scan)
 	RuIvfPrepareVector(so->metric, so->query, dim, so->qprep);
 	so->qa = palloc(sizeof(float) * dim);
 	so->qt = palloc(sizeof(float) * dim);
-	{
-		double		qn = 0.0;
-
-		for (int d = 0; d < dim; d++)
-			qn += (double) so->qprep[d] * so->qprep[d];
-		so->qnorm = (float) sqrt(qn);
-	}
+	so->qnorm = (float) RuIvfNorm(so->qprep, dim);
 	make_operand(so, NULL, st->cen_m, st->cen_s, st->centroid_bits,
 				 st->meta.pages_per_block * st->meta.dims_per_page, &so->cop);
 	if (st->meta.bits == 1)

@@ -634,13 +634,8 @@ RuIvfRowNorm(RuIvfMetric metric, const float *rows, int n, int dim)
 		return 0.0f;
 	for (int i = 0; i < n; i++)
 	{
-		const float *x = rows + (Size) i * dim;
-		double		sq = 0.0,
-					norm;
+		double		norm = RuIvfNorm(rows + (Size) i * dim, dim);
 
-		for (int d = 0; d < dim; d++)
-			sq += (double) x[d] * x[d];
-		norm = sqrt(sq);
 		if (!isfinite(norm))
 			return 0.0f;
 		lo = Min(lo, norm);
@@ -1129,15 +1124,23 @@ RuIvfListDirBlock(const RuIvfMetaData *meta, int list, int *slot)
 	return meta->listdir_start + list / RuIvfListsPerDirPage(meta);
 }
 
+/* |x|, summed in double precision. */
+double
+RuIvfNorm(const float *x, int dim)
+{
+	double		sq = 0.0;
+
+	for (int d = 0; d < dim; d++)
+		sq += (double) x[d] * x[d];
+	return sqrt(sq);
+}
+
 /* Scale x to unit length in place (left alone if zero). */
 void
 RuIvfNormalize(float *x, int dim)
 {
-	double		norm = 0.0;
+	double		norm = RuIvfNorm(x, dim);
 
-	for (int d = 0; d < dim; d++)
-		norm += (double) x[d] * x[d];
-	norm = sqrt(norm);
 	if (norm > 0.0)
 		for (int d = 0; d < dim; d++)
 			x[d] = (float) (x[d] / norm);

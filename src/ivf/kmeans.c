@@ -58,6 +58,17 @@ RuIvfCentroidChunks(const float *centroids, int k, int dim, float *chunks)
 	}
 }
 
+/* |c|^2 of each of the w centroids of one chunk (RuIvfCentroidChunks) into out[0 .. w). */
+void
+RuIvfChunkSqNorms(const float *chunk, int w, int dim, float *out)
+{
+	for (int c = 0; c < w; c++)
+		out[c] = 0.0f;
+	for (int d = 0; d < dim; d++)
+		for (int c = 0; c < w; c++)
+			out[c] += chunk[(Size) d * w + c] * chunk[(Size) d * w + c];
+}
+
 /*
  * For n row-major points, the nearest of k centroids (given as chunks) and
  * its squared distance: every point against one chunk, then the next.
@@ -79,11 +90,7 @@ RuIvfAssignNearest(const float *chunks, int k, int dim, const float *x, int n,
 		const float *chunk = chunks + (Size) c0 * dim;
 
 		CHECK_FOR_INTERRUPTS();
-		for (int c = 0; c < w; c++)
-			cnorm[c] = 0.0f;
-		for (int d = 0; d < dim; d++)
-			for (int c = 0; c < w; c++)
-				cnorm[c] += chunk[(Size) d * w + c] * chunk[(Size) d * w + c];
+		RuIvfChunkSqNorms(chunk, w, dim, cnorm);
 		/* RUIVF_MULTI points at a time: the chunk is read once for them */
 		for (int i0 = 0; i0 < n; i0 += RUIVF_MULTI)
 		{
