@@ -89,6 +89,49 @@ DROP TABLE vb;
 RESET ruvector.probes;
 
 --
+-- Blocks left empty: rows deleted in a range (say, an expiry by age) leave
+-- whole blocks of one list without a row.  VACUUM unlinks them from their
+-- chain and frees their pages, so that scans no longer read them and any
+-- list's inserts reuse them: here the rows inserted afterwards all go to
+-- the other list, and the file does not grow.  Both code layouts: blocks
+-- compacted (rerank = heap) and blocks whose dead lanes are marked in
+-- place (rerank = index).
+--
+CREATE FUNCTION pg_temp.far(i int) RETURNS ruvector LANGUAGE sql IMMUTABLE AS $$
+  SELECT pg_temp.vv(i, 64) + array_fill(100, ARRAY[64])::real[]::ruvector
+$$;
+CREATE TABLE ve (id int PRIMARY KEY, v ruvector(64)) WITH (autovacuum_enabled = off);
+INSERT INTO ve SELECT i, pg_temp.vv(i, 64) FROM generate_series(1, 3000) i;
+INSERT INTO ve SELECT i, pg_temp.far(i) FROM generate_series(3001, 6000) i;
+CREATE INDEX ve_v ON ve USING ruivf (v ruvector_l2_ops) WITH (lists = 2);
+SELECT lanes_per_block AS ve_lanes, pages AS ve_pages FROM ruvector_index_info('ve_v') \gset
+DELETE FROM ve WHERE id <= 1500;
+VACUUM ve;
+-- every list probed: the blocks read are those the rows fill
+SET ruvector.probes = 2;
+SET enable_seqscan = off;
+SELECT ruvector_stats_reset();
+SELECT count(*) FROM (SELECT id FROM ve ORDER BY v <-> pg_temp.vv(1, 64) LIMIT 10) s;
+SELECT blocks_scanned <= ceil(1500.0 / :ve_lanes) + ceil(3000.0 / :ve_lanes) + 2 AS empty_blocks_unread
+  FROM ruvector_stats WHERE index = 've_v'::regclass;
+CREATE INDEX ve_i ON ve USING ruivf (v ruvector_l2_ops) WITH (lists = 2, rerank = index);
+SELECT pages AS vi_pages FROM ruvector_index_info('ve_i') \gset
+DELETE FROM ve WHERE id <= 2500;
+VACUUM ve;
+-- the far list's new rows take the freed blocks; no training did it
+INSERT INTO ve SELECT i, pg_temp.far(i) FROM generate_series(6001, 6900) i;
+SELECT i.relname, generation, pages <= CASE i.relname WHEN 've_v' THEN :ve_pages ELSE :vi_pages END AS file_kept
+  FROM pg_class i, ruvector_index_info(i.oid) WHERE i.relname LIKE 've\__' ORDER BY 1;
+SELECT ruvector_index_check('ve_v', true) IS NOT NULL AS checked_v,
+       ruvector_index_check('ve_i', true) IS NOT NULL AS checked_i;
+SELECT bool_and(pg_temp.vv_exact('ve', q, 20)) AS exact_after_unlink
+  FROM (SELECT pg_temp.vv(i, 64) FROM generate_series(2601, 2604) i
+        UNION ALL SELECT pg_temp.far(i) FROM generate_series(7001, 7004) i) x(q);
+RESET enable_seqscan;
+RESET ruvector.probes;
+DROP TABLE ve;
+
+--
 -- Splits: rows that drift to one place (a tenth of the rows deleted, 3,500
 -- inserted far from the rest, all into the list nearest to them: under a
 -- quarter of the rows, or VACUUM would train the index whole) make that

@@ -567,6 +567,7 @@ extern const char *RuIvfAmName(Relation index);
 extern const float *RuIvfInputFloats(RuIvfInput input, Datum value, int dim, float *buf);
 extern float *RuIvfInputQuery(RuIvfInput input, Datum value, int *dim);
 extern void RuIvfInitPage(Page page, uint16 kind);
+extern void RuIvfInitFreePage(Page page);
 extern Buffer RuIvfNewBuffer(Relation index, ForkNumber fork);
 extern RuIvfState *RuIvfGetState(Relation index);
 extern void RuIvfReleaseState(RuIvfState *st);
@@ -752,6 +753,9 @@ extern void RuIvfReclaim(Relation index);
 #define RUIVF_REUSE_MAX_PAGES	64	/* runs of free pages taken at once (each locked) */
 #define RUIVF_TRUNCATE_MIN		8	/* VACUUM truncates a tail of at least this many free pages */
 extern BlockNumber RuIvfReuseBlocks(Relation index, int npages, Buffer *bufs);
+#define RUIVF_EXCLUSIVE_TRIES	20	/* VACUUM's tries for the index to itself ... */
+#define RUIVF_EXCLUSIVE_WAIT_MS 10	/* ... this far apart */
+extern bool RuIvfLockIndexBriefly(Relation index);
 
 /* ivfscan.c */
 extern IndexScanDesc ruivfbeginscan(Relation index, int nkeys, int norderbys);

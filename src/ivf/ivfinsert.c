@@ -7,7 +7,8 @@
  * Lock order (ivf.h): list directory page, then the pages of one data
  * block in ascending block order.  The fast path reads the head from the
  * directory under a share lock, releases it, and locks the head block: any
- * block of a chain belongs to its list, so a head that has been replaced
+ * block of a chain belongs to its list (VACUUM unlinks empty blocks only
+ * with the index to itself, ivfvacuum.c), so a head that has been replaced
  * meanwhile is still a right place for the vector.  Only when the head block
  * is full does the insert take the directory page exclusively (then the
  * block), so that two inserters cannot both add a block to one list;

@@ -1459,8 +1459,9 @@ check_chain_step(Relation index, int list, BlockNumber blkno, int ppb, BlockNumb
  * (the chain read next, InvalidBlockNumber if none), which so->ahead then
  * holds for the next call.  A list's pages are cold more often than not,
  * and their memory latency then costs more than their arithmetic.  Chains
- * only grow at their heads and a block never leaves its list (ivfinsert.c,
- * ivfvacuum.c), so a head read before the list is scanned is still a
+ * only grow at their heads and a block never leaves its list while a scan
+ * runs (ivfinsert.c; VACUUM unlinks empty blocks only with the index to
+ * itself, ivfvacuum.c), so a head read before the list is scanned is still a
  * start of the list: blocks added since hold rows the scan's snapshot
  * cannot see.
  */

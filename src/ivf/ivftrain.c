@@ -139,6 +139,7 @@
 #include "miscadmin.h"
 #include "storage/bufmgr.h"
 #include "storage/indexfsm.h"
+#include "storage/latch.h"
 #include "storage/lmgr.h"
 #include "utils/acl.h"
 #include "utils/backend_progress.h"
@@ -149,6 +150,7 @@
 #include "utils/resowner.h"
 #include "utils/snapmgr.h"
 #include "utils/lsyscache.h"
+#include "utils/wait_event.h"
 
 #include "ivf.h"
 
@@ -781,12 +783,7 @@ free_page(Relation index, BlockNumber blkno, uint16 current_gen)
 		}
 	}
 	xs = GenericXLogStart(index);
-	page = GenericXLogRegisterBuffer(xs, buf, GENERIC_XLOG_FULL_IMAGE);
-	PageInit(page, BLCKSZ, RUIVF_SPECIAL_SIZE);
-	op = RuIvfPageGetOpaque(page);
-	op->next = InvalidBlockNumber;
-	op->kind = RUIVF_PAGE_FREE;
-	op->page_id = RUIVF_PAGE_ID;
+	RuIvfInitFreePage(GenericXLogRegisterBuffer(xs, buf, GENERIC_XLOG_FULL_IMAGE));
 	GenericXLogFinish(xs);
 	UnlockReleaseBuffer(buf);
 	RecordFreeIndexPage(index, blkno);
@@ -887,42 +884,67 @@ free_tail_start(Relation index, BlockNumber nblocks)
 }
 
 /*
+ * Take the index to itself for a moment (AccessExclusiveLock), as VACUUM
+ * does a table to truncate it: so that VACUUM can change what no reader may
+ * see change (the file's length, a chain's links).  Only tried, every
+ * RUIVF_EXCLUSIVE_WAIT_MS up to RUIVF_EXCLUSIVE_TRIES times, so that no
+ * insert or scan ever queues behind it; a hot standby's queries on the
+ * index conflict with its replay as with a table's truncation.  Not if the
+ * table's vacuum_truncate option is off (the user's way to keep VACUUM
+ * from taking such locks), and not in a parallel VACUUM (its leader is in
+ * parallel mode while the workers run, and the lock, logged for hot
+ * standbys, would take a transaction ID; autovacuum is never parallel).
+ * True if the caller holds the lock (and releases it).
+ */
+bool
+RuIvfLockIndexBriefly(Relation index)
+{
+	Relation	heap;
+	StdRdOptions *opts;
+	bool		allowed;
+
+	if (IsInParallelMode())
+		return false;
+	heap = table_open(index->rd_index->indrelid, NoLock);
+	opts = (StdRdOptions *) heap->rd_options;
+	allowed = opts == NULL || opts->vacuum_truncate;
+	table_close(heap, NoLock);
+	if (!allowed)
+		return false;
+	for (int i = 0; i < RUIVF_EXCLUSIVE_TRIES; i++)
+	{
+		if (ConditionalLockRelation(index, AccessExclusiveLock))
+			return true;
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 RUIVF_EXCLUSIVE_WAIT_MS, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+	}
+	return false;
+}
+
+/*
  * Give the tail of free pages back to the file system (RETIRED BLOCKS): a
  * training writes its generation beside the current one, so the file grows
  * to about twice the index, and the next one reuses the older blocks; when
  * the free ones are at the end, after every other training, they go, once
  * there are at least RUIVF_TRUNCATE_MIN of them and a sixteenth of the
- * index.  As VACUUM truncates a table: only with the index to itself
- * (AccessExclusiveLock, only tried, so that no insert or scan waits; a hot
- * standby's queries on the index conflict with it as with a table's
- * truncation), only if the table's vacuum_truncate option is on, not in
- * a parallel VACUUM, and looked at again under the lock.  The caller holds
- * the training lock (no training writes meanwhile).
+ * index.  With the index to itself (RuIvfLockIndexBriefly), looked at
+ * again under the lock.  The caller holds the training lock (no training
+ * writes meanwhile).
  */
 static void
 truncate_tail(Relation index)
 {
 	BlockNumber nblocks = RelationGetNumberOfBlocks(index);
 	BlockNumber keep;
-	Relation	heap;
-	StdRdOptions *opts;
-	bool		allowed;
 
-	/*
-	 * Not in a parallel VACUUM (its leader is in parallel mode while the
-	 * workers run): the lock, logged for hot standbys, would take a
-	 * transaction ID.  Autovacuum is never parallel.
-	 */
 	if (nblocks < RUIVF_TRUNCATE_MIN + 2 || IsInParallelMode())
 		return;
 	keep = free_tail_start(index, nblocks);
 	if (nblocks - keep < Max(RUIVF_TRUNCATE_MIN, nblocks / 16))
 		return;
-	heap = table_open(index->rd_index->indrelid, NoLock);
-	opts = (StdRdOptions *) heap->rd_options;
-	allowed = opts == NULL || opts->vacuum_truncate;
-	table_close(heap, NoLock);
-	if (!allowed || !ConditionalLockRelation(index, AccessExclusiveLock))
+	if (!RuIvfLockIndexBriefly(index))
 		return;
 	nblocks = RelationGetNumberOfBlocks(index);
 	keep = free_tail_start(index, nblocks);

@@ -460,6 +460,25 @@ RuIvfInitPage(Page page, uint16 kind)
 	((PageHeader) page)->pd_lower = ((PageHeader) page)->pd_upper;
 }
 
+/*
+ * Initialize a page as FREE (a block no chain reaches, in the free space
+ * map for reuse).  Its hole is left in, so that a full-image record of it
+ * logs no more than its header.
+ */
+void
+RuIvfInitFreePage(Page page)
+{
+	RuIvfPageOpaque opaque;
+
+	PageInit(page, BLCKSZ, RUIVF_SPECIAL_SIZE);
+	opaque = RuIvfPageGetOpaque(page);
+	opaque->next = InvalidBlockNumber;
+	opaque->nlanes = 0;
+	opaque->kind = RUIVF_PAGE_FREE;
+	opaque->gen = 0;
+	opaque->page_id = RUIVF_PAGE_ID;
+}
+
 /* Extend the index by one page; returned pinned and exclusively locked. */
 Buffer
 RuIvfNewBuffer(Relation index, ForkNumber fork)

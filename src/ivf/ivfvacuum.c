@@ -20,6 +20,27 @@
  * fetch rows with an MVCC snapshot, which never sees a newer row that
  * reuses a dead row's TID.
  *
+ * EMPTY BLOCKS
+ * A block left without a row (rows deleted in a range, say by age, empty
+ * whole blocks of a list) is unlinked from its chain and its pages become
+ * FREE, in the free space map, where any list's next new block and the
+ * next training take them (ivfinsert.c, ivftrain.c): scans stop reading
+ * it, and the file stops growing for rows that go to other lists.  Not a
+ * list's head (where its inserts go).  Scans and inserts hold block numbers
+ * of a chain without a lock (the next block, a head or a free-block hint
+ * read a moment before), and rely on a block never leaving its list while
+ * they run; so the unlinking is done with the index to itself
+ * (AccessExclusiveLock, only tried, as VACUUM truncates a table:
+ * RuIvfLockIndexBriefly), after the pass that found the blocks, each
+ * looked at again under the lock.  A hot standby's queries conflict with
+ * the lock's replay, as with a table's truncation, so none of them follows
+ * a link that is gone either.  Without the lock the blocks stay in their
+ * chains (as they were: correct, and found again by the next VACUUM).  One
+ * record unlinks a block and frees its first page; its further pages are
+ * freed in the records after it (a crash in between leaves pages that no
+ * chain reaches, which the checker allows, ivfcheck.c).  A free-block
+ * hint that named an unlinked block moves to the block after it.
+ *
  * src/ivf/ivfvacuum.c
  *
  *-------------------------------------------------------------------------
@@ -30,6 +51,8 @@
 #include "commands/vacuum.h"
 #include "miscadmin.h"
 #include "storage/bufmgr.h"
+#include "storage/indexfsm.h"
+#include "storage/lmgr.h"
 #include "utils/rel.h"
 
 #include "ivf.h"
@@ -150,6 +173,170 @@ set_hint(Relation index, const RuIvfMetaData *meta, int list, BlockNumber hint)
 	UnlockReleaseBuffer(buf);
 }
 
+/* A block VACUUM found empty, and the block before it in its chain. */
+typedef struct RuIvfEmptyBlock
+{
+	int			list;
+	BlockNumber prev;
+	BlockNumber blkno;
+	BlockNumber next;			/* its next block, once unlinked */
+	bool		unlinked;
+} RuIvfEmptyBlock;
+
+/* Whether the locked first page of a block has no lane in use. */
+static bool
+block_is_empty(const RuIvfMetaData *meta, Page page)
+{
+	ItemPointerData *tids = RuIvfPageTids(page, meta);
+
+	for (int l = 0; l < RuIvfPageGetOpaque(page)->nlanes; l++)
+		if (ItemPointerIsValid(&tids[l]))
+			return false;
+	return true;
+}
+
+/*
+ * Unlink block e->blkno from its chain, after block `prev`, and free its
+ * pages (EMPTY BLOCKS, above), if the chain still links them and the block
+ * is still empty.  The caller holds the index exclusively.  Lock order:
+ * `prev`'s first page, then the block's pages in ascending order.  Returns
+ * the pages freed.
+ */
+static int
+unlink_block(Relation index, const RuIvfMetaData *meta, BlockNumber prev, RuIvfEmptyBlock *e)
+{
+	int			npages = meta->pages_per_block + meta->vec_pages_per_block;
+	Buffer		pbuf;
+	Buffer		bufs[4];
+	Page		page;
+	GenericXLogState *xs;
+	int			done;
+
+	pbuf = ReadBuffer(index, prev);
+	LockBuffer(pbuf, BUFFER_LOCK_EXCLUSIVE);
+	RuIvfCheckPage(index, meta, BufferGetPage(pbuf), prev, RUIVF_PAGE_DATA);
+	if (RuIvfPageGetOpaque(BufferGetPage(pbuf))->next != e->blkno)
+	{
+		UnlockReleaseBuffer(pbuf);
+		return 0;
+	}
+	bufs[0] = ReadBuffer(index, e->blkno);
+	LockBuffer(bufs[0], BUFFER_LOCK_EXCLUSIVE);
+	page = BufferGetPage(bufs[0]);
+	RuIvfCheckPage(index, meta, page, e->blkno, RUIVF_PAGE_DATA);
+	if (!block_is_empty(meta, page))
+	{
+		UnlockReleaseBuffer(bufs[0]);
+		UnlockReleaseBuffer(pbuf);
+		return 0;
+	}
+	e->next = RuIvfPageGetOpaque(page)->next;
+
+	/* one record: the link around it, its first page and up to two more */
+	done = Min(npages, 3);
+	for (int k = 1; k < done; k++)
+	{
+		bufs[k] = ReadBuffer(index, e->blkno + k);
+		LockBuffer(bufs[k], BUFFER_LOCK_EXCLUSIVE);
+	}
+	xs = GenericXLogStart(index);
+	RuIvfPageGetOpaque(GenericXLogRegisterBuffer(xs, pbuf, 0))->next = e->next;
+	for (int k = 0; k < done; k++)
+		RuIvfInitFreePage(GenericXLogRegisterBuffer(xs, bufs[k], GENERIC_XLOG_FULL_IMAGE));
+	GenericXLogFinish(xs);
+	for (int k = 0; k < done; k++)
+		UnlockReleaseBuffer(bufs[k]);
+	UnlockReleaseBuffer(pbuf);
+
+	/* the rest of its pages (further code pages, vector pages), four a record */
+	while (done < npages)
+	{
+		int			n = Min(npages - done, 4);
+
+		for (int k = 0; k < n; k++)
+		{
+			bufs[k] = ReadBuffer(index, e->blkno + done + k);
+			LockBuffer(bufs[k], BUFFER_LOCK_EXCLUSIVE);
+		}
+		xs = GenericXLogStart(index);
+		for (int k = 0; k < n; k++)
+			RuIvfInitFreePage(GenericXLogRegisterBuffer(xs, bufs[k], GENERIC_XLOG_FULL_IMAGE));
+		GenericXLogFinish(xs);
+		for (int k = 0; k < n; k++)
+			UnlockReleaseBuffer(bufs[k]);
+		done += n;
+	}
+	for (int k = 0; k < npages; k++)
+		RecordFreeIndexPage(index, e->blkno + k);
+	e->unlinked = true;
+	return npages;
+}
+
+/*
+ * Unlink the empty blocks the pass found (EMPTY BLOCKS, above), in chain
+ * order, a list at a time, if the index can be had to itself; then move
+ * any free-block hint that named one of them.
+ */
+static void
+unlink_empty_blocks(Relation index, const RuIvfMetaData *meta, RuIvfEmptyBlock *e, int n,
+					IndexBulkDeleteResult *stats)
+{
+	RuIvfMetaData now;
+	double		freed = 0;
+
+	if (n == 0 || !RuIvfLockIndexBriefly(index))
+		return;
+	RuIvfReadMeta(index, &now);
+	if (now.build_id != meta->build_id || now.closing)
+	{
+		UnlockRelation(index, AccessExclusiveLock);
+		return;
+	}
+	for (int first = 0; first < n;)
+	{
+		int			list = e[first].list;
+		int			end = first;
+		int			slot;
+		Buffer		dirbuf;
+		BlockNumber hint;
+
+		while (end < n && e[end].list == list)
+			end++;
+		for (int i = first; i < end; i++)
+		{
+			BlockNumber prev = e[i].prev;
+
+			CHECK_FOR_INTERRUPTS();
+			/* the block before it may have gone too: the one before that */
+			for (int j = i - 1; j >= first; j--)
+				if (e[j].unlinked && e[j].blkno == prev)
+					prev = e[j].prev;
+			e[i].prev = prev;
+			freed += unlink_block(index, meta, prev, &e[i]);
+		}
+		/* a hint that named an unlinked block names the block after it */
+		dirbuf = ReadBuffer(index, RuIvfListDirBlock(meta, list, &slot));
+		LockBuffer(dirbuf, BUFFER_LOCK_SHARE);
+		hint = RuIvfListDirHints(BufferGetPage(dirbuf))[slot];
+		UnlockReleaseBuffer(dirbuf);
+		for (int i = first; i < end; i++)
+			if (e[i].unlinked && e[i].blkno == hint)
+				hint = e[i].next;
+		set_hint(index, meta, list, hint);
+		first = end;
+	}
+	UnlockRelation(index, AccessExclusiveLock);
+	if (freed > 0)
+	{
+		IndexFreeSpaceMapVacuum(index);
+		stats->pages_newly_deleted += (BlockNumber) freed;
+		stats->pages_deleted += (BlockNumber) freed;
+		stats->pages_free += (BlockNumber) freed;
+		elog(DEBUG1, "ruivf index \"%s\": %.0f pages of empty blocks unlinked and freed",
+			 RelationGetRelationName(index), freed);
+	}
+}
+
 /* ambulkdelete */
 IndexBulkDeleteResult *
 ruivfbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
@@ -158,6 +345,9 @@ ruivfbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 	Relation	index = info->index;
 	RuIvfMetaData meta;
 	double		live = 0;
+	RuIvfEmptyBlock *empty = NULL;
+	int			nempty = 0,
+				cap = 0;
 
 	if (stats == NULL)
 		stats = palloc0(sizeof(IndexBulkDeleteResult));
@@ -169,6 +359,7 @@ ruivfbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 		Buffer		dirbuf = ReadBuffer(index, RuIvfListDirBlock(&meta, list, &slot));
 		BlockNumber blkno;
 		BlockNumber head;
+		BlockNumber prev = InvalidBlockNumber;
 		BlockNumber hint = InvalidBlockNumber;
 
 		LockBuffer(dirbuf, BUFFER_LOCK_SHARE);
@@ -179,16 +370,38 @@ ruivfbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 		{
 			BlockNumber this = blkno;
 			bool		room;
+			int			kept;
 
 			vacuum_delay_point();
-			live += vacuum_block(index, &meta, blkno, callback, callback_state, stats, &blkno,
-								 &room);
+			kept = vacuum_block(index, &meta, blkno, callback, callback_state, stats, &blkno,
+								&room);
+			live += kept;
 			if (room && this != head && hint == InvalidBlockNumber)
 				hint = this;
+			/* empty, and not the head: to be unlinked (EMPTY BLOCKS, above) */
+			if (kept == 0 && this != head && meta.version >= 4)
+			{
+				if (nempty == cap)
+				{
+					cap = Max(64, cap * 2);
+					empty = empty == NULL ? palloc(sizeof(RuIvfEmptyBlock) * cap)
+						: repalloc(empty, sizeof(RuIvfEmptyBlock) * cap);
+				}
+				empty[nempty].list = list;
+				empty[nempty].prev = prev;
+				empty[nempty].blkno = this;
+				empty[nempty].next = InvalidBlockNumber;
+				empty[nempty].unlinked = false;
+				nempty++;
+			}
+			prev = this;
 		}
 		if (meta.version >= 4)
 			set_hint(index, &meta, list, hint);
 	}
+	unlink_empty_blocks(index, &meta, empty, nempty, stats);
+	if (empty != NULL)
+		pfree(empty);
 	stats->num_index_tuples = live;
 	stats->estimated_count = false;
 	stats->num_pages = RelationGetNumberOfBlocks(index);

@@ -224,6 +224,31 @@ is($standby->safe_psql('postgres', "SELECT pg_relation_size('sd_idx')"), $shrunk
 	"the standby's index file shrank with it");
 compare('after the truncation');
 
+# An expiry: the oldest two fifths of every table's rows deleted (by id,
+# the order they came in), which leaves whole blocks empty.  VACUUM unlinks
+# them from their chains and frees their pages (src/ivf/ivfvacuum.c, EMPTY
+# BLOCKS: with the index to itself, whose replay the standby's queries
+# wait for), and VACUUM VERBOSE counts them; new rows then take them.
+my $newly = 0;
+$next_id{sd} = 23001;
+$rows_per_cycle{sd} = 300;
+foreach my $t (@tables)
+{
+	my ($dim) = @{ $tables{$t} };
+	$primary->safe_psql('postgres',
+		"DELETE FROM $t WHERE id < (SELECT percentile_disc(0.4) WITHIN GROUP (ORDER BY id) FROM $t)");
+	my ($rc, $out, $err) = $primary->psql('postgres', "VACUUM (VERBOSE) $t");
+	is($rc, 0, "after an expiry: VACUUM $t");
+	$newly += $1 while $err =~ /index "\Q$t\E_idx": pages: \d+ in total, (\d+) newly deleted/g;
+	my $lo = $next_id{$t};
+	my $hi = $lo + $rows_per_cycle{$t} - 1;
+	$next_id{$t} = $hi + 1;
+	$primary->safe_psql('postgres',
+		"INSERT INTO $t SELECT i, rv(i, $dim) FROM generate_series($lo, $hi) i");
+}
+cmp_ok($newly, '>', 0, "after an expiry: VACUUM unlinked the empty blocks ($newly pages freed)");
+compare('after an expiry');
+
 $session->quit;
 
 # the standby applied every record without a consistency failure
