@@ -12,16 +12,19 @@
 #
 # --with 'k = v, ...' passes index options to both builds (say
 # 'rerank = index', whose blocks VACUUM frees lanes of in place).
+# --by-age deletes the oldest half (the lowest ids: a retention window)
+# instead of a random half, which leaves whole blocks empty (VACUUM unlinks
+# them and frees their pages, src/ivf/ivfvacuum.c).
 # --drift X moves the data: cycle c inserts its rows shifted by c * X in
 # every dimension (so VACUUM finds the lists nearest to them grown, and
 # splits them: src/ivf/ivftrain.c), and half the queries measured are
 # shifted as far as the last rows inserted.  The report gives each cycle's
 # VACUUM time and the index's generation too.
 #
-# Usage: bench/churn.sh [--base N] [--dim D] [--cycles C] [--nq Q] [--with OPTS] [--drift X]
+# Usage: bench/churn.sh [--base N] [--dim D] [--cycles C] [--nq Q] [--with OPTS] [--drift X] [--by-age]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-base=100000 dim=128 cycles=5 nq=200 with= drift=0
+base=100000 dim=128 cycles=5 nq=200 with= drift=0 order='random()'
 while [ $# -gt 0 ]; do
 	case "$1" in
 		--base) base=$2; shift 2 ;;
@@ -30,7 +33,8 @@ while [ $# -gt 0 ]; do
 		--nq) nq=$2; shift 2 ;;
 		--with) with=$2; shift 2 ;;
 		--drift) drift=$2; shift 2 ;;
-		*) echo "usage: $0 [--base N] [--dim D] [--cycles C] [--nq Q] [--with OPTS] [--drift X]" >&2; exit 2 ;;
+		--by-age) order=id; shift ;;
+		*) echo "usage: $0 [--base N] [--dim D] [--cycles C] [--nq Q] [--with OPTS] [--drift X] [--by-age]" >&2; exit 2 ;;
 	esac
 done
 half=$((base / 2))
@@ -86,7 +90,7 @@ echo "# step rows lists generation index_pages recall@10 qps vacuum_ms"
 report built churn_t_v 0 -
 next=$((base + 1))
 for c in $(seq 1 "$cycles"); do
-	psql -c "DELETE FROM churn_t WHERE id IN (SELECT id FROM churn_t ORDER BY random() LIMIT $half)"
+	psql -c "DELETE FROM churn_t WHERE id IN (SELECT id FROM churn_t ORDER BY $order LIMIT $half)"
 	t0=$(date +%s%N)
 	psql -c "VACUUM churn_t"
 	vs=$(( ($(date +%s%N) - t0) / 1000000 ))

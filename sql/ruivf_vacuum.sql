@@ -132,6 +132,47 @@ RESET ruvector.probes;
 DROP TABLE ve;
 
 --
+-- Drift: the rows replaced by rows of a wider spread, over every list
+-- alike (no list grows long, so no split is called for), so that they lie
+-- farther from the centroids than the rows the index was trained with.
+-- VACUUM samples the rows' distances to their nearest centroid against
+-- those measured at the training and trains the index anew; the same
+-- churn with rows like the old ones trains nothing.
+--
+CREATE FUNCTION pg_temp.wide(i int) RETURNS ruvector LANGUAGE sql IMMUTABLE AS $$
+  SELECT pg_temp.vv(i, 12) + pg_temp.vv(i + 500000, 12) * array_fill(0.9, ARRAY[12])::real[]::ruvector
+         - array_fill(9, ARRAY[12])::real[]::ruvector
+$$;
+CREATE TABLE vd (id int PRIMARY KEY, v ruvector(12)) WITH (autovacuum_enabled = off);
+CREATE TABLE vc (id int PRIMARY KEY, v ruvector(12)) WITH (autovacuum_enabled = off);
+INSERT INTO vd SELECT i, pg_temp.vv(i, 12) FROM generate_series(1, 20000) i;
+INSERT INTO vc SELECT i, pg_temp.vv(i, 12) FROM generate_series(1, 20000) i;
+CREATE INDEX vd_8 ON vd USING ruivf (v ruvector_l2_ops) WITH (lists = 8);
+CREATE INDEX vd_1 ON vd USING ruivf (v ruvector_l2_ops) WITH (lists = 8, bits = 1);
+CREATE INDEX vc_8 ON vc USING ruivf (v ruvector_l2_ops) WITH (lists = 8);
+DELETE FROM vd WHERE id <= 10000;
+INSERT INTO vd SELECT i, pg_temp.wide(i) FROM generate_series(20001, 30000) i;
+DELETE FROM vc WHERE id <= 10000;
+INSERT INTO vc SELECT i, pg_temp.vv(i, 12) FROM generate_series(20001, 30000) i;
+VACUUM vd;
+VACUUM vc;
+DELETE FROM vd WHERE id <= 20000;
+INSERT INTO vd SELECT i, pg_temp.wide(i) FROM generate_series(30001, 40000) i;
+DELETE FROM vc WHERE id <= 20000;
+INSERT INTO vc SELECT i, pg_temp.vv(i, 12) FROM generate_series(30001, 40000) i;
+VACUUM vd;
+VACUUM vc;
+SELECT i.relname, lists, generation
+  FROM pg_class i, ruvector_index_info(i.oid) WHERE i.relname IN ('vd_8', 'vd_1', 'vc_8') ORDER BY 1;
+SELECT ruvector_index_check('vd_8', true) IS NOT NULL AS checked_8,
+       ruvector_index_check('vd_1', true) IS NOT NULL AS checked_1;
+SET ruvector.probes = 8;
+SELECT bool_and(pg_temp.vv_exact('vd', pg_temp.wide(i), 20)) AS exact_after_drift
+  FROM generate_series(50001, 50004) i;
+RESET ruvector.probes;
+DROP TABLE vd, vc;
+
+--
 -- Splits: rows that drift to one place (a tenth of the rows deleted, 3,500
 -- inserted far from the rest, all into the list nearest to them: under a
 -- quarter of the rows, or VACUUM would train the index whole) make that

@@ -157,12 +157,13 @@
 #include "../type/vector.h"
 
 #define RUIVF_MAGIC				0x52564946	/* "RVIF" */
-#define RUIVF_VERSION			7	/* 2: codes interleaved in pairs of dimensions;
+#define RUIVF_VERSION			8	/* 2: codes interleaved in pairs of dimensions;
 									 * 3: a coding error per lane, bits (SQ4);
 									 * 4: online training (ivftrain.c);
 									 * 5: binary codes (bits = 1), rotation_seed;
 									 * 6: learned depth (ivflearn.c);
-									 * 7: row_norm (inner product's list order) */
+									 * 7: row_norm (inner product's list order);
+									 * 8: trained_residual (drift, ivftrain.c) */
 #define RUIVF_VERSION_MIN		3	/* read as version 4 with no training yet */
 #define RUIVF_PAGE_ID			0xFF91
 
@@ -334,6 +335,11 @@ typedef struct RuIvfMetaData
 	/* version 7: 0 in an older index */
 	float		row_norm;		/* inner product: the rows' one norm, when the
 								 * training's sample had one (RuIvfListKeyIP) */
+
+	/* version 8: 0 in an older index (no drift measured) */
+	float		trained_residual;	/* mean squared L2 distance from held-out
+									 * rows to their nearest centroid at the
+									 * training (ivflearn.c; ivftrain.c, DRIFT) */
 } RuIvfMetaData;
 
 /*
@@ -636,6 +642,7 @@ extern void RuIvfCentroidChunks(const float *centroids, int k, int dim, float *c
 extern void RuIvfChunkSqNorms(const float *chunk, int w, int dim, float *out);
 extern void RuIvfAssignNearest(const float *chunks, int k, int dim, const float *x, int n,
 							   int *assign, float *best);
+extern float RuIvfMeanResidual(const float *chunks, int k, int dim, const float *x, int n);
 extern void RuIvfKmeans(const float *sample, int n, int dim, int k, float *centroids,
 						bool spherical);
 
@@ -736,6 +743,10 @@ extern int	RuIvfInsertCode(Relation index, const RuIvfMetaData *meta, int list,
 #define RUIVF_INSERT_RETRAIN_MAX 100000 /* ... from inserts up to here, then in VACUUM */
 #define RUIVF_IMBALANCE			4.0 /* VACUUM trains again when a list is this times the mean */
 #define RUIVF_LIST_GROWTH		2.0 /* ... and this times the longest list when trained */
+#define RUIVF_DRIFT_RATIO		1.5 /* VACUUM trains again when the rows lie this much
+									 * farther (squared) from their centroids than at
+									 * the training ... */
+#define RUIVF_DRIFT_SAMPLE		256 /* ... measured on this many rows */
 #define RUIVF_SPLIT_MAX_PARTS	32	/* a split makes at most this many lists of one */
 #define RUIVF_MERGE_FRACTION	0.125	/* ... and dissolves lists under this share of the mean */
 #define RUIVF_SPLIT_LEARN_MIN	1000	/* rows of split lists it learns the depth from */

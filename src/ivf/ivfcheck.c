@@ -358,6 +358,13 @@ check_metapage(RuIvfCheckState *cs)
 		(meta->row_norm > 0.0f && (meta->metric != RUIVF_METRIC_IP || meta->lists < 2)))
 		corrupt("index \"%s\" block %u: metapage row_norm is %g with metric %d and %d lists",
 				cs->name, RUIVF_METAPAGE_BLKNO, meta->row_norm, meta->metric, meta->lists);
+	/* version 8: the training's mean residual, finite, 0 for none */
+	if (meta->version < 8)
+		meta->trained_residual = 0.0f;
+	if (!(meta->trained_residual >= 0.0f && meta->trained_residual <= FLT_MAX) ||
+		(meta->trained_residual > 0.0f && meta->lists < 2))
+		corrupt("index \"%s\" block %u: metapage trained_residual is %g with %d lists",
+				cs->name, RUIVF_METAPAGE_BLKNO, meta->trained_residual, meta->lists);
 	if (meta->learned_queries < 0 || (meta->learned_queries > 0 && meta->lists < 2))
 		corrupt("index \"%s\" block %u: metapage learned_queries is %d with %d lists",
 				cs->name, RUIVF_METAPAGE_BLKNO, meta->learned_queries, meta->lists);

@@ -283,6 +283,7 @@ RuIvfLearnDepth(Relation heap, Relation index, IndexInfo *indexInfo,
 
 	meta->learned_queries = 0;
 	memset(meta->learned_probes, 0, sizeof(meta->learned_probes));
+	meta->trained_residual = 0.0f;
 	if (lists < 2 || nq <= 0)
 		return;
 	if (meta->metric == RUIVF_METRIC_COSINE)
@@ -299,6 +300,8 @@ RuIvfLearnDepth(Relation heap, Relation index, IndexInfo *indexInfo,
 		if (nq == 0)
 			return;
 	}
+
+	meta->trained_residual = RuIvfMeanResidual(chunks, lists, dim, queries, nq);
 
 	memset(&ls, 0, sizeof(ls));
 	ls.metric = meta->metric;

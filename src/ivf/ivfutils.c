@@ -522,6 +522,8 @@ RuIvfReadMeta(Relation index, RuIvfMetaData *meta)
 	}
 	if (meta->version < 7)
 		meta->row_norm = 0.0f;	/* lists ranked by <q, c>, as that version did */
+	if (meta->version < 8)
+		meta->trained_residual = 0.0f;	/* no drift measured */
 
 	/* the geometry every page access relies on */
 	{

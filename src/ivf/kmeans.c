@@ -70,6 +70,29 @@ RuIvfChunkSqNorms(const float *chunk, int w, int dim, float *out)
 }
 
 /*
+ * The mean squared distance from n row-major points to their nearest of k
+ * centroids (given as chunks): how far rows lie from the lists they go to.
+ */
+float
+RuIvfMeanResidual(const float *chunks, int k, int dim, const float *x, int n)
+{
+	int		   *assign;
+	float	   *best;
+	double		sum = 0;
+
+	if (n <= 0 || k <= 0)
+		return 0.0f;
+	assign = palloc(sizeof(int) * n);
+	best = palloc(sizeof(float) * n);
+	RuIvfAssignNearest(chunks, k, dim, x, n, assign, best);
+	for (int i = 0; i < n; i++)
+		sum += Max(best[i], 0.0f);
+	pfree(assign);
+	pfree(best);
+	return (float) (sum / n);
+}
+
+/*
  * For n row-major points, the nearest of k centroids (given as chunks) and
  * its squared distance: every point against one chunk, then the next.
  * |x - c|^2 = |x|^2 + |c|^2 - 2 x.c, so the inner loop is the dot-product
