@@ -14,7 +14,9 @@
 # 'rerank = index', whose blocks VACUUM frees lanes of in place).
 # --by-age deletes the oldest half (the lowest ids: a retention window)
 # instead of a random half, which leaves whole blocks empty (VACUUM unlinks
-# them and frees their pages, src/ivf/ivfvacuum.c).
+# them and frees their pages, src/ivf/ivfvacuum.c); with --drift every
+# query measured is then shifted as far as the last rows inserted (no row
+# is left where the data was).
 # --drift X moves the data: cycle c inserts its rows shifted by c * X in
 # every dimension (so VACUUM finds the lists nearest to them grown, and
 # splits them: src/ivf/ivftrain.c), and half the queries measured are
@@ -24,7 +26,7 @@
 # Usage: bench/churn.sh [--base N] [--dim D] [--cycles C] [--nq Q] [--with OPTS] [--drift X] [--by-age]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-base=100000 dim=128 cycles=5 nq=200 with= drift=0 order='random()'
+base=100000 dim=128 cycles=5 nq=200 with= drift=0 order='random()' qmod=2
 while [ $# -gt 0 ]; do
 	case "$1" in
 		--base) base=$2; shift 2 ;;
@@ -33,7 +35,7 @@ while [ $# -gt 0 ]; do
 		--nq) nq=$2; shift 2 ;;
 		--with) with=$2; shift 2 ;;
 		--drift) drift=$2; shift 2 ;;
-		--by-age) order=id; shift ;;
+		--by-age) order=id qmod=1; shift ;;
 		*) echo "usage: $0 [--base N] [--dim D] [--cycles C] [--nq Q] [--with OPTS] [--drift X] [--by-age]" >&2; exit 2 ;;
 	esac
 done
@@ -63,7 +65,7 @@ DECLARE
 	t0 timestamptz;
 	secs float8 := 0;
 BEGIN
-	FOR q IN SELECT CASE WHEN id % 2 = 0 THEN v + shift ELSE v END AS v
+	FOR q IN SELECT CASE WHEN id % $qmod = 0 THEN v + shift ELSE v END AS v
 			   FROM synth_query ORDER BY id LIMIT nq LOOP
 		PERFORM set_config('enable_seqscan', 'off', true);
 		t0 := clock_timestamp();

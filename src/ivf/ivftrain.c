@@ -111,10 +111,11 @@
  * elsewhere) need not make any list long: the new rows spread over the
  * lists nearest to them, VACUUM frees the blocks the old ones leave
  * (ivfvacuum.c), and the index keeps its size while its centroids lie ever
- * farther from its rows, so that a query's neighbours spread over more
- * lists than the learned depth reads (100,000 x 128 rows, half replaced
- * each cycle by rows shifted one unit further in every dimension: recall@10
- * at the learned depth 0.957, 0.906, 0.860, 0.754 over four cycles).  A
+ * farther from its rows: the new rows crowd the few lists at the edge
+ * nearest to them, and every query near them reads those (100,000 x 128
+ * rows, half replaced each cycle by rows shifted one unit further in every
+ * dimension, queries shifted alike: 778, 307, 233, 143 queries a second
+ * over four cycles, a fresh build 1,850).  A
  * training records how far held-out rows lie from their nearest centroid
  * (meta->trained_residual, the mean squared distance, ivflearn.c); VACUUM
  * reads RUIVF_DRIFT_SAMPLE rows sampled uniformly from the lanes (their
@@ -122,8 +123,9 @@
  * RUIVF_DRIFT_RATIO times as far (a split, above, is tried first when the
  * lists are uneven).  Under churn without drift the sample measured 0.99 to
  * 1.02 times the training's (bench/churn.sh); in the run above, 1.03 before
- * the first shifted rows and 3.5 to 4.3 after.  An index of version 7 or
- * before has no baseline and is not measured.
+ * the first shifted rows and 3.5 to 4.3 after, and the cycles ran 785-882
+ * queries a second.  An index of version 7 or before has no baseline and
+ * is not measured.
  *
  * LOCKS
  * One training at a time: the page lock (lmgr) on the metapage's block,
