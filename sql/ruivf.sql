@@ -797,3 +797,28 @@ RESET ruvector.probes;
 RESET ruvector.rerank_factor;
 DROP TABLE lz, lz4, lzq;
 DROP FUNCTION lz_top10(regclass), lz_mismatches(regclass, text);
+
+--
+-- A scan checks each chain against the index's block count as this backend
+-- last read it (no system call each query); blocks added since, by inserts
+-- that start new head blocks past that count, are read after the count is
+-- read anew, not refused: every row is found, each once.
+--
+CREATE TABLE gr (id int PRIMARY KEY, v ruvector(8));
+INSERT INTO gr SELECT i, array(SELECT sin(i * 0.7 + j) FROM generate_series(1, 8) j)::ruvector
+  FROM generate_series(1, 2000) i;
+CREATE INDEX gr_v ON gr USING ruivf (v ruvector_l2_ops) WITH (lists = 4);
+SET enable_seqscan = off;
+SET ruvector.probes = 4;
+SELECT count(*) FROM (SELECT id FROM gr ORDER BY v <-> '[0,0,0,0,0,0,0,0]' LIMIT 100000) s;
+SELECT pg_relation_size('gr_v') / 8192 AS pages_before \gset
+INSERT INTO gr SELECT i, array(SELECT sin(i * 0.7 + j) FROM generate_series(1, 8) j)::ruvector
+  FROM generate_series(2001, 3900) i;
+-- (under twice the rows it was built with: the same generation, no training)
+SELECT pg_relation_size('gr_v') / 8192 > :pages_before AS grew, generation
+  FROM ruvector_index_info('gr_v');
+SELECT count(*) AS every_row, count(DISTINCT id) AS each_once
+  FROM (SELECT id FROM gr ORDER BY v <-> '[0,0,0,0,0,0,0,0]' LIMIT 100000) s;
+RESET ruvector.probes;
+RESET enable_seqscan;
+DROP TABLE gr;

@@ -514,6 +514,8 @@ typedef struct RuIvfState
 	float	   *centroid_sqnorm;	/* lists: |c|^2, for a row_norm index */
 	RuIvfRecentMap recent;		/* index blocks: the buffer each was last in */
 	RuIvfRecentMap heap_recent; /* the same for the table's blocks (re-rank) */
+	BlockNumber nblocks;		/* the index's block count as a scan last read it
+								 * (0: not yet), ivfscan.c check_chain_step */
 } RuIvfState;
 
 /* GUCs (ivfutils.c) */
