@@ -160,6 +160,7 @@
 #include "executor/executor.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "portability/instr_time.h"
 #include "storage/bufmgr.h"
 #include "storage/indexfsm.h"
 #include "storage/latch.h"
@@ -1705,6 +1706,7 @@ RuIvfTrainAfterVacuum(Relation index, IndexBulkDeleteResult *stats)
 		double		blocks;
 		float		residual = 0.0f;
 		bool		drifted = false;
+		double		drift_ms = 0;
 		double		mean;
 		bool		uneven;
 
@@ -1727,9 +1729,16 @@ RuIvfTrainAfterVacuum(Relation index, IndexBulkDeleteResult *stats)
 			 blocks * meta.lanes > 2.0 * live + (double) Max(meta.lists, 1) * meta.lanes);
 		if (!due && sample != NULL)
 		{
+			instr_time	t0,
+						t1;
+
+			INSTR_TIME_SET_CURRENT(t0);
 			heap = table_open(index->rd_index->indrelid, NoLock);
 			residual = drift_residual(heap, index, &meta, sample);
 			table_close(heap, NoLock);
+			INSTR_TIME_SET_CURRENT(t1);
+			INSTR_TIME_SUBTRACT(t1, t0);
+			drift_ms = INSTR_TIME_GET_MILLISEC(t1);
 			drifted = residual > RUIVF_DRIFT_RATIO * meta.trained_residual;
 		}
 		if (sample != NULL)
@@ -1752,9 +1761,9 @@ RuIvfTrainAfterVacuum(Relation index, IndexBulkDeleteResult *stats)
 		pfree(perlanes);
 		pfree(errsum);
 		elog(DEBUG1, "ruivf index \"%s\" after VACUUM: %.0f live rows, %.0f blocks of %d lanes, "
-			 "longest list %.0f blocks (mean %.1f), residual %g (trained %g): %s",
+			 "longest list %.0f blocks (mean %.1f), residual %g (trained %g, measured in %.1f ms): %s",
 			 RelationGetRelationName(index), live, blocks, meta.lanes, longest, mean,
-			 residual, meta.trained_residual,
+			 residual, meta.trained_residual, drift_ms,
 			 parts ? "split" : due ? "training" : "no training");
 	}
 	if (due)
