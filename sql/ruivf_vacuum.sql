@@ -150,18 +150,20 @@ INSERT INTO vc SELECT i, pg_temp.vv(i, 12) FROM generate_series(1, 20000) i;
 CREATE INDEX vd_8 ON vd USING ruivf (v ruvector_l2_ops) WITH (lists = 8);
 CREATE INDEX vd_1 ON vd USING ruivf (v ruvector_l2_ops) WITH (lists = 8, bits = 1);
 CREATE INDEX vc_8 ON vc USING ruivf (v ruvector_l2_ops) WITH (lists = 8);
-DELETE FROM vd WHERE id <= 10000;
-INSERT INTO vd SELECT i, pg_temp.wide(i) FROM generate_series(20001, 30000) i;
-DELETE FROM vc WHERE id <= 10000;
-INSERT INTO vc SELECT i, pg_temp.vv(i, 12) FROM generate_series(20001, 30000) i;
-VACUUM vd;
-VACUUM vc;
-DELETE FROM vd WHERE id <= 20000;
-INSERT INTO vd SELECT i, pg_temp.wide(i) FROM generate_series(30001, 40000) i;
-DELETE FROM vc WHERE id <= 20000;
-INSERT INTO vc SELECT i, pg_temp.vv(i, 12) FROM generate_series(30001, 40000) i;
-VACUUM vd;
-VACUUM vc;
+-- (for \gexec: the oldest 10,000 rows of both tables replaced, then VACUUM)
+CREATE FUNCTION pg_temp.replace_oldest(step int) RETURNS SETOF text LANGUAGE sql AS $$
+  SELECT s FROM (VALUES
+    (1, format('DELETE FROM vd WHERE id <= %s', step * 10000)),
+    (2, format('INSERT INTO vd SELECT i, pg_temp.wide(i) FROM generate_series(%s, %s) i',
+               10001 + step * 10000, 20000 + step * 10000)),
+    (3, format('DELETE FROM vc WHERE id <= %s', step * 10000)),
+    (4, format('INSERT INTO vc SELECT i, pg_temp.vv(i, 12) FROM generate_series(%s, %s) i',
+               10001 + step * 10000, 20000 + step * 10000)),
+    (5, 'VACUUM vd'), (6, 'VACUUM vc')) x(o, s)
+  ORDER BY o
+$$;
+SELECT pg_temp.replace_oldest(1) \gexec
+SELECT pg_temp.replace_oldest(2) \gexec
 SELECT i.relname, lists, generation
   FROM pg_class i, ruvector_index_info(i.oid) WHERE i.relname IN ('vd_8', 'vd_1', 'vc_8') ORDER BY 1;
 SELECT ruvector_index_check('vd_8', true) IS NOT NULL AS checked_8,

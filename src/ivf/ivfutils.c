@@ -468,15 +468,8 @@ RuIvfInitPage(Page page, uint16 kind)
 void
 RuIvfInitFreePage(Page page)
 {
-	RuIvfPageOpaque opaque;
-
-	PageInit(page, BLCKSZ, RUIVF_SPECIAL_SIZE);
-	opaque = RuIvfPageGetOpaque(page);
-	opaque->next = InvalidBlockNumber;
-	opaque->nlanes = 0;
-	opaque->kind = RUIVF_PAGE_FREE;
-	opaque->gen = 0;
-	opaque->page_id = RUIVF_PAGE_ID;
+	RuIvfInitPage(page, RUIVF_PAGE_FREE);
+	((PageHeader) page)->pd_lower = SizeOfPageHeaderData;
 }
 
 /* Extend the index by one page; returned pinned and exclusively locked. */
