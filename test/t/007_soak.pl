@@ -96,12 +96,14 @@ foreach my $t (sort keys %tables)
 			2,
 			"WITH d AS (DELETE FROM $t WHERE id = $rid RETURNING id) INSERT INTO ${t}_deleted SELECT id FROM d;\n"
 		],
-		# the oldest rows, as an expiry by age: whole blocks left empty,
-		# which VACUUM unlinks (src/ivf/ivfvacuum.c, EMPTY BLOCKS)
+		# the oldest rows replaced by as many new ones, as an expiry by age:
+		# whole blocks left empty, which VACUUM unlinks (src/ivf/ivfvacuum.c,
+		# EMPTY BLOCKS); rows another client holds are passed over
 		expire => [
 			1,
-			"WITH d AS (DELETE FROM $t WHERE id IN (SELECT id FROM $t ORDER BY id LIMIT 40) RETURNING id) "
-			  . "INSERT INTO ${t}_deleted SELECT id FROM d;\n"
+			"WITH d AS (DELETE FROM $t WHERE id IN (SELECT id FROM $t ORDER BY id LIMIT 20 "
+			  . "FOR UPDATE SKIP LOCKED) RETURNING id), r AS (INSERT INTO ${t}_deleted SELECT id FROM d) "
+			  . "INSERT INTO $t (v) SELECT rvec($d) FROM d;\n"
 		],
 		abort => [
 			1,
