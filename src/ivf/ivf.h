@@ -768,6 +768,7 @@ extern void RuIvfReclaim(Relation index);
 extern BlockNumber RuIvfReuseBlocks(Relation index, int npages, Buffer *bufs);
 #define RUIVF_EXCLUSIVE_TRIES	20	/* VACUUM's tries for the index to itself ... */
 #define RUIVF_EXCLUSIVE_WAIT_MS 10	/* ... this far apart */
+extern bool RuIvfMayLockIndex(Relation index);
 extern bool RuIvfLockIndexBriefly(Relation index);
 
 /* ivfscan.c */
@@ -783,6 +784,7 @@ extern void ruivfparallelrescan(IndexScanDesc scan);
 extern IndexBulkDeleteResult *ruivfbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 											  IndexBulkDeleteCallback callback, void *callback_state);
 extern IndexBulkDeleteResult *ruivfvacuumcleanup(IndexVacuumInfo *info, IndexBulkDeleteResult *stats);
+extern bool RuIvfEmptyBlocksPending(Relation index, uint64 build_id);
 
 /* ivfcost.c */
 extern void ruivfcostestimate(PlannerInfo *root, IndexPath *path, double loop_count,

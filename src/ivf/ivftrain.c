@@ -907,6 +907,23 @@ free_tail_start(Relation index, BlockNumber nblocks)
 	return b;
 }
 
+/* Whether RuIvfLockIndexBriefly may try at all (see there). */
+bool
+RuIvfMayLockIndex(Relation index)
+{
+	Relation	heap;
+	StdRdOptions *opts;
+	bool		allowed;
+
+	if (IsInParallelMode())
+		return false;
+	heap = table_open(index->rd_index->indrelid, NoLock);
+	opts = (StdRdOptions *) heap->rd_options;
+	allowed = opts == NULL || opts->vacuum_truncate;
+	table_close(heap, NoLock);
+	return allowed;
+}
+
 /*
  * Take the index to itself for a moment (AccessExclusiveLock), as VACUUM
  * does a table to truncate it: so that VACUUM can change what no reader may
@@ -923,17 +940,7 @@ free_tail_start(Relation index, BlockNumber nblocks)
 bool
 RuIvfLockIndexBriefly(Relation index)
 {
-	Relation	heap;
-	StdRdOptions *opts;
-	bool		allowed;
-
-	if (IsInParallelMode())
-		return false;
-	heap = table_open(index->rd_index->indrelid, NoLock);
-	opts = (StdRdOptions *) heap->rd_options;
-	allowed = opts == NULL || opts->vacuum_truncate;
-	table_close(heap, NoLock);
-	if (!allowed)
+	if (!RuIvfMayLockIndex(index))
 		return false;
 	for (int i = 0; i < RUIVF_EXCLUSIVE_TRIES; i++)
 	{
@@ -1107,11 +1114,14 @@ drift_residual(Relation heap, Relation index, const RuIvfMetaData *meta,
  * each), and in *longest the most one list holds; per list (if asked) its
  * blocks and its lanes in use (dead ones too where VACUUM marks them), and
  * the sum and count of its live lanes' coding errors (SQ codes); and (if
- * asked) a uniform sample of the live lanes' TIDs.
+ * asked) a uniform sample of the live lanes' TIDs.  With skip_empty, the
+ * blocks with no row but a list's head are left out (this VACUUM unlinks
+ * them at its end, ivfvacuum.c).
  */
 static double
 count_blocks(Relation index, const RuIvfMetaData *meta, double *longest, int *perlist,
-			 double *perlanes, double *errsum, double *errn, RuIvfTidSample *sample)
+			 double *perlanes, double *errsum, double *errn, RuIvfTidSample *sample,
+			 bool skip_empty)
 {
 	double		n = 0;
 	BlockNumber nblocks = RelationGetNumberOfBlocks(index);
@@ -1121,7 +1131,7 @@ count_blocks(Relation index, const RuIvfMetaData *meta, double *longest, int *pe
 	{
 		BlockNumber blkno = dir_head(index, meta, list);
 		BlockNumber hops = 0;
-
+		BlockNumber kept = 0;	/* the list's blocks counted */
 		double		lanes = 0;
 		double		esum = 0,
 					en = 0;
@@ -1131,12 +1141,21 @@ count_blocks(Relation index, const RuIvfMetaData *meta, double *longest, int *pe
 			Buffer		buf = ReadBuffer(index, blkno);
 			Page		page;
 			int			nl;
+			int			valid = 0;
 
 			LockBuffer(buf, BUFFER_LOCK_SHARE);
 			page = BufferGetPage(buf);
 			RuIvfCheckPage(index, meta, page, blkno, RUIVF_PAGE_DATA);
 			blkno = RuIvfPageGetOpaque(page)->next;
 			nl = RuIvfPageGetOpaque(page)->nlanes;
+			for (int l = 0; l < nl; l++)
+				valid += ItemPointerIsValid(&RuIvfPageTids(page, meta)[l]);
+			/* a block VACUUM is about to unlink (ivfvacuum.c) is not counted */
+			if (skip_empty && valid == 0 && hops > 1)
+			{
+				UnlockReleaseBuffer(buf);
+				continue;
+			}
 			lanes += nl;
 			if (sample != NULL)
 				for (int l = 0; l < nl; l++)
@@ -1150,6 +1169,7 @@ count_blocks(Relation index, const RuIvfMetaData *meta, double *longest, int *pe
 						en += 1;
 					}
 			UnlockReleaseBuffer(buf);
+			kept++;
 			n += 1;
 		}
 		if (errsum != NULL)
@@ -1157,9 +1177,9 @@ count_blocks(Relation index, const RuIvfMetaData *meta, double *longest, int *pe
 			errsum[list] = esum;
 			errn[list] = en;
 		}
-		*longest = Max(*longest, (double) hops);
+		*longest = Max(*longest, (double) kept);
 		if (perlist != NULL)
-			perlist[list] = (int) hops;
+			perlist[list] = (int) kept;
 		if (perlanes != NULL)
 			perlanes[list] = lanes;
 	}
@@ -1714,7 +1734,8 @@ RuIvfTrainAfterVacuum(Relation index, IndexBulkDeleteResult *stats)
 			pg_prng_seed(&sample->rng, 0x5275447269667421ULL);
 		/* the 8-bit lanes' coding errors matter to a split only */
 		blocks = count_blocks(index, &meta, &longest, perlist, perlanes,
-							  sq8 && ruvector_split_lists ? errsum : NULL, errn, sample);
+							  sq8 && ruvector_split_lists ? errsum : NULL, errn, sample,
+							  RuIvfEmptyBlocksPending(index, meta.build_id));
 		mean = blocks / Max(meta.lists, 1);
 
 		if (exact)

@@ -31,8 +31,10 @@
  * read a moment before), and rely on a block never leaving its list while
  * they run; so the unlinking is done with the index to itself
  * (AccessExclusiveLock, only tried, as VACUUM truncates a table:
- * RuIvfLockIndexBriefly), after the pass that found the blocks, each
- * looked at again under the lock.  A hot standby's queries conflict with
+ * RuIvfLockIndexBriefly), at the end of amvacuumcleanup (after any
+ * training: a hot standby holds the lock from its replay to the end of the
+ * VACUUM's transaction, and its queries on the index wait meanwhile), each
+ * block the bulk delete found looked at again under the lock.  A hot standby's queries conflict with
  * the lock's replay, as with a table's truncation, so none of them follows
  * a link that is gone either.  Without the lock the blocks stay in their
  * chains (as they were: correct, and found again by the next VACUUM).  One
@@ -53,6 +55,7 @@
 #include "storage/bufmgr.h"
 #include "storage/indexfsm.h"
 #include "storage/lmgr.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 
 #include "ivf.h"
@@ -182,6 +185,30 @@ typedef struct RuIvfEmptyBlock
 	BlockNumber next;			/* its next block, once unlinked */
 	bool		unlinked;
 } RuIvfEmptyBlock;
+
+/*
+ * The empty blocks the last bulk delete pass of an index found, kept for
+ * its amvacuumcleanup (EMPTY BLOCKS, above), in this backend: both run in
+ * the VACUUM's backend unless the VACUUM is parallel, and then nothing is
+ * unlinked anyway.  Each block is looked at again under the lock, so a list
+ * left from an interrupted VACUUM does no harm; it is replaced by the next.
+ */
+static Oid	pending_index = InvalidOid;
+static uint64 pending_build_id = 0;
+static RuIvfEmptyBlock *pending = NULL;
+static int	npending = 0;
+
+/*
+ * Whether this VACUUM will try to unlink empty blocks of generation
+ * build_id of the index at its end (its training decision counts the
+ * chains without them, ivftrain.c).
+ */
+bool
+RuIvfEmptyBlocksPending(Relation index, uint64 build_id)
+{
+	return pending_index == RelationGetRelid(index) && pending_build_id == build_id &&
+		npending > 0;
+}
 
 /* Whether the locked first page of a block has no lane in use. */
 static bool
@@ -399,7 +426,19 @@ ruivfbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 		if (meta.version >= 4)
 			set_hint(index, &meta, list, hint);
 	}
-	unlink_empty_blocks(index, &meta, empty, nempty, stats);
+	/* for amvacuumcleanup, at the end of the VACUUM (EMPTY BLOCKS, above) */
+	if (pending != NULL)
+		pfree(pending);
+	pending = NULL;
+	npending = 0;
+	pending_index = RelationGetRelid(index);
+	pending_build_id = meta.build_id;
+	if (nempty > 0 && RuIvfMayLockIndex(index))
+	{
+		pending = MemoryContextAlloc(TopMemoryContext, sizeof(RuIvfEmptyBlock) * nempty);
+		memcpy(pending, empty, sizeof(RuIvfEmptyBlock) * nempty);
+		npending = nempty;
+	}
 	if (empty != NULL)
 		pfree(empty);
 	stats->num_index_tuples = live;
@@ -423,6 +462,30 @@ ruivfvacuumcleanup(IndexVacuumInfo *info, IndexBulkDeleteResult *stats)
 	}
 	/* a growing table's index trains its lists again here (ivftrain.c) */
 	RuIvfTrainAfterVacuum(info->index, stats);
+
+	/*
+	 * Then the empty blocks the bulk delete found, last, so that a hot
+	 * standby, whose queries on the index wait for the lock from its replay
+	 * to the end of this VACUUM's transaction, waits for little else.  (A
+	 * training just now replaced the generation they were in: the build
+	 * differs, and they are left.)
+	 */
+	if (pending_index == RelationGetRelid(info->index) && npending > 0)
+	{
+		RuIvfMetaData meta;
+
+		RuIvfReadMeta(info->index, &meta);
+		if (meta.build_id == pending_build_id)
+			unlink_empty_blocks(info->index, &meta, pending, npending, stats);
+	}
+	if (pending_index == RelationGetRelid(info->index))
+	{
+		if (pending != NULL)
+			pfree(pending);
+		pending = NULL;
+		npending = 0;
+		pending_index = InvalidOid;
+	}
 	stats->num_pages = RelationGetNumberOfBlocks(info->index);
 	return stats;
 }
