@@ -239,7 +239,6 @@ typedef struct RuIvfScanOpaqueData
 	int			max_probes;
 	RuIvfScanSettings set;		/* probes, limits, window (RuIvfGetScanSettings) */
 	int64		scanned;		/* codes scored so far */
-	BlockNumber nblocks;		/* the block count the chain checks use (known_nblocks) */
 
 	RuIvfCandidate *cand;		/* candidates of the lists read last */
 	int			ncand;
@@ -1426,33 +1425,16 @@ prefetch_block_lanes(Page page, const RuIvfMetaData *meta)
 	prefetch_bytes(tids, (const char *) page + BLCKSZ - tids);
 }
 
-/*
- * The index's block count for a scan's chain checks: the count this backend
- * last read (RuIvfState), without a system call; read anew the first time,
- * and whenever a chain reaches past it (check_chain_step).  A partitioned
- * table's query scans one index per partition, and reading each one's size
- * from the file system (lseek) took a tenth of such a query on this VM.
- */
-static inline BlockNumber
-known_nblocks(IndexScanDesc scan)
-{
-	RuIvfScanOpaque so = (RuIvfScanOpaque) scan->opaque;
-
-	if (so->st->nblocks == 0)
-		so->st->nblocks = RelationGetNumberOfBlocks(scan->indexRelation);
-	return so->st->nblocks;
-}
-
 /* check_chain_step's case of a block past the count known: read it again, then decide. */
 static pg_noinline void
 chain_step_past(Relation index, RuIvfState *st, int list, BlockNumber blkno, int ppb,
-				BlockNumber *nblocks, BlockNumber nvisited)
+				BlockNumber nvisited)
 {
 	bool		loops;
 
-	*nblocks = st->nblocks = RelationGetNumberOfBlocks(index);
-	loops = nvisited > *nblocks / ppb;
-	if (loops || (uint64) blkno + ppb > *nblocks)
+	st->nblocks = RelationGetNumberOfBlocks(index);
+	loops = nvisited > st->nblocks / ppb;
+	if (loops || (uint64) blkno + ppb > st->nblocks)
 		ereport(ERROR,
 				(errcode(ERRCODE_INDEX_CORRUPTED),
 				 errmsg("ruivf index \"%s\" list %d: %s at block %u",
@@ -1465,17 +1447,21 @@ chain_step_past(Relation index, RuIvfState *st, int list, BlockNumber blkno, int
  * Check the next block of a list's chain before it is read: every block of
  * a chain lies within the index, and a chain visits each block once, so
  * more blocks than the index holds is a cycle.  *nvisited counts the
- * chain's blocks so far.  *nblocks is the count known (known_nblocks); a
- * block past it, or a chain longer than it allows, has the count read
- * again before either is called corrupt (the index may have grown since).
+ * chain's blocks so far.  The count checked against is the one this
+ * backend last read (st->nblocks, 0 at first), without a system call: a
+ * partitioned table's query scans one index per partition, and reading
+ * each one's size from the file system (lseek) took a tenth of such a
+ * query on this VM.  A block past it, or a chain longer than it allows, has
+ * the count read again before either is called corrupt (the index may have
+ * grown since).
  */
 static inline void
 check_chain_step(Relation index, RuIvfState *st, int list, BlockNumber blkno, int ppb,
-				 BlockNumber *nblocks, BlockNumber *nvisited)
+				 BlockNumber *nvisited)
 {
 	++(*nvisited);
-	if (unlikely(*nvisited > *nblocks / ppb || (uint64) blkno + ppb > *nblocks))
-		chain_step_past(index, st, list, blkno, ppb, nblocks, *nvisited);
+	if (unlikely(*nvisited > st->nblocks / ppb || (uint64) blkno + ppb > st->nblocks))
+		chain_step_past(index, st, list, blkno, ppb, *nvisited);
 }
 
 /*
@@ -1528,7 +1514,7 @@ scan_list(IndexScanDesc scan, int list, BlockNumber head, BlockNumber follow)
 		ItemPointerData tids[RUIVF_MAX_LANES];
 		float		factors[RUIVF_MAX_LANES * 4];	/* as on the page: 2 or 4 floats a lane */
 
-		check_chain_step(index, so->st, list, blkno, ppb, &so->nblocks, &nvisited);
+		check_chain_step(index, so->st, list, blkno, ppb, &nvisited);
 		CHECK_FOR_INTERRUPTS();
 		bufs[0] = BufferIsValid(nextbuf) ? nextbuf : RuIvfReadBufferRecent(index, so->st, blkno);
 		nextbuf = InvalidBuffer;
@@ -1546,9 +1532,9 @@ scan_list(IndexScanDesc scan, int list, BlockNumber head, BlockNumber follow)
 		next = opaque->next;
 		memcpy(tids, RuIvfPageTids(page, meta), sizeof(ItemPointerData) * nlanes);
 		memcpy(factors, RuIvfPageFactorArea(page, meta), RuIvfFactorBytes(meta->bits) * nlanes);
-		if (next != InvalidBlockNumber && (uint64) next + ppb <= so->nblocks)
+		if (next != InvalidBlockNumber && (uint64) next + ppb <= so->st->nblocks)
 			nextbuf = pin_ahead(scan, next);
-		else if (follow != InvalidBlockNumber && (uint64) follow + ppb <= so->nblocks)
+		else if (follow != InvalidBlockNumber && (uint64) follow + ppb <= so->st->nblocks)
 			so->ahead = pin_ahead(scan, follow);
 		if (BufferIsValid(nextbuf))
 			prefetch_block_lanes(BufferGetPage(nextbuf), meta);
@@ -2303,7 +2289,6 @@ read_lists(IndexScanDesc scan, int end)
 		{
 			BlockNumber head = read_list_head(scan, so->order[rank]);
 
-			so->nblocks = known_nblocks(scan);
 			scan_list(scan, so->order[rank], head, InvalidBlockNumber);
 			so->claimed++;
 		}
@@ -2315,8 +2300,6 @@ read_lists(IndexScanDesc scan, int end)
 
 		for (int i = first; i < end; i++)
 			heads[i - first] = read_list_head(scan, so->order[i]);
-		/* the count the chain checks start from (scan_list) */
-		so->nblocks = known_nblocks(scan);
 		for (; so->probed < end; so->probed++)
 		{
 			if (so->probed + 1 < end)
@@ -2464,11 +2447,10 @@ null_next(IndexScanDesc scan)
 				return false;
 			so->null_visited = 0;
 			so->null_blk = read_list_head(scan, so->null_list);
-			so->nblocks = known_nblocks(scan);
 			continue;
 		}
 		check_chain_step(index, so->st, so->null_list, so->null_blk,
-						 so->st->meta.pages_per_block, &so->nblocks, &so->null_visited);
+						 so->st->meta.pages_per_block, &so->null_visited);
 		buf = RuIvfReadBufferRecent(index, so->st, so->null_blk);
 		LockBuffer(buf, BUFFER_LOCK_SHARE);
 		page = BufferGetPage(buf);

@@ -1140,6 +1140,7 @@ count_blocks(Relation index, const RuIvfMetaData *meta, double *longest, int *pe
 		{
 			Buffer		buf = ReadBuffer(index, blkno);
 			Page		page;
+			ItemPointerData *tids;
 			int			nl;
 			int			valid = 0;
 
@@ -1148,27 +1149,25 @@ count_blocks(Relation index, const RuIvfMetaData *meta, double *longest, int *pe
 			RuIvfCheckPage(index, meta, page, blkno, RUIVF_PAGE_DATA);
 			blkno = RuIvfPageGetOpaque(page)->next;
 			nl = RuIvfPageGetOpaque(page)->nlanes;
+			tids = RuIvfPageTids(page, meta);
 			for (int l = 0; l < nl; l++)
-				valid += ItemPointerIsValid(&RuIvfPageTids(page, meta)[l]);
+			{
+				if (!ItemPointerIsValid(&tids[l]))
+					continue;
+				valid++;
+				if (sample != NULL)
+					sample_tid(sample, &tids[l]);
+				if (errsum != NULL)
+				{
+					esum += RuIvfGetFactors(page, meta, l).err;
+					en += 1;
+				}
+			}
+			UnlockReleaseBuffer(buf);
 			/* a block VACUUM is about to unlink (ivfvacuum.c) is not counted */
 			if (skip_empty && valid == 0 && hops > 1)
-			{
-				UnlockReleaseBuffer(buf);
 				continue;
-			}
 			lanes += nl;
-			if (sample != NULL)
-				for (int l = 0; l < nl; l++)
-					if (ItemPointerIsValid(&RuIvfPageTids(page, meta)[l]))
-						sample_tid(sample, &RuIvfPageTids(page, meta)[l]);
-			if (errsum != NULL)
-				for (int l = 0; l < nl; l++)
-					if (ItemPointerIsValid(&RuIvfPageTids(page, meta)[l]))
-					{
-						esum += RuIvfGetFactors(page, meta, l).err;
-						en += 1;
-					}
-			UnlockReleaseBuffer(buf);
 			kept++;
 			n += 1;
 		}

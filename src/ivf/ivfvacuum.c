@@ -31,13 +31,14 @@
  * read a moment before), and rely on a block never leaving its list while
  * they run; so the unlinking is done with the index to itself
  * (AccessExclusiveLock, only tried, as VACUUM truncates a table:
- * RuIvfLockIndexBriefly), at the end of amvacuumcleanup (after any
- * training: a hot standby holds the lock from its replay to the end of the
- * VACUUM's transaction, and its queries on the index wait meanwhile), each
- * block the bulk delete found looked at again under the lock.  A hot standby's queries conflict with
- * the lock's replay, as with a table's truncation, so none of them follows
- * a link that is gone either.  Without the lock the blocks stay in their
- * chains (as they were: correct, and found again by the next VACUUM).  One
+ * RuIvfLockIndexBriefly), each block the bulk delete found looked at again
+ * under the lock.  A hot standby's queries on the index conflict with the
+ * lock's replay, as with a table's truncation, so none of them follows a
+ * link that is gone either; the standby holds the lock until the VACUUM's
+ * transaction ends, and its queries on the index wait meanwhile, so the
+ * unlinking comes last, at the end of amvacuumcleanup, after any training.
+ * Without the lock the blocks stay in their chains (as they were: correct,
+ * and found again by the next VACUUM).  One
  * record unlinks a block and frees its first page; its further pages are
  * freed in the records after it (a crash in between leaves pages that no
  * chain reaches, which the checker allows, ivfcheck.c).  A free-block
@@ -411,7 +412,8 @@ ruivfbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 				if (nempty == cap)
 				{
 					cap = Max(64, cap * 2);
-					empty = empty == NULL ? palloc(sizeof(RuIvfEmptyBlock) * cap)
+					empty = empty == NULL
+						? MemoryContextAlloc(TopMemoryContext, sizeof(RuIvfEmptyBlock) * cap)
 						: repalloc(empty, sizeof(RuIvfEmptyBlock) * cap);
 				}
 				empty[nempty].list = list;
@@ -435,11 +437,10 @@ ruivfbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 	pending_build_id = meta.build_id;
 	if (nempty > 0 && RuIvfMayLockIndex(index))
 	{
-		pending = MemoryContextAlloc(TopMemoryContext, sizeof(RuIvfEmptyBlock) * nempty);
-		memcpy(pending, empty, sizeof(RuIvfEmptyBlock) * nempty);
+		pending = empty;
 		npending = nempty;
 	}
-	if (empty != NULL)
+	else if (empty != NULL)
 		pfree(empty);
 	stats->num_index_tuples = live;
 	stats->estimated_count = false;
