@@ -781,6 +781,14 @@ class Runner:
 		rng.shuffle(ids)
 		ndel = int(len(ids) * rng.uniform(0.05, 0.3))
 		dels = ids[:ndel]
+		# a third of the time the oldest rows instead (an expiry by age: whole
+		# blocks left empty, which VACUUM unlinks), drawn from a generator of
+		# its own so that every other draw of the seed stays as it was
+		side = random.Random(hash(rng.getstate()))
+		if side.random() < 1.0 / 3:
+			dels = sorted(ids)[:ndel]
+			gone = set(dels)
+			ids = dels + [i for i in ids if i not in gone]
 		if dels:
 			self.q("DELETE FROM %s WHERE id = ANY('{%s}'::int[])" % (t.name, ",".join(map(str, dels))))
 			for i in dels:
