@@ -122,7 +122,9 @@ PGO_FLAGS = -fprofile-use -fprofile-correction -fprofile-partial-training -Wno-m
 	-fprofile-dir=$(PGO_DIR)
 endif
 
-PG_CFLAGS = -O3 -Wextra $(LTO_FLAGS) $(PGO_FLAGS) $(SANITIZE_FLAGS) $(OPTFLAGS)
+# -fno-math-errno: sqrtf and friends compile to one instruction (nothing here
+# reads errno after a math function; strtof's errno is not affected)
+PG_CFLAGS = -O3 -fno-math-errno -Wextra $(LTO_FLAGS) $(PGO_FLAGS) $(SANITIZE_FLAGS) $(OPTFLAGS)
 
 # JIT bitcode is not built: the per-file instruction-set flags below have no
 # place in it, and the operators gain nothing from inlining into JIT code.
