@@ -546,7 +546,9 @@ kth_smallest_heap(const float *keys, int n, int k)
  * through the heap.  If at least k keys are <= u, the k-th smallest of
  * them is the k-th smallest of all (every key up to it is <= u); if not,
  * or if too many are, the heap takes all n keys as before.  Either way t,
- * and so the partition, is exactly the one-heap result.
+ * and so the partition, is exactly the one-heap result.  The sample is
+ * taken from n >= 4k on: a partition's first window (40 of 300-600
+ * candidates, 8 partitions of fashion-mnist) is chosen so too.
  */
 #define DEFINE_SELECT_SMALLEST_HEAP(fname, qsname, T) \
 static void \
@@ -566,7 +568,7 @@ fname(T *arr, int lo, int hi, int k) \
 	} \
 	t = NAN; \
 	keys[0] = 0.0f;				/* (for the compiler: m >= 2 below) */ \
-	if (n >= 2 * SELECT_SAMPLE_STRIDE * k && \
+	if (n >= 4 * k && \
 		(n + SELECT_SAMPLE_STRIDE - 1) / SELECT_SAMPLE_STRIDE <= SELECT_KEEP_MAX) \
 	{ \
 		int			m = 0, \
@@ -948,9 +950,23 @@ operand_rounding(const float *qa, const void *packed, int dim, float fscale, int
 {
 	double		half = 0.5 * RuIvfCodeMax(bits);
 	double		rsum = 0.0,
-				rabs = 0.0;
+				rabs = 0.0,
+				s8[8] = {0},
+				a8[8] = {0};
+	int			d = 0;
 
-	for (int d = 0; d < dim; d++)
+	/* eight sums a side, so that no addition waits on the one before */
+	for (; d + 8 <= dim; d += 8)
+		for (int j = 0; j < 8; j++)
+		{
+			double		q = bits == 4 ? (double) ((const int8 *) packed)[d + j]
+				: (double) ((const int16 *) packed)[d + j];
+			double		r = q - (double) qa[d + j] * (double) fscale;
+
+			s8[j] += r;
+			a8[j] += fabs(r);
+		}
+	for (; d < dim; d++)
 	{
 		double		q = bits == 4 ? (double) ((const int8 *) packed)[d]
 			: (double) ((const int16 *) packed)[d];
@@ -958,6 +974,11 @@ operand_rounding(const float *qa, const void *packed, int dim, float fscale, int
 
 		rsum += r;
 		rabs += fabs(r);
+	}
+	for (int j = 0; j < 8; j++)
+	{
+		rsum += s8[j];
+		rabs += a8[j];
 	}
 	op->dot_shift = (float) (half * rsum);
 	/* and the float rounding of dot_shift itself, generously */
