@@ -26,11 +26,20 @@ out=$tmp/run
 chmod 755 "$tmp"
 
 # Its own throwaway cluster, whatever PG* the caller has set.
-if ! env -u PGHOST -u PGPORT -u PGUSER -u PGDATABASE -u PGOPTIONS \
+# It is kept running for the last check (a user's table), stopped on exit.
+keep_log=$tmp/main.log
+stop_cluster() {
+	local cmd
+	cmd=$(sed -n 's/^ *stop it with: //p' "$keep_log" 2>/dev/null | head -1)
+	[ -n "$cmd" ] && bash -c "$cmd" >/dev/null 2>&1
+	return 0
+}
+trap stop_cluster EXIT
+env -u PGHOST -u PGPORT -u PGUSER -u PGDATABASE -u PGOPTIONS \
 	bench/run --server throwaway --dataset synthetic --n 2000 --dim 16 --queries 50 \
-	--duration 2 --shared-buffers 128MB --index none,ruivf --sweep probes=1,4 --out "$out" --keep-logs; then
-	fail "bench/run exited with an error (see above)"
-fi
+	--duration 2 --shared-buffers 128MB --index none,ruivf --sweep probes=1,4 --out "$out" --keep-logs \
+	--keep-cluster 2>&1 | tee "$keep_log"
+[ "${PIPESTATUS[0]}" = 0 ] || fail "bench/run exited with an error (see above)"
 
 # Every report file, non-empty.
 for f in results.json results.csv results.md recall-qps.png recall-qps.gp machine.json run.log \
@@ -104,7 +113,34 @@ wrong=$(bench/bin/rvgt eval --base "$base" --query "$query" --metric l2 --gt "${
 python3 -c 'import json,sys; r=json.loads(sys.argv[1])["recall"]; sys.exit(0 if r < 0.9 else 1)' "$wrong" ||
 	fail "a deliberately wrong answer list scored recall@10 >= 0.9: $wrong"
 
-echo "bench smoke test: ok (exact recall@10 = recall@100 = 1.000; ruivf recall and server time; all report files written)"
+# A table the bench did not make is never replaced: on a server of the
+# user's (--server existing), a table named like the bench's (here its query
+# table) stops the run with an error, and the table and a view on it stay;
+# a table of an earlier run (its COMMENT starts with "rvbench ") is replaced.
+kept=$(grep -o 'PGHOST=[^ ]* PGPORT=[0-9]* PGUSER=[^ ]*' "$keep_log" | head -1)
+[ -n "$kept" ] || fail "the kept cluster's address was not printed"
+kpsql() { env -u PGOPTIONS $kept PGDATABASE=postgres psql -X -q -At -v ON_ERROR_STOP=1 "$@"; }
+kpsql -c "ALTER TABLE synth_query RENAME TO synth_query_bench" \
+	-c "CREATE TABLE synth_query (id integer PRIMARY KEY, note text)" \
+	-c "INSERT INTO synth_query VALUES (1, 'a user row')" \
+	-c "CREATE VIEW synth_query_notes AS SELECT note FROM synth_query" \
+	-c "COMMENT ON TABLE synth_base IS 'rvbench {\"data\": \"an earlier layout\"}'" ||
+	fail "could not set up the user's table on the kept cluster"
+if env -u PGOPTIONS $kept PGDATABASE=postgres bench/run --server existing --load-only --dataset synthetic \
+	--n 2000 --dim 16 --queries 50 --out "$tmp/existing" >"$tmp/existing.log" 2>&1; then
+	cat "$tmp/existing.log"
+	fail "bench/run replaced a table it did not make (synth_query) without an error"
+fi
+grep -q "table synth_query exists and was not made by bench/run" "$tmp/existing.log" ||
+	{ cat "$tmp/existing.log"; fail "bench/run's error does not name the user's table"; }
+[ "$(kpsql -c "SELECT note FROM synth_query_notes")" = "a user row" ] ||
+	fail "the user's table or the view on it was changed"
+kpsql -c "SELECT obj_description('synth_base'::regclass, 'pg_class')" | grep -q '"layout"' ||
+	fail "the bench's own table of an earlier layout was not reloaded"
+stop_cluster
+trap - EXIT
+
+echo "bench smoke test: ok (exact recall@10 = recall@100 = 1.000; ruivf recall and server time; all report files written; a user's table kept)"
 if [ "${RVBENCH_SMOKE_KEEP:-0}" = 1 ]; then
 	echo "bench smoke test: files kept in $out"
 else
