@@ -47,9 +47,16 @@ psql() { command psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 
 "$here/run" --dataset synthetic --n "$total" --dim "$dim" --server existing --load-only >&2
 
+# churn_t is this script's own table (its COMMENT says so): one of that name that it did
+# not make is left alone
+if [ "$(psql -At -c "SELECT to_regclass('churn_t') IS NOT NULL AND coalesce(obj_description(to_regclass('churn_t'), 'pg_class'), '') NOT LIKE 'rvbench %'")" = t ]; then
+	echo "bench/churn.sh: table churn_t exists and was not made by bench/churn.sh; rename or drop it, or run against another database (PGDATABASE)" >&2
+	exit 1
+fi
 psql <<SQL
 DROP TABLE IF EXISTS churn_t;
 CREATE TABLE churn_t (id integer PRIMARY KEY, v ruvector($dim));
+COMMENT ON TABLE churn_t IS 'rvbench scratch table of bench/churn.sh';
 ALTER TABLE churn_t SET (autovacuum_enabled = off);
 INSERT INTO churn_t SELECT id, v FROM synth_base ORDER BY id LIMIT $base;
 CREATE INDEX churn_t_v ON churn_t USING ruivf (v ruvector_l2_ops) $withclause;

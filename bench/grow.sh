@@ -36,9 +36,16 @@ psql -c "SELECT 1 FROM train LIMIT 1" >/dev/null 2>&1 || {
 	exit 1
 }
 
+# grow_t is this script's own table (its COMMENT says so): one of that name that it did
+# not make is left alone
+if [ "$(psql -At -c "SELECT to_regclass('grow_t') IS NOT NULL AND coalesce(obj_description(to_regclass('grow_t'), 'pg_class'), '') NOT LIKE 'rvbench %'")" = t ]; then
+	echo "bench/grow.sh: table grow_t exists and was not made by bench/grow.sh; rename or drop it, or run against another database (PGDATABASE)" >&2
+	exit 1
+fi
 psql <<SQL
 DROP TABLE IF EXISTS grow_t;
 CREATE TABLE grow_t (id integer PRIMARY KEY, v ruvector(784));
+COMMENT ON TABLE grow_t IS 'rvbench scratch table of bench/grow.sh';
 CREATE INDEX grow_t_v ON grow_t USING ruivf (v $opclass) $with;
 -- recall@10 of the first nq test queries, index scan vs exact scan, and
 -- the index scans' QPS; dynamic SQL so that each query is planned with
