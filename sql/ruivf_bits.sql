@@ -162,3 +162,34 @@ RESET enable_seqscan;
 RESET ruvector.epsilon;
 SELECT ruvector_index_check('bc_4', true);
 DROP TABLE bc;
+
+-- A row and a query far nearer each other than their centroid, on one ray
+-- from it (in one dimension every pair is): their distance is the
+-- difference of their residual norms, which binary codes keep as floats, so
+-- the exact bound (epsilon above sqrt(6 dim)) must allow for that rounding.
+-- With the self-check on, a bound above a row's exact distance is an error.
+CREATE TABLE near1 (id int PRIMARY KEY, v ruvector(1));
+INSERT INTO near1 SELECT i, ARRAY[0.9 + 1e-5 * i]::real[]::ruvector FROM generate_series(1, 200) i;
+INSERT INTO near1 SELECT 1000 + i, ARRAY[-1.0 - 1e-3 * i]::real[]::ruvector FROM generate_series(1, 100) i;
+CREATE INDEX near1_l2 ON near1 USING ruivf (v ruvector_l2_ops) WITH (lists = 1, bits = 1);
+SET enable_seqscan = off;
+SET ruvector.check_bounds = on;
+SET ruvector.epsilon = 1000;
+SELECT count(*) AS l2_rows, count(*) FILTER (WHERE n.rank = 1 AND n.id = j) AS own_row_first
+  FROM generate_series(1, 200) j,
+       LATERAL (SELECT id, row_number() OVER () AS rank
+                  FROM (SELECT id FROM near1
+                         ORDER BY v <-> ARRAY[0.9 + 1e-5 * j + 3e-8 * (j % 7 - 3)]::real[]::ruvector
+                         LIMIT 2) s) n;
+DROP INDEX near1_l2;
+CREATE INDEX near1_l1 ON near1 USING ruivf (v ruvector_l1_ops) WITH (lists = 1, bits = 1);
+SELECT count(*) AS l1_rows, count(*) FILTER (WHERE n.rank = 1 AND n.id = j) AS own_row_first
+  FROM generate_series(1, 200) j,
+       LATERAL (SELECT id, row_number() OVER () AS rank
+                  FROM (SELECT id FROM near1
+                         ORDER BY v <+> ARRAY[0.9 + 1e-5 * j + 3e-8 * (j % 7 - 3)]::real[]::ruvector
+                         LIMIT 2) s) n;
+RESET ruvector.check_bounds;
+RESET ruvector.epsilon;
+RESET enable_seqscan;
+DROP TABLE near1;

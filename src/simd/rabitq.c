@@ -306,6 +306,7 @@ rv_rabitq_distance(const RvRabitqQuery *rq, const RvRabitqFactors *f,
 				err,
 				est,
 				low,
+				gap,
 				c;
 
 	base = no * no + nq * nq;
@@ -331,7 +332,20 @@ rv_rabitq_distance(const RvRabitqQuery *rq, const RvRabitqFactors *f,
 
 	scale = 2.0 * no * nq;
 	est = base - scale * cosine;
-	low = base - scale * (cosine + err < 1.0 ? cosine + err : 1.0);
+	c = cosine + err < 1.0 ? cosine + err : 1.0;
+
+	/*
+	 * base - scale * c as (|x - c| - |q - c|)^2 + scale * (1 - c), the first
+	 * term from the norms less their rounding to floats (gap): a row and a
+	 * query on one ray from the centroid, far nearer each other than it,
+	 * are as far apart as their norms differ, which the rounded norms can
+	 * overstate by more than that distance
+	 */
+	gap = no - nq;
+	gap = gap < 0.0 ? 0.0 - gap : gap;
+	gap = gap - RV_RABITQ_NORM_ROUNDING * (no + nq);
+	gap = gap > 0.0 ? gap : 0.0;
+	low = gap * gap + scale * (1.0 - c);
 	*lower = (float) (low > 0.0 ? low : 0.0);
 	return (float) (est > 0.0 ? est : 0.0);
 }

@@ -66,6 +66,14 @@
  */
 #define RV_RABITQ_ROUNDING 1e-4
 
+/*
+ * Taken off the difference of the two residual norms, relative to their
+ * sum, in a lower bound: each is rounded to a float once (2^-24 of it) from
+ * a double-precision sum; 1e-6 leaves a wide margin and is far below any
+ * bound's width.
+ */
+#define RV_RABITQ_NORM_ROUNDING 1e-6
+
 /* What is kept with a code. */
 typedef struct RvRabitqFactors
 {

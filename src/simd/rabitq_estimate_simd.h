@@ -47,12 +47,13 @@ name(const RvRabitqQuery *rq, const float *factors, const uint32_t *dotu, size_t
 					inv_sqrt_dm1 = RQ_SET1(rq->inv_sqrt_dm1), \
 					e0 = RQ_SET1((double) eps0), \
 					rounding = RQ_SET1(RV_RABITQ_ROUNDING), \
+					normround = RQ_SET1(RV_RABITQ_NORM_ROUNDING), \
 					twodelta = RQ_SET1(2.0 * (double) rq->delta); \
  \
 		for (; l + RQ_W <= n; l += RQ_W) \
 		{ \
 			RQ_VD		no, ip, pop, du, inv_ip, base, cosine, c, code_max, code_sd, \
-						grid_max, grid_sd, err, cap, scale, e, low; \
+						grid_max, grid_sd, err, cap, scale, e, low, gap; \
  \
 			RQ_LOAD(factors, dotu, l, no, ip, pop, du); \
 			inv_ip = RQ_DIV(one, ip); \
@@ -78,7 +79,12 @@ name(const RvRabitqQuery *rq, const float *factors, const uint32_t *dotu, size_t
 			e = RQ_SUB(base, RQ_MUL(scale, cosine)); \
 			c = RQ_ADD(cosine, err); \
 			c = RQ_LT(c, one, c, one); \
-			low = RQ_SUB(base, RQ_MUL(scale, c)); \
+			/* (|x - c| - |q - c|)^2 less the norms' rounding, as the reference */ \
+			gap = RQ_SUB(no, nq); \
+			gap = RQ_LT(gap, zero, RQ_SUB(zero, gap), gap); \
+			gap = RQ_SUB(gap, RQ_MUL(normround, RQ_ADD(no, nq))); \
+			gap = RQ_GT(gap, zero, gap, zero); \
+			low = RQ_ADD(RQ_MUL(gap, gap), RQ_MUL(scale, RQ_SUB(one, c))); \
 			e = RQ_GT(e, zero, e, zero); \
 			low = RQ_GT(low, zero, low, zero); \
 			/* a zero residual: the distance is base, exactly */ \

@@ -355,6 +355,90 @@ test_rotated_query(int dim, double offset)
 }
 
 /*
+ * A row and a query much nearer each other than their list's centroid,
+ * on one ray from it (in one dimension every pair is): |x - q| is then the
+ * difference of the two residual norms, which are stored and prepared as
+ * floats, so a bound taken from their rounded values can exceed the true
+ * distance by their rounding, however small that distance is.  With eps0 =
+ * sqrt(6 dim) no pair may be bounded above its true squared distance
+ * beyond the scan's own relative slack (1e-5), with no absolute allowance.
+ */
+static void
+test_near_pairs(int dim)
+{
+	float	   *x = malloc(sizeof(float) * dim),
+			   *c = malloc(sizeof(float) * dim),
+			   *q = malloc(sizeof(float) * dim),
+			   *dir = malloc(sizeof(float) * dim),
+			   *work = malloc(sizeof(float) * dim);
+	double	   *qr = malloc(sizeof(double) * dim),
+			   *cr = malloc(sizeof(double) * dim);
+	uint8_t    *bits = malloc(dim),
+			   *u = malloc(dim),
+			   *codes = calloc((dim + 3) / 4 * 16, 1),
+			   *lut = malloc((size_t) (dim + 3) / 4 * 16),
+			   *all = calloc((size_t) 32 * dim, 1);
+	long		violations = 0,
+				pairs = 0;
+	double		worst = 0.0;
+	char		what[200];
+
+	for (int t = 0; t < 2000; t++)
+	{
+		RvRabitqFactors f;
+		RvRabitqQuery rq;
+		uint32_t	sums[32];
+		float		lower;
+		double		truth = 0.0,
+					dn = 0.0,
+					a = 0.05 + 2.0 * rnd(),
+					h = a * pow(10.0, -6.0 + 4.0 * rnd()) * (rnd() < 0.5 ? -1.0 : 1.0);
+
+		for (int i = 0; i < dim; i++)
+		{
+			dir[i] = (float) gauss();
+			dn += (double) dir[i] * dir[i];
+		}
+		dn = sqrt(dn);
+		for (int i = 0; i < dim; i++)
+		{
+			c[i] = (float) (0.5 * gauss());
+			x[i] = (float) (c[i] + a * dir[i] / dn);
+			q[i] = (float) (c[i] + (a + h) * dir[i] / dn);
+		}
+		rv_rabitq_encode(x, c, dim, 7, bits, &f, work);
+		memset(all, 0, (size_t) 32 * dim);
+		memcpy(all, bits, dim);
+		rv_fastscan_pack(all, dim, codes);
+		for (int i = 0; i < dim; i++)
+		{
+			qr[i] = q[i];
+			cr[i] = c[i];
+		}
+		rv_rabitq_rotate_f64(qr, qr, dim, 7);
+		rv_rabitq_rotate_f64(cr, cr, dim, 7);
+		rv_rabitq_query_rotated(qr, cr, dim, 63, u, &rq, work);
+		rv_fastscan_lut(u, dim, lut);
+		fastscan_batch_scalar(lut, codes, (dim + 3) / 4, sums);
+		rv_rabitq_distance(&rq, &f, sums[0], (float) sqrt(6.0 * dim), &lower);
+		for (int i = 0; i < dim; i++)
+			truth += ((double) x[i] - q[i]) * ((double) x[i] - q[i]);
+		pairs++;
+		if (lower > truth * (1 + 1e-5))
+		{
+			violations++;
+			worst = fmax(worst, lower / truth);
+		}
+	}
+	snprintf(what, sizeof(what), "dim %d: pairs far nearer each other than their centroid are "
+			 "never bounded above their distance (%ld of %ld were, worst %.6gx)",
+			 dim, violations, pairs, worst);
+	report(violations == 0, what);
+	free(x); free(c); free(q); free(dir); free(work); free(qr); free(cr);
+	free(bits); free(u); free(codes); free(lut); free(all);
+}
+
+/*
  * 4. The query side's kernels (kernels.h: fwht_f64, rabitq_prepare,
  * rabitq_estimate) at every compiled level the CPU runs give the scalar
  * reference's results bit for bit: transforms of every power of two up to
@@ -543,6 +627,9 @@ main(void)
 	test_rotated_query(784, 0.0);
 	test_rotated_query(37, 1000.0);
 	test_rotated_query(256, 1000.0);
+	test_near_pairs(1);
+	test_near_pairs(3);
+	test_near_pairs(64);
 	test_query_kernels();
 	printf("rabitq: %d passed, %d failed\n", passed, failed);
 	return failed != 0;
