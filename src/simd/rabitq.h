@@ -36,7 +36,10 @@
  * add), but never more than the sum of their largest values: the first is
  * at most sqrt(1 - <xbar, o'>^2) / <xbar, o'> (Cauchy-Schwarz), which eps0
  * standard deviations reach at eps0 = sqrt(D - 1), the second at eps0 =
- * sqrt(3 popcount); so from eps0 = sqrt(6 D) on the bound always holds.
+ * sqrt(3 popcount); so from eps0 = sqrt(6 D) on the bound always holds
+ * (the squared distance's part (|x - c| - |q - c|)^2 is taken from the
+ * two norms less their rounding to floats, RV_RABITQ_NORM_ROUNDING: for
+ * a pair on one ray from c it is the whole distance).
  *
  * The rotation: rounds of random sign flips, each followed by a Walsh-
  * Hadamard transform (normalized: orthogonal) of a block of the largest
