@@ -270,6 +270,45 @@ test_estimate(int dim, int nclusters, int per_cluster, int nq)
 }
 
 /*
+ * The lower bound the scan takes for row x of the list of centroid c and
+ * query q, by the scan's path: x's code, the query and centroid rotated
+ * in double precision (rv_rabitq_query_rotated, its grid in u and *rq),
+ * the fast-scan sum and rv_rabitq_distance at eps0.
+ */
+static float
+scan_bound(const float *x, const float *c, const float *q, int dim, uint64_t seed, float eps0,
+		   uint8_t *u, RvRabitqQuery *rq)
+{
+	float	   *work = malloc(sizeof(float) * dim);
+	double	   *qr = malloc(sizeof(double) * dim),
+			   *cr = malloc(sizeof(double) * dim);
+	uint8_t    *bits = malloc(dim),
+			   *codes = calloc((dim + 3) / 4 * 16, 1),
+			   *lut = malloc((size_t) (dim + 3) / 4 * 16),
+			   *all = calloc((size_t) 32 * dim, 1);
+	RvRabitqFactors f;
+	uint32_t	sums[32];
+	float		lower;
+
+	rv_rabitq_encode(x, c, dim, seed, bits, &f, work);
+	memcpy(all, bits, dim);
+	rv_fastscan_pack(all, dim, codes);
+	for (int i = 0; i < dim; i++)
+	{
+		qr[i] = q[i];
+		cr[i] = c[i];
+	}
+	rv_rabitq_rotate_f64(qr, qr, dim, seed);
+	rv_rabitq_rotate_f64(cr, cr, dim, seed);
+	rv_rabitq_query_rotated(qr, cr, dim, 63, u, rq, work);
+	rv_fastscan_lut(u, dim, lut);
+	fastscan_batch_scalar(lut, codes, (dim + 3) / 4, sums);
+	rv_rabitq_distance(rq, &f, sums[0], eps0, &lower);
+	free(work); free(qr); free(cr); free(bits); free(codes); free(lut); free(all);
+	return lower;
+}
+
+/*
  * The scan's form of the query (rv_rabitq_query_rotated, from the query
  * and a centroid rotated in double precision) agrees with
  * rv_rabitq_query's; and with eps0 = sqrt(6 dim) the lower bound holds
@@ -284,14 +323,8 @@ test_rotated_query(int dim, double offset)
 			   *c = malloc(sizeof(float) * dim),
 			   *q = malloc(sizeof(float) * dim),
 			   *work = malloc(sizeof(float) * dim);
-	double	   *qr = malloc(sizeof(double) * dim),
-			   *cr = malloc(sizeof(double) * dim);
-	uint8_t    *bits = malloc(dim),
-			   *u1 = malloc(dim),
-			   *u2 = malloc(dim),
-			   *codes = calloc((dim + 3) / 4 * 16, 1),
-			   *lut = malloc((size_t) (dim + 3) / 4 * 16),
-			   *all = calloc((size_t) 32 * dim, 1);
+	uint8_t    *u1 = malloc(dim),
+			   *u2 = malloc(dim);
 	long		off_grid = 0,
 				violations = 0,
 				pairs = 0;
@@ -300,10 +333,8 @@ test_rotated_query(int dim, double offset)
 
 	for (int t = 0; t < 200; t++)
 	{
-		RvRabitqFactors f;
 		RvRabitqQuery rq1,
 					rq2;
-		uint32_t	sums[32];
 		float		lower;
 		double		truth = 0.0;
 
@@ -314,27 +345,14 @@ test_rotated_query(int dim, double offset)
 			/* half the queries next to the centroid */
 			q[i] = c[i] + (float) ((t & 1) ? gauss() : 1e-3 * gauss());
 		}
-		rv_rabitq_encode(x, c, dim, 99, bits, &f, work);
-		memcpy(all, bits, dim);
-		rv_fastscan_pack(all, dim, codes);
 		rv_rabitq_query(q, c, dim, 99, 63, u1, &rq1, work);
-		for (int i = 0; i < dim; i++)
-		{
-			qr[i] = q[i];
-			cr[i] = c[i];
-		}
-		rv_rabitq_rotate_f64(qr, qr, dim, 99);
-		rv_rabitq_rotate_f64(cr, cr, dim, 99);
-		rv_rabitq_query_rotated(qr, cr, dim, 63, u2, &rq2, work);
+		lower = scan_bound(x, c, q, dim, 99, (float) sqrt(6.0 * dim), u2, &rq2);
 		if (offset == 0.0)
 		{
 			for (int i = 0; i < dim; i++)
 				off_grid += abs((int) u1[i] - (int) u2[i]) > 1;
 			worst_norm = fmax(worst_norm, fabs(rq1.norm - rq2.norm) / rq2.norm);
 		}
-		rv_fastscan_lut(u2, dim, lut);
-		fastscan_batch_scalar(lut, codes, (dim + 3) / 4, sums);
-		rv_rabitq_distance(&rq2, &f, sums[0], (float) sqrt(6.0 * dim), &lower);
 		for (int i = 0; i < dim; i++)
 			truth += ((double) x[i] - q[i]) * ((double) x[i] - q[i]);
 		pairs++;
@@ -350,8 +368,7 @@ test_rotated_query(int dim, double offset)
 	snprintf(what, sizeof(what), "dim %d, offset %g: eps0 = sqrt(6 dim) bounds every pair "
 			 "(%ld of %ld below the bound)", dim, offset, violations, pairs);
 	report(violations == 0, what);
-	free(x); free(c); free(q); free(work); free(qr); free(cr);
-	free(bits); free(u1); free(u2); free(codes); free(lut); free(all);
+	free(x); free(c); free(q); free(work); free(u1); free(u2);
 }
 
 /*
@@ -369,15 +386,8 @@ test_near_pairs(int dim)
 	float	   *x = malloc(sizeof(float) * dim),
 			   *c = malloc(sizeof(float) * dim),
 			   *q = malloc(sizeof(float) * dim),
-			   *dir = malloc(sizeof(float) * dim),
-			   *work = malloc(sizeof(float) * dim);
-	double	   *qr = malloc(sizeof(double) * dim),
-			   *cr = malloc(sizeof(double) * dim);
-	uint8_t    *bits = malloc(dim),
-			   *u = malloc(dim),
-			   *codes = calloc((dim + 3) / 4 * 16, 1),
-			   *lut = malloc((size_t) (dim + 3) / 4 * 16),
-			   *all = calloc((size_t) 32 * dim, 1);
+			   *dir = malloc(sizeof(float) * dim);
+	uint8_t    *u = malloc(dim);
 	long		violations = 0,
 				pairs = 0;
 	double		worst = 0.0;
@@ -385,9 +395,7 @@ test_near_pairs(int dim)
 
 	for (int t = 0; t < 2000; t++)
 	{
-		RvRabitqFactors f;
 		RvRabitqQuery rq;
-		uint32_t	sums[32];
 		float		lower;
 		double		truth = 0.0,
 					dn = 0.0,
@@ -406,21 +414,7 @@ test_near_pairs(int dim)
 			x[i] = (float) (c[i] + a * dir[i] / dn);
 			q[i] = (float) (c[i] + (a + h) * dir[i] / dn);
 		}
-		rv_rabitq_encode(x, c, dim, 7, bits, &f, work);
-		memset(all, 0, (size_t) 32 * dim);
-		memcpy(all, bits, dim);
-		rv_fastscan_pack(all, dim, codes);
-		for (int i = 0; i < dim; i++)
-		{
-			qr[i] = q[i];
-			cr[i] = c[i];
-		}
-		rv_rabitq_rotate_f64(qr, qr, dim, 7);
-		rv_rabitq_rotate_f64(cr, cr, dim, 7);
-		rv_rabitq_query_rotated(qr, cr, dim, 63, u, &rq, work);
-		rv_fastscan_lut(u, dim, lut);
-		fastscan_batch_scalar(lut, codes, (dim + 3) / 4, sums);
-		rv_rabitq_distance(&rq, &f, sums[0], (float) sqrt(6.0 * dim), &lower);
+		lower = scan_bound(x, c, q, dim, 7, (float) sqrt(6.0 * dim), u, &rq);
 		for (int i = 0; i < dim; i++)
 			truth += ((double) x[i] - q[i]) * ((double) x[i] - q[i]);
 		pairs++;
@@ -434,8 +428,7 @@ test_near_pairs(int dim)
 			 "never bounded above their distance (%ld of %ld were, worst %.6gx)",
 			 dim, violations, pairs, worst);
 	report(violations == 0, what);
-	free(x); free(c); free(q); free(dir); free(work); free(qr); free(cr);
-	free(bits); free(u); free(codes); free(lut); free(all);
+	free(x); free(c); free(q); free(dir); free(u);
 }
 
 /*
