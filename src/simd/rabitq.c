@@ -335,11 +335,12 @@ rv_rabitq_distance(const RvRabitqQuery *rq, const RvRabitqFactors *f,
 	c = cosine + err < 1.0 ? cosine + err : 1.0;
 
 	/*
-	 * base - scale * c as (|x - c| - |q - c|)^2 + scale * (1 - c), the first
-	 * term from the norms less their rounding to floats (gap): a row and a
-	 * query on one ray from the centroid, far nearer each other than it,
-	 * are as far apart as their norms differ, which the rounded norms can
-	 * overstate by more than that distance
+	 * base - scale * c (c here the cosine's upper end, at most 1) as
+	 * (no - nq)^2 + scale * (1 - c), the first term from the norms less
+	 * their rounding to floats (gap): a row and a query on one ray from the
+	 * centroid, far nearer each other than it, are as far apart as their
+	 * norms differ, which the rounded norms can overstate by more than that
+	 * distance
 	 */
 	gap = no - nq;
 	gap = gap < 0.0 ? 0.0 - gap : gap;
