@@ -199,6 +199,17 @@ static uint64 pending_build_id = 0;
 static RuIvfEmptyBlock *pending = NULL;
 static int	npending = 0;
 
+/* Drop the list of empty blocks kept for amvacuumcleanup. */
+static void
+forget_pending(void)
+{
+	if (pending != NULL)
+		pfree(pending);
+	pending = NULL;
+	npending = 0;
+	pending_index = InvalidOid;
+}
+
 /*
  * Whether this VACUUM will try to unlink empty blocks of generation
  * build_id of the index at its end (its training decision counts the
@@ -373,13 +384,22 @@ ruivfbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 	Relation	index = info->index;
 	RuIvfMetaData meta;
 	double		live = 0;
-	RuIvfEmptyBlock *empty = NULL;
 	int			nempty = 0,
 				cap = 0;
 
 	if (stats == NULL)
 		stats = palloc0(sizeof(IndexBulkDeleteResult));
 	RuIvfReadMeta(index, &meta);
+
+	/*
+	 * The empty blocks are gathered straight into the list kept for
+	 * amvacuumcleanup (EMPTY BLOCKS, above), in TopMemoryContext; it counts
+	 * as pending (npending) only once the pass is complete, and a pass
+	 * interrupted by an error leaves it for the next to free.
+	 */
+	forget_pending();
+	pending_index = RelationGetRelid(index);
+	pending_build_id = meta.build_id;
 
 	for (int list = 0; list < Max(meta.lists, 1); list++)
 	{
@@ -412,15 +432,15 @@ ruivfbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 				if (nempty == cap)
 				{
 					cap = Max(64, cap * 2);
-					empty = empty == NULL
+					pending = pending == NULL
 						? MemoryContextAlloc(TopMemoryContext, sizeof(RuIvfEmptyBlock) * cap)
-						: repalloc(empty, sizeof(RuIvfEmptyBlock) * cap);
+						: repalloc(pending, sizeof(RuIvfEmptyBlock) * cap);
 				}
-				empty[nempty].list = list;
-				empty[nempty].prev = prev;
-				empty[nempty].blkno = this;
-				empty[nempty].next = InvalidBlockNumber;
-				empty[nempty].unlinked = false;
+				pending[nempty].list = list;
+				pending[nempty].prev = prev;
+				pending[nempty].blkno = this;
+				pending[nempty].next = InvalidBlockNumber;
+				pending[nempty].unlinked = false;
 				nempty++;
 			}
 			prev = this;
@@ -429,19 +449,10 @@ ruivfbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 			set_hint(index, &meta, list, hint);
 	}
 	/* for amvacuumcleanup, at the end of the VACUUM (EMPTY BLOCKS, above) */
-	if (pending != NULL)
-		pfree(pending);
-	pending = NULL;
-	npending = 0;
-	pending_index = RelationGetRelid(index);
-	pending_build_id = meta.build_id;
 	if (nempty > 0 && RuIvfMayLockIndex(index))
-	{
-		pending = empty;
 		npending = nempty;
-	}
-	else if (empty != NULL)
-		pfree(empty);
+	else
+		forget_pending();
 	stats->num_index_tuples = live;
 	stats->estimated_count = false;
 	stats->num_pages = RelationGetNumberOfBlocks(index);
@@ -480,13 +491,7 @@ ruivfvacuumcleanup(IndexVacuumInfo *info, IndexBulkDeleteResult *stats)
 			unlink_empty_blocks(info->index, &meta, pending, npending, stats);
 	}
 	if (pending_index == RelationGetRelid(info->index))
-	{
-		if (pending != NULL)
-			pfree(pending);
-		pending = NULL;
-		npending = 0;
-		pending_index = InvalidOid;
-	}
+		forget_pending();
 	stats->num_pages = RelationGetNumberOfBlocks(info->index);
 	return stats;
 }
