@@ -939,6 +939,16 @@ pack_operand_avx2(const float *qa, int dim, float scale, int bits, void *out)
 }
 #endif
 
+/* r_d of operand_rounding: the packed value less the unrounded one, in double */
+static inline double
+packed_rounding(const float *qa, const void *packed, int d, float fscale, int bits)
+{
+	double		q = bits == 4 ? (double) ((const int8 *) packed)[d]
+		: (double) ((const int16 *) packed)[d];
+
+	return q - (double) qa[d] * (double) fscale;
+}
+
 /*
  * The operand's rounding (make_operand_body): r_d = packed_d - qa_d *
  * fscale, exactly in double (a product of two floats), gives dot_shift and
@@ -959,18 +969,14 @@ operand_rounding(const float *qa, const void *packed, int dim, float fscale, int
 	for (; d + 8 <= dim; d += 8)
 		for (int j = 0; j < 8; j++)
 		{
-			double		q = bits == 4 ? (double) ((const int8 *) packed)[d + j]
-				: (double) ((const int16 *) packed)[d + j];
-			double		r = q - (double) qa[d + j] * (double) fscale;
+			double		r = packed_rounding(qa, packed, d + j, fscale, bits);
 
 			s8[j] += r;
 			a8[j] += fabs(r);
 		}
 	for (; d < dim; d++)
 	{
-		double		q = bits == 4 ? (double) ((const int8 *) packed)[d]
-			: (double) ((const int16 *) packed)[d];
-		double		r = q - (double) qa[d] * (double) fscale;
+		double		r = packed_rounding(qa, packed, d, fscale, bits);
 
 		rsum += r;
 		rabs += fabs(r);
