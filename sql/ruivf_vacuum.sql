@@ -131,6 +131,32 @@ RESET enable_seqscan;
 RESET ruvector.probes;
 DROP TABLE ve;
 
+-- Two ruivf indexes on one table: a VACUUM runs every index's bulk delete
+-- before any index's cleanup, and each index's empty blocks are unlinked
+-- at its own cleanup (L2 and L1 each read by their own operator)
+CREATE TABLE vw (id int PRIMARY KEY, v ruvector(64)) WITH (autovacuum_enabled = off);
+INSERT INTO vw SELECT i, pg_temp.vv(i, 64) FROM generate_series(1, 3000) i;
+INSERT INTO vw SELECT i, pg_temp.far(i) FROM generate_series(3001, 6000) i;
+CREATE INDEX vw_l2 ON vw USING ruivf (v ruvector_l2_ops) WITH (lists = 2);
+CREATE INDEX vw_l1 ON vw USING ruivf (v ruvector_l1_ops) WITH (lists = 2);
+SELECT lanes_per_block AS vw_lanes FROM ruvector_index_info('vw_l2') \gset
+DELETE FROM vw WHERE id <= 1500;
+VACUUM (PARALLEL 0) vw;
+SET ruvector.probes = 2;
+SET enable_seqscan = off;
+SELECT ruvector_stats_reset();
+SELECT count(*) FROM (SELECT id FROM vw ORDER BY v <-> pg_temp.vv(1, 64) LIMIT 10) s;
+SELECT count(*) FROM (SELECT id FROM vw ORDER BY v <+> pg_temp.vv(1, 64) LIMIT 10) s;
+SELECT i.relname, s.blocks_scanned <= ceil(1500.0 / :vw_lanes) + ceil(3000.0 / :vw_lanes) + 2
+       AS empty_blocks_unread
+  FROM ruvector_stats s JOIN pg_class i ON i.oid = s.index
+ WHERE i.relname LIKE 'vw\_%' ORDER BY 1;
+SELECT ruvector_index_check('vw_l2', true) IS NOT NULL AS checked_l2,
+       ruvector_index_check('vw_l1', true) IS NOT NULL AS checked_l1;
+RESET enable_seqscan;
+RESET ruvector.probes;
+DROP TABLE vw;
+
 --
 -- Drift: the rows replaced by rows of a wider spread, over every list
 -- alike (no list grows long, so no split is called for), so that they lie

@@ -56,6 +56,7 @@
 #include "storage/bufmgr.h"
 #include "storage/indexfsm.h"
 #include "storage/lmgr.h"
+#include "storage/proc.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 
@@ -188,26 +189,75 @@ typedef struct RuIvfEmptyBlock
 } RuIvfEmptyBlock;
 
 /*
- * The empty blocks the last bulk delete pass of an index found, kept for
- * its amvacuumcleanup (EMPTY BLOCKS, above), in this backend: both run in
- * the VACUUM's backend unless the VACUUM is parallel, and then nothing is
- * unlinked anyway.  Each block is looked at again under the lock, so a list
- * left from an interrupted VACUUM does no harm; it is replaced by the next.
+ * The empty blocks a bulk delete pass found, kept for its index's
+ * amvacuumcleanup (EMPTY BLOCKS, above), in this backend: both run in the
+ * VACUUM's backend and transaction unless the VACUUM is parallel, and then
+ * nothing is unlinked anyway.  One entry an index: a VACUUM runs every
+ * index's bulk delete before any index's cleanup.  An entry belongs to the
+ * transaction that made it (lxid); one left by a VACUUM interrupted by an
+ * error is freed by the next bulk delete of another transaction.  Each
+ * block is looked at again under the lock, so a stale entry would do no
+ * harm either.
  */
-static Oid	pending_index = InvalidOid;
-static uint64 pending_build_id = 0;
-static RuIvfEmptyBlock *pending = NULL;
-static int	npending = 0;
-
-/* Drop the list of empty blocks kept for amvacuumcleanup. */
-static void
-forget_pending(void)
+typedef struct RuIvfPending
 {
-	if (pending != NULL)
-		pfree(pending);
-	pending = NULL;
-	npending = 0;
-	pending_index = InvalidOid;
+	Oid			index;
+	uint64		build_id;
+	LocalTransactionId lxid;
+	bool		complete;		/* the pass finished: blocks[] is all of them */
+	RuIvfEmptyBlock *blocks;	/* in TopMemoryContext */
+	int			nblocks;
+	int			cap;
+} RuIvfPending;
+
+static RuIvfPending *pending = NULL;	/* in TopMemoryContext */
+static int	npending = 0;
+static int	pending_cap = 0;
+
+/* Free entry i of pending[] (the last takes its place). */
+static void
+forget_pending(int i)
+{
+	if (pending[i].blocks != NULL)
+		pfree(pending[i].blocks);
+	pending[i] = pending[--npending];
+}
+
+/* This transaction's entry for the index, or NULL. */
+static RuIvfPending *
+find_pending(Relation index)
+{
+	for (int i = 0; i < npending; i++)
+		if (pending[i].index == RelationGetRelid(index) && pending[i].lxid == MyProc->lxid)
+			return &pending[i];
+	return NULL;
+}
+
+/*
+ * A new entry for the index's bulk delete, replacing its earlier one and
+ * every entry of another transaction.
+ */
+static RuIvfPending *
+start_pending(Relation index, uint64 build_id)
+{
+	RuIvfPending *p;
+
+	for (int i = npending - 1; i >= 0; i--)
+		if (pending[i].lxid != MyProc->lxid || pending[i].index == RelationGetRelid(index))
+			forget_pending(i);
+	if (npending == pending_cap)
+	{
+		pending_cap = Max(4, pending_cap * 2);
+		pending = pending == NULL
+			? MemoryContextAlloc(TopMemoryContext, sizeof(RuIvfPending) * pending_cap)
+			: repalloc(pending, sizeof(RuIvfPending) * pending_cap);
+	}
+	p = &pending[npending++];
+	memset(p, 0, sizeof(RuIvfPending));
+	p->index = RelationGetRelid(index);
+	p->build_id = build_id;
+	p->lxid = MyProc->lxid;
+	return p;
 }
 
 /*
@@ -218,8 +268,9 @@ forget_pending(void)
 bool
 RuIvfEmptyBlocksPending(Relation index, uint64 build_id)
 {
-	return pending_index == RelationGetRelid(index) && pending_build_id == build_id &&
-		npending > 0;
+	RuIvfPending *p = find_pending(index);
+
+	return p != NULL && p->complete && p->build_id == build_id && p->nblocks > 0;
 }
 
 /* Whether the locked first page of a block has no lane in use. */
@@ -384,22 +435,19 @@ ruivfbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 	Relation	index = info->index;
 	RuIvfMetaData meta;
 	double		live = 0;
-	int			nempty = 0,
-				cap = 0;
+	RuIvfPending *p;
 
 	if (stats == NULL)
 		stats = palloc0(sizeof(IndexBulkDeleteResult));
 	RuIvfReadMeta(index, &meta);
 
 	/*
-	 * The empty blocks are gathered straight into the list kept for
-	 * amvacuumcleanup (EMPTY BLOCKS, above), in TopMemoryContext; it counts
-	 * as pending (npending) only once the pass is complete, and a pass
-	 * interrupted by an error leaves it for the next to free.
+	 * The empty blocks are gathered straight into the index's entry kept
+	 * for amvacuumcleanup (EMPTY BLOCKS, above), in TopMemoryContext; it
+	 * counts only once the pass is complete, and a pass interrupted by an
+	 * error leaves it for the next to free.
 	 */
-	forget_pending();
-	pending_index = RelationGetRelid(index);
-	pending_build_id = meta.build_id;
+	p = start_pending(index, meta.build_id);
 
 	for (int list = 0; list < Max(meta.lists, 1); list++)
 	{
@@ -429,19 +477,21 @@ ruivfbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 			/* empty, and not the head: to be unlinked (EMPTY BLOCKS, above) */
 			if (kept == 0 && this != head && meta.version >= 4)
 			{
-				if (nempty == cap)
+				RuIvfEmptyBlock *e;
+
+				if (p->nblocks == p->cap)
 				{
-					cap = Max(64, cap * 2);
-					pending = pending == NULL
-						? MemoryContextAlloc(TopMemoryContext, sizeof(RuIvfEmptyBlock) * cap)
-						: repalloc(pending, sizeof(RuIvfEmptyBlock) * cap);
+					p->cap = Max(64, p->cap * 2);
+					p->blocks = p->blocks == NULL
+						? MemoryContextAlloc(TopMemoryContext, sizeof(RuIvfEmptyBlock) * p->cap)
+						: repalloc(p->blocks, sizeof(RuIvfEmptyBlock) * p->cap);
 				}
-				pending[nempty].list = list;
-				pending[nempty].prev = prev;
-				pending[nempty].blkno = this;
-				pending[nempty].next = InvalidBlockNumber;
-				pending[nempty].unlinked = false;
-				nempty++;
+				e = &p->blocks[p->nblocks++];
+				e->list = list;
+				e->prev = prev;
+				e->blkno = this;
+				e->next = InvalidBlockNumber;
+				e->unlinked = false;
 			}
 			prev = this;
 		}
@@ -449,10 +499,10 @@ ruivfbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 			set_hint(index, &meta, list, hint);
 	}
 	/* for amvacuumcleanup, at the end of the VACUUM (EMPTY BLOCKS, above) */
-	if (nempty > 0 && RuIvfMayLockIndex(index))
-		npending = nempty;
+	if (p->nblocks > 0 && RuIvfMayLockIndex(index))
+		p->complete = true;
 	else
-		forget_pending();
+		forget_pending(p - pending);
 	stats->num_index_tuples = live;
 	stats->estimated_count = false;
 	stats->num_pages = RelationGetNumberOfBlocks(index);
@@ -463,6 +513,8 @@ ruivfbulkdelete(IndexVacuumInfo *info, IndexBulkDeleteResult *stats,
 IndexBulkDeleteResult *
 ruivfvacuumcleanup(IndexVacuumInfo *info, IndexBulkDeleteResult *stats)
 {
+	RuIvfPending *p;
+
 	if (info->analyze_only)
 		return stats;
 	if (stats == NULL)
@@ -482,16 +534,17 @@ ruivfvacuumcleanup(IndexVacuumInfo *info, IndexBulkDeleteResult *stats)
 	 * training just now replaced the generation they were in: the build
 	 * differs, and they are left.)
 	 */
-	if (pending_index == RelationGetRelid(info->index) && npending > 0)
+	p = find_pending(info->index);
+	if (p != NULL && p->complete)
 	{
 		RuIvfMetaData meta;
 
 		RuIvfReadMeta(info->index, &meta);
-		if (meta.build_id == pending_build_id)
-			unlink_empty_blocks(info->index, &meta, pending, npending, stats);
+		if (meta.build_id == p->build_id)
+			unlink_empty_blocks(info->index, &meta, p->blocks, p->nblocks, stats);
 	}
-	if (pending_index == RelationGetRelid(info->index))
-		forget_pending();
+	if (p != NULL)
+		forget_pending(p - pending);
 	stats->num_pages = RelationGetNumberOfBlocks(info->index);
 	return stats;
 }
