@@ -26,6 +26,7 @@
 # Usage: bench/churn.sh [--base N] [--dim D] [--cycles C] [--nq Q] [--with OPTS] [--drift X] [--by-age]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+. "$here/scratch-table.sh"
 base=100000 dim=128 cycles=5 nq=200 with= drift=0 order='random()' qmod=2
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -47,12 +48,8 @@ psql() { command psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 
 "$here/run" --dataset synthetic --n "$total" --dim "$dim" --server existing --load-only >&2
 
-# churn_t is this script's own table (its COMMENT says so): one of that name that it did
-# not make is left alone
-if [ "$(psql -At -c "SELECT to_regclass('churn_t') IS NOT NULL AND coalesce(obj_description(to_regclass('churn_t'), 'pg_class'), '') NOT LIKE 'rvbench %'")" = t ]; then
-	echo "bench/churn.sh: table churn_t exists and was not made by bench/churn.sh; rename or drop it, or run against another database (PGDATABASE)" >&2
-	exit 1
-fi
+# churn_t is this script's own table (its COMMENT says so)
+rv_own_scratch_table churn_t bench/churn.sh
 psql <<SQL
 DROP TABLE IF EXISTS churn_t;
 CREATE TABLE churn_t (id integer PRIMARY KEY, v ruvector($dim));

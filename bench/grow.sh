@@ -13,6 +13,7 @@
 # Uses the server the PG* variables name, with the tables of
 # bench/load-fashion-mnist.sh (train, test); creates and drops grow_t.
 set -euo pipefail
+. "$(cd "$(dirname "$0")" && pwd)/scratch-table.sh"
 nq=200
 opclass=ruvector_l2_ops
 with=""
@@ -36,12 +37,8 @@ psql -c "SELECT 1 FROM train LIMIT 1" >/dev/null 2>&1 || {
 	exit 1
 }
 
-# grow_t is this script's own table (its COMMENT says so): one of that name that it did
-# not make is left alone
-if [ "$(psql -At -c "SELECT to_regclass('grow_t') IS NOT NULL AND coalesce(obj_description(to_regclass('grow_t'), 'pg_class'), '') NOT LIKE 'rvbench %'")" = t ]; then
-	echo "bench/grow.sh: table grow_t exists and was not made by bench/grow.sh; rename or drop it, or run against another database (PGDATABASE)" >&2
-	exit 1
-fi
+# grow_t is this script's own table (its COMMENT says so)
+rv_own_scratch_table grow_t bench/grow.sh
 psql <<SQL
 DROP TABLE IF EXISTS grow_t;
 CREATE TABLE grow_t (id integer PRIMARY KEY, v ruvector(784));
