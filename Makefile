@@ -17,10 +17,12 @@
 
 EXTENSION = ruvector
 MODULE_big = ruvector
-# The current version's script, the scripts of earlier versions (kept, so that
-# CREATE EXTENSION ... VERSION installs them) and the update scripts between.
+# The scripts of each version that has one (kept, so that CREATE EXTENSION
+# ... VERSION installs them) and the update scripts between; the current
+# version (ruvector.control) has no script of its own: CREATE EXTENSION runs
+# the newest script before it and the update scripts from there.
 DATA = sql/ruvector--0.3.0.sql sql/ruvector--0.2.0.sql sql/ruvector--0.1.0.sql \
-	sql/ruvector--0.1.0--0.2.0.sql sql/ruvector--0.2.0--0.3.0.sql
+	sql/ruvector--0.1.0--0.2.0.sql sql/ruvector--0.2.0--0.3.0.sql sql/ruvector--0.3.0--0.4.0.sql
 
 OBJS = \
 	src/ruvector.o \

@@ -39,6 +39,7 @@ for f in ./usr/lib/postgresql/15/lib/ruvector.so ./usr/lib/postgresql/15/lib/ruv
 	./usr/share/postgresql/15/extension/ruvector--0.1.0.sql \
 	./usr/share/postgresql/15/extension/ruvector--0.1.0--0.2.0.sql \
 	./usr/share/postgresql/15/extension/ruvector--0.2.0--0.3.0.sql \
+	./usr/share/postgresql/15/extension/ruvector--0.3.0--0.4.0.sql \
 	./usr/share/postgresql/15/extension/vector.control; do
 	grep -qx -- "$f" <<<"$files" || fail "the package lacks $f"
 done
@@ -69,7 +70,7 @@ SELECT '[1,2,3]'::vector <-> '[1,2,4]'::vector;
 SQL
 ) || fail "the quick start failed: $out"
 echo "$out"
-[ "$(sed -n 1p <<<"$out")" = 0.3.0 ] || fail "extversion is not 0.3.0"
+[ "$(sed -n 1p <<<"$out")" = 0.4.0 ] || fail "extversion is not 0.4.0"
 [ "$(sed -n 2p <<<"$out")" = "3,1,2" ] || fail "the k-NN query returned $(sed -n 2p <<<"$out"), not 3,1,2"
 [ "$(sed -n 3p <<<"$out")" = 1 ] || fail "the vector distance is $(sed -n 3p <<<"$out"), not 1"
 echo "package test: ok"

@@ -603,6 +603,11 @@ SELECT version, dimensions, metric, lists, lanes_per_block, dims_per_page, pages
        vector_pages_per_block, rerank, pages = pg_relation_size('ii_l2') / current_setting('block_size')::int AS pages_ok
   FROM ruvector_index_info('ii_l2');
 SELECT metric, rerank, vector_pages_per_block FROM ruvector_index_info('ii_cos');
+-- the training's residual, kept for VACUUM's drift check (the mean squared
+-- distance of sampled rows to their nearest centroid); no row norm for L2
+SELECT row_norm IS NULL AS no_row_norm, trained_residual > 0 AS residual_kept,
+       trained_residual < (SELECT avg((v <-> '[250,3,5]')^2) FROM ii) AS below_one_centroid
+  FROM ruvector_index_info('ii_l2');
 SELECT dimensions, lanes_per_block, pages_per_block, vector_pages_per_block, rerank FROM ruvector_index_info('ii_wide');
 CREATE INDEX ii_btree ON ii (id);
 SELECT * FROM ruvector_index_info('ii_btree');

@@ -19,6 +19,9 @@ SELECT i, CASE WHEN i <= 300 THEN 'tight' ELSE 'loose' END,
   FROM generate_series(1, 600) i;
 CREATE INDEX ipo_ip ON ipo USING ruivf (v ruvector_ip_ops) WITH (lists = 2);
 CREATE INDEX ipo_l2 ON ipo USING ruivf (v ruvector_l2_ops) WITH (lists = 2);
+-- the rows' one norm, as ruvector_index_info shows it (an L2 index keeps none)
+SELECT i.relname, round(f.row_norm::numeric, 4) AS row_norm
+  FROM pg_class i, ruvector_index_info(i.oid) f WHERE i.relname IN ('ipo_ip', 'ipo_l2') ORDER BY 1;
 SET enable_indexscan = off;
 SET enable_bitmapscan = off;
 -- Queries between the clusters, 44.5 to 46 degrees from e2 towards e1:

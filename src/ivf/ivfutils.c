@@ -1536,7 +1536,11 @@ PG_FUNCTION_INFO_V1(ruvector_index_info);
  * version, dimensions, metric, lists, bits per code, block geometry, re-rank
  * representation, trainings so far, rows: those the lists were trained with
  * plus those inserted since, counted in batches and set exact by VACUUM)
- * and its size in pages.
+ * and its size in pages; from 0.4.0's SQL on, also the rows' one norm of
+ * an inner-product index that orders its lists by it (on-disk version 7)
+ * and the training's residual VACUUM measures drift against (version 8),
+ * each NULL where the index keeps none.  The columns are those the
+ * caller's definition has: 0.3.0's, until ALTER EXTENSION UPDATE.
  */
 Datum
 ruvector_index_info(PG_FUNCTION_ARGS)
@@ -1545,8 +1549,8 @@ ruvector_index_info(PG_FUNCTION_ARGS)
 	Relation	index;
 	RuIvfMetaData meta;
 	TupleDesc	desc;
-	Datum		values[13];
-	bool		nulls[13] = {0};
+	Datum		values[15];
+	bool		nulls[15] = {0};
 	BlockNumber npages;
 	static const char *metrics[] = {"?", "l2", "inner product", "cosine", "l1"};
 
@@ -1554,6 +1558,8 @@ ruvector_index_info(PG_FUNCTION_ARGS)
 
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
+	if (desc->natts != 13 && desc->natts != lengthof(values))
+		elog(ERROR, "ruvector_index_info: unexpected %d result columns", desc->natts);
 	index = RuIvfOpenForInfo(indexoid, "ruvector_index_info");
 	RuIvfReadMeta(index, &meta);
 	npages = RelationGetNumberOfBlocks(index);
@@ -1572,5 +1578,9 @@ ruvector_index_info(PG_FUNCTION_ARGS)
 	values[10] = Int64GetDatum((int64) npages);
 	values[11] = Int32GetDatum(meta.generation);
 	values[12] = Int64GetDatum((int64) Max(0.0, meta.trained_rows + meta.inserted));
+	values[13] = Float4GetDatum(meta.row_norm);
+	nulls[13] = !(meta.version >= 7 && meta.row_norm > 0.0f);
+	values[14] = Float4GetDatum(meta.trained_residual);
+	nulls[14] = !(meta.version >= 8 && meta.trained_residual > 0.0f);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(desc), values, nulls)));
 }

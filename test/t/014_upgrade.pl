@@ -1,7 +1,9 @@
 # Upgrades: ruvector 0.1.0, installed from its kept script, with a table, a
 # ruivf index and data, then ALTER EXTENSION ruvector UPDATE.
 #
-#  1. The update path exists and reaches the default version (0.3.0).
+#  1. The update path exists and reaches the default version (0.4.0);
+#     ruvector_index_info answers with 0.1.0's columns before the update
+#     and with 0.4.0's (row_norm, trained_residual) after it.
 #  2. Everything made under 0.1.0 works after it: the index built under
 #     0.1.0's SQL answers exactly as a sequential scan (every list probed),
 #     takes inserts, passes the checker, and ruvector_index_info shows its
@@ -12,8 +14,8 @@
 #     gets toast_tuple_target = 8160 (the table defaults), where 0.1.0 gave
 #     a table none; and 0.3.0's ruvector_index_depth shows what the index
 #     learned.
-#  4. The extension's objects after the update are those of a fresh 0.3.0
-#     install (functions, types, operators, operator classes, casts,
+#  4. The extension's objects after the update are those of a fresh 0.4.0
+#     install (0.3.0's script and the update from it) (functions, types, operators, operator classes, casts,
 #     event triggers: their identities compared).
 #  5. An index whose on-disk version this library does not know fails on
 #     first use with the versions named and a REINDEX hint; REINDEX mends it.
@@ -88,12 +90,17 @@ my $exact = $node->safe_psql('postgres', $knn_exact);
 is($node->safe_psql('postgres', $knn_all), $exact, 'under 0.1.0 the index answers exactly');
 
 # 1. the update
+is($node->safe_psql('postgres', "SELECT count(*) FROM ruvector_index_info('t_v') i"),
+	'1', "under 0.1.0 ruvector_index_info answers with 0.1.0's columns");
 like($node->safe_psql('postgres',
-		"SELECT path FROM pg_extension_update_paths('ruvector') WHERE source = '0.1.0' AND target = '0.3.0'"),
-	qr/^0\.1\.0--0\.2\.0--0\.3\.0$/, 'an update path 0.1.0 -> 0.2.0 -> 0.3.0 exists');
+		"SELECT path FROM pg_extension_update_paths('ruvector') WHERE source = '0.1.0' AND target = '0.4.0'"),
+	qr/^0\.1\.0--0\.2\.0--0\.3\.0--0\.4\.0$/, 'an update path 0.1.0 -> 0.2.0 -> 0.3.0 -> 0.4.0 exists');
 $node->safe_psql('postgres', 'ALTER EXTENSION ruvector UPDATE');
 is($node->safe_psql('postgres', "SELECT extversion FROM pg_extension WHERE extname = 'ruvector'"),
-	'0.3.0', 'ALTER EXTENSION ruvector UPDATE reaches 0.3.0');
+	'0.4.0', 'ALTER EXTENSION ruvector UPDATE reaches 0.4.0');
+is($node->safe_psql('postgres',
+		"SELECT row_norm IS NULL, trained_residual IS NOT NULL FROM ruvector_index_info('t_v')"),
+	't|t', "after it ruvector_index_info has 0.4.0's columns (an L2 index: no row norm, a residual)");
 
 # 2. what 0.1.0 made still works
 is($node->safe_psql('postgres', $knn_all), $exact, 'after the update the index answers exactly');
@@ -195,7 +202,7 @@ $node->safe_psql('postgres', 'CREATE DATABASE fresh');
 $node->safe_psql('fresh', 'CREATE EXTENSION ruvector');
 my $fresh = $node->safe_psql('fresh', $objects);
 cmp_ok(length($fresh), '>', 1000, 'a fresh install lists its objects');
-is($updated, $fresh, 'the updated extension has exactly the objects of a fresh 0.3.0 install');
+is($updated, $fresh, 'the updated extension has exactly the objects of a fresh 0.4.0 install');
 
 $node->stop;
 done_testing();
