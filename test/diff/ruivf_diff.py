@@ -789,6 +789,18 @@ class Runner:
 			dels = sorted(ids)[:ndel]
 			gone = set(dels)
 			ids = dels + [i for i in ids if i not in gone]
+		# half the time (same generator) a second ruivf index on the column
+		# (one a table: a later mutation may find it there already),
+		# of another metric (so that the queries never read it): a VACUUM
+		# then runs both indexes' bulk deletes before either's cleanup, and
+		# each must unlink its own empty blocks and stay sound
+		second = None
+		if not t.partitions and side.random() < 0.5:
+			second = "%s_b" % t.idx
+			self.q("CREATE INDEX IF NOT EXISTS %s ON %s USING ruivf (v %s) WITH (%s)"
+				   % (second, t.name,
+					  "ruvector_l2_ops" if t.opclass == "ruvector_l1_ops" else "ruvector_l1_ops",
+					  self.index_options(t)))
 		if dels:
 			self.q("DELETE FROM %s WHERE id = ANY('{%s}'::int[])" % (t.name, ",".join(map(str, dels))))
 			for i in dels:
@@ -807,6 +819,10 @@ class Runner:
 				t.rows[i] = ((t.rows[i][0] + 1) % 10, t.rows[i][1])
 		if rng.random() < 0.6:
 			self.q("VACUUM %s" % t.name)
+			if second is not None:
+				# an error here is the scenario's failure (set-up)
+				for ix in (t.idx, second):
+					self.q("SELECT ruvector_index_check('%s', true)" % ix)
 		self.copy_rows(t, self.make_rows(rng, t, int(len(ids) * rng.uniform(0, 0.3)) + 1, far_share=0.05))
 		if rng.random() < 0.1:
 			self.q("REINDEX INDEX %s" % t.idx)
