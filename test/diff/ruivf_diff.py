@@ -676,6 +676,7 @@ class Runner:
 		# reason (606/114 is an inner-product SQ4 table).
 		side = random.Random(hash(rng.getstate()))
 		t.gen.sphere = metric == "ip" and t.bits != 4 and side.random() < 0.5
+		self.cur_table = t		# for the scenario line if its set-up fails
 		return t
 
 	def make_rows(self, rng, t, n, far_share=0.0):
@@ -1246,6 +1247,7 @@ class Runner:
 		else:
 			raise OutOfBudget()		# every form skipped
 		desc = "?"
+		self.cur_table = None
 		t0 = time.monotonic()
 		try:
 			self.index_mode()
@@ -1265,6 +1267,11 @@ class Runner:
 			self.record("setup", ["unexpected error %s: %s" % (e.sqlstate, str(e).strip().splitlines()[0])],
 						"scenario %d (%s)" % (i, kind))
 		finally:
+			if desc == "?" and self.cur_table is not None:
+				try:
+					desc = self.cur_table.desc() + " (stopped early)"
+				except Exception:
+					pass
 			print("scenario %d: %d cases, %d failed, %.1f s: %s" % (
 				i, self.scenario_cases, self.scenario_failed, time.monotonic() - t0, desc))
 			sys.stdout.flush()
