@@ -37,7 +37,8 @@
  *	   and returned in exact order, re-ranking lazily: every lane stores
  *	   its coding error e = |x - x'| (ivf.h), which turns an estimate into
  *	   a lower bound of the exact distance (lower_bound); the window is
- *	   re-ranked in lower-bound order, and the nearest re-ranked row is
+ *	   re-ranked in lower-bound order (a heap, ordered only as far as the
+ *	   re-rank goes: window_take_least), and the nearest re-ranked row is
  *	   returned as soon as its exact distance is within the next lower
  *	   bound, since no candidate still to re-rank can then be nearer.  With
  *	   precise codes a LIMIT 10 query re-ranks little more than 10 rows;
@@ -705,16 +706,69 @@ cmp_listdist(const void *a, const void *b)
 	return (la > lb) - (la < lb);
 }
 
-/* qsort comparator: ascending distance, NaN last (as ORDER BY sorts it) */
-static int
-cmp_candidate(const void *a, const void *b)
+/* Whether candidate a re-ranks before b: the smaller bound, NaN last (as ORDER BY sorts it). */
+static inline bool
+cand_before(const RuIvfCandidate *a, const RuIvfCandidate *b)
 {
-	float		da = ((const RuIvfCandidate *) a)->dist;
-	float		db = ((const RuIvfCandidate *) b)->dist;
+	if (isnan(b->dist))
+		return !isnan(a->dist);
+	return a->dist < b->dist;	/* false when a->dist is NaN */
+}
 
-	if (isnan(da) || isnan(db))
-		return isnan(da) - isnan(db);
-	return (da > db) - (da < db);
+/*
+ * The re-rank window cand[lo, hi) is kept as a min-heap laid out backwards
+ * (heap position h at array index hi - 1 - h, the root at hi - 1), so that
+ * taking its least candidate frees the slot at lo, where the re-rank reads
+ * it (window_take_least): a window is ordered only as far as the re-rank
+ * goes, which for a LIMIT 10 query is often a fraction of it.
+ */
+static void
+window_sift_down(RuIvfCandidate *cand, int hi, int size, int h)
+{
+	RuIvfCandidate x = cand[hi - 1 - h];
+
+	for (;;)
+	{
+		int			child = 2 * h + 1;
+
+		if (child >= size)
+			break;
+		if (child + 1 < size && cand_before(&cand[hi - 2 - child], &cand[hi - 1 - child]))
+			child++;
+		if (!cand_before(&cand[hi - 1 - child], &x))
+			break;
+		cand[hi - 1 - h] = cand[hi - 1 - child];
+		h = child;
+	}
+	cand[hi - 1 - h] = x;
+}
+
+/* Make cand[lo, hi) a backwards min-heap (window_sift_down). */
+static void
+window_heapify(RuIvfCandidate *cand, int lo, int hi)
+{
+	int			size = hi - lo;
+
+	for (int h = size / 2 - 1; h >= 0; h--)
+		window_sift_down(cand, hi, size, h);
+}
+
+/*
+ * Move the least candidate of the heap cand[lo, hi) to cand[lo]; the rest,
+ * cand[lo + 1, hi), stays a backwards heap.
+ */
+static void
+window_take_least(RuIvfCandidate *cand, int lo, int hi)
+{
+	int			size = hi - lo;
+	RuIvfCandidate least;
+
+	if (size <= 1)
+		return;
+	least = cand[hi - 1];
+	cand[hi - 1] = cand[lo];	/* the heap's last position, to its root */
+	window_sift_down(cand, hi, size - 1, 0);
+	cand[lo] = least;
 }
 
 /* ambeginscan */
@@ -2072,7 +2126,9 @@ open_window(IndexScanDesc scan)
 		if (!so->pool_bounds)
 			so->cand[i].dist = lower_bound(so, &so->cand[i]);
 	}
-	qsort(so->cand + so->nextcand, n, sizeof(RuIvfCandidate), cmp_candidate);
+	/* ordered as the re-rank takes them (window_next), not all at once */
+	window_heapify(so->cand, so->nextcand, so->nextcand + n);
+	window_take_least(so->cand, so->nextcand, so->nextcand + n);
 	so->winend = so->nextcand + n;
 	if (so->nready + n > so->readycap)
 	{
@@ -2267,6 +2323,8 @@ window_next(IndexScanDesc scan, RuIvfRow *out)
 		if (c == NULL)
 			return false;
 		so->nextcand++;
+		/* the next least to cand[nextcand]; c, before it, is left alone */
+		window_take_least(so->cand, so->nextcand, so->winend);
 		CHECK_FOR_INTERRUPTS();
 		if (so->vecbuf != NULL)
 		{
