@@ -1356,6 +1356,55 @@ order_centroids(RuIvfScanOpaque so)
 	so->nordered = k;
 }
 
+/*
+ * The last query rotated in this backend (rotate_query), in
+ * TopMemoryContext: every binary-code index has the same rotation for a
+ * dimension count (RUIVF_DEFAULT_ROTATION_SEED), so the scans of one query
+ * over a partitioned table's indexes rotate it once, not once each.
+ */
+static int	rotated_dim = 0;		/* 0: none kept */
+static int	rotated_cap = 0;		/* room in the arrays */
+static uint64 rotated_seed = 0;
+static float *rotated_from = NULL;
+static double *rotated_to = NULL;
+
+/*
+ * out = the rotation `seed` of the prepared query q (rabitq.h), from the
+ * last one rotated when q, its dimensions and the seed are the same (the
+ * result is a function of them alone).
+ */
+static void
+rotate_query(const float *q, int dim, uint64 seed, double *out)
+{
+	if (rotated_dim == dim && rotated_seed == seed &&
+		memcmp(rotated_from, q, sizeof(float) * dim) == 0)
+	{
+		memcpy(out, rotated_to, sizeof(double) * dim);
+		return;
+	}
+	for (int d = 0; d < dim; d++)
+		out[d] = q[d];
+	rv_rabitq_rotate_f64(out, out, dim, seed);
+	rotated_dim = 0;			/* nothing kept until both are there */
+	if (dim > rotated_cap)
+	{
+		if (rotated_from != NULL)
+			pfree(rotated_from);
+		if (rotated_to != NULL)
+			pfree(rotated_to);
+		rotated_from = NULL;
+		rotated_to = NULL;
+		rotated_cap = 0;
+		rotated_from = MemoryContextAlloc(TopMemoryContext, sizeof(float) * dim);
+		rotated_to = MemoryContextAlloc(TopMemoryContext, sizeof(double) * dim);
+		rotated_cap = dim;
+	}
+	memcpy(rotated_from, q, sizeof(float) * dim);
+	memcpy(rotated_to, out, sizeof(double) * dim);
+	rotated_dim = dim;
+	rotated_seed = seed;
+}
+
 /* Set up the query operands and the probe order (first gettuple). */
 static void
 start_scan(IndexScanDesc scan)
@@ -1390,9 +1439,7 @@ start_scan(IndexScanDesc scan)
 	if (st->meta.bits == 1)
 	{
 		so->qrot = palloc(sizeof(double) * dim);
-		for (int d = 0; d < dim; d++)
-			so->qrot[d] = so->qprep[d];
-		rv_rabitq_rotate_f64(so->qrot, so->qrot, dim, st->meta.rotation_seed);
+		rotate_query(so->qprep, dim, st->meta.rotation_seed, so->qrot);
 		so->bwork = palloc(sizeof(float) * dim);
 		so->bq = palloc(dim);
 		so->blut = palloc(RuIvfBitGroups(dim) * 16);
