@@ -69,7 +69,7 @@ OBJS += src/type/sparsevec.o src/simd/sparse.o
 
 REGRESS = type io_errors operators functions casts aggregates btree simd copy ruivf ruivf_results ruivf_check planner stats
 REGRESS += bit_ops halfvec ruivf_types
-REGRESS += sparsevec ruivf_train ruivf_bits ruivf_learn ruivf_parallel ruivf_vacuum ruivf_ip_order ruivf_cache
+REGRESS += sparsevec ruivf_train ruivf_bits ruivf_learn ruivf_parallel ruivf_vacuum ruivf_ip_order ruivf_cache ruivf_shared_lists
 REGRESS_OPTS = --load-extension=ruvector
 
 # The pgvector compatibility extension `vector` (docs/coming-from-pgvector.md):

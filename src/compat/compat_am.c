@@ -130,6 +130,7 @@ hnswoptions(Datum reloptions, bool validate)
 		{"lists", RELOPT_TYPE_INT, offsetof(RvCompatHnswOptions, ruivf.lists)},
 		{"rerank", RELOPT_TYPE_ENUM, offsetof(RvCompatHnswOptions, ruivf.rerank)},
 		{"bits", RELOPT_TYPE_ENUM, offsetof(RvCompatHnswOptions, ruivf.bits)},
+		{"shared_lists", RELOPT_TYPE_ENUM, offsetof(RvCompatHnswOptions, ruivf.shared_lists)},
 		{"m", RELOPT_TYPE_INT, offsetof(RvCompatHnswOptions, m)},
 		{"ef_construction", RELOPT_TYPE_INT, offsetof(RvCompatHnswOptions, ef_construction)},
 	};

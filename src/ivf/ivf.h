@@ -148,6 +148,7 @@
 #include "access/itup.h"
 #include "access/reloptions.h"
 #include "access/tableam.h"
+#include "datatype/timestamp.h"
 #include "nodes/execnodes.h"
 #include "nodes/pathnodes.h"
 #include "storage/bufmgr.h"
@@ -453,7 +454,15 @@ typedef struct RuIvfOptions
 	int			lists;			/* 0: choose from the row count */
 	int			rerank;			/* RUIVF_RERANK_* */
 	int			bits;			/* 8 or 4 */
+	int			shared_lists;	/* RUIVF_SHARED_LISTS_* */
 } RuIvfOptions;
+
+/* shared_lists: a partition's index takes its lists from a sibling's (ivfbuild.c) */
+#define RUIVF_SHARED_LISTS_AUTO	0	/* on for the partitions of a hash-partitioned table */
+#define RUIVF_SHARED_LISTS_ON	1
+#define RUIVF_SHARED_LISTS_OFF	2
+
+extern TimestampTz RuIvfBuildTime(uint64 build_id);
 
 /*
  * The centroids' codes are SoA blocks of this many lanes, one after the
@@ -516,6 +525,8 @@ typedef struct RuIvfState
 	RuIvfRecentMap heap_recent; /* the same for the table's blocks (re-rank) */
 	BlockNumber nblocks;		/* the index's block count as a scan last read it
 								 * (0: not yet), ivfscan.c check_chain_step */
+	uint64		centroid_hash;	/* what orders the lists, hashed (0: not yet;
+								 * RuIvfCentroidHash) */
 } RuIvfState;
 
 /* GUCs (ivfutils.c) */
@@ -580,6 +591,8 @@ extern Buffer RuIvfNewBuffer(Relation index, ForkNumber fork);
 extern RuIvfState *RuIvfGetState(Relation index);
 extern void RuIvfReleaseState(RuIvfState *st);
 extern void RuIvfReadMeta(Relation index, RuIvfMetaData *meta);
+extern bool RuIvfPeekMeta(Relation index, RuIvfMetaData *meta);
+extern uint64 RuIvfCentroidHash(RuIvfState *st);
 extern Relation RuIvfOpenForInfo(Oid indexoid, const char *func);
 extern void RuIvfPageCorrupted(Relation index, const RuIvfMetaData *meta, Page page,
 							   BlockNumber blkno, uint16 kind) pg_attribute_noreturn();

@@ -60,6 +60,9 @@
 #include "access/xact.h"
 #include "access/xloginsert.h"
 #include "catalog/index.h"
+#include "catalog/partition.h"
+#include "catalog/pg_inherits.h"
+#include "catalog/pg_partitioned_table.h"
 #include "catalog/pg_operator_d.h"
 #include "catalog/pg_type_d.h"
 #include "commands/progress.h"
@@ -74,9 +77,11 @@
 #include "storage/lmgr.h"
 #include "storage/spin.h"
 #include "tcop/tcopprot.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 #include "utils/tuplesort.h"
 
@@ -997,11 +1002,31 @@ write_meta(Relation index, ForkNumber fork, const RuIvfMetaData *meta, const Blo
 	UnlockReleaseBuffer(buf);
 }
 
-/* A build's or a generation's build_id: scans and inserts key their state by it. */
+/*
+ * A build's or a generation's build_id: scans and inserts key their state
+ * by it.  The time it began, in microseconds, then the low
+ * RUIVF_BUILD_ID_PID_BITS bits of the process id (two builds of one index
+ * in the same microsecond would be two processes whose ids share those
+ * bits); RuIvfBuildTime reads the time back.
+ */
+#define RUIVF_BUILD_ID_PID_BITS 12
+
 static uint64
 new_build_id(void)
 {
-	return (uint64) GetCurrentTimestamp() ^ ((uint64) MyProcPid << 40);
+	return ((uint64) GetCurrentTimestamp() << RUIVF_BUILD_ID_PID_BITS) |
+		((uint64) MyProcPid & ((UINT64CONST(1) << RUIVF_BUILD_ID_PID_BITS) - 1));
+}
+
+/*
+ * When a build whose id new_build_id made began; an id an older ruvector
+ * made (the time and the process id mixed) gives a time of no meaning,
+ * which sibling_centroids takes only when it falls in its window.
+ */
+TimestampTz
+RuIvfBuildTime(uint64 build_id)
+{
+	return (TimestampTz) (build_id >> RUIVF_BUILD_ID_PID_BITS);
 }
 
 /* Dimensions of the indexed column, which must be declared. */
@@ -1240,6 +1265,128 @@ table_rows(Relation heap, Relation index, IndexInfo *indexInfo,
  * its phases as CREATE INDEX's (a training's caller has made the backend's
  * progress report its own: ivftrain.c, progress_begin).
  */
+/*
+ * Whether this partition's index takes its lists from a sibling's
+ * (sibling_centroids): the shared_lists option, where `auto` is on for
+ * the partitions of a hash-partitioned table, whose rows are spread over
+ * them alike; a list or range partition may hold other rows than its
+ * siblings', and lists trained on theirs would fit it worse than its own.
+ */
+static bool
+index_shares_lists(Relation heap, Relation index)
+{
+	RuIvfOptions *opts = (RuIvfOptions *) index->rd_options;
+	int			mode = opts != NULL ? opts->shared_lists : RUIVF_SHARED_LISTS_AUTO;
+	Oid			parent;
+	HeapTuple	tp;
+	char		strategy;
+
+	if (mode == RUIVF_SHARED_LISTS_OFF || !index->rd_rel->relispartition ||
+		!heap->rd_rel->relispartition)
+		return false;
+	if (mode == RUIVF_SHARED_LISTS_ON)
+		return true;
+	parent = get_partition_parent(RelationGetRelid(heap), true);
+	tp = SearchSysCache1(PARTRELID, ObjectIdGetDatum(parent));
+	if (!HeapTupleIsValid(tp))
+		return false;
+	strategy = ((Form_pg_partitioned_table) GETSTRUCT(tp))->partstrat;
+	ReleaseSysCache(tp);
+	return strategy == PARTITION_STRATEGY_HASH;
+}
+
+/* siblings examined at most for shared lists */
+#define RUIVF_SIBLINGS_MAX		64
+
+/*
+ * Shared lists: the centroids of a sibling of this partition's index (the
+ * index of another partition under the same partitioned index) with the
+ * same access method, dimensions, metric, input type and bits and trained
+ * lists (`want` of them, or any count when want is 0), copied into a new
+ * array; NULL when there is none.  The scans of a query over the
+ * partitions then read the same lists of each and order them once
+ * (ivfscan.c, order_centroids), and recall at a given ruvector.probes is
+ * about the single table's.
+ *
+ * Which sibling: the one built last.  A new index (CREATE INDEX on the
+ * partitioned table, whose first partition trains and the others take its
+ * lists; the index of a partition created or attached later) takes any; a
+ * rebuild (REINDEX) only one built since its statement began, so that a
+ * REINDEX of the partitioned index trains lists anew in its first
+ * partition and the others take those, and a REINDEX of one partition's
+ * index trains that index's own.  A sibling another transaction holds
+ * locked is passed over rather than waited for.
+ */
+static float *
+sibling_centroids(Relation index, int want, int dim, RuIvfMetric metric, RuIvfInput input,
+				  int bits, int *lists, Oid *source)
+{
+	bool		created = index->rd_createSubid != InvalidSubTransactionId;
+	TimestampTz since = created ? DT_NOBEGIN : GetCurrentStatementStartTimestamp();
+	TimestampTz now = GetCurrentTimestamp();
+	TimestampTz best_time = DT_NOBEGIN;
+	Oid			parent;
+	List	   *siblings;
+	ListCell   *lc;
+	Oid			best = InvalidOid;
+	int			examined = 0;
+	float	   *out = NULL;
+
+	parent = get_partition_parent(RelationGetRelid(index), true);
+	siblings = find_inheritance_children(parent, NoLock);
+	foreach(lc, siblings)
+	{
+		Oid			sib = lfirst_oid(lc);
+		Relation	rel;
+
+		if (sib == RelationGetRelid(index) || examined >= RUIVF_SIBLINGS_MAX)
+			continue;
+		if (!ConditionalLockRelationOid(sib, AccessShareLock))
+			continue;
+		rel = index_open(sib, NoLock);
+		if (rel->rd_rel->relam == index->rd_rel->relam &&
+			RelationGetNumberOfBlocks(rel) > RUIVF_METAPAGE_BLKNO)
+		{
+			RuIvfMetaData meta;
+			TimestampTz built;
+
+			examined++;
+			if (RuIvfPeekMeta(rel, &meta) &&
+				meta.dim == dim && meta.metric == (int32) metric && meta.bits == bits &&
+				RuIvfGetInput(rel) == input && meta.lists > 0 &&
+				(want == 0 || meta.lists == want))
+			{
+				built = RuIvfBuildTime(meta.build_id);
+				if (built >= since && built <= now && built > best_time)
+				{
+					if (OidIsValid(best))
+						UnlockRelationOid(best, AccessShareLock);
+					best = sib;
+					best_time = built;
+				}
+			}
+		}
+		index_close(rel, NoLock);
+		if (best != sib)
+			UnlockRelationOid(sib, AccessShareLock);
+	}
+	if (OidIsValid(best))
+	{
+		Relation	rel = index_open(best, NoLock);
+		RuIvfMetaData meta;
+
+		RuIvfReadMeta(rel, &meta);
+		*lists = meta.lists;
+		*source = best;
+		out = palloc_extended(sizeof(float) * (Size) meta.lists * dim, MCXT_ALLOC_HUGE);
+		RuIvfReadFloats(rel, meta.centroid_start, (Size) meta.lists * dim, out);
+		index_close(rel, NoLock);
+		UnlockRelationOid(best, AccessShareLock);
+	}
+	list_free(siblings);
+	return out;
+}
+
 static void
 build_lists(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGeneration *gen,
 			IndexBuildResult *result)
@@ -1262,6 +1409,7 @@ build_lists(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGeneration
 	float	   *learn_queries;
 	TimestampTz t0 = GetCurrentTimestamp();
 	TimestampTz t1;
+	float	   *shared = NULL;	/* a sibling's centroids (sibling_centroids) */
 
 	memset(&bs, 0, sizeof(bs));
 	bs.gen = gen;
@@ -1310,8 +1458,20 @@ build_lists(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGeneration
 		 bs.nsample, bs.seen, (double) (t1 - t0) / 1e6);
 	t0 = t1;
 	lists = lists_opt > 0 ? lists_opt : default_lists(bs.seen);
+	if (gen == NULL && bs.nsample > 0 && index_shares_lists(heap, index))
+	{
+		Oid			source = InvalidOid;
+
+		shared = sibling_centroids(index, lists_opt, bs.dim, bs.metric, bs.input,
+								   index_bits(index), &lists, &source);
+		if (shared != NULL)
+			elog(DEBUG2, "ruivf index \"%s\" takes its %d lists from index \"%s\"",
+				 RelationGetRelationName(index), lists, get_rel_name(source));
+	}
 	if (bs.nsample == 0)
 		lists = 0;
+	else if (shared != NULL)
+		;						/* a sibling's lists, however many rows this has */
 	else if (lists > bs.nsample)
 	{
 		ereport(gen != NULL ? DEBUG1 : NOTICE,
@@ -1343,7 +1503,7 @@ build_lists(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGeneration
 	 * At most a tenth of the sample, so that a small table's k-means keeps
 	 * most of its rows.
 	 */
-	nlearn = lists > 1 ?
+	nlearn = lists > 1 && bs.nsample > lists ?
 		RuIvfLearnQueries(bs.seen, bs.dim, Min(bs.nsample - lists, bs.nsample / 10)) : 0;
 	ntrain = Min(bs.nsample - nlearn, RUIVF_SAMPLES_PER_LIST * Max(lists, 1));
 	shuffle_prefix(&bs, ntrain + nlearn);	/* the training rows, then the queries */
@@ -1354,9 +1514,15 @@ build_lists(Relation heap, Relation index, IndexInfo *indexInfo, RuIvfGeneration
 	bs.st.sq_s = sq_params + bs.dim;
 	if (lists > 0)
 	{
-		bs.st.centroids = palloc_extended(sizeof(float) * (Size) lists * bs.dim, MCXT_ALLOC_HUGE);
-		RuIvfKmeans(bs.sample, ntrain, bs.dim, lists, bs.st.centroids,
-					bs.metric == RUIVF_METRIC_COSINE);
+		if (shared != NULL)
+			bs.st.centroids = shared;
+		else
+		{
+			bs.st.centroids = palloc_extended(sizeof(float) * (Size) lists * bs.dim,
+											  MCXT_ALLOC_HUGE);
+			RuIvfKmeans(bs.sample, ntrain, bs.dim, lists, bs.st.centroids,
+						bs.metric == RUIVF_METRIC_COSINE);
+		}
 		bs.chunks = palloc_extended(sizeof(float) * (Size) lists * bs.dim, MCXT_ALLOC_HUGE);
 		RuIvfCentroidChunks(bs.st.centroids, lists, bs.dim, bs.chunks);
 	}

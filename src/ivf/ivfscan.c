@@ -216,6 +216,9 @@ typedef struct RuIvfScanOpaqueData
 								 * RuIvfState.centroid_bits) */
 	RuIvfOperand lop;			/* the list codes' operand (set_list_operand) */
 	bool		lop_ready;		/* lop made (codes that are not residual) */
+	bool		cop_ready;		/* cop made (order_centroids_made) */
+	uint64		memo_serial;	/* probe_memo.serial when this scan's probe
+								 * order is the one kept there (0: not) */
 	float		bound_qconst;	/* largest |lop.qconst| of the lists read */
 	float		bound_dot_err;	/* largest lop.dot_err of the lists read */
 	float		qnorm;			/* |qprep| */
@@ -1195,6 +1198,9 @@ make_operand(RuIvfScanOpaque so, const float *center, const float *m, const floa
 	make_operand_body(so, center, m, s, bits, padded, op, false);
 }
 
+static bool prepared_from_memo(RuIvfScanOpaque so, int list);
+static void prepared_to_memo(RuIvfScanOpaque so, int list);
+
 /*
  * The list codes' operand for `list`: with residual codes (ivf.h) it
  * depends on the list's centroid and is made again for every list; the
@@ -1209,10 +1215,14 @@ set_list_operand(RuIvfScanOpaque so, int list)
 	if (st->meta.bits == 1)
 	{
 		/* the query relative to the list's centroid, on its grid; its table */
-		const double *crot = RuIvfRotatedCentroid(so->st, st->meta.lists > 0 ? list : 0);
+		const double *crot;
 
+		if (prepared_from_memo(so, list))
+			return;
+		crot = RuIvfRotatedCentroid(so->st, st->meta.lists > 0 ? list : 0);
 		rv_kernels.rabitq_prepare(so->qrot, crot, so->dim, RUIVF_BIT_QMAX, so->bq, so->blut,
 								  &so->brq, so->bwork);
+		prepared_to_memo(so, list);
 		return;
 	}
 	if (st->meta.residual)
@@ -1296,7 +1306,7 @@ order_lists(RuIvfScanOpaque so, int upto)
  * goes on into them (order_lists).
  */
 static void
-order_centroids(RuIvfScanOpaque so)
+order_centroids_made(RuIvfScanOpaque so)
 {
 	const RuIvfState *st = so->st;
 	int			dim = so->dim;
@@ -1307,6 +1317,12 @@ order_centroids(RuIvfScanOpaque so)
 	RuIvfListDist *ld = palloc(sizeof(RuIvfListDist) * lists);
 	int32	   *dot = palloc(sizeof(int32) * lists);
 
+	if (!so->cop_ready)
+	{
+		make_operand(so, NULL, st->cen_m, st->cen_s, st->centroid_bits,
+					 st->meta.pages_per_block * st->meta.dims_per_page, &so->cop);
+		so->cop_ready = true;
+	}
 	for (int g = 0; g < lists; g += RUIVF_CENTROID_GROUP)
 	{
 		const unsigned char *codes = st->centroid_codes + (Size) g * lane_bytes;
@@ -1354,6 +1370,170 @@ order_centroids(RuIvfScanOpaque so)
 	for (int i = 0; i < k; i++)
 		so->order[i] = ld[i].list;
 	so->nordered = k;
+}
+
+/*
+ * The probe order the last scan of a partition's index in this backend
+ * made (order_centroids), for the next scan of the same query over an
+ * index whose centroids hash the same (RuIvfCentroidHash): the partitions
+ * of a partitioned index that share centroids (ivfbuild.c) order their
+ * lists once a query, not once a partition.  In TopMemoryContext.
+ */
+#define PROBE_MEMO_PREPARED 64		/* lists' prepared queries kept at most */
+
+static struct
+{
+	uint64		serial;			/* changes whenever the rest is replaced */
+	uint64		hash;			/* 0: nothing kept */
+	int			lists;
+	int			dim;
+	int			probes;
+	int			nordered;
+	int			cap_lists;
+	int			cap_dim;
+	float	   *query;			/* the prepared query (qprep) */
+	RuIvfListDist *ld;			/* lists */
+	int		   *order;			/* lists */
+	/* binary codes: the query prepared for lists read (set_list_operand) */
+	int			nprepared;
+	int			prep_dim;		/* the dimensions prep_* have room for */
+	int			prep_list[PROBE_MEMO_PREPARED];
+	uint8	   *prep_bq;		/* PROBE_MEMO_PREPARED x dim */
+	uint8	   *prep_lut;		/* PROBE_MEMO_PREPARED x groups x 16 */
+	RvRabitqQuery prep_rq[PROBE_MEMO_PREPARED];
+}			probe_memo;
+
+/*
+ * The probe order (order_centroids_made), taken from probe_memo when the
+ * last scan made it for the same query, settings and centroids; a
+ * partition's index only, and kept there for the next.
+ */
+static void
+order_centroids(IndexScanDesc scan)
+{
+	RuIvfScanOpaque so = (RuIvfScanOpaque) scan->opaque;
+	RuIvfState *st = so->st;
+	int			lists = st->meta.lists;
+	int			dim = so->dim;
+	uint64		h;
+
+	if (!scan->indexRelation->rd_rel->relispartition)
+	{
+		order_centroids_made(so);
+		return;
+	}
+	h = RuIvfCentroidHash(st);
+	if (h == 0)
+	{
+		order_centroids_made(so);
+		return;
+	}
+	if (probe_memo.hash == h && probe_memo.lists == lists && probe_memo.dim == dim &&
+		probe_memo.probes == so->set.probes &&
+		memcmp(probe_memo.query, so->qprep, sizeof(float) * dim) == 0)
+	{
+		so->ld = palloc(sizeof(RuIvfListDist) * lists);
+		memcpy(so->ld, probe_memo.ld, sizeof(RuIvfListDist) * lists);
+		memcpy(so->order, probe_memo.order, sizeof(int) * probe_memo.nordered);
+		so->nordered = probe_memo.nordered;
+		so->memo_serial = probe_memo.serial;
+		return;
+	}
+	order_centroids_made(so);
+	elog(DEBUG2, "ruivf: probe order of index \"%s\" made",
+		 RelationGetRelationName(scan->indexRelation));
+	probe_memo.hash = 0;		/* nothing kept until all of it is there */
+	probe_memo.serial++;
+	probe_memo.nprepared = 0;
+	if (lists > probe_memo.cap_lists)
+	{
+		if (probe_memo.ld != NULL)
+			pfree(probe_memo.ld);
+		if (probe_memo.order != NULL)
+			pfree(probe_memo.order);
+		probe_memo.ld = NULL;
+		probe_memo.order = NULL;
+		probe_memo.cap_lists = 0;
+		probe_memo.ld = MemoryContextAlloc(TopMemoryContext, sizeof(RuIvfListDist) * lists);
+		probe_memo.order = MemoryContextAlloc(TopMemoryContext, sizeof(int) * lists);
+		probe_memo.cap_lists = lists;
+	}
+	if (dim > probe_memo.cap_dim)
+	{
+		if (probe_memo.query != NULL)
+			pfree(probe_memo.query);
+		probe_memo.query = NULL;
+		probe_memo.cap_dim = 0;
+		probe_memo.query = MemoryContextAlloc(TopMemoryContext, sizeof(float) * dim);
+		probe_memo.cap_dim = dim;
+	}
+	memcpy(probe_memo.ld, so->ld, sizeof(RuIvfListDist) * lists);
+	memcpy(probe_memo.order, so->order, sizeof(int) * so->nordered);
+	memcpy(probe_memo.query, so->qprep, sizeof(float) * dim);
+	probe_memo.nordered = so->nordered;
+	probe_memo.lists = lists;
+	probe_memo.dim = dim;
+	probe_memo.probes = so->set.probes;
+	probe_memo.hash = h;
+	so->memo_serial = probe_memo.serial;
+}
+
+/*
+ * bits = 1: the query prepared for `list` (bq, blut, brq) from probe_memo,
+ * when this scan's probe order is the one kept there (the same query and
+ * centroids: the same rotated residual) and a scan prepared it; true if so.
+ */
+static bool
+prepared_from_memo(RuIvfScanOpaque so, int list)
+{
+	if (so->memo_serial == 0 || so->memo_serial != probe_memo.serial ||
+		probe_memo.prep_dim != so->dim)
+		return false;
+	for (int i = 0; i < probe_memo.nprepared; i++)
+		if (probe_memo.prep_list[i] == list)
+		{
+			Size		lut = (Size) RuIvfBitGroups(so->dim) * 16;
+
+			memcpy(so->bq, probe_memo.prep_bq + (Size) i * so->dim, so->dim);
+			memcpy(so->blut, probe_memo.prep_lut + (Size) i * lut, lut);
+			so->brq = probe_memo.prep_rq[i];
+			return true;
+		}
+	return false;
+}
+
+/* Keep the query just prepared for `list` in probe_memo (prepared_from_memo). */
+static void
+prepared_to_memo(RuIvfScanOpaque so, int list)
+{
+	Size		lut = (Size) RuIvfBitGroups(so->dim) * 16;
+	int			i = probe_memo.nprepared;
+
+	if (so->memo_serial == 0 || so->memo_serial != probe_memo.serial ||
+		i >= PROBE_MEMO_PREPARED)
+		return;
+	if (probe_memo.prep_dim != so->dim)
+	{
+		if (i > 0)
+			return;
+		if (probe_memo.prep_bq != NULL)
+			pfree(probe_memo.prep_bq);
+		if (probe_memo.prep_lut != NULL)
+			pfree(probe_memo.prep_lut);
+		probe_memo.prep_bq = NULL;
+		probe_memo.prep_lut = NULL;
+		probe_memo.prep_dim = 0;
+		probe_memo.prep_bq = MemoryContextAlloc(TopMemoryContext,
+												(Size) PROBE_MEMO_PREPARED * so->dim);
+		probe_memo.prep_lut = MemoryContextAlloc(TopMemoryContext,
+												 (Size) PROBE_MEMO_PREPARED * lut);
+		probe_memo.prep_dim = so->dim;
+	}
+	memcpy(probe_memo.prep_bq + (Size) i * so->dim, so->bq, so->dim);
+	memcpy(probe_memo.prep_lut + (Size) i * lut, so->blut, lut);
+	probe_memo.prep_rq[i] = so->brq;
+	probe_memo.prep_list[i] = list;
+	probe_memo.nprepared = i + 1;
 }
 
 /*
@@ -1405,6 +1585,37 @@ rotate_query(const float *q, int dim, uint64 seed, double *out)
 	rotated_seed = seed;
 }
 
+/*
+ * |q| (RuIvfNorm), from the last one this backend computed when q and its
+ * dimensions are the same: the scans of one query over a partitioned
+ * table's indexes compute it once.
+ */
+static float
+query_norm(const float *q, int dim)
+{
+	static float *normed_from = NULL;	/* TopMemoryContext */
+	static int	normed_dim = 0;	/* 0: none kept */
+	static int	normed_cap = 0;
+	static float normed = 0.0f;
+
+	if (normed_dim == dim && memcmp(normed_from, q, sizeof(float) * dim) == 0)
+		return normed;
+	normed_dim = 0;
+	if (dim > normed_cap)
+	{
+		if (normed_from != NULL)
+			pfree(normed_from);
+		normed_from = NULL;
+		normed_cap = 0;
+		normed_from = MemoryContextAlloc(TopMemoryContext, sizeof(float) * dim);
+		normed_cap = dim;
+	}
+	normed = (float) RuIvfNorm(q, dim);
+	memcpy(normed_from, q, sizeof(float) * dim);
+	normed_dim = dim;
+	return normed;
+}
+
 /* Set up the query operands and the probe order (first gettuple). */
 static void
 start_scan(IndexScanDesc scan)
@@ -1433,9 +1644,14 @@ start_scan(IndexScanDesc scan)
 	RuIvfPrepareVector(so->metric, so->query, dim, so->qprep);
 	so->qa = palloc(sizeof(float) * dim);
 	so->qt = palloc(sizeof(float) * dim);
-	so->qnorm = (float) RuIvfNorm(so->qprep, dim);
-	make_operand(so, NULL, st->cen_m, st->cen_s, st->centroid_bits,
-				 st->meta.pages_per_block * st->meta.dims_per_page, &so->cop);
+	so->qnorm = query_norm(so->qprep, dim);
+	if (st->meta.bits != 1)
+	{
+		/* the list codes may take it too (set_list_operand) */
+		make_operand(so, NULL, st->cen_m, st->cen_s, st->centroid_bits,
+					 st->meta.pages_per_block * st->meta.dims_per_page, &so->cop);
+		so->cop_ready = true;
+	}
 	if (st->meta.bits == 1)
 	{
 		so->qrot = palloc(sizeof(double) * dim);
@@ -1452,7 +1668,7 @@ start_scan(IndexScanDesc scan)
 	so->nlists = Max(lists, 1);
 	so->order = palloc(sizeof(int) * so->nlists);
 	if (lists > 0)
-		order_centroids(so);
+		order_centroids(scan);
 	else
 	{
 		so->order[0] = 0;

@@ -249,6 +249,7 @@ class Table:
 		self.lists_opt = None
 		self.lists_fixed = False
 		self.partitions = 0
+		self.shared_lists = False
 		self.version = 0		# bumped whenever rows change
 		self.norm_cache = (-1, 0.0)
 
@@ -260,6 +261,8 @@ class Table:
 			self.gen.kind + ("/sphere" if self.gen.sphere else ""), self.gen.scale)
 		if self.partitions:
 			s += " partitions=%d" % self.partitions
+			if self.shared_lists:
+				s += " shared_lists"
 		return s
 
 	def maxnorm(self):
@@ -719,6 +722,8 @@ class Runner:
 		opts = ["lists = %d" % t.lists_opt, "bits = %d" % t.bits]
 		if t.rerank:
 			opts.append("rerank = %s" % t.rerank)
+		if t.shared_lists:
+			opts.append("shared_lists = on")
 		return ", ".join(opts)
 
 	def create_index(self, t):
@@ -749,6 +754,10 @@ class Runner:
 		self.q("DROP TABLE IF EXISTS %s CASCADE" % t.name)
 		if partitions:
 			t.partitions = partitions
+			# half of the partitioned tables share one set of lists (the
+			# range partitions' default is their own), chosen by the name so
+			# that every draw of the seed stays as it was
+			t.shared_lists = sum(t.name.encode()) % 2 == 1
 			self.q("CREATE TABLE %s (id int, cat int NOT NULL, v ruvector(%d)) PARTITION BY RANGE (id)"
 				   % (t.name, t.dim))
 			n = t.nrows_target
