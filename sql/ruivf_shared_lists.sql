@@ -50,6 +50,13 @@ REINDEX INDEX sl_2_v_idx;
 SET client_min_messages = debug2;
 SELECT id FROM sl ORDER BY v <-> '[0.5, 0.5, 0.5, 0.5]' LIMIT 3;
 SET client_min_messages = warning;
+-- binary codes: the lists' order and the query prepared for each list, once
+DROP INDEX sl_v;
+CREATE INDEX sl_v ON sl USING ruivf (v ruvector_l2_ops) WITH (lists = 8, bits = 1);
+SET client_min_messages = debug2;
+SELECT id FROM sl ORDER BY v <-> '[0.5, 0.5, 0.5, 0.5]' LIMIT 3;
+SELECT id FROM sl ORDER BY v <-> '[0.1, 0.2, 0.3, 0.4]' LIMIT 3;
+SET client_min_messages = warning;
 -- shared_lists = off: each partition's own lists
 DROP INDEX sl_v;
 CREATE INDEX sl_v ON sl USING ruivf (v ruvector_l2_ops) WITH (lists = 8, shared_lists = off);

@@ -525,8 +525,9 @@ typedef struct RuIvfState
 	RuIvfRecentMap heap_recent; /* the same for the table's blocks (re-rank) */
 	BlockNumber nblocks;		/* the index's block count as a scan last read it
 								 * (0: not yet), ivfscan.c check_chain_step */
-	uint64		centroid_hash;	/* what orders the lists, hashed (0: not yet;
-								 * RuIvfCentroidHash) */
+	uint64		centroid_set;	/* this backend's number for its centroids:
+								 * states with the same order their lists
+								 * alike (ivfutils.c, find_twin); 0: none */
 } RuIvfState;
 
 /* GUCs (ivfutils.c) */
@@ -592,7 +593,6 @@ extern RuIvfState *RuIvfGetState(Relation index);
 extern void RuIvfReleaseState(RuIvfState *st);
 extern void RuIvfReadMeta(Relation index, RuIvfMetaData *meta);
 extern bool RuIvfPeekMeta(Relation index, RuIvfMetaData *meta);
-extern uint64 RuIvfCentroidHash(RuIvfState *st);
 extern Relation RuIvfOpenForInfo(Oid indexoid, const char *func);
 extern void RuIvfPageCorrupted(Relation index, const RuIvfMetaData *meta, Page page,
 							   BlockNumber blkno, uint16 kind) pg_attribute_noreturn();

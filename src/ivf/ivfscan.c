@@ -1375,7 +1375,7 @@ order_centroids_made(RuIvfScanOpaque so)
 /*
  * The probe order the last scan of a partition's index in this backend
  * made (order_centroids), for the next scan of the same query over an
- * index whose centroids hash the same (RuIvfCentroidHash): the partitions
+ * index with the same centroids (RuIvfState.centroid_set): the partitions
  * of a partitioned index that share centroids (ivfbuild.c) order their
  * lists once a query, not once a partition.  In TopMemoryContext.
  */
@@ -1384,7 +1384,7 @@ order_centroids_made(RuIvfScanOpaque so)
 static struct
 {
 	uint64		serial;			/* changes whenever the rest is replaced */
-	uint64		hash;			/* 0: nothing kept */
+	uint64		centroid_set;	/* RuIvfState.centroid_set; 0: nothing kept */
 	int			lists;
 	int			dim;
 	int			probes;
@@ -1422,13 +1422,13 @@ order_centroids(IndexScanDesc scan)
 		order_centroids_made(so);
 		return;
 	}
-	h = RuIvfCentroidHash(st);
+	h = st->centroid_set;
 	if (h == 0)
 	{
 		order_centroids_made(so);
 		return;
 	}
-	if (probe_memo.hash == h && probe_memo.lists == lists && probe_memo.dim == dim &&
+	if (probe_memo.centroid_set == h && probe_memo.lists == lists && probe_memo.dim == dim &&
 		probe_memo.probes == so->set.probes &&
 		memcmp(probe_memo.query, so->qprep, sizeof(float) * dim) == 0)
 	{
@@ -1442,7 +1442,7 @@ order_centroids(IndexScanDesc scan)
 	order_centroids_made(so);
 	elog(DEBUG2, "ruivf: probe order of index \"%s\" made",
 		 RelationGetRelationName(scan->indexRelation));
-	probe_memo.hash = 0;		/* nothing kept until all of it is there */
+	probe_memo.centroid_set = 0;		/* nothing kept until all of it is there */
 	probe_memo.serial++;
 	probe_memo.nprepared = 0;
 	if (lists > probe_memo.cap_lists)
@@ -1474,7 +1474,7 @@ order_centroids(IndexScanDesc scan)
 	probe_memo.lists = lists;
 	probe_memo.dim = dim;
 	probe_memo.probes = so->set.probes;
-	probe_memo.hash = h;
+	probe_memo.centroid_set = h;
 	so->memo_serial = probe_memo.serial;
 }
 

@@ -16,7 +16,6 @@
 #include "access/reloptions.h"
 #include "access/xact.h"
 #include "commands/defrem.h"
-#include "common/hashfn.h"
 #include "funcapi.h"
 #include "utils/builtins.h"
 #include "storage/lmgr.h"
@@ -834,6 +833,73 @@ read_centroids(Relation index, const RuIvfMetaData *meta, int c0, int n, float *
 					 (Size) n * meta->dim, out);
 }
 
+/* centroid_set numbers handed out so far in this backend */
+static uint64 centroid_sets = 0;
+
+/*
+ * Whether a and b order their lists alike and code the same centroids (but
+ * for what the comparison below checks): the same dimensions, lists, bits,
+ * metric, row norm, rotation and centroid code width.
+ */
+static bool
+same_list_shape(const RuIvfState *a, const RuIvfState *b)
+{
+	return a->meta.dim == b->meta.dim && a->meta.lists == b->meta.lists &&
+		a->meta.bits == b->meta.bits && a->meta.metric == b->meta.metric &&
+		a->meta.row_norm == b->meta.row_norm &&
+		a->meta.rotation_seed == b->meta.rotation_seed &&
+		a->centroid_bits == b->centroid_bits && b->centroid_set != 0;
+}
+
+/*
+ * A state this backend holds (cached or held outside the cache) whose
+ * centroids are st's: with `floats`, the same float centroids (st keeps
+ * them, read, nothing else made yet); without, the same centroid codes,
+ * factors and code parameters (st made them).  NULL if none.  The indexes
+ * of a partitioned table's partitions that share their lists (ivfbuild.c,
+ * shared_lists) are such twins: a backend codes their centroids once
+ * (load_state), rotates each list once (RuIvfRotatedCentroid), and a
+ * query's scans order their lists once (ivfscan.c, order_centroids).
+ */
+static RuIvfState *
+find_twin(const RuIvfState *st, bool floats)
+{
+	int			dim = st->meta.dim;
+	int			lists = st->meta.lists;
+	ListCell   *lc;
+
+	for (int i = 0; i < state_cache_size + list_length(uncached_states); i++)
+	{
+		RuIvfState *t;
+
+		if (i < state_cache_size)
+			t = state_cache[i].state;
+		else
+		{
+			lc = list_nth_cell(uncached_states, i - state_cache_size);
+			t = (RuIvfState *) lfirst(lc);
+		}
+		if (t == NULL || t == st || !same_list_shape(st, t))
+			continue;
+		if (floats)
+		{
+			if (t->centroids != NULL &&
+				memcmp(t->centroids, st->centroids, sizeof(float) * (Size) lists * dim) == 0)
+				return t;
+		}
+		else
+		{
+			Size		lane_bytes = st->centroid_bits == 8 ? 2 * ((dim + 1) / 2) : (dim + 1) / 2;
+
+			if (memcmp(t->cen_m, st->cen_m, sizeof(float) * 2 * dim) == 0 &&
+				memcmp(t->centroid_factors, st->centroid_factors, sizeof(float) * lists) == 0 &&
+				memcmp(t->centroid_codes, st->centroid_codes, (Size) lists * lane_bytes) == 0)
+				return t;
+		}
+	}
+	return NULL;
+}
+
 /* Read an index's read-only parts into a new state in its own context. */
 static RuIvfState *
 load_state(Relation index, const RuIvfMetaData *metap)
@@ -875,14 +941,40 @@ load_state(Relation index, const RuIvfMetaData *metap)
 		int			per_slice = keep ? lists : Max(1, Min(lists, RUIVF_CENTROID_SLICE_FLOATS / dim));
 		float	   *slice;
 
+		RuIvfState *twin = NULL;
+
 		if (keep)
 		{
 			st->centroids = palloc_extended(sizeof(float) * (Size) lists * dim, MCXT_ALLOC_HUGE);
 			RuIvfReadFloats(index, meta.centroid_start, (Size) lists * dim, st->centroids);
 			slice = st->centroids;
+			twin = find_twin(st, true);
 		}
 		else
 			slice = palloc(sizeof(float) * (Size) per_slice * dim);
+
+		if (twin != NULL)
+		{
+			/* the same centroids: what is made from them, copied */
+			int			npairs = (dim + 1) / 2;
+			Size		lane_bytes = st->centroid_bits == 8 ? 2 * npairs : npairs;
+
+			st->cen_m = palloc(sizeof(float) * dim * 2);
+			st->cen_s = st->cen_m + dim;
+			memcpy(st->cen_m, twin->cen_m, sizeof(float) * dim * 2);
+			st->centroid_codes = palloc_extended((Size) lists * lane_bytes, MCXT_ALLOC_HUGE);
+			memcpy(st->centroid_codes, twin->centroid_codes, (Size) lists * lane_bytes);
+			st->centroid_factors = palloc(sizeof(float) * lists);
+			memcpy(st->centroid_factors, twin->centroid_factors, sizeof(float) * lists);
+			if (twin->centroid_sqnorm != NULL)
+			{
+				st->centroid_sqnorm = palloc(sizeof(float) * lists);
+				memcpy(st->centroid_sqnorm, twin->centroid_sqnorm, sizeof(float) * lists);
+			}
+			st->centroid_set = twin->centroid_set;
+			MemoryContextSwitchTo(old);
+			return st;
+		}
 
 		/*
 		 * The centroids coded like the vectors, as SoA blocks of
@@ -975,81 +1067,12 @@ load_state(Relation index, const RuIvfMetaData *metap)
 		 */
 		if (!keep)
 			pfree(slice);
+		if (!keep)
+			twin = find_twin(st, false);
+		st->centroid_set = twin != NULL ? twin->centroid_set : ++centroid_sets;
 	}
 	MemoryContextSwitchTo(old);
 	return st;
-}
-
-/* h, then len bytes at p, hashed (in pieces: hash_bytes_extended takes an int) */
-static uint64
-hash_more(uint64 h, const void *p, Size len)
-{
-	const unsigned char *b = (const unsigned char *) p;
-
-	while (len > 0)
-	{
-		int			n = (int) Min(len, (Size) (1 << 20));
-
-		h = hash_bytes_extended(b, n, h);
-		b += n;
-		len -= n;
-	}
-	return h;
-}
-
-/*
- * A 64-bit hash of everything a scan orders an index's lists by: the
- * centroids' codes, factors and code parameters, the float centroids where
- * they are kept (the nearest are rescored from them; binary codes prepare
- * the query from them), the metric, the row norm, the bits and the
- * rotation.  Two indexes with the same hash order their lists alike for a
- * query (the partitions' indexes of a partitioned index that share
- * centroids, ivfbuild.c), so a scan can take the order the last scan made
- * (ivfscan.c, order_centroids); were two different sets ever to collide,
- * a query would read other lists than its nearest, never return a row out
- * of order.  Made at the first call, then kept: 0.8 ms at 250 lists of 784
- * dimensions.
- */
-uint64
-RuIvfCentroidHash(RuIvfState *st)
-{
-	const RuIvfMetaData *meta = &st->meta;
-	int			dim = meta->dim;
-	int			lists = meta->lists;
-	uint64		h;
-	struct
-	{
-		int32		metric;
-		int32		lists;
-		int32		dim;
-		int32		centroid_bits;
-		int32		bits;
-		float		row_norm;
-		uint64		rotation_seed;
-	}			key;
-
-	if (st->centroid_hash != 0 || lists <= 0)
-		return st->centroid_hash;
-	memset(&key, 0, sizeof(key));
-	key.metric = meta->metric;
-	key.lists = lists;
-	key.dim = dim;
-	key.centroid_bits = st->centroid_bits;
-	key.bits = meta->bits;
-	key.row_norm = meta->row_norm;
-	key.rotation_seed = meta->rotation_seed;
-	h = hash_more(UINT64CONST(0x52764976466f7264), &key, sizeof(key));
-	h = hash_more(h, st->centroid_codes,
-				  (Size) lists * (st->centroid_bits == 8 ? 2 * ((dim + 1) / 2) : (dim + 1) / 2));
-	h = hash_more(h, st->centroid_factors, sizeof(float) * lists);
-	h = hash_more(h, st->cen_m, sizeof(float) * dim);
-	h = hash_more(h, st->cen_s, sizeof(float) * dim);
-	if (st->centroids != NULL)
-		h = hash_more(h, st->centroids, sizeof(float) * (Size) lists * dim);
-	if (st->centroid_sqnorm != NULL)
-		h = hash_more(h, st->centroid_sqnorm, sizeof(float) * lists);
-	st->centroid_hash = h != 0 ? h : 1;
-	return st->centroid_hash;
 }
 
 /*
@@ -1441,8 +1464,16 @@ RuIvfRotatedCentroid(RuIvfState *st, int list)
 	Assert(st->meta.bits == 1);
 	if (st->centroids_rot == NULL)
 	{
+		/*
+		 * Zeroed only for an index without centroids (its one list's is 0):
+		 * a list is made when first read (centroid_rotated), and zeroing
+		 * all of them would touch every page of the array up front (8
+		 * partitions of 250 lists of 784 dimensions: 12 MB, some 3,000
+		 * page faults in a connection's first query).
+		 */
 		st->centroids_rot = MemoryContextAllocExtended(st->cxt, sizeof(double) * (Size) lists * dim,
-													   MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+													   MCXT_ALLOC_HUGE |
+													   (st->meta.lists == 0 ? MCXT_ALLOC_ZERO : 0));
 		st->centroid_rotated = MemoryContextAllocZero(st->cxt, sizeof(bool) * lists);
 	}
 	if (st->meta.lists == 0)
@@ -1450,6 +1481,20 @@ RuIvfRotatedCentroid(RuIvfState *st, int list)
 	r = st->centroids_rot + (Size) list * dim;
 	if (!st->centroid_rotated[list])
 	{
+		/* a twin's (find_twin: the same centroids and rotation), or made now */
+		for (int i = 0; i < state_cache_size; i++)
+		{
+			const RuIvfState *t = state_cache[i].state;
+
+			if (t != NULL && t != st && t->centroid_set == st->centroid_set &&
+				same_list_shape(st, t) && t->centroid_rotated != NULL &&
+				t->centroid_rotated[list])
+			{
+				memcpy(r, t->centroids_rot + (Size) list * dim, sizeof(double) * dim);
+				st->centroid_rotated[list] = true;
+				return r;
+			}
+		}
 		for (int d = 0; d < dim; d++)
 			r[d] = st->centroids[(Size) list * dim + d];
 		rv_rabitq_rotate_f64(r, r, dim, st->meta.rotation_seed);
