@@ -54,6 +54,7 @@
 #include <math.h>
 
 #include "access/parallel.h"
+#include "access/relation.h"
 #include "access/relscan.h"
 #include "access/table.h"
 #include "access/tableam.h"
@@ -1343,8 +1344,15 @@ sibling_centroids(Relation index, int want, int dim, RuIvfMetric metric, RuIvfIn
 			continue;
 		if (!ConditionalLockRelationOid(sib, AccessShareLock))
 			continue;
-		rel = index_open(sib, NoLock);
-		if (rel->rd_rel->relam == index->rd_rel->relam &&
+		/* (dropped since it was listed: nothing to open) */
+		rel = try_relation_open(sib, NoLock);
+		if (rel == NULL)
+		{
+			UnlockRelationOid(sib, AccessShareLock);
+			continue;
+		}
+		if (rel->rd_rel->relkind == RELKIND_INDEX &&
+			rel->rd_rel->relam == index->rd_rel->relam &&
 			RelationGetNumberOfBlocks(rel) > RUIVF_METAPAGE_BLKNO)
 		{
 			RuIvfMetaData meta;
@@ -1366,7 +1374,7 @@ sibling_centroids(Relation index, int want, int dim, RuIvfMetric metric, RuIvfIn
 				}
 			}
 		}
-		index_close(rel, NoLock);
+		relation_close(rel, NoLock);
 		if (best != sib)
 			UnlockRelationOid(sib, AccessShareLock);
 	}
