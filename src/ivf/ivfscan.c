@@ -1373,11 +1373,87 @@ order_centroids_made(RuIvfScanOpaque so)
 }
 
 /*
- * The probe order the last scan of a partition's index in this backend
- * made (order_centroids), for the next scan of the same query over an
- * index with the same centroids (RuIvfState.centroid_set): the partitions
- * of a partitioned index that share centroids (ivfbuild.c) order their
- * lists once a query, not once a partition.  In TopMemoryContext.
+ * Per-backend memos, in TopMemoryContext, so that the scans of one query
+ * over a partitioned table's indexes do once what depends only on the
+ * query (its norm, its rotation) or on the query and the lists the
+ * partitions share (their order, and with binary codes the query prepared
+ * for each list).
+ */
+
+/* *pp with room for `need` bytes (what it held is not kept) */
+static void
+memo_room(void **pp, Size *cap, Size need)
+{
+	if (need <= *cap)
+		return;
+	if (*pp != NULL)
+		pfree(*pp);
+	*pp = NULL;					/* nothing held should the allocation fail */
+	*cap = 0;
+	*pp = MemoryContextAlloc(TopMemoryContext, need);
+	*cap = need;
+}
+
+/*
+ * The last prepared query a scan of this backend started with, and what is
+ * made from it alone (note_query).  Every binary-code index of a dimension
+ * count has the same rotation (RUIVF_DEFAULT_ROTATION_SEED).
+ */
+static struct
+{
+	uint64		serial;			/* changes whenever the query does */
+	int			dim;			/* 0: none kept */
+	Size		cap;
+	float	   *q;
+	float		norm;			/* |q| (RuIvfNorm) */
+	bool		rotated;		/* rot is q's rotation rot_seed */
+	uint64		rot_seed;
+	Size		rot_cap;
+	double	   *rot;
+}			last_query;
+
+/* Keep q as last_query unless it is already (the same dimensions and values). */
+static void
+note_query(const float *q, int dim)
+{
+	if (last_query.dim == dim && memcmp(last_query.q, q, sizeof(float) * dim) == 0)
+		return;
+	last_query.dim = 0;			/* nothing kept until all of it is there */
+	last_query.rotated = false;
+	memo_room((void **) &last_query.q, &last_query.cap, sizeof(float) * dim);
+	memcpy(last_query.q, q, sizeof(float) * dim);
+	last_query.norm = (float) RuIvfNorm(q, dim);
+	last_query.serial++;
+	last_query.dim = dim;
+}
+
+/*
+ * out = the rotation `seed` (rabitq.h) of last_query (note_query), made
+ * once for the query and seed (the result is a function of them alone).
+ */
+static void
+rotate_query(int dim, uint64 seed, double *out)
+{
+	Assert(last_query.dim == dim);
+	if (!last_query.rotated || last_query.rot_seed != seed)
+	{
+		last_query.rotated = false;
+		memo_room((void **) &last_query.rot, &last_query.rot_cap, sizeof(double) * dim);
+		for (int d = 0; d < dim; d++)
+			last_query.rot[d] = last_query.q[d];
+		rv_rabitq_rotate_f64(last_query.rot, last_query.rot, dim, seed);
+		last_query.rot_seed = seed;
+		last_query.rotated = true;
+	}
+	memcpy(out, last_query.rot, sizeof(double) * dim);
+}
+
+/*
+ * The probe order the last scan of a partition's index made
+ * (order_centroids), for the next scan of the same query over an index
+ * with the same centroids (RuIvfState.centroid_set): the partitions of a
+ * partitioned index that share centroids (ivfbuild.c) order their lists
+ * once a query, not once a partition.
  */
 #define PROBE_MEMO_PREPARED 64		/* lists' prepared queries kept at most */
 
@@ -1385,18 +1461,19 @@ static struct
 {
 	uint64		serial;			/* changes whenever the rest is replaced */
 	uint64		centroid_set;	/* RuIvfState.centroid_set; 0: nothing kept */
+	uint64		query;			/* last_query.serial of the query */
 	int			lists;
-	int			dim;
 	int			probes;
 	int			nordered;
-	int			cap_lists;
-	int			cap_dim;
-	float	   *query;			/* the prepared query (qprep) */
+	Size		ld_cap;
+	Size		order_cap;
 	RuIvfListDist *ld;			/* lists */
 	int		   *order;			/* lists */
 	/* binary codes: the query prepared for lists read (set_list_operand) */
 	int			nprepared;
-	int			prep_dim;		/* the dimensions prep_* have room for */
+	int			prep_dim;		/* the dimensions prep_* hold (0: none) */
+	Size		bq_cap;
+	Size		lut_cap;
 	int			prep_list[PROBE_MEMO_PREPARED];
 	uint8	   *prep_bq;		/* PROBE_MEMO_PREPARED x dim */
 	uint8	   *prep_lut;		/* PROBE_MEMO_PREPARED x groups x 16 */
@@ -1414,23 +1491,15 @@ order_centroids(IndexScanDesc scan)
 	RuIvfScanOpaque so = (RuIvfScanOpaque) scan->opaque;
 	RuIvfState *st = so->st;
 	int			lists = st->meta.lists;
-	int			dim = so->dim;
-	uint64		h;
+	uint64		set = st->centroid_set;
 
-	if (!scan->indexRelation->rd_rel->relispartition)
+	if (!scan->indexRelation->rd_rel->relispartition || set == 0)
 	{
 		order_centroids_made(so);
 		return;
 	}
-	h = st->centroid_set;
-	if (h == 0)
-	{
-		order_centroids_made(so);
-		return;
-	}
-	if (probe_memo.centroid_set == h && probe_memo.lists == lists && probe_memo.dim == dim &&
-		probe_memo.probes == so->set.probes &&
-		memcmp(probe_memo.query, so->qprep, sizeof(float) * dim) == 0)
+	if (probe_memo.centroid_set == set && probe_memo.lists == lists &&
+		probe_memo.probes == so->set.probes && probe_memo.query == last_query.serial)
 	{
 		so->ld = palloc(sizeof(RuIvfListDist) * lists);
 		memcpy(so->ld, probe_memo.ld, sizeof(RuIvfListDist) * lists);
@@ -1442,39 +1511,18 @@ order_centroids(IndexScanDesc scan)
 	order_centroids_made(so);
 	elog(DEBUG2, "ruivf: probe order of index \"%s\" made",
 		 RelationGetRelationName(scan->indexRelation));
-	probe_memo.centroid_set = 0;		/* nothing kept until all of it is there */
+	probe_memo.centroid_set = 0;	/* nothing kept until all of it is there */
 	probe_memo.serial++;
 	probe_memo.nprepared = 0;
-	if (lists > probe_memo.cap_lists)
-	{
-		if (probe_memo.ld != NULL)
-			pfree(probe_memo.ld);
-		if (probe_memo.order != NULL)
-			pfree(probe_memo.order);
-		probe_memo.ld = NULL;
-		probe_memo.order = NULL;
-		probe_memo.cap_lists = 0;
-		probe_memo.ld = MemoryContextAlloc(TopMemoryContext, sizeof(RuIvfListDist) * lists);
-		probe_memo.order = MemoryContextAlloc(TopMemoryContext, sizeof(int) * lists);
-		probe_memo.cap_lists = lists;
-	}
-	if (dim > probe_memo.cap_dim)
-	{
-		if (probe_memo.query != NULL)
-			pfree(probe_memo.query);
-		probe_memo.query = NULL;
-		probe_memo.cap_dim = 0;
-		probe_memo.query = MemoryContextAlloc(TopMemoryContext, sizeof(float) * dim);
-		probe_memo.cap_dim = dim;
-	}
+	memo_room((void **) &probe_memo.ld, &probe_memo.ld_cap, sizeof(RuIvfListDist) * lists);
+	memo_room((void **) &probe_memo.order, &probe_memo.order_cap, sizeof(int) * lists);
 	memcpy(probe_memo.ld, so->ld, sizeof(RuIvfListDist) * lists);
 	memcpy(probe_memo.order, so->order, sizeof(int) * so->nordered);
-	memcpy(probe_memo.query, so->qprep, sizeof(float) * dim);
 	probe_memo.nordered = so->nordered;
 	probe_memo.lists = lists;
-	probe_memo.dim = dim;
 	probe_memo.probes = so->set.probes;
-	probe_memo.centroid_set = h;
+	probe_memo.query = last_query.serial;
+	probe_memo.centroid_set = set;
 	so->memo_serial = probe_memo.serial;
 }
 
@@ -1512,108 +1560,22 @@ prepared_to_memo(RuIvfScanOpaque so, int list)
 	if (so->memo_serial == 0 || so->memo_serial != probe_memo.serial ||
 		i >= PROBE_MEMO_PREPARED)
 		return;
-	if (probe_memo.prep_dim != so->dim)
+	if (i == 0)
 	{
-		if (i > 0)
-			return;
-		if (probe_memo.prep_bq != NULL)
-			pfree(probe_memo.prep_bq);
-		if (probe_memo.prep_lut != NULL)
-			pfree(probe_memo.prep_lut);
-		probe_memo.prep_bq = NULL;
-		probe_memo.prep_lut = NULL;
 		probe_memo.prep_dim = 0;
-		probe_memo.prep_bq = MemoryContextAlloc(TopMemoryContext,
-												(Size) PROBE_MEMO_PREPARED * so->dim);
-		probe_memo.prep_lut = MemoryContextAlloc(TopMemoryContext,
-												 (Size) PROBE_MEMO_PREPARED * lut);
+		memo_room((void **) &probe_memo.prep_bq, &probe_memo.bq_cap,
+				  (Size) PROBE_MEMO_PREPARED * so->dim);
+		memo_room((void **) &probe_memo.prep_lut, &probe_memo.lut_cap,
+				  (Size) PROBE_MEMO_PREPARED * lut);
 		probe_memo.prep_dim = so->dim;
 	}
+	else if (probe_memo.prep_dim != so->dim)
+		return;
 	memcpy(probe_memo.prep_bq + (Size) i * so->dim, so->bq, so->dim);
 	memcpy(probe_memo.prep_lut + (Size) i * lut, so->blut, lut);
 	probe_memo.prep_rq[i] = so->brq;
 	probe_memo.prep_list[i] = list;
 	probe_memo.nprepared = i + 1;
-}
-
-/*
- * The last query rotated in this backend (rotate_query), in
- * TopMemoryContext: every binary-code index has the same rotation for a
- * dimension count (RUIVF_DEFAULT_ROTATION_SEED), so the scans of one query
- * over a partitioned table's indexes rotate it once, not once each.
- */
-static int	rotated_dim = 0;		/* 0: none kept */
-static int	rotated_cap = 0;		/* room in the arrays */
-static uint64 rotated_seed = 0;
-static float *rotated_from = NULL;
-static double *rotated_to = NULL;
-
-/*
- * out = the rotation `seed` of the prepared query q (rabitq.h), from the
- * last one rotated when q, its dimensions and the seed are the same (the
- * result is a function of them alone).
- */
-static void
-rotate_query(const float *q, int dim, uint64 seed, double *out)
-{
-	if (rotated_dim == dim && rotated_seed == seed &&
-		memcmp(rotated_from, q, sizeof(float) * dim) == 0)
-	{
-		memcpy(out, rotated_to, sizeof(double) * dim);
-		return;
-	}
-	for (int d = 0; d < dim; d++)
-		out[d] = q[d];
-	rv_rabitq_rotate_f64(out, out, dim, seed);
-	rotated_dim = 0;			/* nothing kept until both are there */
-	if (dim > rotated_cap)
-	{
-		if (rotated_from != NULL)
-			pfree(rotated_from);
-		if (rotated_to != NULL)
-			pfree(rotated_to);
-		rotated_from = NULL;
-		rotated_to = NULL;
-		rotated_cap = 0;
-		rotated_from = MemoryContextAlloc(TopMemoryContext, sizeof(float) * dim);
-		rotated_to = MemoryContextAlloc(TopMemoryContext, sizeof(double) * dim);
-		rotated_cap = dim;
-	}
-	memcpy(rotated_from, q, sizeof(float) * dim);
-	memcpy(rotated_to, out, sizeof(double) * dim);
-	rotated_dim = dim;
-	rotated_seed = seed;
-}
-
-/*
- * |q| (RuIvfNorm), from the last one this backend computed when q and its
- * dimensions are the same: the scans of one query over a partitioned
- * table's indexes compute it once.
- */
-static float
-query_norm(const float *q, int dim)
-{
-	static float *normed_from = NULL;	/* TopMemoryContext */
-	static int	normed_dim = 0;	/* 0: none kept */
-	static int	normed_cap = 0;
-	static float normed = 0.0f;
-
-	if (normed_dim == dim && memcmp(normed_from, q, sizeof(float) * dim) == 0)
-		return normed;
-	normed_dim = 0;
-	if (dim > normed_cap)
-	{
-		if (normed_from != NULL)
-			pfree(normed_from);
-		normed_from = NULL;
-		normed_cap = 0;
-		normed_from = MemoryContextAlloc(TopMemoryContext, sizeof(float) * dim);
-		normed_cap = dim;
-	}
-	normed = (float) RuIvfNorm(q, dim);
-	memcpy(normed_from, q, sizeof(float) * dim);
-	normed_dim = dim;
-	return normed;
 }
 
 /* Set up the query operands and the probe order (first gettuple). */
@@ -1644,7 +1606,8 @@ start_scan(IndexScanDesc scan)
 	RuIvfPrepareVector(so->metric, so->query, dim, so->qprep);
 	so->qa = palloc(sizeof(float) * dim);
 	so->qt = palloc(sizeof(float) * dim);
-	so->qnorm = query_norm(so->qprep, dim);
+	note_query(so->qprep, dim);
+	so->qnorm = last_query.norm;
 	if (st->meta.bits != 1)
 	{
 		/* the list codes may take it too (set_list_operand) */
@@ -1655,7 +1618,7 @@ start_scan(IndexScanDesc scan)
 	if (st->meta.bits == 1)
 	{
 		so->qrot = palloc(sizeof(double) * dim);
-		rotate_query(so->qprep, dim, st->meta.rotation_seed, so->qrot);
+		rotate_query(dim, st->meta.rotation_seed, so->qrot);
 		so->bwork = palloc(sizeof(float) * dim);
 		so->bq = palloc(dim);
 		so->blut = palloc(RuIvfBitGroups(dim) * 16);

@@ -852,51 +852,44 @@ same_list_shape(const RuIvfState *a, const RuIvfState *b)
 }
 
 /*
- * A state this backend holds (cached or held outside the cache) whose
- * centroids are st's: with `floats`, the same float centroids (st keeps
- * them, read, nothing else made yet); without, the same centroid codes,
- * factors and code parameters (st made them).  NULL if none.  The indexes
+ * Whether t, a state this backend holds (cached or held outside the
+ * cache), has st's centroids: with `floats`, the same float centroids (st
+ * keeps them, read, nothing else made yet); without, the same centroid
+ * codes, factors and code parameters (st made them).  The indexes
  * of a partitioned table's partitions that share their lists (ivfbuild.c,
  * shared_lists) are such twins: a backend codes their centroids once
  * (load_state), rotates each list once (RuIvfRotatedCentroid), and a
  * query's scans order their lists once (ivfscan.c, order_centroids).
  */
-static RuIvfState *
-find_twin(const RuIvfState *st, bool floats)
+static bool
+is_twin(const RuIvfState *st, const RuIvfState *t, bool floats)
 {
 	int			dim = st->meta.dim;
 	int			lists = st->meta.lists;
+	Size		lane_bytes = st->centroid_bits == 8 ? 2 * ((dim + 1) / 2) : (dim + 1) / 2;
+
+	if (t == NULL || t == st || !same_list_shape(st, t))
+		return false;
+	if (floats)
+		return t->centroids != NULL &&
+			memcmp(t->centroids, st->centroids, sizeof(float) * (Size) lists * dim) == 0;
+	return memcmp(t->cen_m, st->cen_m, sizeof(float) * 2 * dim) == 0 &&
+		memcmp(t->centroid_factors, st->centroid_factors, sizeof(float) * lists) == 0 &&
+		memcmp(t->centroid_codes, st->centroid_codes, (Size) lists * lane_bytes) == 0;
+}
+
+/* A twin of st (is_twin) among the states this backend holds, or NULL. */
+static RuIvfState *
+find_twin(const RuIvfState *st, bool floats)
+{
 	ListCell   *lc;
 
-	for (int i = 0; i < state_cache_size + list_length(uncached_states); i++)
-	{
-		RuIvfState *t;
-
-		if (i < state_cache_size)
-			t = state_cache[i].state;
-		else
-		{
-			lc = list_nth_cell(uncached_states, i - state_cache_size);
-			t = (RuIvfState *) lfirst(lc);
-		}
-		if (t == NULL || t == st || !same_list_shape(st, t))
-			continue;
-		if (floats)
-		{
-			if (t->centroids != NULL &&
-				memcmp(t->centroids, st->centroids, sizeof(float) * (Size) lists * dim) == 0)
-				return t;
-		}
-		else
-		{
-			Size		lane_bytes = st->centroid_bits == 8 ? 2 * ((dim + 1) / 2) : (dim + 1) / 2;
-
-			if (memcmp(t->cen_m, st->cen_m, sizeof(float) * 2 * dim) == 0 &&
-				memcmp(t->centroid_factors, st->centroid_factors, sizeof(float) * lists) == 0 &&
-				memcmp(t->centroid_codes, st->centroid_codes, (Size) lists * lane_bytes) == 0)
-				return t;
-		}
-	}
+	for (int i = 0; i < state_cache_size; i++)
+		if (is_twin(st, state_cache[i].state, floats))
+			return state_cache[i].state;
+	foreach(lc, uncached_states)
+		if (is_twin(st, (RuIvfState *) lfirst(lc), floats))
+			return (RuIvfState *) lfirst(lc);
 	return NULL;
 }
 
